@@ -1,0 +1,105 @@
+"""Instructions (spec 2.4), for all of Wasm 3.0.
+
+Every instruction is one `Instr`: its spec mnemonic ``op`` (exactly the text
+format's keyword, e.g. ``"i32.add"``, ``"local.get"``, ``"v128.load8_lane"``)
+and its immediates ``imm``, a tuple in the order the abstract syntax lists them.
+The kinds of immediates each ``op`` takes are listed in `opcodes.OPCODES`.
+
+Immediate values:
+
+* indices (``funcidx``, ``labelidx``, ...): ints
+* ``i32`` / ``i64`` constants: unsigned ints below 2**32 / 2**64
+* ``f32`` / ``f64`` constants: their IEEE-754 bit patterns as unsigned ints
+* ``v128`` constants: the 128-bit pattern as an unsigned int (lane 0 = low bits)
+* ``memarg``: a `MemArg`
+* ``blocktype``: ``None`` (empty), a value type, or a type index (int)
+* structured instructions carry their bodies as tuples of `Instr`:
+  ``block``/``loop``: ``(blocktype, body)``; ``if``: ``(blocktype, then, else_)``;
+  ``try_table``: ``(blocktype, catches, body)`` with ``catches`` a tuple of `Catch`.
+
+An expression (``expr``) is a tuple of `Instr` (its closing ``end`` is implicit).
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from attrs import frozen
+
+from .types import ValType
+
+
+@frozen
+class Instr:
+    """One instruction: ``op`` and its immediates."""
+
+    op: str
+    imm: tuple = ()
+
+    def __repr__(self) -> str:
+        if not self.imm:
+            return f"Instr({self.op!r})"
+        return f"Instr({self.op!r}, {self.imm!r})"
+
+
+@frozen
+class MemArg:
+    """2.4.7 ``memarg ::= {align u32, offset u64}`` plus the memory index of multi-memory.
+
+    ``align`` is the exponent: the alignment is ``2**align`` bytes.
+    """
+
+    align: int
+    offset: int = 0
+    memidx: int = 0
+
+
+@frozen
+class Catch:
+    """2.4.8 a ``try_table`` catch clause.
+
+    ``kind`` is ``"catch"``, ``"catch_ref"``, ``"catch_all"`` or ``"catch_all_ref"``;
+    ``tagidx`` is ``None`` for the ``catch_all`` kinds.
+    """
+
+    kind: str
+    tagidx: int | None
+    labelidx: int
+
+
+BlockType = Union[None, ValType, int]
+
+Expr = tuple  # tuple[Instr, ...]
+
+# Structured instructions (2.4.8) and the index of their first body in ``imm``.
+STRUCTURED = ("block", "loop", "if", "try_table")
+
+
+def bodies(instr: Instr) -> tuple:
+    """The nested instruction sequences of a structured instruction (else ``()``)."""
+    op = instr.op
+    if op == "block" or op == "loop":
+        return (instr.imm[1],)
+    if op == "if":
+        return (instr.imm[1], instr.imm[2])
+    if op == "try_table":
+        return (instr.imm[2],)
+    return ()
+
+
+def walk(expr: Expr):
+    """Every instruction of ``expr``, nested ones included, in order.
+
+    Iterative, so that a deeply nested body cannot exhaust the host stack.
+    """
+    stack = [iter(expr)]
+    while stack:
+        for instr in stack[-1]:
+            yield instr
+            nested = bodies(instr)
+            if nested:
+                for body in reversed(nested):
+                    stack.append(iter(body))
+                break
+        else:
+            stack.pop()

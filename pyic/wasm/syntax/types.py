@@ -1,0 +1,187 @@
+"""Types (spec 2.3, "Types"), for all of Wasm 3.0.
+
+Number and vector types are the strings ``"i32" "i64" "f32" "f64" "v128"``;
+packed storage types are ``"i8" "i16"``.  Reference types are `RefType`
+values, whose heap type is either an abstract heap type name (a string) or a
+type index (an int).  Everything is immutable.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from attrs import frozen
+
+# 2.3.1 Number types, 2.3.2 Vector types
+I32 = "i32"
+I64 = "i64"
+F32 = "f32"
+F64 = "f64"
+V128 = "v128"
+NUMTYPES = (I32, I64, F32, F64)
+VECTYPES = (V128,)
+
+# 2.3.3 Heap types: the abstract ones.  A concrete heap type is a type index (int).
+ABSHEAPTYPES = (
+    "func", "nofunc", "extern", "noextern", "exn", "noexn",
+    "any", "eq", "i31", "struct", "array", "none",
+)
+
+HeapType = Union[str, int]
+
+
+@frozen
+class RefType:
+    """2.3.4 ``reftype ::= ref null? heaptype``."""
+
+    nullable: bool
+    heaptype: HeapType
+
+
+# Short-hands of the text format (6.4.?: ``funcref == (ref null func)`` etc.)
+FUNCREF = RefType(True, "func")
+EXTERNREF = RefType(True, "extern")
+EXNREF = RefType(True, "exn")
+ANYREF = RefType(True, "any")
+EQREF = RefType(True, "eq")
+I31REF = RefType(True, "i31")
+STRUCTREF = RefType(True, "struct")
+ARRAYREF = RefType(True, "array")
+NULLREF = RefType(True, "none")
+NULLFUNCREF = RefType(True, "nofunc")
+NULLEXTERNREF = RefType(True, "noextern")
+NULLEXNREF = RefType(True, "noexn")
+
+# 2.3.5 Value types: a number type, the vector type, or a reference type.
+ValType = Union[str, RefType]
+
+# 2.3.8 Packed types and storage types
+I8 = "i8"
+I16 = "i16"
+PACKEDTYPES = (I8, I16)
+StorageType = Union[str, RefType]
+
+
+def is_numtype(t: object) -> bool:
+    return t in NUMTYPES
+
+
+def is_vectype(t: object) -> bool:
+    return t == V128
+
+
+def is_reftype(t: object) -> bool:
+    return isinstance(t, RefType)
+
+
+# 2.3.6 Result types are tuples of value types.
+ResultType = tuple
+
+
+@frozen
+class FuncType:
+    """2.3.7 ``functype ::= resulttype -> resulttype``."""
+
+    params: tuple = ()
+    results: tuple = ()
+
+
+@frozen
+class FieldType:
+    """2.3.8 ``fieldtype ::= mut? storagetype``."""
+
+    mut: bool
+    storagetype: StorageType
+
+
+@frozen
+class StructType:
+    """2.3.8 ``comptype ::= struct fieldtype*``."""
+
+    fields: tuple = ()
+
+
+@frozen
+class ArrayType:
+    """2.3.8 ``comptype ::= array fieldtype``."""
+
+    field: FieldType
+
+
+CompType = Union[FuncType, StructType, ArrayType]
+
+
+@frozen
+class SubType:
+    """2.3.9 ``subtype ::= sub final? typeidx* comptype``.
+
+    ``supertypes`` are type indices.  A plain ``(type (func ...))`` is a final
+    subtype with no supertypes.
+    """
+
+    final: bool
+    supertypes: tuple
+    comptype: CompType
+
+
+@frozen
+class RecType:
+    """2.3.9 ``rectype ::= rec subtype*``.  The type section is a list of these;
+    the module's type index space is their subtypes, flattened in order."""
+
+    subtypes: tuple
+
+
+def plain_functype(ft: FuncType) -> RecType:
+    """The rec group a Wasm 2.0 ``(type (func ...))`` stands for."""
+    return RecType((SubType(True, (), ft),))
+
+
+# 2.3.10 Address types (memory64, table64)
+AddrType = str  # "i32" or "i64"
+
+
+@frozen
+class Limits:
+    """2.3.11 ``limits ::= {min u64, max u64?}``, with its address type (i32 or i64)
+    and the threads proposal's ``shared`` flag (memories only)."""
+
+    min: int
+    max: int | None = None
+    addrtype: AddrType = I32
+    shared: bool = False
+
+
+@frozen
+class TagType:
+    """2.3.12 ``tagtype ::= typeuse`` (the function type of its exception payload)."""
+
+    typeidx: int
+
+
+@frozen
+class GlobalType:
+    """2.3.13 ``globaltype ::= mut? valtype``."""
+
+    mut: bool
+    valtype: ValType
+
+
+@frozen
+class MemType:
+    """2.3.14 ``memtype ::= addrtype limits`` (the address type lives in `Limits`)."""
+
+    limits: Limits
+
+
+@frozen
+class TableType:
+    """2.3.15 ``tabletype ::= addrtype limits reftype``."""
+
+    limits: Limits
+    reftype: RefType
+
+
+# 2.3.16 External types name what an import or export is:
+# ("func", typeidx) ("table", TableType) ("memory", MemType) ("global", GlobalType) ("tag", TagType)
+EXTERN_KINDS = ("func", "table", "memory", "global", "tag")
