@@ -1,0 +1,3 @@
+from pyic.cli.main import main
+
+main()
