@@ -1,1 +1,14 @@
+"""The binary format (spec chapter 5): `decode_module` and `encode_module`.
 
+reader.py        5.2 values: bounds-checked LEB128 integers, floats, names, vectors
+types.py         5.3 types
+instructions.py  5.4 instructions and expressions
+decode.py        5.5 sections and modules
+names.py         appendix 7.4.1, the name section
+encode.py        the other way round
+"""
+
+from .decode import decode_module  # noqa: F401
+from .encode import encode_module  # noqa: F401
+
+__all__ = ["decode_module", "encode_module"]

@@ -1,1 +1,9 @@
+"""Runtime structures of WebAssembly (spec 4.2) and instantiation (4.5)."""
 
+from .instantiate import eval_const, extern_type_matches, instantiate, resolve_imports  # noqa: F401
+from .memory import PAGE_SIZE, MemInst  # noqa: F401
+from .snapshot import Snapshot, snapshot_instance  # noqa: F401
+from .store import (Config, DataInst, ElemInst, ExternVal, FuncInst, GlobalInst,  # noqa: F401
+                    HostFunc, ModuleInst, Store)
+from .table import TableInst  # noqa: F401
+from .values import ExternRef, FuncRef, NullRef, Ref, default_value, null  # noqa: F401

@@ -1,0 +1,210 @@
+"""Decoding types (spec 5.3, "Types").
+
+The reference interpreter tries some grammar alternatives in turn (its
+``either``): the error reported is the one of the last alternative.  Where
+that matters for the message (heap types, block types, storage types, the
+table encodings) the functions here do the same, by trying, rewinding and
+trying the next alternative.
+"""
+
+from __future__ import annotations
+
+from ...errors import MalformedError
+from ..syntax.types import (
+    ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
+    StructType, SubType, TableType, TagType,
+)
+from .reader import Reader, byte, expect, len32, s7, s33, u32, u64
+
+# 5.3.1 number types, 5.3.2 vector types: their s7 codes
+NUMVEC_CODES = {-0x01: "i32", -0x02: "i64", -0x03: "f32", -0x04: "f64", -0x05: "v128"}
+
+# 5.3.3 abstract heap types
+ABSHEAP_CODES = {
+    -0x0C: "noexn", -0x0D: "nofunc", -0x0E: "noextern", -0x0F: "none",
+    -0x10: "func", -0x11: "extern", -0x12: "any", -0x13: "eq",
+    -0x14: "i31", -0x15: "struct", -0x16: "array", -0x17: "exn",
+}
+ABSHEAP_BY_NAME = {v: k for k, v in ABSHEAP_CODES.items()}
+
+# 5.3.4 the short forms ``ht`` of ``ref null ht`` for the abstract heap types
+SHORT_REFTYPES = {code: RefType(True, ht) for code, ht in ABSHEAP_CODES.items()}
+REF_NONNULL = -0x1C  # 0x64 ref ht
+REF_NULL = -0x1D     # 0x63 ref null ht
+
+# value types in one lookup: a single byte read as s7
+VALTYPE_CODES: dict = {**NUMVEC_CODES, **SHORT_REFTYPES}
+
+PACKED_CODES = {-0x08: "i8", -0x09: "i16"}
+
+TYPEIDX_LIMIT = 1 << 31  # the reference interpreter's type indices are positive int32s
+
+
+def typeuse(r: Reader) -> int:
+    """A type index written as u32 (supertypes, imported functions, tags)."""
+    start = r.pos
+    x = u32(r)
+    if x >= TYPEIDX_LIMIT:
+        raise r.error("malformed type index", start)
+    return x
+
+
+def heaptype(r: Reader):
+    """5.3.3 ``heaptype``: a type index as a non-negative s33, else an abstract type."""
+    start = r.pos
+    try:
+        x = s33(r)
+    except MalformedError:
+        x = -1
+    if 0 <= x < TYPEIDX_LIMIT:
+        return x
+    r.pos = start
+    code = s7(r)
+    ht = ABSHEAP_CODES.get(code)
+    if ht is None:
+        raise r.error("malformed heap type", start)
+    return ht
+
+
+def reftype(r: Reader) -> RefType:
+    """5.3.4 ``reftype``."""
+    start = r.pos
+    code = s7(r)
+    rt = SHORT_REFTYPES.get(code)
+    if rt is not None:
+        return rt
+    if code == REF_NONNULL:
+        return RefType(False, heaptype(r))
+    if code == REF_NULL:
+        return RefType(True, heaptype(r))
+    raise r.error("malformed reference type", start)
+
+
+def valtype(r: Reader):
+    """5.3.5 ``valtype``: a number, vector or reference type (a failure is
+    reported as the last alternative's, "malformed reference type")."""
+    start = r.pos
+    code = s7(r)
+    t = VALTYPE_CODES.get(code)
+    if t is not None:
+        return t
+    if code == REF_NONNULL:
+        return RefType(False, heaptype(r))
+    if code == REF_NULL:
+        return RefType(True, heaptype(r))
+    raise r.error("malformed reference type", start)
+
+
+def resulttype(r: Reader) -> tuple:
+    """5.3.6 ``resulttype ::= vec(valtype)``."""
+    return tuple([valtype(r) for _ in range(len32(r))])
+
+
+def storagetype(r: Reader):
+    """5.3.7 ``storagetype ::= valtype | packtype``."""
+    start = r.pos
+    try:
+        return valtype(r)
+    except MalformedError:
+        r.pos = start
+    code = s7(r)
+    t = PACKED_CODES.get(code)
+    if t is None:
+        raise r.error("malformed storage type", start)
+    return t
+
+
+def mut(r: Reader) -> bool:
+    b = byte(r)
+    if b == 0:
+        return False
+    if b == 1:
+        return True
+    raise r.error("malformed mutability", r.pos - 1)
+
+
+def fieldtype(r: Reader) -> FieldType:
+    t = storagetype(r)
+    return FieldType(mut(r), t)
+
+
+def comptype(r: Reader):
+    """5.3.7 ``comptype``: func, struct or array."""
+    code = s7(r)
+    if code == -0x20:
+        params = resulttype(r)
+        return FuncType(params, resulttype(r))
+    if code == -0x21:
+        return StructType(tuple([fieldtype(r) for _ in range(len32(r))]))
+    if code == -0x22:
+        return ArrayType(fieldtype(r))
+    raise r.error("malformed definition type", r.pos - 1)
+
+
+def subtype(r: Reader) -> SubType:
+    """5.3.8 ``subtype``: ``0x50`` (open) or ``0x4F`` (final) with supertypes, or a bare comptype."""
+    b = r.peek()
+    if b == 0x50 or b == 0x4F:
+        r.pos += 1
+        supers = tuple([typeuse(r) for _ in range(len32(r))])
+        return SubType(b == 0x4F, supers, comptype(r))
+    return SubType(True, (), comptype(r))
+
+
+def rectype(r: Reader) -> RecType:
+    """5.3.8 ``rectype``: ``0x4E vec(subtype)`` or a single subtype."""
+    if r.peek() == 0x4E:
+        r.pos += 1
+        return RecType(tuple([subtype(r) for _ in range(len32(r))]))
+    return RecType((subtype(r),))
+
+
+def limits(r: Reader, allow_shared: bool = False) -> Limits:
+    """5.3.9 ``limits``: a flags byte (bit 0: has max, bit 2: i64 addresses;
+    bit 1: shared, of the threads proposal, memories only), then u64 bounds."""
+    flags = byte(r)
+    if flags & (0xF8 if allow_shared else 0xFA):
+        raise r.error("malformed limits flags", r.pos - 1)
+    lo = u64(r)
+    hi = u64(r) if flags & 1 else None
+    return Limits(lo, hi, "i64" if flags & 4 else "i32", bool(flags & 2))
+
+
+def tabletype(r: Reader) -> TableType:
+    rt = reftype(r)
+    return TableType(limits(r), rt)
+
+
+def memtype(r: Reader) -> MemType:
+    return MemType(limits(r, allow_shared=True))
+
+
+def globaltype(r: Reader) -> GlobalType:
+    t = valtype(r)
+    return GlobalType(mut(r), t)
+
+
+def tagtype(r: Reader) -> TagType:
+    """5.3.13 ``tagtype ::= 0x00 typeidx`` (the attribute byte is reserved)."""
+    expect(r, 0x00, "zero byte expected")
+    return TagType(typeuse(r))
+
+
+def blocktype(r: Reader):
+    """5.4.1 ``blocktype``: a type index (non-negative s33), ``0x40`` (empty) or a value type."""
+    start = r.pos
+    try:
+        x = s33(r)
+    except MalformedError:
+        x = -1
+    if 0 <= x < TYPEIDX_LIMIT:
+        return x
+    r.pos = start
+    if r.peek() == 0x40:
+        r.pos = start + 1
+        return None
+    return valtype(r)
+
+
+def idx(r: Reader) -> int:
+    return u32(r)

@@ -1,0 +1,417 @@
+"""Lowering a function instance's code into the interpreter's flat form.
+
+Done once per function instance, on its first call (validated code only).
+The result is a list of tuples ``(handler, cost, immediates...)`` with
+
+* every index resolved to the instance it designates (a `MemInst`, a
+  `GlobalInst`, the callee `FuncInst`, ...), so handlers never look up the
+  module instance;
+* structured control flattened: ``block``/``loop`` become counted no-ops,
+  ``if`` a conditional jump, the ``else`` delimiter a jump that costs 0, the
+  ``end`` delimiters nothing, and the function's final ``end`` a return that
+  costs 0;
+* every branch resolved to its target index plus the numbers of values to
+  keep (the label's arity) and to drop below them.  Validated code has a
+  fixed operand-stack height at every reachable point (spec 3.3, appendix
+  "Validation Algorithm"), which this pass tracks, so branches never consult
+  a label stack at run time.
+
+The walk over nested bodies uses an explicit stack: nesting depth never
+reaches the host stack.
+"""
+
+from __future__ import annotations
+
+from ...errors import Trap
+from ..runtime.values import FuncRef, default_value, null
+from ..syntax.opcodes import MEMORY_OPS
+from ..syntax.types import RefType
+from . import basic_ops as B
+from . import control as C
+from . import memory_ops as M
+from . import numeric as N
+from . import table_ops as T
+from .cost import BULK_OPS, DEFAULT
+
+
+class Label:
+    """A branch target whose index becomes known when its block is closed (or at once, for loops)."""
+
+    __slots__ = ("pc",)
+
+    def __init__(self, pc: int = -1) -> None:
+        self.pc = pc
+
+
+class Compiled:
+    """A lowered function: ``code`` and the default values of its declared locals."""
+
+    __slots__ = ("code", "zeros")
+
+    def __init__(self, code: list, zeros: list) -> None:
+        self.code = code
+        self.zeros = zeros
+
+
+class _Ctrl:
+    """A control frame of the lowering walk (cf. the validation algorithm's ctrl frames)."""
+
+    __slots__ = ("kind", "label", "end", "base", "nparams", "nresults", "unreachable",
+                 "else_body", "else_label", "outer_unreachable")
+
+    def __init__(self, kind, label, end, base, nparams, nresults, outer_unreachable):
+        self.kind = kind
+        self.label = label          # where a branch to this frame goes
+        self.end = end              # the label of the frame's end
+        self.base = base            # stack height below the frame's parameters
+        self.nparams = nparams
+        self.nresults = nresults
+        self.unreachable = False
+        self.else_body = None
+        self.else_label = None
+        self.outer_unreachable = outer_unreachable
+
+    def arity(self) -> int:
+        # 3.3.8: a loop's label takes its parameters, any other label its results
+        return self.nparams if self.kind == "loop" else self.nresults
+
+
+# Stack effects (pops, pushes) of instructions whose effect does not depend on immediates.
+_FIXED = {
+    "nop": (0, 0), "unreachable": (0, 0), "drop": (1, 0), "select": (3, 1),
+    "local.get": (0, 1), "local.set": (1, 0), "local.tee": (1, 1),
+    "global.get": (0, 1), "global.set": (1, 0),
+    "table.get": (1, 1), "table.set": (2, 0), "table.size": (0, 1), "table.grow": (2, 1),
+    "table.fill": (3, 0), "table.copy": (3, 0), "table.init": (3, 0), "elem.drop": (0, 0),
+    "memory.size": (0, 1), "memory.grow": (1, 1), "memory.fill": (3, 0), "memory.copy": (3, 0),
+    "memory.init": (3, 0), "data.drop": (0, 0),
+    "ref.null": (0, 1), "ref.is_null": (1, 1), "ref.func": (0, 1), "ref.as_non_null": (1, 1),
+    "ref.eq": (2, 1),
+}
+
+
+def _mem_effect(op: str) -> tuple:
+    name = op.split(".", 1)[1]
+    if name.startswith("store"):
+        return (2, 0) if "lane" not in name else (2, 0)
+    if name.startswith("load") and name.endswith("_lane"):
+        return (2, 1)
+    return (1, 1)
+
+
+def lower(f, store) -> Compiled:
+    """Lower the code of the Wasm function instance ``f`` (a `FuncInst`)."""
+    mi = f.module
+    types = mi.types
+    cfg = store.config
+    costs = cfg.cost or DEFAULT
+    canon = cfg.canonical_nan
+    funcs = store.funcs
+
+    code: list = []
+    emit = code.append
+
+    def blocktype(bt) -> tuple:
+        if bt is None:
+            return 0, 0
+        if isinstance(bt, int):
+            ft = types[bt]
+            return len(ft.params), len(ft.results)
+        return 0, 1
+
+    def branch(handler_plain, handler_drop, cost, ctrl: _Ctrl, h: int, extra_pop: int = 0):
+        keep = ctrl.arity()
+        drop = max(0, h - ctrl.base - keep)
+        if drop:
+            emit([handler_drop, cost, ctrl.label, keep, drop])
+        else:
+            emit([handler_plain, cost, ctrl.label, keep, 0])
+
+    nres = f.nresults
+    top = _Ctrl("func", Label(), None, 0, 0, nres, False)
+    top.end = top.label
+    ctrls = [top]
+    stack = [iter(f.code.body)]
+    h = 0  # static operand-stack height relative to the frame
+
+    while stack:
+        instr = next(stack[-1], None)
+        if instr is None:
+            # end of a body
+            stack.pop()
+            ctrl = ctrls[-1]
+            if ctrl.kind == "if" and ctrl.else_body is not None:
+                # the then-branch ends: jump over the else-branch (``else`` costs nothing)
+                if not ctrl.unreachable:
+                    emit([C.jump, 0, ctrl.end])
+                ctrl.else_label.pc = len(code)
+                stack.append(iter(ctrl.else_body))
+                ctrl.else_body = None
+                ctrl.kind = "else"
+                ctrl.unreachable = False
+                h = ctrl.base + ctrl.nparams
+                continue
+            ctrls.pop()
+            ctrl.end.pc = len(code)
+            if ctrl.else_label is not None and ctrl.else_label.pc < 0:
+                ctrl.else_label.pc = len(code)
+            h = ctrl.base + ctrl.nresults
+            if ctrl.kind == "func":
+                emit([C.return_, 0])
+            continue
+
+        op = instr.op
+        imm = instr.imm
+        cost = costs.cost(op)
+        cur = ctrls[-1]
+
+        # ---------------------------------------------------------- structured control
+        if op == "block" or op == "loop":
+            np_, nr = blocktype(imm[0])
+            emit([C.nop, cost])
+            base = h - np_
+            if op == "loop":
+                lbl = Label(len(code))
+                ctrl = _Ctrl("loop", lbl, Label(), base, np_, nr, cur.unreachable)
+            else:
+                end = Label()
+                ctrl = _Ctrl("block", end, end, base, np_, nr, cur.unreachable)
+            ctrls.append(ctrl)
+            stack.append(iter(imm[1]))
+            continue
+        if op == "if":
+            np_, nr = blocktype(imm[0])
+            h -= 1
+            end = Label()
+            else_label = Label()
+            emit([C.if_, cost, else_label])
+            ctrl = _Ctrl("if", end, end, h - np_, np_, nr, cur.unreachable)
+            ctrl.else_label = else_label
+            ctrl.else_body = imm[2] if imm[2] else None
+            ctrls.append(ctrl)
+            stack.append(iter(imm[1]))
+            continue
+
+        # ---------------------------------------------------------- branches
+        if op == "br":
+            branch(C.br, C.br_drop, cost, ctrls[-1 - imm[0]], h)
+            _dead(cur)
+            h = cur.base
+            continue
+        if op == "br_if":
+            h -= 1
+            branch(C.br_if, C.br_if_drop, cost, ctrls[-1 - imm[0]], h)
+            continue
+        if op == "br_table":
+            h -= 1
+            targets = []
+            for lab in imm[0]:
+                c = ctrls[-1 - lab]
+                keep = c.arity()
+                targets.append((c.label, keep, max(0, h - c.base - keep)))
+            c = ctrls[-1 - imm[1]]
+            keep = c.arity()
+            emit([C.br_table, cost, targets, (c.label, keep, max(0, h - c.base - keep))])
+            _dead(cur)
+            h = cur.base
+            continue
+        if op == "br_on_null" or op == "br_on_non_null":
+            c = ctrls[-1 - imm[0]]
+            keep = c.arity()
+            # br_on_null branches without the ref; br_on_non_null with it
+            hb = h - 1 if op == "br_on_null" else h
+            handler = C.br_on_null if op == "br_on_null" else C.br_on_non_null
+            emit([handler, cost, c.label, keep, max(0, hb - c.base - keep)])
+            if op == "br_on_non_null":
+                h -= 1
+            continue
+        if op == "return":
+            emit([C.return_, cost])
+            _dead(cur)
+            h = cur.base
+            continue
+        if op == "unreachable":
+            emit([C.unreachable, cost])
+            _dead(cur)
+            h = cur.base
+            continue
+
+        # ---------------------------------------------------------- calls
+        if op in ("call", "return_call"):
+            callee = mi.funcs[imm[0]]
+            emit([C.call if op == "call" else C.return_call, cost, callee])
+            h += callee.nresults - callee.nparams
+            if op == "return_call":
+                _dead(cur)
+                h = cur.base
+            continue
+        if op in ("call_indirect", "return_call_indirect"):
+            ft = types[imm[1]]
+            tab = mi.tables[imm[0]]
+            emit([C.call_indirect if op == "call_indirect" else C.return_call_indirect,
+                  cost, tab, ft, funcs])
+            h += len(ft.results) - len(ft.params) - 1
+            if op == "return_call_indirect":
+                _dead(cur)
+                h = cur.base
+            continue
+        if op in ("call_ref", "return_call_ref"):
+            ft = types[imm[0]]
+            emit([C.call_ref if op == "call_ref" else C.return_call_ref, cost, funcs])
+            h += len(ft.results) - len(ft.params) - 1
+            if op == "return_call_ref":
+                _dead(cur)
+                h = cur.base
+            continue
+
+        # ---------------------------------------------------------- everything else: fixed effects
+        if op in MEMORY_OPS:
+            pops, pushes = _mem_effect(op)
+        elif op in _FIXED:
+            pops, pushes = _FIXED[op]
+        else:
+            pops, pushes = N.arity(op), 1
+        h += pushes - pops
+        ins = _simple(op, imm, cost, mi, store, canon)
+        unit = costs.unit_cost(op) if op in BULK_OPS else 0
+        if unit:
+            # per-unit charge first (docs/semantics.md: bulk costs are paid before the bounds check)
+            emit([C.charge, cost, unit, 1])
+            ins[1] = 0
+        emit(ins)
+
+    # resolve labels; the hot loop sees tuples of plain ints
+    for k, ins in enumerate(code):
+        for j in range(2, len(ins)):
+            x = ins[j]
+            if isinstance(x, Label):
+                ins[j] = x.pc
+            elif isinstance(x, list):       # br_table targets
+                ins[j] = tuple((t[0].pc, t[1], t[2]) for t in x)
+            elif isinstance(x, tuple) and x and isinstance(x[0], Label):
+                ins[j] = (x[0].pc, x[1], x[2])
+        code[k] = tuple(ins)
+    zeros = [default_value(t) for t in f.code.locals]
+    return Compiled(code, zeros)
+
+
+def _dead(ctrl: _Ctrl) -> None:
+    ctrl.unreachable = True
+
+
+def _mask(addrtype: str) -> int:
+    return 0xFFFF_FFFF if addrtype == "i32" else 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
+    """The lowered form of a straight-line instruction."""
+    if op == "local.get":
+        return [B.local_get, cost, imm[0]]
+    if op == "local.set":
+        return [B.local_set, cost, imm[0]]
+    if op == "local.tee":
+        return [B.local_tee, cost, imm[0]]
+    if op == "global.get":
+        return [B.global_get, cost, mi.globals[imm[0]]]
+    if op == "global.set":
+        return [B.global_set, cost, mi.globals[imm[0]]]
+    if op == "drop":
+        return [B.drop, cost]
+    if op == "select":
+        return [B.select, cost]
+    if op == "nop":
+        return [C.nop, cost]
+    if op in ("i32.const", "i64.const", "f32.const", "f64.const", "v128.const"):
+        return [B.const, cost, imm[0]]
+    if op == "ref.null":
+        return [B.const, cost, null(imm[0])]
+    if op == "ref.func":
+        return [B.const, cost, FuncRef(mi.funcs[imm[0]].addr)]
+    if op == "ref.is_null":
+        return [B.ref_is_null, cost]
+    if op == "ref.as_non_null":
+        return [B.ref_as_non_null, cost]
+    if op == "ref.eq":
+        return [B.ref_eq, cost]
+    if op in MEMORY_OPS:
+        return _memory(op, imm, cost, mi)
+    if op == "memory.size":
+        return [M.memory_size, cost, mi.mems[imm[0]]]
+    if op == "memory.grow":
+        m = mi.mems[imm[0]]
+        return [M.memory_grow, cost, m, _mask(m.addrtype)]
+    if op == "memory.fill":
+        return [M.memory_fill, cost, mi.mems[imm[0]]]
+    if op == "memory.copy":
+        return [M.memory_copy, cost, mi.mems[imm[0]], mi.mems[imm[1]]]
+    if op == "memory.init":
+        return [M.memory_init, cost, mi.mems[imm[0]], mi.datas[imm[1]]]
+    if op == "data.drop":
+        return [M.data_drop, cost, mi.datas[imm[0]]]
+    if op == "table.get":
+        return [T.table_get, cost, mi.tables[imm[0]]]
+    if op == "table.set":
+        return [T.table_set, cost, mi.tables[imm[0]]]
+    if op == "table.size":
+        return [T.table_size, cost, mi.tables[imm[0]]]
+    if op == "table.grow":
+        t = mi.tables[imm[0]]
+        return [T.table_grow, cost, t, _mask(t.addrtype)]
+    if op == "table.fill":
+        return [T.table_fill, cost, mi.tables[imm[0]]]
+    if op == "table.copy":
+        return [T.table_copy, cost, mi.tables[imm[0]], mi.tables[imm[1]]]
+    if op == "table.init":
+        return [T.table_init, cost, mi.tables[imm[0]], mi.elems[imm[1]]]
+    if op == "elem.drop":
+        return [T.elem_drop, cost, mi.elems[imm[0]]]
+    # numeric and vector instructions
+    fn = N.lookup(op)
+    if canon:
+        fn = N.canonicalising(op, fn)
+    n = N.arity(op)
+    if imm:
+        lane = imm[0]
+        return [B.unop_imm if n == 1 else B.binop_imm, cost, fn, lane]
+    return [(B.unop, B.binop, B.ternop)[n - 1] if n else B.const, cost, fn]
+
+
+def _memory(op: str, imm: tuple, cost: int, mi) -> list:
+    memarg = imm[0]
+    m = mi.mems[memarg.memidx]
+    off = memarg.offset
+    name = op.split(".", 1)[1]
+    if op in M.LOADS:
+        return [_LOAD_HANDLERS[op], cost, m, off]
+    if op in M.STORES:
+        return [_STORE_HANDLERS[op], cost, m, off]
+    if name.endswith("_lane"):
+        nbits = int(name[4:-5]) if name.startswith("load") else int(name[5:-5])
+        maker = M.make_load_lane if name.startswith("load") else M.make_store_lane
+        return [_cached(maker, nbits), cost, m, off, imm[1]]
+    return [_cached(M.make_vload, op), cost, m, off]
+
+
+_LOAD_HANDLERS = {op: M.make_load(n, post) for op, (n, post) in M.LOADS.items()}
+_STORE_HANDLERS = {op: M.make_store(n) for op, n in M.STORES.items()}
+_CACHE: dict = {}
+
+
+def _cached(maker, key):
+    h = _CACHE.get((maker, key))
+    if h is None:
+        h = _CACHE[(maker, key)] = maker(key)
+    return h
+
+
+def lowered(f, store) -> Compiled:
+    """The compiled form of ``f``, lowering it on first use."""
+    c = f.compiled
+    if c is None:
+        if f.code is None:
+            raise Trap("no code")  # host functions are never lowered
+        c = f.compiled = lower(f, store)
+    return c
+
+
+__all__ = ["lower", "lowered", "Compiled", "RefType"]

@@ -1,0 +1,177 @@
+"""The run loop: invoking a function instance (spec 4.5.5 "Invocation").
+
+One loop runs a whole Wasm call tree.  A call pushes a frame record on an
+explicit list (``frames``) and continues in the same loop, so Wasm call depth
+never uses the host stack; it is a modelled limit (`Config.max_call_depth`,
+100,000 frames by default) beyond which the call raises
+``Exhaustion("call stack exhausted")``.  A tail call replaces the current
+frame, so ``return_call`` chains never grow ``frames``.
+
+Host functions are called from the loop.  One that invokes Wasm again starts
+a nested loop; the frames of all nested loops count towards the same depth
+limit and the same instruction meter.
+
+Counting (docs/semantics.md): each lowered instruction carries its cost; the
+loop adds it to the meter *before* running the instruction, and if the total
+would exceed the limit, stops with `InstructionLimitExceeded` without running
+it (the meter then holds the cost of the instructions that did run).
+"""
+
+from __future__ import annotations
+
+from ...errors import Exhaustion, InstructionLimitExceeded, Trap
+from .control import RETURN, TAIL
+from .lower import lowered
+
+NO_LIMIT = 1 << 62
+
+
+class Meter:
+    """The instruction count of one top-level invocation (nested ones share it)."""
+
+    __slots__ = ("count", "limit")
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.count = 0
+        self.limit = NO_LIMIT if limit is None else limit
+
+    def charge(self, n: int) -> None:
+        """Charge ``n`` units (host functions); raises `InstructionLimitExceeded` past the limit."""
+        if self.count + n > self.limit:
+            raise InstructionLimitExceeded(f"instruction limit {self.limit} exceeded")
+        self.count += n
+
+
+class Caller:
+    """What a host function sees of its caller: the store, the calling instance, the meter."""
+
+    __slots__ = ("store", "instance", "meter")
+
+    def __init__(self, store, instance, meter: Meter) -> None:
+        self.store = store
+        self.instance = instance
+        self.meter = meter
+
+    def memory(self, index: int = 0):
+        """The calling instance's memory ``index`` (a `MemInst`: ``read``/``write``/``size``)."""
+        if self.instance is None or index >= len(self.instance.mems):
+            raise Trap("caller has no memory")
+        return self.instance.mems[index]
+
+    def charge(self, n: int) -> None:
+        self.meter.charge(n)
+
+
+def _results(r, n: int) -> list:
+    if n == 0:
+        return []
+    if n == 1 and not isinstance(r, (tuple, list)):
+        return [r]
+    return list(r)
+
+
+def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
+    """Call a host function instance (4.5.5 step for ``hostcode``)."""
+    r = f.host(Caller(store, caller_inst, meter), *args)
+    res = _results(r, f.nresults)
+    if len(res) != f.nresults:
+        raise Trap(f"host function returned {len(res)} values, expected {f.nresults}")
+    return res
+
+
+def run(store, f, args: list, meter: Meter) -> list:
+    """Invoke the function instance ``f`` with ``args`` (already type-checked); return its results.
+
+    ``store.depth`` counts the frames of every run in progress (nested runs included).
+    """
+    if f.host is not None:
+        return call_host(store, f, list(args), None, meter)
+    max_depth = store.config.max_call_depth
+    depth0 = store.depth
+    if depth0 + 1 > max_depth:
+        raise Exhaustion("call stack exhausted")
+    c = lowered(f, store)
+    code = c.code
+    L = list(args) + c.zeros
+    S: list = []
+    base = 0
+    nres = f.nresults
+    cur = f
+    frames: list = []
+    pc = 0
+    count = meter.count
+    limit = meter.limit
+    try:
+        while True:
+            ins = code[pc]
+            count += ins[1]
+            if count > limit:
+                count -= ins[1]
+                raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
+            pc = ins[0](ins, S, L, pc + 1)
+            if pc >= 0:
+                continue
+            if pc == RETURN:
+                # 4.4.8.? return / falling off the end: keep the results, drop the frame's operands
+                if len(S) != base + nres:
+                    res = S[len(S) - nres:] if nres else []
+                    del S[base:]
+                    S += res
+                if not frames:
+                    return S
+                code, pc, L, base, nres, cur = frames.pop()
+                continue
+            if pc == TAIL:
+                g = S.pop()
+                n = g.nparams
+                args_ = S[len(S) - n:] if n else []
+                del S[base:]
+                if g.host is not None:
+                    meter.count = count
+                    S += call_host(store, g, args_, cur.module, meter)
+                    count = meter.count
+                    if not frames:
+                        return S
+                    code, pc, L, base, nres, cur = frames.pop()
+                    continue
+                gc = g.compiled or lowered(g, store)
+                code = gc.code
+                L = args_ + gc.zeros
+                nres = g.nresults
+                cur = g
+                pc = 0
+                continue
+            pc = ~pc
+            g = S.pop()
+            if type(g) is int:
+                # a bulk operation's per-unit charge, paid before it runs
+                count += g
+                if count > limit:
+                    count -= g
+                    raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
+                continue
+            n = g.nparams
+            if n:
+                args_ = S[len(S) - n:]
+                del S[len(S) - n:]
+            else:
+                args_ = []
+            if g.host is not None:
+                meter.count = count
+                store.depth = depth0 + len(frames) + 1
+                S += call_host(store, g, args_, cur.module, meter)
+                count = meter.count
+                continue
+            if depth0 + len(frames) + 2 > max_depth:
+                raise Exhaustion("call stack exhausted")
+            frames.append((code, pc, L, base, nres, cur))
+            gc = g.compiled or lowered(g, store)
+            code = gc.code
+            L = args_ + gc.zeros
+            base = len(S)
+            nres = g.nresults
+            cur = g
+            pc = 0
+    finally:
+        meter.count = count
+        store.depth = depth0

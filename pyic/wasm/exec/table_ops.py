@@ -1,0 +1,72 @@
+"""Handlers of table instructions (spec 4.4.6).  Lowered form ``(h, cost, tableinst, ...)``."""
+
+from __future__ import annotations
+
+from ...errors import Trap
+
+OOB = "out of bounds table access"
+
+
+def table_get(ins, S, L, pc):
+    S[-1] = ins[2].get(S[-1])
+    return pc
+
+
+def table_set(ins, S, L, pc):
+    v = S.pop()
+    ins[2].set(S.pop(), v)
+    return pc
+
+
+def table_size(ins, S, L, pc):
+    S.append(ins[2].size)
+    return pc
+
+
+def table_grow(ins, S, L, pc):
+    # (h, cost, tableinst, address mask)
+    n = S.pop()
+    init = S.pop()
+    S.append(ins[2].grow(n, init) & ins[3])
+    return pc
+
+
+def table_fill(ins, S, L, pc):
+    n = S.pop()
+    v = S.pop()
+    i = S.pop()
+    ins[2].fill(i, v, n)
+    return pc
+
+
+def table_copy(ins, S, L, pc):
+    # (h, cost, dst tableinst, src tableinst)
+    n = S.pop()
+    s = S.pop()
+    d = S.pop()
+    dt, st = ins[2], ins[3]
+    if s + n > st.size or d + n > dt.size:
+        raise Trap(OOB)
+    if n:
+        vals = [st.get(s + k) for k in range(n)]
+        for k in range(n):
+            dt.set(d + k, vals[k])
+    return pc
+
+
+def table_init(ins, S, L, pc):
+    # (h, cost, tableinst, eleminst)
+    n = S.pop()
+    s = S.pop()
+    d = S.pop()
+    t, elem = ins[2], ins[3].elem
+    if s + n > len(elem) or d + n > t.size:
+        raise Trap(OOB)
+    for k in range(n):
+        t.set(d + k, elem[s + k])
+    return pc
+
+
+def elem_drop(ins, S, L, pc):
+    ins[2].elem = []
+    return pc

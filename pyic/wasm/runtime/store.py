@@ -1,0 +1,169 @@
+"""The store and its instances (spec 4.2.3 - 4.2.13).
+
+Addresses are indices into the store's lists, as in the spec.  Function
+instances hold their lowered code once it has been compiled (on first call),
+so a function that is never called costs nothing but its syntax.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .memory import MemInst
+from .table import TableInst
+
+__all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst",
+           "ExternVal", "ModuleInst", "MemInst", "TableInst", "Config"]
+
+
+class Config:
+    """Execution switches that hold for a whole store.
+
+    ``max_call_depth``: the modelled call-stack limit (Exhaustion beyond it).
+    ``canonical_nan``: every float operation that produces a NaN produces the
+    canonical NaN with positive sign (the IC's deterministic mode) instead of
+    the spec's non-deterministic choice (pyic then follows the reference
+    interpreter).
+    ``cost``: the cost model (`pyic.wasm.exec.cost.CostModel`), ``None`` for
+    one unit per instruction.
+    """
+
+    __slots__ = ("max_call_depth", "canonical_nan", "cost", "max_stack_values")
+
+    def __init__(self, max_call_depth: int = 100_000, canonical_nan: bool = False,
+                 cost=None, max_stack_values: int = 20_000_000) -> None:
+        self.max_call_depth = max_call_depth
+        self.canonical_nan = canonical_nan
+        self.cost = cost
+        self.max_stack_values = max_stack_values
+
+
+class Store:
+    """4.2.3 ``store ::= {funcs, tables, mems, globals, elems, datas}``."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.funcs: list = []
+        self.tables: list = []
+        self.mems: list = []
+        self.globals: list = []
+        self.elems: list = []
+        self.datas: list = []
+        # Nested engine runs (host functions re-entering invoke): depth in frames.
+        self.depth = 0
+
+    # 4.5.3 allocation, one function per kind (addresses are list indices).
+    def alloc(self, lst: list, inst) -> int:
+        inst.addr = len(lst)
+        lst.append(inst)
+        return inst.addr
+
+
+class FuncInst:
+    """4.2.6 ``funcinst ::= {type functype, module moduleinst, code func}``."""
+
+    __slots__ = ("addr", "type", "module", "code", "compiled", "host", "nparams", "nresults")
+
+    def __init__(self, functype, module, code) -> None:
+        self.addr = -1
+        self.type = functype
+        self.module = module
+        self.code = code          # the Func syntax
+        self.compiled = None      # lowered form, made on first call
+        self.host = None
+        self.nparams = len(functype.params)
+        self.nresults = len(functype.results)
+
+
+class HostFunc(FuncInst):
+    """4.2.6 ``funcinst ::= {type functype, hostcode hostfunc}``.
+
+    ``fn(ctx, *args)`` gets a `pyic.wasm.embed.Caller` and the arguments as
+    values; it returns ``None`` (no results), one value, or a tuple/list of
+    values.  It may raise `Trap`, charge instructions through ``ctx``, and
+    re-enter the engine.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, functype, fn: Callable) -> None:
+        super().__init__(functype, None, None)
+        self.host = fn
+
+
+class GlobalInst:
+    """4.2.9 ``globalinst ::= {type globaltype, value val}``."""
+
+    __slots__ = ("addr", "type", "value")
+
+    def __init__(self, globaltype, value) -> None:
+        self.addr = -1
+        self.type = globaltype
+        self.value = value
+
+
+class ElemInst:
+    """4.2.10 ``eleminst ::= {type reftype, elem vec(ref)}`` (emptied by ``elem.drop``)."""
+
+    __slots__ = ("addr", "type", "elem")
+
+    def __init__(self, reftype, refs: list) -> None:
+        self.addr = -1
+        self.type = reftype
+        self.elem = refs
+
+
+class DataInst:
+    """4.2.11 ``datainst ::= {data vec(byte)}`` (emptied by ``data.drop``)."""
+
+    __slots__ = ("addr", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.addr = -1
+        self.data = data
+
+
+class ExternVal:
+    """4.2.12 ``externval ::= func a | table a | mem a | global a``; ``kind`` as
+    in the syntax (``"func" "table" "memory" "global" "tag"``)."""
+
+    __slots__ = ("kind", "addr")
+
+    def __init__(self, kind: str, addr: int) -> None:
+        self.kind = kind
+        self.addr = addr
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExternVal) and (other.kind, other.addr) == (self.kind, self.addr)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.addr))
+
+    def __repr__(self) -> str:
+        return f"ExternVal({self.kind!r}, {self.addr})"
+
+
+class ModuleInst:
+    """4.2.5 ``moduleinst``: the module's types and the addresses of everything it
+    can reach (imports first), its exports by name.
+
+    The lists hold the instance objects themselves (``funcs[i]`` is a
+    `FuncInst`), which is what ``funcaddrs[i]`` designates in the spec.
+    """
+
+    def __init__(self, store: Store, module) -> None:
+        self.store = store
+        self.module = module
+        self.types = tuple(st.comptype for st in module.deftypes())
+        self.funcs: list = []
+        self.tables: list = []
+        self.mems: list = []
+        self.globals: list = []
+        self.elems: list = []
+        self.datas: list = []
+        self.tags: list = []
+        self.exports: dict[str, ExternVal] = {}
+        self.start_count = 0   # instructions executed by the start function
+
+    def export(self, name: str) -> ExternVal | None:
+        return self.exports.get(name)

@@ -1,0 +1,127 @@
+"""Values (spec 4.2.1) as the engine holds them.
+
+* ``i32`` / ``i64``: unsigned Python ints below 2**32 / 2**64;
+* ``f32`` / ``f64``: their IEEE-754 bit patterns, unsigned ints;
+* ``v128``: one unsigned 128-bit int (lane 0 in the low bits);
+* references: `NullRef` (carrying its heap type), `FuncRef` (a function
+  address) and `ExternRef` (a host reference: any Python object the embedder
+  passes in, for scripts the int of ``ref.extern N``).
+
+Only references are objects; numbers stay plain ints so the interpreter's hot
+loop never boxes.
+"""
+
+from __future__ import annotations
+
+from ..syntax.types import RefType
+
+MASK32 = 0xFFFF_FFFF
+MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+MASK128 = (1 << 128) - 1
+
+
+class Ref:
+    """A reference value (4.2.1 ``ref``)."""
+
+    __slots__ = ()
+
+
+class NullRef(Ref):
+    """``ref.null t``: the null reference of heap type ``heaptype``."""
+
+    __slots__ = ("heaptype",)
+
+    def __init__(self, heaptype: object) -> None:
+        self.heaptype = heaptype
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NullRef)
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return f"(ref.null {self.heaptype})"
+
+
+class FuncRef(Ref):
+    """``ref.func a``: the function at address ``addr`` of its store."""
+
+    __slots__ = ("addr",)
+
+    def __init__(self, addr: int) -> None:
+        self.addr = addr
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FuncRef) and other.addr == self.addr
+
+    def __hash__(self) -> int:
+        return hash(("func", self.addr))
+
+    def __repr__(self) -> str:
+        return f"(ref.func {self.addr})"
+
+
+class ExternRef(Ref):
+    """``ref.extern a`` / a host reference: an opaque value supplied by the embedder."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExternRef) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("extern", self.value))
+
+    def __repr__(self) -> str:
+        return f"(ref.extern {self.value!r})"
+
+
+_NULLS: dict = {}
+
+
+def null(heaptype: object) -> NullRef:
+    """The (shared) null reference of a heap type."""
+    r = _NULLS.get(heaptype)
+    if r is None:
+        r = _NULLS[heaptype] = NullRef(heaptype)
+    return r
+
+
+def bottom_heaptype(ht: object) -> object:
+    """The heap type a null of ``ht`` carries: the bottom of its hierarchy (3.0 semantics)."""
+    if ht in ("func", "nofunc") or isinstance(ht, int):
+        return "nofunc" if not isinstance(ht, int) else "nofunc"
+    if ht in ("extern", "noextern"):
+        return "noextern"
+    if ht in ("exn", "noexn"):
+        return "noexn"
+    return "none"
+
+
+def default_value(t: object) -> object:
+    """4.2.1 the default value of a value type: 0 for numbers and vectors, null for nullable references."""
+    if isinstance(t, RefType):
+        return null(t.heaptype)
+    return 0
+
+
+def is_value_of(v: object, t: object) -> bool:
+    """Whether the Python value ``v`` is a well-formed value of type ``t`` (for embedder input)."""
+    if t == "i32" or t == "f32":
+        return type(v) is int and 0 <= v <= MASK32
+    if t == "i64" or t == "f64":
+        return type(v) is int and 0 <= v <= MASK64
+    if t == "v128":
+        return type(v) is int and 0 <= v <= MASK128
+    if isinstance(t, RefType):
+        if isinstance(v, NullRef):
+            return t.nullable
+        if isinstance(v, FuncRef):
+            return t.heaptype in ("func", "any") or isinstance(t.heaptype, int)
+        if isinstance(v, ExternRef):
+            return t.heaptype in ("extern", "any")
+    return False

@@ -1,0 +1,100 @@
+"""The two hooks the script runner is driven through.
+
+A script needs two very different services:
+
+* a **frontend** that turns a module source into a validated `Module`:
+  decoding (chapter 5), parsing (chapter 6) and validation (chapter 3).
+  `Frontend` binds pyic's own functions by default; tests replace them.
+* an **engine** that instantiates modules and runs their exports (chapter 4).
+  Until one is given, every command that needs execution is counted ``not_run``.
+
+An engine is any object with the methods of `ScriptEngine`.  Values cross this
+boundary in the script's own terms (`commands.Num`, `commands.Vec`,
+`commands.RefValue`), so the runner, not the engine, matches results against
+the script's patterns (`results.match_results`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable, Mapping, Protocol
+
+from attrs import frozen
+
+from ..syntax import Module
+
+
+class ScriptEngine(Protocol):
+    """What the runner needs from an execution engine (spec chapter 4).
+
+    Failures are reported by raising `pyic.errors` exceptions with the test
+    suite's message text, as the reference interpreter's script runner expects:
+
+    * ``LinkError``: instantiation failed on imports ("unknown import",
+      "incompatible import type");
+    * ``Trap``: a trap, also one during instantiation (start function,
+      out-of-bounds segments);
+    * ``Exhaustion``: the modelled call stack ran out ("call stack exhausted");
+    * an exception whose ``kind`` is ``"exception"``: an uncaught Wasm exception
+      (``throw`` reaching the host), for ``assert_exception``;
+    * ``ScriptError``: the script asks for something that is not there
+      ("undefined export", "export is not a function", "wrong number of arguments").
+    """
+
+    def spectest(self) -> object:
+        """A fresh instance of the ``spectest`` host module the suite imports from
+        (``print*`` functions, ``global_i32`` 666 ..., ``table``, ``memory``)."""
+
+    def instantiate(self, module: Module, registry: Mapping[str, object]) -> object:
+        """Instantiate a validated ``module`` (4.5.4); imports are resolved by module
+        name in ``registry`` (registered name -> instance), then by export name."""
+
+    def invoke(self, instance: object, name: str, args: tuple) -> tuple:
+        """Call the exported function ``name`` with script values; return its results
+        as script values (``Num``, ``Vec`` or ``RefValue``)."""
+
+    def get(self, instance: object, name: str) -> object:
+        """The value of the exported global ``name``, as a script value."""
+
+
+@frozen
+class Frontend:
+    """Decoding, parsing and validation, as the runner calls them.
+
+    Each field is a callable; ``None`` means "pyic's own", imported on first use
+    so that the runner imports (and reports) even when one of them is missing.
+    """
+
+    decode: Callable[[bytes], Module] | None = None
+    parse: Callable[[str], Module] | None = None
+    validate: Callable[[Module], None] | None = None
+
+    def decode_module(self, data: bytes) -> Module:
+        decode = self.decode or _pyic("pyic.wasm.binary", "decode_module")
+        return decode(data)
+
+    def parse_module(self, text: str) -> Module:
+        parse = self.parse or _pyic("pyic.wasm.text", "parse_module")
+        return parse(text)
+
+    def validate_module(self, module: Module) -> None:
+        validate = self.validate or _pyic("pyic.wasm.valid", "validate_module")
+        validate(module)
+
+
+def _pyic(module: str, name: str) -> Callable:
+    return getattr(importlib.import_module(module), name)
+
+
+def default_engine() -> ScriptEngine | None:
+    """pyic's execution engine for scripts, or ``None`` while there is none.
+
+    The execution packages provide it as ``pyic.wasm.exec.script_engine()``;
+    until that exists, execution commands are ``not_run``.
+    """
+    try:
+        exec_package = importlib.import_module("pyic.wasm.exec")
+    except ImportError:
+        return None
+    factory = getattr(exec_package, "script_engine", None)
+    return factory() if factory is not None else None

@@ -1,0 +1,433 @@
+"""Running WAST scripts: the reference interpreter's script semantics
+(``interpreter/script/run.ml``), counted rather than aborted.
+
+The reference interpreter stops a script at its first failed command; a
+conformance runner wants to know about all of them.  So every command is run
+on its own and ends ``passed``, ``failed`` or ``not_run`` (see `report`), and
+nothing a script or a module does can crash the runner: an exception that is
+not one of pyic's own is reported as a failure naming its type.
+
+The assertions, as the reference interpreter checks them:
+
+* ``assert_malformed``: decoding or parsing raises a malformed error whose
+  message starts with the expected text (the module is not validated);
+* ``assert_invalid``: decoding or parsing succeeds and validation raises an
+  invalid error whose message starts with the expected text;
+* ``assert_unlinkable`` / ``assert_trap`` on a module: the module is valid and
+  instantiation fails with a link error / a trap;
+* ``assert_return``, ``assert_trap``, ``assert_exhaustion``, ``assert_exception``:
+  the action's results match / it fails in that way with that message prefix.
+
+Decoding, parsing and validation go through a `Frontend`; instantiation and
+invocation through a `ScriptEngine`.  Without an engine, every command that
+needs execution is ``not_run`` (a module command then passes when its module
+is accepted).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable, Iterable
+
+from ...errors import (
+    Exhaustion, InvalidError, LinkError, MalformedError, PyicError, ScriptError, Trap,
+)
+from ..syntax import Module
+from .commands import (
+    COMMAND_NAMES, ActionCmd, AssertException, AssertExhaustion, AssertInvalid,
+    AssertInvalidCustom, AssertMalformed, AssertMalformedCustom, AssertReturn, AssertTrap,
+    AssertUnlinkable, BinaryModule, Either, Get, Invoke, Meta, ModuleCmd, ModuleInstance,
+    NanPattern, Num, QuoteModule, RefValue, Register, TextModule, Vec,
+)
+from .engine import Frontend, ScriptEngine, default_engine
+from .report import SCRIPT, FileReport, SuiteReport
+from .results import match_results
+
+PASSED, FAILED, NOT_RUN = "passed", "failed", "not_run"
+
+# ``engine=DEFAULT`` asks for pyic's own engine (`engine.default_engine`).
+DEFAULT = object()
+
+
+class NotRun(Exception):
+    """Raised inside the runner when a command cannot be checked (no engine)."""
+
+
+class Broken:
+    """Stands for a module or instance whose command failed, so that later
+    commands using it fail with a pointer to the cause instead of silently
+    running against an earlier module."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None) -> FileReport:
+    """Read, parse and run one ``.wast`` file."""
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        report = FileReport(path)
+        report.record(SCRIPT, FAILED, 0, f"cannot read script: {exc}")
+        return report
+    return run_text(text, path, engine=engine, frontend=frontend)
+
+
+def run_text(text: str, path: str, *, engine: object = DEFAULT,
+             frontend: Frontend | None = None) -> FileReport:
+    """Parse a script's text and run it; a script that does not parse is one failure."""
+    try:
+        from ..text import parse_script
+        commands = parse_script(text, source=path)
+    except PyicError as exc:
+        report = FileReport(path)
+        line = exc.position.line if exc.position is not None and exc.position.line else 0
+        report.record(SCRIPT, FAILED, line, f"cannot parse script: {exc.kind}: {exc.message}")
+        return report
+    except Exception as exc:  # a bug in the parser must not stop the suite
+        report = FileReport(path)
+        report.record(SCRIPT, FAILED, 0, f"internal error while parsing: {_describe(exc)}")
+        return report
+    return run_script(commands, path, engine=engine, frontend=frontend)
+
+
+def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
+               frontend: Frontend | None = None) -> FileReport:
+    """Run parsed script commands; ``path`` names the script in the report."""
+    report = FileReport(path)
+    if engine is DEFAULT:
+        try:
+            engine = default_engine()
+        except Exception as exc:
+            report.record(SCRIPT, FAILED, 0, f"cannot start the engine: {_describe(exc)}")
+            engine = None
+    ScriptRun(report, engine, frontend or Frontend()).run(commands)
+    return report
+
+
+# ------------------------------------------------------------------ one script
+
+
+class ScriptRun:
+    """The state of one script: defined modules, instances, registered names."""
+
+    def __init__(self, report: FileReport, engine: ScriptEngine | None, frontend: Frontend) -> None:
+        self.report = report
+        self.engine = engine
+        self.frontend = frontend
+        self.modules: dict = {}      # name -> Module | Broken (module definitions)
+        self.instances: dict = {}    # name -> instance | Broken
+        self.last_module: object = None
+        self.last_instance: object = None
+        self.registry: dict | None = None   # registered name -> instance, made on first use
+
+    def run(self, commands: Iterable) -> None:
+        for command in commands:
+            kind = COMMAND_NAMES.get(type(command), type(command).__name__)
+            line = getattr(command, "line", 0)
+            try:
+                message = self.run_command(command)
+            except NotRun:
+                self.report.record(kind, NOT_RUN, line)
+            except PyicError as exc:
+                self.report.record(kind, FAILED, line, _unexpected(exc))
+            except Exception as exc:  # pyic bugs are failures, never crashes
+                self.report.record(kind, FAILED, line, f"internal error: {_describe(exc)}")
+            else:
+                if message is None:
+                    self.report.record(kind, PASSED, line)
+                else:
+                    self.report.record(kind, FAILED, line, message)
+
+    def run_command(self, command: object) -> str | None:
+        """Run one command: ``None`` when it passed, else the failure message.
+        Raises `NotRun` when it cannot be checked."""
+        match command:
+            case ModuleCmd():
+                return self.module_command(command)
+            case ModuleInstance(instance=instance_name, module=module_name):
+                module = self.lookup(self.modules, module_name, self.last_module, "module")
+                instance = self.instantiate(module, command.line)
+                self.bind_instance(instance_name, instance)
+                return None
+            case Register(as_name=as_name, module=name):
+                engine = self.need_engine()
+                instance = self.lookup(self.instances, name, self.last_instance, "module instance")
+                self.imports(engine)[as_name] = instance
+                return None
+            case ActionCmd(action=action):
+                self.run_action(action)
+                return None
+            case AssertReturn(action=action, results=patterns):
+                values = self.run_action(action)
+                if match_results(values, patterns):
+                    return None
+                return (f"wrong return values: got {format_values(values)}, "
+                        f"expected {format_values(patterns)}")
+            case AssertTrap(action=ModuleCmd() as module_command, message=expected):
+                module = self.load(module_command.source)
+                return expect((Trap, "exception"), expected,
+                              lambda: self.instantiate(module, command.line))
+            case AssertTrap(action=action, message=expected):
+                self.need_engine()
+                return expect((Trap,), expected, lambda: self.run_action(action))
+            case AssertExhaustion(action=action, message=expected):
+                self.need_engine()
+                return expect((Exhaustion,), expected, lambda: self.run_action(action))
+            case AssertException(action=action):
+                self.need_engine()
+                return expect(("exception",), None, lambda: self.run_action(action))
+            case AssertMalformed(source=source, message=expected):
+                return expect((MalformedError,), expected, lambda: self.define(source))
+            case AssertInvalid(source=source, message=expected):
+                return expect((InvalidError,), expected, lambda: self.load(source))
+            case AssertUnlinkable(source=source, message=expected):
+                module = self.load(source)
+                return expect((LinkError,), expected, lambda: self.instantiate(module, command.line))
+            case AssertMalformedCustom() | AssertInvalidCustom() | Meta():
+                # Custom-section annotations and nested scripts are not supported.
+                raise NotRun
+        raise ScriptError(f"unknown script command {type(command).__name__}")
+
+    # -------------------------------------------------------------- modules
+
+    def module_command(self, command: ModuleCmd) -> None:
+        try:
+            module = self.load(command.source)
+        except BaseException:
+            # Later commands naming this module must not use an older one.
+            self.bind_module(command.name, Broken(command.line))
+            if not command.definition:
+                self.bind_instance(command.name, Broken(command.line))
+            raise
+        self.bind_module(command.name, module)
+        if command.definition:
+            return None
+        if self.engine is None:
+            # Accepted is all that can be checked; later actions will be not_run.
+            self.bind_instance(command.name, None)
+            return None
+        try:
+            instance = self.instantiate(module, command.line)
+        except BaseException:
+            self.bind_instance(command.name, Broken(command.line))
+            raise
+        self.bind_instance(command.name, instance)
+        return None
+
+    def define(self, source: object) -> Module:
+        """Decode or parse a module source (no validation)."""
+        match source:
+            case TextModule(module=module):
+                return module
+            case BinaryModule(data=data):
+                return self.frontend.decode_module(data)
+            case QuoteModule(text=text):
+                return self.frontend.parse_module(text)
+        raise ScriptError(f"unknown module source {type(source).__name__}")
+
+    def load(self, source: object) -> Module:
+        """Decode or parse, then validate."""
+        module = self.define(source)
+        self.frontend.validate_module(module)
+        return module
+
+    def instantiate(self, module: object, line: int) -> object:
+        engine = self.need_engine()
+        if isinstance(module, Broken):
+            raise ScriptError(f"module of line {module.line} was not loaded")
+        return engine.instantiate(module, self.imports(engine))
+
+    def imports(self, engine: ScriptEngine) -> dict:
+        if self.registry is None:
+            self.registry = {"spectest": engine.spectest()}
+        return self.registry
+
+    def bind_module(self, name: str | None, module: object) -> None:
+        self.last_module = module
+        if name is not None:
+            self.modules[name] = module
+
+    def bind_instance(self, name: str | None, instance: object) -> None:
+        self.last_instance = instance
+        if name is not None:
+            self.instances[name] = instance
+
+    def lookup(self, table: dict, name: str | None, last: object, what: str) -> object:
+        self.need_engine()
+        if name is None:
+            found = last
+            if found is None:
+                raise ScriptError(f"no {what} defined")
+        elif name not in table:
+            raise ScriptError(f"unknown {what} {name}")
+        else:
+            found = table[name]
+        if isinstance(found, Broken):
+            raise ScriptError(f"{what} of line {found.line} was not loaded")
+        return found
+
+    # -------------------------------------------------------------- actions
+
+    def need_engine(self) -> ScriptEngine:
+        if self.engine is None:
+            raise NotRun
+        return self.engine
+
+    def run_action(self, action: object) -> tuple:
+        engine = self.need_engine()
+        match action:
+            case Invoke(module=name, name=export, args=args):
+                instance = self.lookup(self.instances, name, self.last_instance, "module instance")
+                return tuple(engine.invoke(instance, export, tuple(args)))
+            case Get(module=name, name=export):
+                instance = self.lookup(self.instances, name, self.last_instance, "module instance")
+                return (engine.get(instance, export),)
+        raise ScriptError(f"unknown action {type(action).__name__}")
+
+
+# ------------------------------------------------------------------ expectations
+
+
+def expect(kinds: tuple, expected: str | None, thunk: Callable[[], object]) -> str | None:
+    """Run ``thunk`` expecting a pyic error of one of ``kinds`` (classes, or
+    ``kind`` names) whose message starts with ``expected`` (``None``: any message).
+    ``None`` when it did; else the failure message."""
+    want = _kind_name(kinds[0])
+    expected_text = "" if expected is None else f' "{expected}"'
+    try:
+        thunk()
+    except PyicError as exc:
+        if not any(isinstance(exc, k) if isinstance(k, type) else exc.kind == k for k in kinds):
+            return f"expected {want} error{expected_text}, got {exc.kind} error \"{exc.message}\""
+        if expected is not None and not exc.message.startswith(expected):
+            return f"wrong {want} error: expected \"{expected}\", got \"{exc.message}\""
+        return None
+    return f"expected {want} error{expected_text}, but there was none"
+
+
+def _kind_name(kind: object) -> str:
+    return kind.kind if isinstance(kind, type) else str(kind)
+
+
+def _unexpected(exc: PyicError) -> str:
+    if isinstance(exc, ScriptError):
+        return str(exc.message)
+    return f"unexpected {exc.kind} error \"{exc.message}\""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# ------------------------------------------------------------------ values in messages
+
+
+def format_value(value: object) -> str:
+    match value:
+        case Num(type=type_, bits=bits):
+            return f"({type_}.const {bits:#x})"
+        case NanPattern(type=type_, kind=kind):
+            return f"({type_}.const nan:{kind})"
+        case Vec(shape=shape, lanes=lanes):
+            return f"(v128.const {shape} {' '.join(_lane(lane) for lane in lanes)})"
+        case RefValue(kind="null", value=heaptype):
+            return "(ref.null)" if heaptype is None else f"(ref.null {heaptype})"
+        case RefValue(kind=kind, value=None):
+            return f"(ref.{kind})"
+        case RefValue(kind=kind, value=payload):
+            return f"(ref.{kind} {payload})"
+        case Either(alternatives=alternatives):
+            return f"(either {' '.join(format_value(a) for a in alternatives)})"
+    return repr(value)
+
+
+def format_values(values: Iterable) -> str:
+    return "[" + " ".join(format_value(value) for value in values) + "]"
+
+
+def _lane(lane: object) -> str:
+    if isinstance(lane, NanPattern):
+        return f"nan:{lane.kind}"
+    return f"{lane:#x}" if isinstance(lane, int) else repr(lane)
+
+
+# ------------------------------------------------------------------ many files
+
+
+def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]:
+    """The ``.wast`` files named by ``paths``: files as given, folders searched
+    recursively (sorted); with ``filters``, only files whose name or path matches
+    one of the globs."""
+    filters = tuple(filters)
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            inside = []
+            for folder, subfolders, names in os.walk(path):
+                subfolders.sort()
+                inside.extend(os.path.join(folder, name) for name in names if name.endswith(".wast"))
+            found.extend(sorted(inside))
+        elif os.path.exists(path):
+            found.append(path)
+    if filters:
+        found = [path for path in found
+                 if any(fnmatch.fnmatch(os.path.basename(path), glob) or fnmatch.fnmatch(path, glob)
+                        for glob in filters)]
+    return list(dict.fromkeys(found))
+
+
+def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
+              on_done: Callable[[int, FileReport], None] | None = None) -> SuiteReport:
+    """Run files with pyic's engine, in ``jobs`` processes; the report keeps the
+    given order.  ``on_done(count_done, report)`` is called as each file ends.
+    With ``fail_fast``, no file is started after one has failed."""
+    reports: dict[int, FileReport] = {}
+    if jobs <= 1 or len(paths) <= 1:
+        for index, path in enumerate(paths):
+            reports[index] = run_file(path)
+            if on_done is not None:
+                on_done(len(reports), reports[index])
+            if fail_fast and reports[index].failed:
+                break
+    else:
+        # Largest first, so that one big file does not finish last on its own.
+        order = sorted(range(len(paths)), key=lambda i: -_size(paths[i]))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending = {pool.submit(run_file, paths[i]): i for i in order}
+            stop = False
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    if future.cancelled():
+                        continue
+                    try:
+                        reports[index] = future.result()
+                    except Exception as exc:  # the worker process itself died
+                        reports[index] = FileReport(paths[index])
+                        reports[index].record(SCRIPT, FAILED, 0,
+                                              f"internal error in worker: {_describe(exc)}")
+                    if on_done is not None:
+                        on_done(len(reports), reports[index])
+                    if fail_fast and reports[index].failed and not stop:
+                        stop = True
+                        for other in pending:
+                            other.cancel()
+    return SuiteReport([reports[i] for i in sorted(reports)])
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

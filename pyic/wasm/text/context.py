@@ -1,0 +1,127 @@
+"""Identifier contexts (spec 6.4.? "Contexts", text/modules.rst "Indices").
+
+A module's symbolic identifiers live in one `Space` per index space; a
+function adds locals and a stack of labels.  Looking up an unbound identifier
+or binding one twice raises `MalformedError` with the reference interpreter's
+messages ("unknown function $f", "duplicate local $x", ...).
+
+The context also holds the module's type definitions as far as they are
+known, because implicit type uses (6.4.? "Type Uses") must find an existing
+function type or append a new one at the end of the type section.
+"""
+
+from __future__ import annotations
+
+from ..syntax.types import FuncType, RecType, SubType
+
+
+class Space:
+    """One index space: names bound so far and how many entries it has."""
+
+    __slots__ = ("category", "names", "count")
+
+    def __init__(self, category: str) -> None:
+        self.category = category      # as in the messages: "function", "data segment", ...
+        self.names: dict[str, int] = {}
+        self.count = 0
+
+    def bind(self, name: str | None, reader, at: int) -> int:
+        """Add one entry, optionally named; its index."""
+        index = self.count
+        if name is not None:
+            if name in self.names:
+                raise reader.error(f"duplicate {self.category} {format_id(name)}", at)
+            self.names[name] = index
+        self.count += 1
+        return index
+
+    def lookup(self, name: str, reader, at: int) -> int:
+        index = self.names.get(name)
+        if index is None:
+            raise reader.error(f"unknown {self.category} {format_id(name)}", at)
+        return index
+
+
+def format_id(name: str) -> str:
+    """An identifier as written: ``$name``, or ``$"..."`` when it needs quotes."""
+    if name and all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-./:<=>?@\\^_`|~")
+                    for c in name):
+        return "$" + name
+    return '$"' + name.encode("unicode_escape").decode("ascii") + '"'
+
+
+class ModuleContext:
+    """The identifier context of one module (text/modules.rst), plus its types."""
+
+    def __init__(self) -> None:
+        self.types = Space("type")
+        self.funcs = Space("function")
+        self.tables = Space("table")
+        self.mems = Space("memory")
+        self.globals = Space("global")
+        self.tags = Space("tag")
+        self.elems = Space("elem segment")
+        self.datas = Space("data segment")
+        # field names of each type index (GC struct fields)
+        self.fields: dict[int, dict[str, int]] = {}
+        # the type section as built so far
+        self.rectypes: list[RecType] = []
+        self.deftypes: list[SubType] = []
+        # first index of each plain function type (a final, supertype-less
+        # singleton rec group): the candidates for implicit type uses
+        self.plain_functypes: dict[FuncType, int] = {}
+
+    def add_rectype(self, rt: RecType) -> None:
+        first = len(self.deftypes)
+        self.rectypes.append(rt)
+        self.deftypes.extend(rt.subtypes)
+        if len(rt.subtypes) == 1:
+            st = rt.subtypes[0]
+            if st.final and not st.supertypes and isinstance(st.comptype, FuncType):
+                self.plain_functypes.setdefault(st.comptype, first)
+
+    def implicit_typeuse(self, ft: FuncType) -> int:
+        """6.4.? type uses without ``(type x)``: the smallest index of an equal plain
+        function type, else a new one appended to the type section."""
+        index = self.plain_functypes.get(ft)
+        if index is None:
+            index = len(self.deftypes)
+            self.types.count = max(self.types.count, index) + 1
+            self.add_rectype(RecType((SubType(True, (), ft),)))
+        return index
+
+    def functype_of(self, index: int) -> FuncType | None:
+        """The function type at ``index``, or None when there is none."""
+        if 0 <= index < len(self.deftypes):
+            ct = self.deftypes[index].comptype
+            if isinstance(ct, FuncType):
+                return ct
+        return None
+
+
+class FuncContext:
+    """Locals and labels of the function (or constant expression) being parsed."""
+
+    __slots__ = ("locals", "nlocals", "labels")
+
+    def __init__(self) -> None:
+        self.locals: dict[str, int] = {}
+        self.nlocals = 0
+        # label names, innermost last; None for anonymous labels
+        self.labels: list[str | None] = []
+
+    def bind_local(self, name: str | None, reader, at: int) -> int:
+        index = self.nlocals
+        if name is not None:
+            if name in self.locals:
+                raise reader.error(f"duplicate local {format_id(name)}", at)
+            self.locals[name] = index
+        self.nlocals += 1
+        return index
+
+    def label(self, name: str, reader, at: int) -> int:
+        labels = self.labels
+        for depth in range(len(labels) - 1, -1, -1):
+            if labels[depth] == name:
+                return len(labels) - 1 - depth
+        raise reader.error(f"unknown label {format_id(name)}", at)

