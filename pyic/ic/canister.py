@@ -134,6 +134,7 @@ class UpdateReturn:
     cycles_accepted: int = 0
     cycles_used: int = 0
     logs: tuple = ()
+    trap_message: str | None = None  # a callback trapped and its cleanup ran: why, for reports
 
 
 @frozen

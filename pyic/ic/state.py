@@ -315,6 +315,7 @@ class S:
     next_call_id: int = 0                        # for fresh CallIds
     next_snapshot_index: int = 0
     rand_counter: int = 0                        # raw_rand draws so far
+    last_trap: dict = field(factory=dict)        # CallId -> why its last execution trapped
     seed: bytes = b"pyic"
 
 

@@ -1,0 +1,99 @@
+"""Definitions the rules share (interface spec, "Abstract state" and "Message execution").
+
+``env_of`` builds ``Env``; ``freezing_limit`` and ``liquid_balance`` are the
+spec's "Cycle bookkeeping and resource consumption"; ``at_queue_head`` is the
+ordering condition every message rule starts with.
+"""
+
+from __future__ import annotations
+
+from ..canister import Env, WasmState
+from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid
+from ..state import (
+    UNORDERED, CallMessage, Canister, Expired, FromCanister, FuncMessage, S, simple_status,
+)
+
+
+def memory_usage(c: Canister) -> int:
+    """The sum of ``memory_usage_*`` of a canister (bytes): Wasm state, raw module,
+    chunk store and snapshots.  History is counted at a nominal size per change."""
+    total = 0
+    if c.can_state is not None:
+        module = c.can_state.module
+        usage = getattr(module, "memory_usage", None)
+        total += usage(c.can_state.wasm_state) if usage else wasm_state_size(c.can_state.wasm_state)
+        total += len(c.can_state.raw_module)
+    total += sum(len(chunk) for chunk in c.chunk_store.values())
+    total += sum(s.size for s in c.snapshots.values())
+    total += 100 * len(c.canister_history.recent_changes)
+    return total
+
+
+def wasm_state_size(ws: WasmState) -> int:
+    mem = ws.wasm_memory
+    size = len(mem) if isinstance(mem, (bytes, bytearray)) else 0
+    return size + len(ws.stable_memory)
+
+
+def freezing_limit(c: Canister, cfg: SubnetConfig = DEFAULT, usage: int | None = None) -> int:
+    """``freezing_limit(S, A)``."""
+    return cfg.freezing_limit(c.compute_allocation, c.memory_allocation, c.freezing_threshold,
+                              memory_usage(c) if usage is None else usage)
+
+
+def liquid_balance(c: Canister, cfg: SubnetConfig = DEFAULT) -> int:
+    """``liquid_balance(S, A)``."""
+    return _liquid(c.balance, c.reserved_balance, freezing_limit(c, cfg))
+
+
+def env_of(c: Canister, certificate: bytes | None = None) -> Env:
+    """The ``Env`` record every rule builds the same way."""
+    cs = c.can_state
+    return Env(
+        time=c.time,
+        controllers=tuple(sorted(c.controllers)),
+        global_timer=c.global_timer,
+        balance=c.balance,
+        reserved_balance=c.reserved_balance,
+        reserved_balance_limit=c.reserved_balance_limit,
+        compute_allocation=c.compute_allocation,
+        memory_allocation=c.memory_allocation,
+        memory_usage_raw_module=len(cs.raw_module) if cs is not None else 0,
+        memory_usage_canister_history=100 * len(c.canister_history.recent_changes),
+        memory_usage_chunk_store=sum(len(v) for v in c.chunk_store.values()),
+        memory_usage_snapshots=sum(s.size for s in c.snapshots.values()),
+        freezing_threshold=c.freezing_threshold,
+        subnet_id=c.canister_subnet.subnet_id,
+        subnet_size=c.canister_subnet.subnet_size,
+        certificate=certificate,
+        status=simple_status(c.canister_status),
+        canister_version=c.canister_version,
+        self_id=c.canister_id,
+    )
+
+
+def at_queue_head(state: S, index: int) -> bool:
+    """``(M.queue = Unordered) or (∀ CallMessage M' | FuncMessage M' ∈ Older_messages. M'.queue ≠ M.queue)``."""
+    m = state.messages[index]
+    q = m.queue
+    if q == UNORDERED:
+        return True
+    for older in state.messages[:index]:
+        if isinstance(older, (CallMessage, FuncMessage)) and older.queue == q:
+            return False
+    return True
+
+
+def without(messages: tuple, index: int) -> tuple:
+    """``Older_messages · Younger_messages``."""
+    return messages[:index] + messages[index + 1:]
+
+
+def is_expired(origin) -> bool:
+    return isinstance(origin, FromCanister) and isinstance(origin.deadline, Expired)
+
+
+def fresh_call_id(state: S) -> tuple[int, S]:
+    """A ``Ctxt_id ∉ dom(S.call_contexts)``: the next of a counter, so runs are deterministic."""
+    from attrs import evolve
+    return state.next_call_id, evolve(state, next_call_id=state.next_call_id + 1)

@@ -1,0 +1,181 @@
+"""Rules on responses and call contexts (interface spec, "Abstract behavior"):
+"Callback invocation", "Call context starvation", "Call context removal",
+"Call expiry", "Dropping expired messages", "Respond to user request",
+"Update call request clean up".
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+
+from ..canister import CANISTER_ERROR, SYS_UNKNOWN, Reject
+from ..costs import DEFAULT, SubnetConfig, saturating_add
+from ..state import (
+    IC_PRINCIPAL, UNORDERED, CallbackEntry, CallMessage, Done, Expired, FromCanister, FromUser,
+    FuncMessage, Processing, Rejected, Replied, ResponseMessage, S, Stopping, delete_from,
+    replace_in, with_call_context, with_canister,
+)
+from ..principal_text import principal_text
+from .common import is_expired, without
+
+
+def callback_invocation(state: S, index: int,
+                        cfg: SubnetConfig = DEFAULT) -> tuple[S, int | None] | None:
+    """"Callback invocation", both forms: a live context gets a `FuncMessage` for
+    its callback (returned with its index, to be executed next); a deleted one
+    only gets the refund and the response reservation back (index ``None``)."""
+    rm = state.messages[index]
+    if not isinstance(rm, ResponseMessage) or not isinstance(rm.origin, FromCanister):
+        return None
+    origin = rm.origin
+    if isinstance(origin.deadline, Expired):
+        return None
+    ctxt = state.call_contexts.get(origin.calling_context)
+    if ctxt is None or ctxt.canister not in state.canisters:
+        return None
+    c = state.canisters[ctxt.canister]
+    if ctxt.deleted:
+        state = evolve(state, messages=without(state.messages, index))
+        refund = rm.refunded_cycles + cfg.max_cycles_per_response
+        return with_canister(state, ctxt.canister, balance=saturating_add(c.balance, refund)), None
+    if isinstance(ctxt.origin, FromUser):
+        caller = ctxt.origin.request.sender
+    elif isinstance(ctxt.origin, FromCanister):
+        caller = state.call_contexts[ctxt.origin.calling_context].canister \
+            if ctxt.origin.calling_context in state.call_contexts else IC_PRINCIPAL
+    else:
+        caller = IC_PRINCIPAL
+    fm = FuncMessage(call_context=origin.calling_context, caller=caller, receiver=ctxt.canister,
+                     entry_point=CallbackEntry(origin.callback, rm.response, rm.refunded_cycles),
+                     queue=UNORDERED)
+    state = evolve(state, messages=state.messages[:index] + (fm,) + state.messages[index + 1:])
+    state = with_canister(state, ctxt.canister,
+                          balance=saturating_add(c.balance, rm.refunded_cycles))
+    return state, index
+
+
+def _referenced(state: S, ctxt_id: int) -> bool:
+    """Whether a call, a response, a downstream context or a pending stop call
+    still references call context ``ctxt_id`` (ignoring expired origins)."""
+    def refers(origin) -> bool:
+        return (isinstance(origin, FromCanister) and origin.calling_context == ctxt_id
+                and not isinstance(origin.deadline, Expired))
+
+    for m in state.messages:
+        if isinstance(m, (CallMessage, ResponseMessage)) and refers(m.origin):
+            return True
+    for other in state.call_contexts.values():
+        if other.needs_to_respond and refers(other.origin):
+            return True
+    for c in state.canisters.values():
+        if isinstance(c.canister_status, Stopping):
+            if any(refers(origin) for origin, _ in c.canister_status.origins):
+                return True
+    return False
+
+
+def call_context_starvation(state: S, ctxt_id: int) -> S | None:
+    """"Call context starvation": nothing can answer the call any more, so the
+    IC rejects it with CANISTER_ERROR, refunding the available cycles."""
+    ctxt = state.call_contexts.get(ctxt_id)
+    if ctxt is None or not ctxt.needs_to_respond or _referenced(state, ctxt_id):
+        return None
+    trapped = state.last_trap.get(ctxt_id)
+    who = principal_text(ctxt.canister)
+    if trapped:
+        response = Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {trapped}",
+                          "IC0503" if "called trap" in trapped or trapped.startswith("canister called")
+                          else "IC0502")
+    else:
+        response = Reject(CANISTER_ERROR,
+                          f"Error from Canister {who}: Canister did not reply to the call",
+                          "IC0506")
+    state = with_call_context(state, ctxt_id, needs_to_respond=False, available_cycles=0)
+    return evolve(state, messages=state.messages
+                  + (ResponseMessage(ctxt.origin, response, ctxt.available_cycles),))
+
+
+def call_context_removal(state: S, ctxt_id: int) -> S | None:
+    """"Call context removal": a context that needs no response and is referenced
+    by nothing is deleted.  (A stopping canister stops once it has none left.)"""
+    ctxt = state.call_contexts.get(ctxt_id)
+    if ctxt is None or ctxt.needs_to_respond or _referenced(state, ctxt_id):
+        return None
+    return evolve(state, call_contexts=delete_from(state.call_contexts, ctxt_id),
+                  last_trap=delete_from(state.last_trap, ctxt_id))
+
+
+def _expiry_response(origin: FromCanister) -> ResponseMessage:
+    return ResponseMessage(evolve(origin, deadline=None),
+                           Reject(SYS_UNKNOWN, "Call deadline has expired.", "IC0601"), 0)
+
+
+def call_expiry_message(state: S, index: int) -> S | None:
+    """"Call expiry" of a pending request or response whose deadline has passed
+    (pyic expires only past deadlines, measured by the caller's time)."""
+    m = state.messages[index]
+    if not isinstance(m, (CallMessage, ResponseMessage)) or not isinstance(m.origin, FromCanister):
+        return None
+    d = m.origin.deadline
+    if d is None or isinstance(d, Expired) or not _deadline_passed(state, m.origin, d):
+        return None
+    expired = evolve(m, origin=evolve(m.origin, deadline=Expired(d)))
+    messages = state.messages[:index] + (expired,) + state.messages[index + 1:]
+    return evolve(state, messages=messages + (_expiry_response(m.origin),))
+
+
+def call_expiry_context(state: S, ctxt_id: int) -> S | None:
+    """"Call expiry" of a call being processed by the callee."""
+    ctxt = state.call_contexts.get(ctxt_id)
+    if ctxt is None or not ctxt.needs_to_respond or not isinstance(ctxt.origin, FromCanister):
+        return None
+    d = ctxt.origin.deadline
+    if d is None or isinstance(d, Expired) or not _deadline_passed(state, ctxt.origin, d):
+        return None
+    state = with_call_context(state, ctxt_id, origin=evolve(ctxt.origin, deadline=Expired(d)))
+    return evolve(state, messages=state.messages + (_expiry_response(ctxt.origin),))
+
+
+def _deadline_passed(state: S, origin: FromCanister, deadline: int) -> bool:
+    caller_ctxt = state.call_contexts.get(origin.calling_context)
+    if caller_ctxt is None or caller_ctxt.canister not in state.canisters:
+        return True
+    return state.canisters[caller_ctxt.canister].time >= deadline
+
+
+def dropping_expired_message(state: S, index: int) -> S | None:
+    """"Dropping expired messages"."""
+    m = state.messages[index]
+    if isinstance(m, (CallMessage, ResponseMessage)) and is_expired(m.origin):
+        return evolve(state, messages=without(state.messages, index))
+    return None
+
+
+def respond_to_user_request(state: S, index: int) -> S | None:
+    """"Respond to user request": record the response of an ingress call."""
+    rm = state.messages[index]
+    if not isinstance(rm, ResponseMessage) or not isinstance(rm.origin, FromUser):
+        return None
+    request = rm.origin.request
+    entry = state.requests.get(request)
+    if entry is None or not isinstance(entry[0], Processing):
+        return None
+    r = rm.response
+    status = Replied(r.data) if not isinstance(r, Reject) else Rejected(r.code, r.message,
+                                                                      r.error_code)
+    return evolve(state, messages=without(state.messages, index),
+                  requests=replace_in(state.requests, request, (status, entry[1])))
+
+
+def request_clean_up(state: S, request) -> S | None:
+    """"Update call request clean up": replied or rejected -> done; done and past
+    its expiry -> removed."""
+    entry = state.requests.get(request)
+    if entry is None:
+        return None
+    status, ecid = entry
+    if isinstance(status, (Replied, Rejected)):
+        return evolve(state, requests=replace_in(state.requests, request, (Done(), ecid)))
+    if isinstance(status, Done) and request.ingress_expiry < state.system_time:
+        return evolve(state, requests=delete_from(state.requests, request))
+    return None

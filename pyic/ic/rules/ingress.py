@@ -1,0 +1,163 @@
+"""Ingress: "API Request submission", "Request rejection" and "Initiating canister
+calls" (interface spec, "Abstract behavior").
+
+pyic has no HTTP layer and no signatures: a `Request` is submitted directly,
+with its sender taken as authenticated (what ``verify_envelope`` would decide
+is out of scope; see docs/ic-rules.md).  The effective canister id of a call
+to the management canister is the ``canister_id`` in its argument.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+
+from ..canister import CallerInfo, InspectReturn
+from ..costs import DEFAULT, SubnetConfig
+from ..state import (
+    IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, FromUser, Processing, Received, Rejected,
+    Request, S, replace_in,
+)
+from ..principal_text import principal_text
+from .common import env_of, liquid_balance
+
+# "API Request submission": management methods a controller may call by ingress.
+INGRESS_CONTROLLER_METHODS = frozenset({
+    "install_code", "install_chunked_code", "update_settings", "upload_chunk", "stored_chunks",
+    "clear_chunk_store", "take_canister_snapshot", "load_canister_snapshot",
+    "list_canister_snapshots", "delete_canister_snapshot", "read_canister_snapshot_metadata",
+    "read_canister_snapshot_data", "upload_canister_snapshot_metadata",
+    "upload_canister_snapshot_data", "provisional_top_up_canister",
+    "start_canister", "stop_canister", "uninstall_code", "delete_canister", "canister_metrics",
+})
+INGRESS_OPEN_METHODS = frozenset({"provisional_create_canister_with_cycles"})
+
+
+class RequestRefused(Exception):
+    """Raised by `submit_request` when the IC would not accept the request (the
+    HTTP call would fail): carries reject code, message and error code."""
+
+    def __init__(self, code: int, message: str, error_code: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.error_code = error_code
+
+
+def submit_request(state: S, request: Request, effective_canister_id: bytes,
+                   cfg: SubnetConfig = DEFAULT) -> S:
+    """"API Request submission": the request enters the state as ``Received``,
+    or `RequestRefused` says why it does not."""
+    from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, SYS_TRANSIENT
+    if len(request.nonce) > 32:
+        raise RequestRefused(CANISTER_ERROR, "nonce longer than 32 bytes", "IC0408")
+    if request in state.requests:
+        raise RequestRefused(CANISTER_ERROR, "duplicate request", "IC0205")
+    if state.system_time > request.ingress_expiry:
+        raise RequestRefused(SYS_TRANSIENT, "request expired", "IC0202")
+    target = request.canister_id
+    if target == IC_PRINCIPAL:
+        c = state.canisters.get(effective_canister_id)
+        name = request.method_name
+        if name in INGRESS_OPEN_METHODS:
+            pass
+        elif name == "canister_status":
+            if c is None:
+                raise RequestRefused(DESTINATION_INVALID, _not_found(effective_canister_id),
+                                     "IC0301")
+            if not _may_read_status(c, request.sender):
+                raise RequestRefused(CANISTER_REJECT, _only_controllers(effective_canister_id,
+                                                                        request.sender), "IC0512")
+        elif name in INGRESS_CONTROLLER_METHODS:
+            if c is None:
+                raise RequestRefused(DESTINATION_INVALID, _not_found(effective_canister_id),
+                                     "IC0301")
+            if request.sender not in c.controllers:
+                raise RequestRefused(CANISTER_REJECT, _only_controllers(effective_canister_id,
+                                                                        request.sender), "IC0512")
+        else:
+            raise RequestRefused(CANISTER_REJECT,
+                                 f"Management canister method '{name}' cannot be called by "
+                                 "ingress messages", "IC0406")
+        if c is not None and liquid_balance(c, cfg) < 0:
+            raise RequestRefused(SYS_TRANSIENT, _frozen(effective_canister_id), "IC0207")
+    else:
+        c = state.canisters.get(target)
+        if c is None:
+            raise RequestRefused(DESTINATION_INVALID, _not_found(target), "IC0301")
+        if c.can_state is None:
+            raise RequestRefused(CANISTER_ERROR,
+                                 f"Canister {principal_text(target)} is empty: it has no Wasm "
+                                 "module", "IC0537")
+        if c.canister_status != RUNNING:
+            stopped = c.canister_status == "stopped"
+            raise RequestRefused(CANISTER_ERROR,
+                                 f"Canister {principal_text(target)} is "
+                                 f"{'stopped' if stopped else 'stopping'}",
+                                 "IC0508" if stopped else "IC0509")
+        if liquid_balance(c, cfg) < 0:
+            raise RequestRefused(SYS_TRANSIENT, _frozen(target), "IC0207")
+        module = c.can_state.module
+        if request.method_name not in module.update_methods \
+                and request.method_name not in module.query_methods:
+            raise RequestRefused(CANISTER_ERROR,
+                                 f"Canister {principal_text(target)} has no update method "
+                                 f"'{request.method_name}'", "IC0536")
+        if module.has_inspect_message():
+            r = module.inspect_message(c.can_state.wasm_state, request.method_name, request.arg,
+                                       CallerInfo(request.sender), env_of(c))
+            if not (isinstance(r, InspectReturn) and r.accept):
+                why = getattr(r, "message", "") or ""
+                raise RequestRefused(CANISTER_REJECT,
+                                     f"Canister {principal_text(target)} rejected the message"
+                                     + (f": {why}" if why else ""), "IC0406")
+    return evolve(state, requests=replace_in(state.requests, request,
+                                             (Received(), effective_canister_id)))
+
+
+def _may_read_status(c, sender: bytes) -> bool:
+    vis = c.canister_status_visibility
+    if vis == "public":
+        return True
+    if isinstance(vis, tuple) and vis and vis[0] == "allowed_viewers":
+        return sender in c.controllers or sender in vis[1]
+    return sender in c.controllers
+
+
+def _not_found(canister_id: bytes) -> str:
+    return f"Canister {principal_text(canister_id)} not found"
+
+
+def _frozen(canister_id: bytes) -> str:
+    return f"Canister {principal_text(canister_id)} is out of cycles"
+
+
+def _only_controllers(canister_id: bytes, sender: bytes) -> str:
+    return (f"Only controllers of canister {principal_text(canister_id)} can call this method; "
+            f"{principal_text(sender)} is not one of them")
+
+
+def request_rejection(state: S, request: Request, code: int, message: str) -> S | None:
+    """"Request rejection": a received request rejected with SYS_FATAL or SYS_TRANSIENT."""
+    entry = state.requests.get(request)
+    if entry is None or not isinstance(entry[0], Received) or code not in (1, 2):
+        return None
+    return evolve(state, requests=replace_in(state.requests, request,
+                                             (Rejected(code, message), entry[1])))
+
+
+def initiate_canister_call(state: S, request: Request) -> S | None:
+    """"Initiating canister calls": a received request becomes a `CallMessage`.
+
+    The rule puts it at the front of ``S.messages``; its queue is ``Unordered``, so
+    its position only decides when pyic's scheduler picks it: pyic appends it,
+    so ingress messages run in the order they were submitted."""
+    entry = state.requests.get(request)
+    if entry is None or not isinstance(entry[0], Received):
+        return None
+    if state.system_time > request.ingress_expiry:
+        return None
+    cm = CallMessage(origin=FromUser(request), caller=request.sender, callee=request.canister_id,
+                     method_name=request.method_name, arg=request.arg, transferred_cycles=0,
+                     queue=UNORDERED)
+    return evolve(state, messages=state.messages + (cm,),
+                  requests=replace_in(state.requests, request, (Processing(), entry[1])))

@@ -1,0 +1,122 @@
+"""Query calls (interface spec, "Abstract behavior" > "Query call"):
+``composite_query_helper`` and the query response.
+
+A query never changes the state, except for ``query_stats``.  The call graph
+of a composite query is bounded by ``MAX_CALL_DEPTH_COMPOSITE_QUERY`` (6), so
+the helper's recursion is bounded too.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+
+from ..canister import (
+    CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, CompositeQueryReturn, QueryReturn, Reject,
+)
+from ..costs import DEFAULT, SubnetConfig
+from ..state import IC_PRINCIPAL, RUNNING, S, with_canister
+from ..principal_text import principal_text
+from .common import env_of, liquid_balance
+
+# Management methods a composite query may call ("management_canister_query").
+MANAGEMENT_QUERY_METHODS = frozenset({"canister_status", "canister_metrics",
+                                      "fetch_canister_logs", "list_canisters"})
+
+
+def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, caller: CallerInfo,
+                           canister_id: bytes, method_name: str, arg: bytes,
+                           cfg: SubnetConfig = DEFAULT, management_query=None):
+    """``composite_query_helper``: returns (response, cycles left)."""
+    c = state.canisters.get(canister_id)
+    who = principal_text(canister_id)
+    if c is None:
+        return Reject(3, f"Canister {who} not found", "IC0301"), cycles
+    if c.can_state is None:
+        return Reject(CANISTER_ERROR, f"Canister {who} is empty: it has no Wasm module",
+                      "IC0537"), cycles
+    if c.canister_status != RUNNING:
+        code = "IC0508" if c.canister_status == "stopped" else "IC0509"
+        return Reject(CANISTER_ERROR, f"Canister {who} is not running", code), cycles
+    module = c.can_state.module
+    is_query = method_name in module.query_methods
+    if not is_query and method_name not in module.composite_query_methods:
+        return Reject(CANISTER_ERROR, f"Canister {who} has no query method '{method_name}'",
+                      "IC0536"), cycles
+    if cycles < cfg.max_cycles_per_message:
+        return Reject(CANISTER_ERROR, "Composite query call graph exceeded its instruction limit",
+                      "IC0526"), cycles
+    if liquid_balance(c, cfg) < 0:
+        return Reject(SYS_TRANSIENT, f"Canister {who} is out of cycles", "IC0207"), cycles
+    env = env_of(c, certificate=c.certified_data if canister_id == root else None)
+    w = c.can_state.wasm_state
+    if is_query:
+        r = module.query_methods[method_name](w, arg, caller, env, 0)
+    else:
+        r = module.composite_query_methods[method_name](w, arg, caller, env)
+    if not isinstance(r, (QueryReturn, CompositeQueryReturn)):
+        return _trapped(who, r), cycles - r.cycles_used
+    if r.cycles_used > cfg.max_cycles_per_message:
+        return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit for "
+                      "single message execution", "IC0522"), cycles - cfg.max_cycles_per_message
+    cycles -= r.cycles_used
+    if r.response is not None:
+        return r.response, cycles
+    calls = list(r.new_calls) if isinstance(r, CompositeQueryReturn) else []
+    w = r.new_state
+    env = evolve(env, certificate=None)  # no certificate in composite query callbacks
+    while calls:
+        if depth == cfg.max_call_depth_composite_query:
+            return Reject(CANISTER_ERROR, "Composite query call graph exceeded the maximum depth",
+                          "IC0525"), cycles
+        call = calls.pop(0)
+        if call.callee == IC_PRINCIPAL:
+            if management_query is None or call.method_name not in MANAGEMENT_QUERY_METHODS:
+                response = Reject(CANISTER_ERROR, f"Composite queries cannot call the management "
+                                  f"canister method '{call.method_name}'", "IC0527")
+            else:
+                response = management_query(state, canister_id, call.method_name, call.arg)
+        else:
+            callee = state.canisters.get(call.callee)
+            if callee is not None and callee.canister_subnet != c.canister_subnet:
+                return Reject(CANISTER_ERROR, "Composite query cannot call a canister on "
+                              "another subnet", "IC0529"), cycles
+            response, cycles = composite_query_helper(
+                state, cycles - cfg.instruction_overhead_per_query_call, depth + 1, root,
+                CallerInfo(canister_id), call.callee, call.method_name, call.arg, cfg,
+                management_query)
+        if cycles < cfg.max_cycles_per_response:
+            return Reject(CANISTER_ERROR, "Composite query call graph exceeded its instruction "
+                          "limit", "IC0526"), cycles
+        r2 = module.composite_callback(w, call.callback, caller, response, env)
+        if not isinstance(r2, (CompositeQueryReturn,)) and not hasattr(r2, "new_state"):
+            return _trapped(who, r2), cycles - r2.cycles_used
+        if r2.cycles_used > cfg.max_cycles_per_response:
+            return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit",
+                          "IC0522"), cycles - cfg.max_cycles_per_response
+        w = r2.new_state
+        cycles -= r2.cycles_used
+        if r2.response is not None:
+            return r2.response, cycles
+        calls = list(r2.new_calls) + calls
+    return Reject(CANISTER_ERROR, f"Canister {who} did not reply to the call", "IC0506"), cycles
+
+
+def _trapped(who: str, r) -> Reject:
+    msg = getattr(r, "message", "") or "trapped"
+    code = "IC0503" if "called trap" in msg or msg.startswith("canister called") else "IC0502"
+    return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}", code)
+
+
+def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, arg: bytes,
+               cfg: SubnetConfig = DEFAULT, management_query=None):
+    """A query call: the response, and the state after (with ``query_stats``)."""
+    budget = cfg.execution_cost(cfg.max_instructions_per_composite_query_call)
+    response, left = composite_query_helper(state, budget, 0, canister_id, CallerInfo(sender),
+                                            canister_id, method_name, arg, cfg, management_query)
+    c = state.canisters.get(canister_id)
+    if c is not None:
+        size = len(response.message.encode()) if isinstance(response, Reject) \
+            else len(response.data)
+        stat = (c.time, budget - left, len(arg), size)
+        state = with_canister(state, canister_id, query_stats=c.query_stats + (stat,))
+    return response, state
