@@ -1,0 +1,192 @@
+"""The management canister ``aaaaa-aa`` (interface spec, "Abstract behavior" >
+"IC Management Canister: ..." sections; ``management-canister.md``).
+
+A call to ``aaaaa-aa`` is a `CallMessage`; `execute_call` takes it from the
+queue, decodes its Candid argument, runs the method's transition, and enqueues
+the `ResponseMessage` (for ``stop_canister``, later: see `stopping_to_stopped`).
+
+Each method is a function ``(state, call, args, cfg) -> Outcome`` in one of the
+modules beside this one, registered in `METHODS` with who may call it.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve, frozen
+
+from ...errors import CandidError
+from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, Reject, Reply
+from ..costs import DEFAULT, SubnetConfig
+from ..principal_text import principal_text
+from ..rules.common import at_queue_head, without
+from ..state import IC_PRINCIPAL, CallMessage, FromCanister, FromUser, ResponseMessage, S
+from .args import decode_args, field, principal_bytes
+
+
+@frozen
+class Outcome:
+    """What a management method did: the state after, the response (``None``: not
+    yet, e.g. ``stop_canister``) and the cycles refunded with it."""
+
+    state: S
+    response: object = None
+    refund: int = 0
+
+
+class MgmtReject(Exception):
+    """Raised inside a method to reject the call (no state change)."""
+
+    def __init__(self, code: int, message: str, error_code: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.error_code = error_code
+
+
+# Who may call a method: "controllers" of the canister named in the argument,
+# "controllers_or_self" (chunk store), "status" (status visibility), "any".
+METHODS: dict = {}
+
+# Methods of the spec that pyic does not implement (listed in docs/ic-rules.md).
+UNSUPPORTED = frozenset({
+    "http_request", "ecdsa_public_key", "sign_with_ecdsa", "schnorr_public_key",
+    "sign_with_schnorr", "vetkd_public_key", "vetkd_derive_key", "bitcoin_get_balance",
+    "bitcoin_get_utxos", "bitcoin_send_transaction", "bitcoin_get_current_fee_percentiles",
+    "bitcoin_get_block_headers", "node_metrics_history", "subnet_info", "canister_metrics",
+    "read_canister_snapshot_metadata", "read_canister_snapshot_data",
+    "upload_canister_snapshot_metadata", "upload_canister_snapshot_data", "list_canisters",
+})
+
+
+def method(name: str, access: str):
+    def register(f):
+        METHODS[name] = (f, access)
+        return f
+    return register
+
+
+def not_found(canister_id: bytes) -> MgmtReject:
+    return MgmtReject(DESTINATION_INVALID, f"Canister {principal_text(canister_id)} not found",
+                      "IC0301")
+
+
+def only_controllers(canister_id: bytes, caller: bytes) -> MgmtReject:
+    return MgmtReject(CANISTER_ERROR,
+                      f"Only the controllers of the canister {principal_text(canister_id)} can "
+                      f"control it; {principal_text(caller)} is not a controller", "IC0512")
+
+
+def target(state: S, args, name: str = "canister_id") -> bytes:
+    cid = principal_bytes(field(args, name))
+    if cid not in state.canisters:
+        raise not_found(cid)
+    return cid
+
+
+def _check_access(state: S, access: str, caller: bytes, args, method_name: str) -> None:
+    if access == "any":
+        return
+    name = "target_canister" if method_name == "install_chunked_code" else "canister_id"
+    cid = target(state, args, name)
+    c = state.canisters[cid]
+    if access == "controllers_or_self" and caller == cid:
+        return
+    if access == "status":
+        vis = c.canister_status_visibility
+        if caller == cid or vis == "public" or caller in c.controllers:
+            return
+        if isinstance(vis, tuple) and caller in vis[1]:
+            return
+    elif access == "logs":
+        vis = c.canister_log_visibility
+        if vis == "public" or caller in c.controllers:
+            return
+        if isinstance(vis, tuple) and caller in vis[1]:
+            return
+    elif caller in c.controllers:
+        return
+    raise only_controllers(cid, caller)
+
+
+def execute_call(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:
+    """One management call: "IC Management Canister: <method>" for the
+    `CallMessage` at ``index``."""
+    cm = state.messages[index]
+    if not isinstance(cm, CallMessage) or cm.callee != IC_PRINCIPAL \
+            or not at_queue_head(state, index):
+        return None
+    _load_methods()
+    rest = evolve(state, messages=without(state.messages, index))
+    try:
+        outcome = _dispatch(rest, cm, cfg)
+    except MgmtReject as r:
+        outcome = Outcome(rest, Reject(r.code, r.message, r.error_code), cm.transferred_cycles)
+    if outcome.response is None:
+        return outcome.state
+    response = ResponseMessage(cm.origin, outcome.response, outcome.refund)
+    return evolve(outcome.state, messages=outcome.state.messages + (response,))
+
+
+def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig) -> Outcome:
+    name = cm.method_name
+    if name in UNSUPPORTED:
+        raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' is not "
+                         "supported by pyic", "IC0407")
+    entry = METHODS.get(name)
+    if entry is None:
+        raise MgmtReject(CANISTER_REJECT, f"management canister has no method '{name}'",
+                         "IC0407")
+    f, access = entry
+    if isinstance(cm.origin, FromUser) and name in ("canister_info", "canister_metadata",
+                                                    "deposit_cycles", "raw_rand",
+                                                    "create_canister"):
+        raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' cannot be "
+                         "called by ingress messages", "IC0406")
+    try:
+        args = decode_args(name, cm.arg)
+    except CandidError as e:
+        raise MgmtReject(CANISTER_ERROR, f"Error decoding the argument of {name}: {e.message}",
+                         "IC0408") from None
+    _check_access(state, access, cm.caller, args, name)
+    return f(state, cm, args, cfg)
+
+
+def query(state: S, sender: bytes, method_name: str, arg: bytes, cfg: SubnetConfig = DEFAULT):
+    """A query call to the management canister (``canister_status``,
+    ``fetch_canister_logs``): the response; the state does not change."""
+    _load_methods()
+    if method_name not in ("canister_status", "fetch_canister_logs"):
+        return Reject(CANISTER_REJECT, f"management canister method '{method_name}' cannot be "
+                      "called as a query", "IC0406")
+    cm = CallMessage(origin=FromCanister(-1, None), caller=sender, callee=IC_PRINCIPAL,
+                     method_name=method_name, arg=arg, transferred_cycles=0, queue="unordered")
+    try:
+        return _dispatch(state, cm, cfg).response
+    except MgmtReject as r:
+        return Reject(r.code, r.message, r.error_code)
+
+
+def management_canister_query(state: S, caller: bytes, method_name: str, arg: bytes):
+    """``management_canister_query``: a composite query's call to ``aaaaa-aa``."""
+    return query(state, caller, method_name, arg)
+
+
+def stopping_to_stopped(state: S, canister_id: bytes) -> S | None:
+    """"IC Management Canister: Stopping a canister", second part: a stopping
+    canister with no call contexts left becomes stopped, and every pending
+    ``stop_canister`` call is answered."""
+    from .lifecycle import stopping_to_stopped as rule
+    return rule(state, canister_id)
+
+
+_loaded = False
+
+
+def _load_methods() -> None:
+    global _loaded
+    if not _loaded:
+        from . import canisters, code, lifecycle, snapshots  # noqa: F401 (they register)
+        _loaded = True
+
+
+__all__ = ["execute_call", "query", "management_canister_query", "stopping_to_stopped",
+           "Outcome", "MgmtReject", "method", "target", "Reply"]

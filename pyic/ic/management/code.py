@@ -1,0 +1,231 @@
+"""Management methods on a canister's code (interface spec, "Abstract behavior"):
+"Upload Chunk", "Clear chunk store", "List stored chunks", "Code installation",
+"Code upgrade", "Install chunked code", "Code uninstallation".
+
+Installation is atomic: the new state is committed only if every entry point
+returned; otherwise the call is rejected and only the cycles used are charged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from attrs import evolve
+
+from ...candid import Record
+from ...errors import ICError
+from ..canister import (
+    CANISTER_ERROR, CallerInfo, InitReturn, PreUpgradeReturn, Reply, WasmState,
+)
+from ..loader import parse_wasm_mod
+from ..principal_text import principal_text
+from ..rules.common import env_of, liquid_balance
+from ..rules.cycles import uninstall_canister
+from ..rules.execution import schedule_on_low_wasm_memory
+from ..state import CanState, CanisterLog, S, replace_in, with_canister
+from . import MgmtReject, Outcome, method, target
+from .args import encode_result, field, principal_bytes
+from .canisters import _variant_name, change_origin, record_change
+
+MAX_CHUNKS_IN_STORE = 100
+
+
+# ------------------------------------------------------------------ chunk store
+
+
+@method("upload_chunk", "controllers_or_self")
+def upload_chunk(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Upload Chunk"."""
+    cid = target(state, args)
+    c = state.canisters[cid]
+    chunk = field(args, "chunk")
+    if len(chunk) > cfg.max_chunk_size:
+        raise MgmtReject(CANISTER_ERROR, f"Chunk of {len(chunk)} bytes is larger than the "
+                         f"maximum of {cfg.max_chunk_size}", "IC0408")
+    h = hashlib.sha256(chunk).digest()
+    if h not in c.chunk_store and len(c.chunk_store) >= MAX_CHUNKS_IN_STORE:
+        raise MgmtReject(CANISTER_ERROR, f"The chunk store of canister {principal_text(cid)} "
+                         "is full", "IC0408")
+    state = with_canister(state, cid, chunk_store=replace_in(c.chunk_store, h, chunk))
+    return Outcome(state, Reply(encode_result("upload_chunk", Record.of(hash=h))),
+                   cm.transferred_cycles)
+
+
+@method("clear_chunk_store", "controllers_or_self")
+def clear_chunk_store(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Clear chunk store"."""
+    cid = target(state, args)
+    state = with_canister(state, cid, chunk_store={})
+    return Outcome(state, Reply(encode_result("clear_chunk_store")), cm.transferred_cycles)
+
+
+@method("stored_chunks", "controllers_or_self")
+def stored_chunks(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: List stored chunks"."""
+    c = state.canisters[target(state, args)]
+    result = tuple(Record.of(hash=h) for h in sorted(c.chunk_store))
+    return Outcome(state, Reply(encode_result("stored_chunks", result)), cm.transferred_cycles)
+
+
+# ------------------------------------------------------------------ installation
+
+
+def _mode(mode) -> tuple[str, bool, bool]:
+    """(mode, skip_pre_upgrade, keep_wasm_memory) from ``canister_install_mode``."""
+    name = _variant_name(mode, ("install", "reinstall", "upgrade"))
+    skip = keep = False
+    if name == "upgrade" and mode.value is not None:
+        options = mode.value.value if hasattr(mode.value, "value") else mode.value
+        if options is not None:
+            skip = bool(field(options, "skip_pre_upgrade", False))
+            persistence = field(options, "wasm_memory_persistence")
+            if persistence is not None:
+                keep = _variant_name(persistence, ("keep", "replace")) == "keep"
+    return name, skip, keep
+
+
+def _trapped(cid: bytes, where: str, r) -> MgmtReject:
+    msg = getattr(r, "message", "trapped")
+    code = "IC0503" if "ic0.trap" in msg else "IC0502"
+    return MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister "
+                      f"trapped during {where}: {msg}", code)
+
+
+def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -> Outcome:
+    """``install_code`` after its argument is decoded (shared with chunked code)."""
+    c = state.canisters[cid]
+    mode, skip_pre_upgrade, keep_memory = _mode(mode_value)
+    if mode == "install" and c.can_state is not None:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} cannot be installed "
+                         "because the canister is not empty. Try installing with "
+                         "mode='reinstall' instead.", "IC0538")
+    if mode == "upgrade" and c.can_state is None:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} is empty: there is "
+                         "no code to upgrade", "IC0537")
+    if liquid_balance(c, cfg) < 0:
+        raise MgmtReject(2, f"Canister {principal_text(cid)} is out of cycles", "IC0207")
+    try:
+        parsed = parse_wasm_mod(raw)
+    except ICError as e:
+        raise MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister's "
+                         f"Wasm module is not valid: {e.message}", "IC0505") from None
+    env = env_of(c)
+    caller = CallerInfo(cm.caller)
+    logs: tuple = ()
+    used = 0
+    certified = None
+    if mode in ("install", "reinstall"):
+        r = parsed.module.init(cid, arg, caller, env)
+        if not isinstance(r, InitReturn):
+            _charge_failed(state, cid, r)
+            raise _trapped(cid, "install" if mode == "install" else "reinstall", r)
+        new_state, used, logs = r.new_state, r.cycles_used, r.logs
+        certified = r.new_certified_data if r.new_certified_data is not None else b""
+        timer = r.new_global_timer or 0
+    else:
+        old = c.can_state
+        ws = old.wasm_state
+        if not skip_pre_upgrade:
+            pr = old.module.pre_upgrade(ws, cm.caller, env)
+            if not isinstance(pr, PreUpgradeReturn):
+                raise _trapped(cid, "pre_upgrade", pr)
+            ws, used, logs = pr.new_state, pr.cycles_used, pr.logs
+            certified = pr.new_certified_data
+        fresh = WasmState(wasm_memory=ws.wasm_memory if keep_memory else b"",
+                          stable_memory=ws.stable_memory,
+                          globals=tuple(getattr(parsed.module, "initial_globals", ())),
+                          self_id=cid)
+        r = parsed.module.post_upgrade(fresh, arg, caller, env)
+        if not isinstance(r, InitReturn):
+            raise _trapped(cid, "post_upgrade", r)
+        new_state = r.new_state
+        used += r.cycles_used
+        logs = tuple(logs) + tuple(r.logs)
+        if r.new_certified_data is not None:
+            certified = r.new_certified_data
+        timer = r.new_global_timer or 0
+    if c.wasm_memory_limit:
+        size = parsed.module.wasm_memory_size(new_state)
+        if size > c.wasm_memory_limit:
+            raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} exceeded its "
+                             f"wasm memory limit {c.wasm_memory_limit}: {size} bytes", "IC0539")
+    new = evolve(
+        c,
+        can_state=CanState(new_state, parsed.module, raw, parsed.public_custom_sections,
+                           parsed.private_custom_sections),
+        certified_data=certified if certified is not None else c.certified_data,
+        global_timer=timer, last_install_timestamp=c.time,
+        balance=max(c.balance - used, 0))
+    if mode in ("install", "reinstall"):
+        new = evolve(new, canister_logs=(), next_log_idx=c.next_log_idx)
+    new = _append_logs(new, logs)
+    new = record_change(new, c.time, change_origin(cm, state),
+                        ("code_deployment", mode, hashlib.sha256(raw).digest()), cfg)
+    new = evolve(new, canister_version=c.canister_version + 1)
+    state = evolve(state, canisters=replace_in(state.canisters, cid, new))
+    state = schedule_on_low_wasm_memory(state, cid)
+    return Outcome(state, Reply(encode_result("install_code")), cm.transferred_cycles)
+
+
+def _charge_failed(state: S, cid: bytes, r) -> None:
+    """Cycles a failed installation used are charged (the state change survives
+    the reject, see `_dispatch`); pyic keeps installation free of charge when it
+    fails, as the rejected call leaves no state behind."""
+    return None
+
+
+def _append_logs(c, logs):
+    entries = list(c.canister_logs)
+    idx = c.next_log_idx
+    for content in logs:
+        entries.append(CanisterLog(idx, c.time, bytes(content)))
+        idx += 1
+    return evolve(c, canister_logs=tuple(entries), next_log_idx=idx)
+
+
+@method("install_code", "controllers")
+def install_code(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Code installation" and "Code upgrade"."""
+    cid = target(state, args)
+    return install(state, cm, cid, field(args, "mode"), field(args, "wasm_module"),
+                   field(args, "arg"), cfg)
+
+
+@method("install_chunked_code", "controllers")
+def install_chunked_code(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Install chunked code"."""
+    cid = target(state, args, "target_canister")
+    store = field(args, "store_canister")
+    store_id = principal_bytes(store) if store is not None else cid
+    if store_id not in state.canisters:
+        raise MgmtReject(3, f"Canister {principal_text(store_id)} not found", "IC0301")
+    sc = state.canisters[store_id]
+    if store_id != cid and cm.caller not in sc.controllers and cm.caller != store_id:
+        raise MgmtReject(CANISTER_ERROR, f"Only the controllers of the store canister "
+                         f"{principal_text(store_id)} can use its chunks", "IC0512")
+    parts = []
+    for entry in field(args, "chunk_hashes_list"):
+        h = entry["hash"]
+        if h not in sc.chunk_store:
+            raise MgmtReject(CANISTER_ERROR, f"Chunk {h.hex()} is not in the chunk store of "
+                             f"canister {principal_text(store_id)}", "IC0408")
+        parts.append(sc.chunk_store[h])
+    raw = b"".join(parts)
+    if hashlib.sha256(raw).digest() != field(args, "wasm_module_hash"):
+        raise MgmtReject(CANISTER_ERROR, "The hash of the assembled chunks does not match "
+                         "wasm_module_hash", "IC0408")
+    return install(state, cm, cid, field(args, "mode"), raw, field(args, "arg"), cfg)
+
+
+@method("uninstall_code", "controllers")
+def uninstall_code(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Code uninstallation"."""
+    cid = target(state, args)
+    c = state.canisters[cid]
+    new = evolve(c, can_state=None, chunk_store={}, certified_data=b"", canister_logs=(),
+                 global_timer=0, canister_version=c.canister_version + 1)
+    new = record_change(new, c.time, change_origin(cm, state), ("code_uninstall",), cfg)
+    state = evolve(state, canisters=replace_in(state.canisters, cid, new))
+    state = uninstall_canister(state, cid, f"Canister {principal_text(cid)} has been "
+                               "uninstalled")
+    return Outcome(state, Reply(encode_result("uninstall_code")), cm.transferred_cycles)

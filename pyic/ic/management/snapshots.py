@@ -1,0 +1,122 @@
+"""Canister snapshots (interface spec, "Abstract behavior"): "Take canister
+snapshot", "Load canister snapshot", "List canister snapshots", "Delete canister
+snapshot".  Reading and uploading snapshot data are not implemented.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+
+from ...candid import Record
+from ..canister import CANISTER_ERROR, Reply
+from ..principal_text import principal_text
+from ..rules.common import wasm_state_size
+from ..rules.cycles import uninstall_canister
+from ..state import CanState, S, Snapshot, delete_from, replace_in
+from . import MgmtReject, Outcome, method, target
+from .args import encode_result, field
+from .canisters import change_origin, record_change
+
+
+def _snapshot_value(s: Snapshot) -> Record:
+    return Record.of(id=s.snapshot_id, taken_at_timestamp=s.taken_at_timestamp,
+                     total_size=s.size)
+
+
+def _not_found(cid: bytes, snapshot_id: bytes) -> MgmtReject:
+    return MgmtReject(3, f"Could not find the snapshot ID {snapshot_id.hex()} for canister "
+                      f"{principal_text(cid)}", "IC0305")
+
+
+@method("take_canister_snapshot", "controllers")
+def take_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Take canister snapshot" (optionally uninstalling)."""
+    cid = target(state, args)
+    c = state.canisters[cid]
+    if c.can_state is None:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} is empty: there is "
+                         "nothing to snapshot", "IC0537")
+    replace = field(args, "replace_snapshot")
+    snapshots = dict(c.snapshots)
+    if replace is not None:
+        if replace not in snapshots:
+            raise _not_found(cid, replace)
+        del snapshots[replace]
+    elif len(snapshots) >= cfg.max_snapshots_per_canister:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} has reached the "
+                         f"maximum number of snapshots ({cfg.max_snapshots_per_canister})",
+                         "IC0408")
+    # Snapshot ids: the canister id and a per-IC counter, so they are unique and stable.
+    snapshot_id = cid + state.next_snapshot_index.to_bytes(8, "big")
+    state = evolve(state, next_snapshot_index=state.next_snapshot_index + 1)
+    cs = c.can_state
+    snap = Snapshot(snapshot_id=snapshot_id, taken_at_timestamp=c.time, raw_module=cs.raw_module,
+                    wasm_state=cs.wasm_state, chunk_store=dict(c.chunk_store),
+                    canister_version=c.canister_version, certified_data=c.certified_data,
+                    global_timer=c.global_timer,
+                    on_low_wasm_memory_hook_status=c.on_low_wasm_memory_hook_status,
+                    size=wasm_state_size(cs.wasm_state) + len(cs.raw_module))
+    snapshots[snapshot_id] = snap
+    new = evolve(c, snapshots=snapshots)
+    uninstall = bool(field(args, "uninstall_code", False))
+    if uninstall:
+        new = record_change(new, c.time, change_origin(cm, state), ("code_uninstall",), cfg)
+        new = evolve(new, can_state=None, last_install_timestamp=None, certified_data=b"",
+                     chunk_store={}, canister_logs=(), global_timer=0,
+                     canister_version=c.canister_version + 1)
+    state = evolve(state, canisters=replace_in(state.canisters, cid, new))
+    if uninstall:
+        state = uninstall_canister(state, cid, f"Canister {principal_text(cid)} has been "
+                                   "uninstalled")
+    return Outcome(state, Reply(encode_result("take_canister_snapshot", _snapshot_value(snap))),
+                   cm.transferred_cycles)
+
+
+@method("load_canister_snapshot", "controllers")
+def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Load canister snapshot": the canister's module,
+    state, chunk store, certified data and timer become the snapshot's."""
+    cid = target(state, args)
+    c = state.canisters[cid]
+    snapshot_id = field(args, "snapshot_id")
+    snap = c.snapshots.get(snapshot_id)
+    if snap is None:
+        raise _not_found(cid, snapshot_id)
+    from ..loader import parse_wasm_mod
+    parsed = parse_wasm_mod(snap.raw_module)
+    new = evolve(c, can_state=CanState(snap.wasm_state, parsed.module, snap.raw_module,
+                                       parsed.public_custom_sections,
+                                       parsed.private_custom_sections),
+                 chunk_store=dict(snap.chunk_store), certified_data=snap.certified_data,
+                 global_timer=snap.global_timer or 0,
+                 on_low_wasm_memory_hook_status=snap.on_low_wasm_memory_hook_status
+                 or "condition_not_satisfied")
+    new = record_change(new, c.time, change_origin(cm, state),
+                        ("load_snapshot", cid, snapshot_id, snap.canister_version,
+                         snap.taken_at_timestamp), cfg)
+    new = evolve(new, canister_version=c.canister_version + 1)
+    state = evolve(state, canisters=replace_in(state.canisters, cid, new))
+    return Outcome(state, Reply(encode_result("load_canister_snapshot")), cm.transferred_cycles)
+
+
+@method("list_canister_snapshots", "controllers")
+def list_canister_snapshots(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: List canister snapshots"."""
+    c = state.canisters[target(state, args)]
+    values = tuple(_snapshot_value(s) for _, s in sorted(c.snapshots.items()))
+    return Outcome(state, Reply(encode_result("list_canister_snapshots", values)),
+                   cm.transferred_cycles)
+
+
+@method("delete_canister_snapshot", "controllers")
+def delete_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Delete canister snapshot"."""
+    cid = target(state, args)
+    c = state.canisters[cid]
+    snapshot_id = field(args, "snapshot_id")
+    if snapshot_id not in c.snapshots:
+        raise _not_found(cid, snapshot_id)
+    new = evolve(c, snapshots=delete_from(c.snapshots, snapshot_id))
+    state = evolve(state, canisters=replace_in(state.canisters, cid, new))
+    return Outcome(state, Reply(encode_result("delete_canister_snapshot")),
+                   cm.transferred_cycles)
