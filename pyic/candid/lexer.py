@@ -151,6 +151,13 @@ class Lexer:
                 tokens.append(Token(TEXT, value, i))
                 i = i2
                 continue
+            if c in "+-" and src[i + 1:i + 4] in ("inf", "nan") and not (
+                    i + 4 < n and (src[i + 4].isalnum() or src[i + 4] == "_")):
+                # Signed infinities and NaNs, as the printer writes them.
+                value = float(src[i:i + 4])
+                tokens.append(Token(FLOAT, value, i))
+                i += 4
+                continue
             if c.isdigit() or (c in "+-" and i + 1 < n and src[i + 1].isdigit()):
                 m = _NUMBER_RE.match(src, i)
                 if m is None:  # pragma: no cover - the guard above ensures a digit

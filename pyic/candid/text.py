@@ -22,7 +22,7 @@ from pyic.candid._stack import GeneratorType, run
 from pyic.candid.did import TypeParser, text_to_str
 from pyic.candid.principal import Principal
 from pyic.candid.types import (
-    BLOB, BOOL, EMPTY, FIXED_INT_BITS, FIXED_NAT_BITS, FLOAT64, INT, NULL, PRINCIPAL, TEXT,
+    BLOB, BOOL, EMPTY, FIXED_INT_BITS, FIXED_NAT_BITS, FLOAT64, INT, NULL, NUMBER_TYPES, PRINCIPAL, TEXT,
     Field, FuncType, OptType, PrimType, RecordType, ServiceType, VariantType, VarType, VecType,
     idl_hash, is_nullable, quote_name, resolve, types_to_text, type_to_text,
 )
@@ -498,6 +498,7 @@ def _label(fid: int, *names: str | None) -> str:
 
 
 def _print(v: Any, t: Any, env: dict):
+    """The text of ``v`` at ``t``: a string, or a generator for nested values."""
     t = resolve(t, env)
     kind = type(t)
     try:
@@ -518,25 +519,63 @@ def _print(v: Any, t: Any, env: dict):
                 raise CandidError("there are no values of type empty")
             return f"{L.int_to_decimal(v)} : {name}"
         if kind is OptType:
-            if v is None:
-                return "null"
-            return "opt " + (yield _print(v.value, t.type, env))
+            return "null" if v is None else _print_nested(v, t, env)
         if kind is VecType:
             if isinstance(v, (bytes, bytearray)):
                 elem = resolve(t.type, env)
                 if type(elem) is PrimType and elem.name == "nat8":
                     return quote_blob(bytes(v))
+            return "vec {}" if len(v) == 0 else _print_nested(v, t, env)
+        if kind is ServiceType:
+            return f'service "{v.principal.to_text()}"'
+        if kind is FuncType:
+            return f'func "{v.principal.to_text()}".{quote_name(v.method)}'
+        if kind is RecordType or kind is VariantType:
+            return _print_nested(v, t, env)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        raise CandidError(f"value {v!r} is not of type {type_to_text(t)}") from None
+    raise CandidError(f"cannot print a value of type {type_to_text(t)}")
+
+
+def _annotated_number(t: Any, env: dict) -> bool:
+    """Whether values of ``t`` print with a type annotation (numbers do)."""
+    t = resolve(t, env)
+    return type(t) is PrimType and t.name in NUMBER_TYPES
+
+
+def _print_nested(v: Any, t: Any, env: dict):
+    kind = type(t)
+    try:
+        if kind is OptType:
+            inner = _print(v.value, t.type, env)
+            if type(inner) is GeneratorType:
+                inner = yield inner
+            # ``opt`` takes a value, not an annotated one: ``opt (5 : nat)``.
+            return f"opt ({inner})" if _annotated_number(t.type, env) else "opt " + inner
+        if kind is VecType:
             items = []
+            memo: dict = {}
             for item in v:
-                items.append((yield _print(item, t.type, env)))
-            return "vec { " + "; ".join(items) + " }" if items else "vec {}"
+                # Vectors of zero-sized values repeat one value: print it once.
+                key = id(item)
+                if key in memo and memo[key][0] is item:
+                    items.append(memo[key][1])
+                    continue
+                text = _print(item, t.type, env)
+                if type(text) is GeneratorType:
+                    text = yield text
+                memo[key] = (item, text)
+                items.append(text)
+            return "vec { " + "; ".join(items) + " }"
         if kind is RecordType:
             values = dict(v.fields)
             value_names = dict(v.names)
             parts = []
             tuple_like = bool(t.fields) and all(f.id == i for i, f in enumerate(t.fields))
             for f in t.fields:
-                fv = yield _print(values.get(f.id), f.type, env)
+                fv = _print(values.get(f.id), f.type, env)
+                if type(fv) is GeneratorType:
+                    fv = yield fv
                 parts.append(fv if tuple_like else f"{_label(f.id, f.name, value_names.get(f.id))} = {fv}")
             return "record { " + "; ".join(parts) + " }" if parts else "record {}"
         if kind is VariantType:
@@ -546,15 +585,14 @@ def _print(v: Any, t: Any, env: dict):
                     ft = resolve(f.type, env)
                     if type(ft) is PrimType and ft.name == "null":
                         return f"variant {{ {label} }}"
-                    return f"variant {{ {label} = {(yield _print(v.value, f.type, env))} }}"
+                    fv = _print(v.value, f.type, env)
+                    if type(fv) is GeneratorType:
+                        fv = yield fv
+                    return f"variant {{ {label} = {fv} }}"
             raise CandidError(f"variant tag {v.id} is not in type {type_to_text(t)}")
-        if kind is ServiceType:
-            return f'service "{v.principal.to_text()}"'
-        if kind is FuncType:
-            return f'func "{v.principal.to_text()}".{quote_name(v.method)}'
     except (AttributeError, TypeError, ValueError, KeyError):
         raise CandidError(f"value {v!r} is not of type {type_to_text(t)}") from None
-    raise CandidError(f"cannot print a value of type {type_to_text(t)}")
+    raise CandidError(f"cannot print a value of type {type_to_text(t)}")  # pragma: no cover
 
 
 __all__ = ["parse_args", "annotate_args", "parse_value_text", "print_values", "print_value",

@@ -2,8 +2,8 @@
 
 Types are immutable trees.  A named type is referenced with ``VarType(name)``
 and resolved in an environment (a mapping from names to types): names from
-``.did`` files are strings, entries of a wire type table are their integer
-index, so one environment can hold both without clashes.
+``.did`` files are strings, entries of a wire type table are ``TableIndex``
+values (unique per decoded message), so one environment can hold both.
 
 Field ids are numbers; a field given by name keeps the name for printing, but
 names never take part in equality (spec: "Shorthand: Symbolic Field Ids").
@@ -107,10 +107,18 @@ class ServiceType:
 
 
 @attrs.frozen(cache_hash=True)
-class VarType:
-    """A reference to a named type: a ``.did`` name (str) or a wire table index (int)."""
+class TableIndex:
+    """The name of an entry of one message's type table (each decoded message has its own)."""
 
-    name: str | int
+    message: int
+    index: int
+
+
+@attrs.frozen(cache_hash=True)
+class VarType:
+    """A reference to a named type: a ``.did`` name (str) or a wire table entry (TableIndex)."""
+
+    name: Any
 
 
 @attrs.frozen(cache_hash=True)
@@ -297,7 +305,7 @@ def _type_text(t: Type):
     if kind is PrimType:
         return t.name
     if kind is VarType:
-        return str(t.name) if isinstance(t.name, str) else f"table{t.name}"
+        return str(t.name) if isinstance(t.name, str) else f"table{getattr(t.name, 'index', t.name)}"
     if kind is OptType:
         return "opt " + (yield _type_text(t.type))
     if kind is VecType:

@@ -44,15 +44,89 @@ def label_id(label: str | int) -> int:
     raise CandidError(f"not a field label: {label!r}")
 
 
-@attrs.frozen
-class Opt:
+def values_equal(a: Any, b: Any) -> bool:
+    """Structural equality of values, walked with an explicit stack (values nest deeply)."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        tx = type(x)
+        if tx in _CONTAINERS or type(y) in _CONTAINERS:
+            if tx is not type(y):
+                return False
+            if tx is Opt:
+                stack.append((x.value, y.value))
+            elif tx is Variant:
+                if x.id != y.id:
+                    return False
+                stack.append((x.value, y.value))
+            elif tx is Record:
+                if len(x.fields) != len(y.fields):
+                    return False
+                for (i, u), (j, w) in zip(x.fields, y.fields):
+                    if i != j:
+                        return False
+                    stack.append((u, w))
+            else:  # tuple or list
+                if len(x) != len(y):
+                    return False
+                stack.extend(zip(x, y))
+        elif x != y:
+            return False
+    return True
+
+
+_repr_depth = 0
+
+
+def _guarded_repr(text_of):
+    """``repr`` that gives up past a depth instead of exhausting the host stack."""
+    def __repr__(self) -> str:
+        global _repr_depth
+        if _repr_depth > 40:
+            return f"{type(self).__name__}(...)"
+        _repr_depth += 1
+        try:
+            return text_of(self)
+        finally:
+            _repr_depth -= 1
+    return __repr__
+
+
+class _Value:
+    """Equality and hashing shared by the nested value classes (no host recursion)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return values_equal(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        # Shallow on purpose: consistent with equality without walking the value.
+        return hash(self._shape())
+
+
+@attrs.frozen(eq=False, repr=False)
+class Opt(_Value):
     """``opt v``; the absent option is ``None``."""
 
     value: Any
 
+    def _shape(self) -> tuple:
+        return ("opt",)
 
-@attrs.frozen(repr=False)
-class Record:
+    __repr__ = _guarded_repr(lambda self: f"Opt({self.value!r})")
+
+
+@attrs.frozen(eq=False, repr=False)
+class Record(_Value):
     """A record: ``fields`` are ``(id, value)`` pairs sorted by id."""
 
     fields: tuple[tuple[int, Any], ...] = ()
@@ -99,13 +173,15 @@ class Record:
     def to_dict(self) -> dict:
         return {self.name_of(i) or i: v for i, v in self.fields}
 
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{self.name_of(i) or i!r}: {v!r}" for i, v in self.fields)
-        return f"Record({{{inner}}})"
+    def _shape(self) -> tuple:
+        return ("record", tuple(i for i, _ in self.fields))
+
+    __repr__ = _guarded_repr(lambda self: "Record({" + ", ".join(
+        f"{self.name_of(i) or i!r}: {v!r}" for i, v in self.fields) + "})")
 
 
-@attrs.frozen(repr=False)
-class Variant:
+@attrs.frozen(eq=False, repr=False)
+class Variant(_Value):
     """A variant value: the tag's id and its value (``None`` for a tag of type null)."""
 
     id: int
@@ -116,8 +192,10 @@ class Variant:
     def of(cls, label: str | int, value: Any = None) -> "Variant":
         return cls(label_id(label), value, label if isinstance(label, str) else None)
 
-    def __repr__(self) -> str:
-        return f"Variant({self.name or self.id!r}, {self.value!r})"
+    def _shape(self) -> tuple:
+        return ("variant", self.id)
+
+    __repr__ = _guarded_repr(lambda self: f"Variant({self.name or self.id!r}, {self.value!r})")
 
 
 @attrs.frozen
@@ -135,4 +213,6 @@ class FuncRef:
     method: str
 
 
-__all__ = ["Opt", "Record", "Variant", "ServiceRef", "FuncRef", "Principal", "label_id"]
+_CONTAINERS = (Opt, Record, Variant, tuple, list)
+
+__all__ = ["values_equal", "Opt", "Record", "Variant", "ServiceRef", "FuncRef", "Principal", "label_id"]

@@ -24,8 +24,7 @@ from typing import Callable
 
 from ..errors import LinkError, PyicError, Trap
 from .exec.machine import Caller, Meter, run
-from .runtime.instantiate import (alloc_global, alloc_mem, alloc_table, instantiate,
-                                  resolve_imports)
+from .runtime.instantiate import alloc_global, alloc_mem, alloc_table, instantiate
 from .runtime.memory import PAGE_SIZE
 from .runtime.snapshot import Snapshot, snapshot_instance
 from .runtime.store import Config, ExternVal, HostFunc, ModuleInst, Store
@@ -253,5 +252,3 @@ def _limits(lim, current: int, mx):
     from .syntax.types import Limits
     return Limits(current, mx, lim.addrtype, lim.shared)
 
-
-resolve_imports = resolve_imports

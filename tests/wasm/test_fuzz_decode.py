@@ -1,6 +1,6 @@
 """Fuzzing the binary decoder (and the validator, when it exists).
 
-Seeded, so every run feeds the same inputs: over 100,000 truncations and
+Seeded, so every run feeds the same inputs: over 160,000 truncations and
 mutations (bit flips, inserted, deleted and overwritten bytes, runs of
 "interesting" LEB128 bytes, duplicated chunks) of the test suite's binary
 modules, plus a smaller number of the benchmark and canister modules.  Each
@@ -22,6 +22,7 @@ from pyic.errors import PyicError
 from pyic.wasm.binary import decode_module, encode_module
 
 sys.path.insert(0, str(Path(__file__).parent / "binary"))
+from samples import rich_module  # noqa: E402
 from wastbin import suite_cases  # noqa: E402
 
 try:
@@ -41,19 +42,28 @@ INTERESTING = [
 ]
 
 
-def _bases() -> list[bytes]:
+def _bases() -> tuple[list[bytes], list[bytes]]:
+    """Small seed modules: (all of them, the ones that decode)."""
     seen = set()
-    out = []
+    every = []
     for folder in ("wasm-3.0", "wasm-2.0"):
         for case in suite_cases(folder):
             if case.data not in seen and len(case.data) <= 4096:
                 seen.add(case.data)
-                out.append(case.data)
+                every.append(case.data)
     for path in sorted(Path("/work/shared/bench/wasm").glob("*.wasm")):
         data = path.read_bytes()
         if len(data) <= 4096:
-            out.append(data)
-    return out
+            every.append(data)
+    every.append(encode_module(rich_module()))
+    decodable = []
+    for data in every:
+        try:
+            decode_module(data)
+        except PyicError:
+            continue
+        decodable.append(data)
+    return every, decodable
 
 
 def _big() -> list[bytes]:
@@ -88,25 +98,94 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
     return bytes(b)
 
 
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _read_leb(b: bytes, pos: int) -> tuple[int, int]:
+    n = shift = 0
+    while True:
+        byte = b[pos]
+        pos += 1
+        n |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return n, pos
+
+
+def _split(data: bytes, pos: int, count: int | None = None) -> list:
+    """(id, contents) of the sections from ``pos`` (of a well-formed module)."""
+    out = []
+    while pos < len(data):
+        sid = data[pos]
+        size, pos = _read_leb(data, pos + 1)
+        out.append((sid, data[pos:pos + size]))
+        pos += size
+    return out
+
+
+def mutate_structured(rng: random.Random, data: bytes) -> bytes:
+    """Mutate inside one section (or one function body) of a well-formed module,
+    then fix the sizes around it: such mutants get past the section framing."""
+    try:
+        sections = _split(data, 8)
+    except IndexError:  # an earlier mutation broke the framing
+        return mutate(rng, data)
+    if not sections:
+        return mutate(rng, data)
+    how = rng.randrange(10)
+    i = rng.randrange(len(sections))
+    if how == 0:    # drop a section
+        del sections[i]
+    elif how == 1:  # duplicate or move a section
+        sections.insert(rng.randrange(len(sections) + 1), sections[i])
+        if rng.random() < 0.5:
+            del sections[i if i < len(sections) - 1 else -1]
+    else:
+        sid, content = sections[i]
+        if sid == 10 and content and rng.random() < 0.8:
+            bodies = []
+            try:
+                count, pos = _read_leb(content, 0)
+                for _ in range(count):
+                    size, pos = _read_leb(content, pos)
+                    bodies.append(content[pos:pos + size])
+                    pos += size
+            except IndexError:
+                return mutate(rng, data)
+            if bodies:
+                j = rng.randrange(len(bodies))
+                bodies[j] = mutate(rng, bodies[j])
+            content = _leb(len(bodies)) + b"".join(_leb(len(b)) + b for b in bodies)
+        else:
+            content = mutate(rng, content)
+        sections[i] = (sid, content)
+    return data[:8] + b"".join(bytes((sid,)) + _leb(len(c)) + c for sid, c in sections)
+
+
 def check(data: bytes) -> str:
-    """Decode, validate, re-encode one input; the outcome's kind."""
+    """Decode and validate one input (timed), then re-encode it; the outcome's kind."""
     t0 = time.process_time()
+    module = None
     try:
         module = decode_module(data)
-    except PyicError as e:
-        outcome = e.kind
-    else:
-        encoded = encode_module(module)
-        assert encode_module(decode_module(encoded)) == encoded
         outcome = "decoded"
         if validate_module is not None:
-            try:
-                validate_module(module)
-                outcome = "valid"
-            except PyicError as e:
-                outcome = e.kind
+            validate_module(module)
+            outcome = "valid"
+    except PyicError as e:
+        outcome = e.kind
     spent = time.process_time() - t0
-    assert spent < CASE_CPU_LIMIT, f"{spent:.2f}s on {data.hex()[:200]}"
+    assert spent < CASE_CPU_LIMIT, f"{spent:.2f}s CPU"
+    if module is not None:
+        encoded = encode_module(module)
+        assert encode_module(decode_module(encoded)) == encoded
     return outcome
 
 
@@ -115,32 +194,36 @@ def _run(inputs) -> dict:
     for data in inputs:
         try:
             outcome = check(data)
-        except PyicError:
-            raise
-        except Exception as e:  # report the input that broke it
-            raise AssertionError(f"{type(e).__name__}: {e} on input {data.hex()}") from e
+        except Exception as e:  # name the input that broke it
+            raise AssertionError(f"{type(e).__name__}: {e} on input {data.hex()[:400]}...") from e
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
 def test_fuzz_suite_modules():
     rng = random.Random(SEED)
-    bases = _bases()
-    assert len(bases) > 500
+    every, decodable = _bases()
+    assert len(every) > 500 and len(decodable) > 100
+    rich = encode_module(rich_module())
 
     def inputs():
-        for data in bases:  # every truncation of the short ones
-            if len(data) <= 64:
+        for data in decodable:  # every truncation of the short ones
+            if len(data) <= 200:
                 for i in range(len(data)):
                     yield data[:i]
-        for _ in range(100_000):
-            data = rng.choice(bases)
+        for _ in range(80_000):  # anywhere
+            data = rng.choice(decodable if rng.random() < 0.7 else every)
             for _ in range(rng.choice((1, 1, 1, 2, 3))):
                 data = mutate(rng, data)
             yield data
+        for _ in range(80_000):  # inside sections and function bodies
+            data = rich if rng.random() < 0.15 else rng.choice(decodable)
+            for _ in range(rng.choice((1, 1, 2))):
+                data = mutate_structured(rng, data)
+            yield data
 
     counts = _run(inputs())
-    assert sum(counts.values()) >= 100_000
+    assert sum(counts.values()) >= 160_000
     # the mutants must reach past the decoder often enough to test something
     assert counts.get("malformed", 0) > 10_000
     assert counts.get("decoded", 0) + counts.get("valid", 0) + counts.get("invalid", 0) > 10_000
@@ -151,6 +234,7 @@ def test_fuzz_big_modules(index):
     data = _big()[index]
     rng = random.Random(SEED + index)
     inputs = [data[:rng.randrange(len(data))] for _ in range(3)]
-    inputs += [mutate(rng, data) for _ in range(6)]
+    inputs += [mutate(rng, data) for _ in range(3)]
+    inputs += [mutate_structured(rng, data) for _ in range(3)]
     counts = _run(inputs)
     assert sum(counts.values()) == 9

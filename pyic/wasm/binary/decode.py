@@ -31,10 +31,12 @@ VERSION = 1
 SECTION_ORDER = (1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11)
 SECTION_RANK = {sid: i for i, sid in enumerate(SECTION_ORDER)}
 
-# An implementation limit (docs/binary.md): the most locals a function may
-# declare, the JS API's limit.  Above it decoding stops with "too many locals"
-# before allocating anything.
+# Implementation limits (docs/binary.md): the most locals a function may
+# declare (the JS API's limit), and all functions of a module together (so
+# that a small input cannot expand into a huge syntax tree).  Above them
+# decoding stops with "too many locals" before allocating anything.
 MAX_LOCALS = 50_000
+MAX_MODULE_LOCALS = 1_000_000
 
 EXTERN_KINDS = ("func", "table", "memory", "global", "tag")
 
@@ -148,24 +150,26 @@ def elem(r: Reader, ed: ExprDecoder) -> Elem:
 
 # ---------------------------------------------------------------- 5.5.13 code section
 
-def locals_(r: Reader) -> tuple:
-    """``vec(locals)``, expanded to one value type per local."""
+def locals_(r: Reader, budget: list) -> tuple:
+    """``vec(locals)``, expanded to one value type per local; ``budget[0]`` is
+    how many locals the module's other functions may still declare."""
     start = r.pos
     groups = [(u32(r), T.valtype(r)) for _ in range(len32(r))]
     total = sum(n for n, _ in groups)
-    if total >= 1 << 32 or total > MAX_LOCALS:
+    if total >= 1 << 32 or total > MAX_LOCALS or total > budget[0]:
         raise r.error("too many locals", start)
+    budget[0] -= total
     out: list = []
     for n, t in groups:
         out.extend([t] * n)
     return tuple(out)
 
 
-def code(r: Reader, ed: ExprDecoder) -> tuple:
+def code(r: Reader, ed: ExprDecoder, budget: list) -> tuple:
     """``code ::= size:u32 func``, the size checked after decoding, as the reference does."""
     size = len32(r)
     start = r.pos
-    ls = locals_(r)
+    ls = locals_(r, budget)
     body = ed.expr()
     if r.pos != start + size:
         raise r.error("section size mismatch", start)
@@ -238,7 +242,8 @@ def section(r: Reader, ed: ExprDecoder, sid: int, s: _Sections) -> None:
         s.datacount = u32(r)
     elif sid == 10:
         ed.uses_data = False
-        s.codes = [code(r, ed) for _ in range(len32(r))]
+        budget = [MAX_MODULE_LOCALS]
+        s.codes = [code(r, ed, budget) for _ in range(len32(r))]
         s.code_uses_data = ed.uses_data
     elif sid == 11:
         s.datas = [data(r, ed) for _ in range(len32(r))]

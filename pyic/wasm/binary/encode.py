@@ -149,7 +149,9 @@ def rectype(rt: RecType) -> bytes:
 
 
 def limits(lim: Limits) -> bytes:
-    flags = (1 if lim.max is not None else 0) | (2 if lim.shared else 0) | (4 if lim.addrtype == "i64" else 0)
+    if lim.shared:
+        raise _fail("shared memories (threads proposal) are not supported")
+    flags = (1 if lim.max is not None else 0) | (4 if lim.addrtype == "i64" else 0)
     out = bytes((flags,)) + u(lim.min, 64)
     if lim.max is not None:
         out += u(lim.max, 64)

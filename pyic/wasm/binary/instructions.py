@@ -34,7 +34,8 @@ _INDEX_KINDS = frozenset((
 KIND = [ILLEGAL] * 256
 NAME: list = [None] * 256
 PLAIN_INSTR: list = [None] * 256
-PREFIXED: dict = {0xFB: {}, 0xFC: {}, 0xFD: {}}  # prefix -> {u32: (name, binary imm kinds)}
+# prefix -> {sub-opcode: (name, immediate kinds in binary order, BINARY_ORDER permutation or None)}
+PREFIXED: dict = {0xFB: {}, 0xFC: {}, 0xFD: {}}
 
 for _info in OPCODES.values():
     _code = _info.code
@@ -72,8 +73,10 @@ NAME[VARIANTS["select"]] = "select"
 for _p in PREFIXED:
     KIND[_p] = PREFIX
 
-# The prefixed opcodes with a second encoding for their nullable form (5.4.3).
-_NULLABLE_VARIANT = {code[1]: name for name, code in VARIANTS.items() if isinstance(code, tuple)}
+# The prefixed opcodes with a second encoding, for their nullable form (5.4.3).
+for _name, _code in VARIANTS.items():
+    if isinstance(_code, tuple):
+        PREFIXED[_code[0]][_code[1]] = (_name, OPCODES[_name].imms, None)
 
 # Instructions whose immediates refer to a data segment: they need the data
 # count section (5.5.13), as the reference interpreter checks while decoding.
@@ -162,7 +165,6 @@ class ExprDecoder:
         """``ref.test``, ``ref.cast`` (0xFB 20-23) and ``br_on_cast(_fail)`` (0xFB 24, 25)."""
         r = self.r
         if sub <= 23:
-            name = _NULLABLE_VARIANT.get(sub, name)
             return Instr(name, (RefType(sub in (21, 23), T.heaptype(r)),))
         flags = byte(r)
         if flags & 0xFC:

@@ -159,15 +159,16 @@ def rectype(r: Reader) -> RecType:
     return RecType((subtype(r),))
 
 
-def limits(r: Reader, allow_shared: bool = False) -> Limits:
-    """5.3.9 ``limits``: a flags byte (bit 0: has max, bit 2: i64 addresses;
-    bit 1: shared, of the threads proposal, memories only), then u64 bounds."""
+def limits(r: Reader) -> Limits:
+    """5.3.9 ``limits``: a flags byte (bit 0: a maximum follows, bit 2: i64
+    addresses), then u64 bounds.  Bit 1 (``shared``, of the threads proposal,
+    not in Wasm 3.0) is rejected, as the reference interpreter does."""
     flags = byte(r)
-    if flags & (0xF8 if allow_shared else 0xFA):
+    if flags & 0xFA:
         raise r.error("malformed limits flags", r.pos - 1)
     lo = u64(r)
     hi = u64(r) if flags & 1 else None
-    return Limits(lo, hi, "i64" if flags & 4 else "i32", bool(flags & 2))
+    return Limits(lo, hi, "i64" if flags & 4 else "i32")
 
 
 def tabletype(r: Reader) -> TableType:
@@ -176,7 +177,7 @@ def tabletype(r: Reader) -> TableType:
 
 
 def memtype(r: Reader) -> MemType:
-    return MemType(limits(r, allow_shared=True))
+    return MemType(limits(r))
 
 
 def globaltype(r: Reader) -> GlobalType:

@@ -126,10 +126,10 @@ def _indirect_target(ins, S):
     tab = ins[2]
     i = S.pop()
     if i >= tab.size:
-        raise Trap("undefined element")
-    r = tab.elem[i] if i < len(tab.elem) else tab.tail
+        raise Trap(f"undefined element {i}")
+    r = tab.elem[i] if i < len(tab.elem) else tab.far.get(i, tab.tail)
     if isinstance(r, NullRef):
-        raise Trap("uninitialized element")
+        raise Trap(f"uninitialized element {i}")
     f = ins[4][r.addr]
     if f.type != ins[3]:
         raise Trap("indirect call type mismatch")

@@ -25,7 +25,6 @@ from __future__ import annotations
 from ...errors import Trap
 from ..runtime.values import FuncRef, default_value, null
 from ..syntax.opcodes import MEMORY_OPS
-from ..syntax.types import RefType
 from . import basic_ops as B
 from . import control as C
 from . import memory_ops as M
@@ -51,6 +50,10 @@ class Compiled:
     def __init__(self, code: list, zeros: list) -> None:
         self.code = code
         self.zeros = zeros
+
+
+class _Targets(list):
+    """``br_table``'s targets while labels are unresolved."""
 
 
 class _Ctrl:
@@ -93,7 +96,7 @@ _FIXED = {
 def _mem_effect(op: str) -> tuple:
     name = op.split(".", 1)[1]
     if name.startswith("store"):
-        return (2, 0) if "lane" not in name else (2, 0)
+        return (2, 0)
     if name.startswith("load") and name.endswith("_lane"):
         return (2, 1)
     return (1, 1)
@@ -204,7 +207,7 @@ def lower(f, store) -> Compiled:
             continue
         if op == "br_table":
             h -= 1
-            targets = []
+            targets = _Targets()
             for lab in imm[0]:
                 c = ctrls[-1 - lab]
                 keep = c.arity()
@@ -286,7 +289,7 @@ def lower(f, store) -> Compiled:
             x = ins[j]
             if isinstance(x, Label):
                 ins[j] = x.pc
-            elif isinstance(x, list):       # br_table targets
+            elif type(x) is _Targets:       # br_table targets
                 ins[j] = tuple((t[0].pc, t[1], t[2]) for t in x)
             elif isinstance(x, tuple) and x and isinstance(x[0], Label):
                 ins[j] = (x[0].pc, x[1], x[2])
@@ -414,4 +417,4 @@ def lowered(f, store) -> Compiled:
     return c
 
 
-__all__ = ["lower", "lowered", "Compiled", "RefType"]
+__all__ = ["lower", "lowered", "Compiled"]

@@ -3,7 +3,8 @@
 One loop runs a whole Wasm call tree.  A call pushes a frame record on an
 explicit list (``frames``) and continues in the same loop, so Wasm call depth
 never uses the host stack; it is a modelled limit (`Config.max_call_depth`,
-100,000 frames by default) beyond which the call raises
+100,000 frames by default, and `Config.max_stack_values`, 4,000,000 locals in
+all frames together) beyond which the call raises
 ``Exhaustion("call stack exhausted")``.  A tail call replaces the current
 frame, so ``return_call`` chains never grow ``frames``.
 
@@ -87,12 +88,15 @@ def run(store, f, args: list, meter: Meter) -> list:
     if f.host is not None:
         return call_host(store, f, list(args), None, meter)
     max_depth = store.config.max_call_depth
+    max_slots = store.config.max_stack_values
     depth0 = store.depth
+    slots0 = store.slots
     if depth0 + 1 > max_depth:
         raise Exhaustion("call stack exhausted")
     c = lowered(f, store)
     code = c.code
     L = list(args) + c.zeros
+    slots = slots0 + len(L)
     S: list = []
     base = 0
     nres = f.nresults
@@ -119,6 +123,7 @@ def run(store, f, args: list, meter: Meter) -> list:
                     S += res
                 if not frames:
                     return S
+                slots -= len(L)
                 code, pc, L, base, nres, cur = frames.pop()
                 continue
             if pc == TAIL:
@@ -128,15 +133,22 @@ def run(store, f, args: list, meter: Meter) -> list:
                 del S[base:]
                 if g.host is not None:
                     meter.count = count
+                    store.depth = depth0 + len(frames) + 1
+                    store.slots = slots
                     S += call_host(store, g, args_, cur.module, meter)
                     count = meter.count
                     if not frames:
                         return S
+                    slots -= len(L)
                     code, pc, L, base, nres, cur = frames.pop()
                     continue
                 gc = g.compiled or lowered(g, store)
                 code = gc.code
+                slots -= len(L)
                 L = args_ + gc.zeros
+                slots += len(L)
+                if slots > max_slots:
+                    raise Exhaustion("call stack exhausted")
                 nres = g.nresults
                 cur = g
                 pc = 0
@@ -159,6 +171,7 @@ def run(store, f, args: list, meter: Meter) -> list:
             if g.host is not None:
                 meter.count = count
                 store.depth = depth0 + len(frames) + 1
+                store.slots = slots
                 S += call_host(store, g, args_, cur.module, meter)
                 count = meter.count
                 continue
@@ -168,6 +181,9 @@ def run(store, f, args: list, meter: Meter) -> list:
             gc = g.compiled or lowered(g, store)
             code = gc.code
             L = args_ + gc.zeros
+            slots += len(L)
+            if slots > max_slots:
+                raise Exhaustion("call stack exhausted")
             base = len(S)
             nres = g.nresults
             cur = g
@@ -175,3 +191,4 @@ def run(store, f, args: list, meter: Meter) -> list:
     finally:
         meter.count = count
         store.depth = depth0
+        store.slots = slots0

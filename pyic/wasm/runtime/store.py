@@ -19,7 +19,9 @@ __all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst"
 class Config:
     """Execution switches that hold for a whole store.
 
-    ``max_call_depth``: the modelled call-stack limit (Exhaustion beyond it).
+    ``max_call_depth``: the modelled call-stack limit in frames, and
+    ``max_stack_values``: in locals (parameters included) of all frames
+    together (Exhaustion beyond either).
     ``canonical_nan``: every float operation that produces a NaN produces the
     canonical NaN with positive sign (the IC's deterministic mode) instead of
     the spec's non-deterministic choice (pyic then follows the reference
@@ -31,7 +33,7 @@ class Config:
     __slots__ = ("max_call_depth", "canonical_nan", "cost", "max_stack_values")
 
     def __init__(self, max_call_depth: int = 100_000, canonical_nan: bool = False,
-                 cost=None, max_stack_values: int = 20_000_000) -> None:
+                 cost=None, max_stack_values: int = 4_000_000) -> None:
         self.max_call_depth = max_call_depth
         self.canonical_nan = canonical_nan
         self.cost = cost
@@ -51,6 +53,7 @@ class Store:
         self.datas: list = []
         # Nested engine runs (host functions re-entering invoke): depth in frames.
         self.depth = 0
+        self.slots = 0
 
     # 4.5.3 allocation, one function per kind (addresses are list indices).
     def alloc(self, lst: list, inst) -> int:

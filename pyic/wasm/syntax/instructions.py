@@ -29,17 +29,57 @@ from attrs import frozen
 from .types import ValType
 
 
-@frozen
+@frozen(eq=False)
 class Instr:
-    """One instruction: ``op`` and its immediates."""
+    """One instruction: ``op`` and its immediates.
+
+    Equality and hashing walk nested bodies with an explicit stack, so that
+    comparing deeply nested code cannot exhaust the host stack.
+    """
 
     op: str
     imm: tuple = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Instr):
+            return NotImplemented
+        return _deep_equal(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        # Shallow on purpose: nested bodies contribute only their length.
+        return hash((self.op, tuple(len(x) if type(x) is tuple else x for x in self.imm)))
 
     def __repr__(self) -> str:
         if not self.imm:
             return f"Instr({self.op!r})"
         return f"Instr({self.op!r}, {self.imm!r})"
+
+
+def _deep_equal(a: object, b: object) -> bool:
+    """Structural equality of instructions and the tuples holding them, iteratively."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        tx = type(x)
+        if tx is not type(y):
+            return False
+        if tx is Instr:
+            if x.op != y.op or len(x.imm) != len(y.imm):
+                return False
+            stack.extend(zip(x.imm, y.imm))
+        elif tx is tuple:
+            if len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
+        elif x != y:
+            return False
+    return True
 
 
 @frozen

@@ -94,7 +94,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                 if word in opcodes:
                     r.i = i + 1
                     if word in _STRUCTURED:
-                        stack.append(_open_block(r, c, f, word, False))
+                        stack.append(_open_block(r, c, f, word, False, frame[1]))
                     else:
                         frame[1].append(_plain(r, c, f, word))
                     continue
@@ -115,7 +115,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
             elif k == LPAR:
                 if kinds[i + 1] == KEYWORD and vals[i + 1] in opcodes:
                     r.i = i + 2
-                    stack.append(_open_folded(r, c, f, vals[i + 1]))
+                    stack.append(_open_folded(r, c, f, vals[i + 1], frame[1]))
                     continue
             elif k == RPAR and fk >= _FBLOCK:
                 r.i = i + 1
@@ -136,7 +136,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
             word = vals[i + 1]
             if word in opcodes:
                 r.i = i + 2
-                stack.append(_open_folded(r, c, f, word))
+                stack.append(_open_folded(r, c, f, word, frame[1]))
                 continue
             if word == "then" and fk == _FIF:
                 r.i = i + 2
@@ -147,9 +147,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
         if k == RPAR and fk == _FPLAIN:
             r.i = i + 1
             stack.pop()
-            parent = stack[-1][1]
-            parent.extend(frame[1])
-            parent.append(frame[2])
+            frame[1].append(frame[2])   # after its operands, in the parent's list
             continue
         raise r.unexpected(i)
 
@@ -171,9 +169,7 @@ def _after_branch(r: Reader, stack: list, frame: list, labels: list) -> None:
         else_ = frame[1]
     r.rpar()
     stack.pop()
-    parent = stack[-1][1]
-    parent.extend(fif[1])
-    parent.append(Instr("if", (fif[4], tuple(fif[5]), tuple(else_))))
+    fif[1].append(Instr("if", (fif[4], tuple(fif[5]), tuple(else_))))
 
 
 def _end_label(r: Reader, label: str | None) -> None:
@@ -195,10 +191,13 @@ def _close(frame: list) -> Instr:
     return Instr(op, (frame[4], tuple(frame[1])))
 
 
-def _open_block(r: Reader, c: ModuleContext, f: FuncContext, op: str, folded: bool) -> list:
+def _open_block(r: Reader, c: ModuleContext, f: FuncContext, op: str, folded: bool,
+                parent: list) -> list:
     """After ``block``/``loop``/``if``/``try_table``: label, block type, catches.
 
     Frame layout: [kind, instrs, op, label, blocktype, then-instrs or catches].
+    A folded if's condition (like a folded plain instruction's operands) goes
+    straight into the enclosing sequence, ``parent``, which is its ``instrs``.
     """
     label = r.opt_id()
     bt = blocktype(r, c)
@@ -208,17 +207,17 @@ def _open_block(r: Reader, c: ModuleContext, f: FuncContext, op: str, folded: bo
     if op == "if":
         if folded:
             # the condition is outside the if's label; it is pushed at (then
-            return [_FIF, [], op, label, bt, None]
+            return [_FIF, parent, op, label, bt, None]
         f.labels.append(label)
         return [_IF, [], op, label, bt, None]
     f.labels.append(label)
     return [_FBLOCK if folded else _BLOCK, [], op, label, bt, catches]
 
 
-def _open_folded(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> list:
+def _open_folded(r: Reader, c: ModuleContext, f: FuncContext, op: str, parent: list) -> list:
     if op in _STRUCTURED:
-        return _open_block(r, c, f, op, True)
-    return [_FPLAIN, [], _plain(r, c, f, op)]
+        return _open_block(r, c, f, op, True, parent)
+    return [_FPLAIN, parent, _plain(r, c, f, op)]
 
 
 def blocktype(r: Reader, c: ModuleContext):
@@ -359,6 +358,7 @@ def v128_lanes(r: Reader):
     while kinds[r.i] in (NAT, INT, FLOAT):
         lanes.append((r.vals[r.i], kinds[r.i], r.i))
         r.i += 1
+    r.check_word()
     return shape, lanes, i
 
 
@@ -381,6 +381,7 @@ def _shuffle(r: Reader) -> tuple:
     while kinds[r.i] in (NAT, INT, FLOAT):
         lanes.append(r.i)
         r.i += 1
+    r.check_word()
     if len(lanes) != 16:
         raise r.error("invalid lane length", at)
     out = []

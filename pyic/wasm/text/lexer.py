@@ -52,7 +52,8 @@ _MASTER = re.compile(
     rf"|(?P<other>.)",
     re.S)
 
-_IDCHARS_RE = re.compile(rf"[{_IDCHAR}]+\Z")
+_IDCHARSET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "!#$%&'*+-./:<=>?@\\^_`|~")
 _STRING_RE = re.compile(rf"{_STRING}\Z")
 _STRING_PREFIX_RE = re.compile(_STRING)
 _KEYWORD_RE = re.compile(rf"[a-z][{_IDCHAR}]*\Z")
@@ -75,7 +76,7 @@ class Tokens:
         self.kinds: list[int] = []
         self.vals: list[object] = []
         self.offs: list[int] = []
-        self.match: list[int] = []
+        self.match: dict[int, int] = {}   # index of each "(" -> index of its ")"
         self._lines: list[int] | None = None
 
     def position(self, offset: int) -> Position:
@@ -219,8 +220,13 @@ def _skip_annotation(toks: Tokens, text: str, start: int) -> int:
             if depth == 0:
                 return m.end()
         elif kind == "an":
-            pos = _annotation_id(toks, text, m.end(), m.start())
+            # inside an annotation, "(@" without an id is just a parenthesis
             depth += 1
+            nxt = match(text, m.end())
+            if nxt is not None and nxt.lastgroup == "word":
+                pos = _annotation_id(toks, text, m.end(), m.start())
+            else:
+                pos = m.start() + 1
             continue
         elif kind == "bc":
             pos = _skip_block_comment(toks, text, m.start())
@@ -277,9 +283,86 @@ def _classify(toks: Tokens, word: str, offset: int) -> tuple[int, object]:
     return RESERVED, word
 
 
+# The fast path: white space and line comments, then one token (or the end).
+_FAST = re.compile(
+    rf"((?:[ \t\n\r]+|;;[^\n\r]*)*)(\(;|\(@|\(|\)|(?:[{_IDCHAR}]|{_STRING})+|[,;\[\]{{}}]|.|\Z)",
+    re.S)
+_CHUNK = 1 << 16
+_PUNCT = frozenset(",;[]{}")
+
+
 def tokenize(text: str, source: str | None = None) -> Tokens:
     """All tokens of ``text`` (6.2), ending with one ``EOF`` token."""
     toks = Tokens(text, source)
+    bad = _SURROGATE_RE.search(text)
+    if bad is not None:
+        # Only comments may hold such characters without an error at them;
+        # find the first error the slow way.
+        _tokenize_slow(toks, text)
+        return toks
+    kinds = toks.kinds
+    vals = toks.vals
+    offs = toks.offs
+    match_ = toks.match
+    opened: list[int] = []
+    findall = _FAST.findall
+    simple_kw = _KEYWORD_RE.match
+    plain_start = frozenset("abcdefghjklmopqrstuvwxyz")
+    n = len(text)
+    pos = 0
+    while pos < n:
+        # Chunks end after a newline, which no token spans.
+        end = text.find("\n", pos + _CHUNK)
+        end = n if end < 0 else end + 1
+        for ws, tok in findall(text, pos, end):
+            off = pos + len(ws)
+            pos = off + len(tok)
+            if not tok:
+                break
+            c = tok[0]
+            if c == "(":
+                if tok == "(":
+                    opened.append(len(kinds))
+                    kinds.append(LPAR)
+                    vals.append("(")
+                    offs.append(off)
+                    continue
+                pos = (_skip_block_comment if tok == "(;" else _skip_annotation)(toks, text, off)
+                break       # restart the scan after the comment or annotation
+            if c == ")":
+                if opened:
+                    match_[opened.pop()] = len(kinds)
+                kinds.append(RPAR)
+                vals.append(")")
+                offs.append(off)
+                continue
+            if c in plain_start and '"' not in tok and simple_kw(tok):
+                kinds.append(KEYWORD)
+                vals.append(tok)
+                offs.append(off)
+                continue
+            if c in _IDCHARSET or c == '"' and len(tok) > 1:
+                k, v = _classify(toks, tok, off)
+                kinds.append(k)
+                vals.append(v)
+                offs.append(off)
+                continue
+            if c in _PUNCT:
+                kinds.append(RESERVED)
+                vals.append(tok)
+                offs.append(off)
+                continue
+            if c == '"':
+                _string_error(toks, text, off)
+            _other_error(toks, c, off, False)
+    kinds.append(EOF)
+    vals.append(None)
+    offs.append(n)
+    return toks
+
+
+def _tokenize_slow(toks: Tokens, text: str) -> None:
+    """Like `tokenize`, one match at a time (for texts with stray surrogates)."""
     kinds = toks.kinds
     vals = toks.vals
     offs = toks.offs
@@ -288,8 +371,6 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
     master = _MASTER.match
     n = len(text)
     pos = 0
-    # Fast path for the most common words: keywords, plain ids and naturals.
-    simple_kw = _KEYWORD_RE.match
     while pos < n:
         m = master(text, pos)
         kind = m.lastgroup
@@ -297,16 +378,10 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
             pos = m.end()
             continue
         if kind == "word":
-            word = m.group()
-            if word[0] in "abcdefghjklmopqrstuvwxyz" and '"' not in word and simple_kw(word):
-                kinds.append(KEYWORD)
-                vals.append(word)
-            else:
-                k, v = _classify(toks, word, pos)
-                kinds.append(k)
-                vals.append(v)
+            k, v = _classify(toks, m.group(), pos)
+            kinds.append(k)
+            vals.append(v)
             offs.append(pos)
-            match_.append(-1)
             pos = m.end()
             continue
         if kind == "lp":
@@ -314,7 +389,6 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
             kinds.append(LPAR)
             vals.append("(")
             offs.append(pos)
-            match_.append(-1)
             pos += 1
             continue
         if kind == "rp":
@@ -323,7 +397,6 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
             kinds.append(RPAR)
             vals.append(")")
             offs.append(pos)
-            match_.append(-1)
             pos += 1
             continue
         if kind == "lc":
@@ -344,12 +417,9 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
             kinds.append(RESERVED)
             vals.append(m.group())
             offs.append(pos)
-            match_.append(-1)
             pos += 1
             continue
         _other_error(toks, m.group(), pos, False)
     kinds.append(EOF)
     vals.append(None)
     offs.append(n)
-    match_.append(-1)
-    return toks

@@ -13,6 +13,7 @@ rounded once, to nearest with ties to even, straight to the target width
 from __future__ import annotations
 
 import re
+import struct
 
 _DEC = r"[0-9](?:_?[0-9])*"
 _HEX = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
@@ -143,6 +144,9 @@ def _float_magnitude(text: str, n: int) -> int:
             raise LiteralError(text)
         return exp_all | payload
     text = text.replace("_", "")
+    fast = _fast_float(text, n)
+    if fast is not None:
+        return fast
     if text.startswith("0x"):
         body = text[2:]
         mant, _, exp = body.partition("p") if "p" in body else body.partition("P")
@@ -173,6 +177,41 @@ def _float_magnitude(text: str, n: int) -> int:
     if e10 >= 0:
         return _round_rational(m * 10 ** e10, 1, n)
     return _round_rational(m, 10 ** -e10, n)
+
+
+def _fast_float(text: str, n: int) -> int | None:
+    """The bits of an unsigned finite literal via the host's correctly rounded
+    ``float``, when that is exact; None when the slow path must decide.
+
+    Parsing to f64 rounds once, so f64 results are exact.  For f32 the second
+    rounding (f64 to f32) is harmless unless the f64 value is exactly halfway
+    between two f32 values, or is out of f32's normal range: those cases take
+    the exact path.
+    """
+    if len(text) > 60:
+        return None
+    try:
+        d = float.fromhex(text) if text.startswith("0x") else float(text)
+    except (ValueError, OverflowError):
+        return None
+    bits64 = _pack_d(d)
+    if n == 64:
+        return None if bits64 >= 0x7FF0000000000000 else bits64
+    if d == 0.0:
+        return 0
+    if not 0x3810000000000000 <= bits64 < 0x47E0000000000000:   # 2**-126 <= d < 2**127
+        return None
+    if bits64 & 0x1FFFFFFF == 0x10000000:                         # an f32 midpoint
+        return None
+    return _pack_f(d)
+
+
+def _pack_d(d: float) -> int:
+    return struct.unpack("<Q", struct.pack("<d", d))[0]
+
+
+def _pack_f(d: float) -> int:
+    return struct.unpack("<I", struct.pack("<f", d))[0]
 
 
 def _parse_exponent(exp: str) -> int:

@@ -110,7 +110,7 @@ class _ModuleParser:
                 while kinds[j] == LPAR and kinds[j + 1] == KEYWORD and vals[j + 1] == "type":
                     name = vals[j + 2] if kinds[j + 2] == ID else None
                     c.types.bind(name, r, j + 2)
-                    if match[j] < 0:
+                    if j not in match:
                         break
                     j = match[j] + 1
             elif word in _ENTITY_FIELDS:
@@ -118,7 +118,7 @@ class _ModuleParser:
                 entity = getattr(c, _SPACE_OF[word]).bind(name, r, i + 2)
                 j = i + 3 if name is not None else i + 2
                 while (kinds[j] == LPAR and kinds[j + 1] == KEYWORD and vals[j + 1] == "export"
-                       and match[j] > 0):
+                       and j in match):
                     j = match[j] + 1
                 if kinds[j] == LPAR and kinds[j + 1] == KEYWORD and vals[j + 1] == "import":
                     if last_definition is not None and misplaced_import is None:
@@ -139,7 +139,7 @@ class _ModuleParser:
             elif word == "data":
                 entity = c.datas.bind(vals[i + 2] if kinds[i + 2] == ID else None, r, i + 2)
             fields.append((word, i, entity))
-            if match[i] < 0:
+            if i not in match:
                 raise r.error("unexpected token", len(kinds) - 1)
             i = match[i] + 1
         if kinds[i] != RPAR and kinds[i] != EOF:
@@ -163,7 +163,8 @@ class _ModuleParser:
         if vals[i + 1] not in _ENTITY_FIELDS:
             return False
         j = i + 3 if kinds[i + 2] == ID else i + 2
-        while kinds[j] == LPAR and kinds[j + 1] == KEYWORD and vals[j + 1] == "export":
+        while (kinds[j] == LPAR and kinds[j + 1] == KEYWORD and vals[j + 1] == "export"
+               and j in match):
             j = match[j] + 1
         return kinds[j] == LPAR and kinds[j + 1] == KEYWORD and vals[j + 1] == "import"
 
@@ -184,12 +185,15 @@ class _ModuleParser:
             r.rpar()
         r.i = self.end
         func_names = tuple(sorted((i, n) for n, i in c.funcs.names.items()))
+        names = None
+        if self.name is not None or func_names or self.local_names:
+            names = Names(module=self.name, funcs=func_names, locals=tuple(self.local_names))
         return Module(
             types=tuple(c.rectypes), imports=tuple(self.imports), funcs=tuple(self.funcs),
             tables=tuple(self.tables), mems=tuple(self.mems), globals=tuple(self.globals),
             tags=tuple(self.tags), elems=tuple(self.elems), datas=tuple(self.datas),
             start=self.start, exports=tuple(self.exports),
-            names=Names(module=self.name, funcs=func_names, locals=tuple(self.local_names)),
+            names=names,
         )
 
     # Each field reader starts after ``(keyword`` and stops before ``)``.

@@ -64,9 +64,22 @@ class Reader:
             at = self.i
         at = min(at, len(self.kinds) - 1)
         kind = self.kinds[at]
+        if kind == LPAR and self.is_unknown(at + 1):
+            # the reference lexer reads one token past a "(" the grammar allows
+            at += 1
+            kind = self.kinds[at]
         if kind == RESERVED or (kind == KEYWORD and not is_known_keyword(self.vals[at])):
             return self.error(f"unknown operator {self.vals[at]}", at)
         return self.error("unexpected token", at)
+
+    def is_unknown(self, at: int) -> bool:
+        kind = self.kinds[at]
+        return kind == RESERVED or (kind == KEYWORD and not is_known_keyword(self.vals[at]))
+
+    def check_word(self) -> None:
+        """Fail on an unknown word where a list of literals may end."""
+        if self.is_unknown(self.i):
+            raise self.unexpected()
 
     # ------------------------------------------------------------ peeking
 
@@ -148,7 +161,7 @@ class Reader:
 
     def skip_to_match(self, at: int) -> int:
         """The index after the ``)`` matching the ``(`` at ``at``."""
-        end = self.match[at]
+        end = self.match.get(at, -1)
         if end < 0:
             raise self.error("unexpected token", len(self.kinds) - 1)
         return end + 1

@@ -152,6 +152,8 @@ def params_results(r: Reader, c: ModuleContext, names: list | None):
         r.i += 2
         results.extend(valtypes(r, c))
         r.rpar()
+    if kinds[r.i] == LPAR and kinds[r.i + 1] == KEYWORD and vals[r.i + 1] == "param":
+        raise r.unexpected(r.i + 1)   # parameters must come first
     return params, results
 
 

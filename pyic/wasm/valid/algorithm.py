@@ -14,6 +14,7 @@ function of the validator and the instruction.
 from __future__ import annotations
 
 from ...errors import InvalidError
+from .instructions import HANDLERS, SIMPLE
 from .types import (
     BOT, NUMTYPES, RefType, match_valtype, string_of_resulttype, string_of_valtype,
 )
@@ -33,10 +34,6 @@ class Frame:
         self.init_height = init_height
         self.unreachable = False
         self.else_body = else_body
-
-    @property
-    def label_types(self):
-        return self.start_types if self.opcode == "loop" else self.end_types
 
 
 def mismatch(expected: str, actual: str):
@@ -204,7 +201,6 @@ class ExprValidator:
     def check_body(self, body, end_types) -> None:
         """Validate ``body`` as a block of type [] -> ``end_types`` (a function body
         or a constant expression), with every nested body, iteratively."""
-        from .instructions import HANDLERS, SIMPLE  # instructions imports this module
         simple_get = SIMPLE.get
         handler_get = HANDLERS.get
         vals = self.vals

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...errors import InvalidError
 from ..syntax.opcodes import MEMORY_OPS, OPCODES, natural_alignment
-from ..syntax.types import FuncType, RefType
+from ..syntax.types import RefType
 from .types import (
     BOT, NUMTYPES, check_heaptype, check_reftype, check_valtype, defaultable, diff_reftype,
     match_reftype, match_resulttype, match_valtype, string_of_resulttype, string_of_valtype,
@@ -422,7 +422,7 @@ def _drop(v, instr):
     v.pop_any()
 
 
-def _is_num_or_vec(t) -> str:
+def _is_num_or_vec(t) -> bool:
     return t is BOT or t in NUMTYPES or t == V128
 
 
@@ -842,4 +842,4 @@ def _unsupported_check() -> list:
     return [op for op in OPCODES if op not in SIMPLE and op not in HANDLERS]
 
 
-__all__ = ["SIMPLE", "HANDLERS", "blocktype", "FuncType"]
+__all__ = ["SIMPLE", "HANDLERS", "blocktype"]

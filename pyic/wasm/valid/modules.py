@@ -11,10 +11,12 @@ see the imported globals only, a global's initializer the globals before it
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ...errors import InvalidError
 from ..syntax.instructions import walk
 from ..syntax.modules import Active, DECLARATIVE, PASSIVE
-from ..syntax.types import GlobalType, MemType, RefType, TableType, TagType
+from ..syntax.types import GlobalType, MemType, TableType, TagType
 from .algorithm import ExprValidator
 from .constants import check_const
 from .context import Context
@@ -84,70 +86,101 @@ def _check_export(c: Context, ex) -> None:
     lookup(ex.index)
 
 
+def check_table(c: Context, table, visible_globals: int) -> None:
+    tt = table.type
+    check_tabletype(c.types, tt)
+    if table.init is None:
+        if not tt.reftype.nullable:  # the implicit initializer is ref.null
+            raise InvalidError(f"type mismatch: table of type {string_of_valtype(tt.reftype)}"
+                               " needs an initializer")
+    else:
+        check_const(c, table.init, tt.reftype, visible_globals)
+
+
+def check_global(c: Context, glob, visible_globals: int) -> None:
+    check_globaltype(c.types, glob.type)
+    check_const(c, glob.init, glob.type.valtype, visible_globals)
+
+
+def check_data(c: Context, data, visible_globals: int) -> None:
+    mode = data.mode
+    if isinstance(mode, Active):
+        mt = c.mem(mode.index)
+        check_const(c, mode.offset, mt.limits.addrtype, visible_globals)
+    elif mode != PASSIVE:
+        raise InvalidError(f"malformed data segment mode {mode}")
+
+
+def check_elem(c: Context, elem, visible_globals: int) -> None:
+    rt = elem.type
+    check_reftype(c.types, rt)
+    for expr in elem.init:
+        check_const(c, expr, rt, visible_globals)
+    mode = elem.mode
+    if isinstance(mode, Active):
+        tt = c.table(mode.index)
+        if not match_reftype(c.types, rt, tt.reftype):
+            raise InvalidError(
+                f"type mismatch: element segment's type {string_of_valtype(rt)} does not "
+                f"match table's element type {string_of_valtype(tt.reftype)}")
+        check_const(c, mode.offset, tt.limits.addrtype, visible_globals)
+    elif mode not in (PASSIVE, DECLARATIVE):
+        raise InvalidError(f"malformed element segment mode {mode}")
+
+
+@contextmanager
+def where(kind: str, index: int):
+    """Note which component an InvalidError comes from (the module has no positions)."""
+    try:
+        yield
+    except InvalidError as e:
+        e.add_note(f"in {kind} {index}")
+        raise
+
+
 def check_module(module, version: int = 3) -> Context:
     c = Context(version)
     c.refs = declared_refs(module)
-    for rt in module.types:
-        c.types.add_rectype(rt)
-    for im in module.imports:
-        _check_import(c, im)
+    for i, rt in enumerate(module.types):
+        with where("rec group", i):
+            c.types.add_rectype(rt)
+    for i, im in enumerate(module.imports):
+        with where("import", i):
+            _check_import(c, im)
     n_imported_globals = len(c.globals)
     for tag in module.tags:
-        c.tags.append(check_tagtype(c.types, tag.type))
+        with where("tag", len(c.tags)):
+            c.tags.append(check_tagtype(c.types, tag.type))
+    n_imported_funcs = len(c.funcs)
     for func in module.funcs:
-        c.func_types.append(c.types.func_type(func.typeidx))
+        with where("function", len(c.funcs)):
+            c.func_types.append(c.types.func_type(func.typeidx))
         c.funcs.append(func.typeidx)
     for mem in module.mems:
-        check_memtype(mem.type)
+        with where("memory", len(c.mems)):
+            check_memtype(mem.type)
         c.mems.append(mem.type)
     for table in module.tables:
-        tt = table.type
-        check_tabletype(c.types, tt)
-        if table.init is None:
-            if not tt.reftype.nullable:  # the implicit initializer is ref.null
-                raise InvalidError(f"type mismatch: table of type {string_of_valtype(tt.reftype)}"
-                                   " needs an initializer")
-        else:
-            check_const(c, table.init, tt.reftype, n_imported_globals)
-        c.tables.append(tt)
+        # 3.5: tables come before globals, so their initializers see imported globals only
+        with where("table", len(c.tables)):
+            check_table(c, table, n_imported_globals)
+        c.tables.append(table.type)
     for glob in module.globals:
-        gt = glob.type
-        check_globaltype(c.types, gt)
-        visible = n_imported_globals if version < 3 else len(c.globals)
-        check_const(c, glob.init, gt.valtype, visible)
-        c.globals.append(gt)
+        with where("global", len(c.globals)):
+            check_global(c, glob, n_imported_globals if version < 3 else len(c.globals))
+        c.globals.append(glob.type)
     visible = n_imported_globals if version < 3 else len(c.globals)
-    for data in module.datas:
-        mode = data.mode
-        if isinstance(mode, Active):
-            mt = c.mem(mode.index)
-            check_const(c, mode.offset, mt.limits.addrtype, visible)
-        elif mode != PASSIVE:
-            raise InvalidError(f"malformed data segment mode {mode}")
+    for i, data in enumerate(module.datas):
+        with where("data segment", i):
+            check_data(c, data, visible)
         c.datas += 1
-    for elem in module.elems:
-        rt = elem.type
-        check_reftype(c.types, rt)
-        for expr in elem.init:
-            check_const(c, expr, rt, visible)
-        mode = elem.mode
-        if isinstance(mode, Active):
-            tt = c.table(mode.index)
-            if not match_reftype(c.types, rt, tt.reftype):
-                raise InvalidError(
-                    f"type mismatch: element segment's type {string_of_valtype(rt)} does not "
-                    f"match table's element type {string_of_valtype(tt.reftype)}")
-            check_const(c, mode.offset, tt.limits.addrtype, visible)
-        elif mode not in (PASSIVE, DECLARATIVE):
-            raise InvalidError(f"malformed element segment mode {mode}")
-        c.elems.append(rt)
-    n_imported_funcs = len(c.funcs) - len(module.funcs)
+    for i, elem in enumerate(module.elems):
+        with where("elem segment", i):
+            check_elem(c, elem, visible)
+        c.elems.append(elem.type)
     for i, func in enumerate(module.funcs):
-        try:
+        with where("function", n_imported_funcs + i):
             check_func(c, func)
-        except InvalidError as e:
-            e.add_note(f"in function {n_imported_funcs + i}")
-            raise
     if module.start is not None:
         ft = c.func(module.start.func)
         if ft.params or ft.results:
@@ -173,9 +206,9 @@ def validate_module(module, version: int = 3) -> None:
         check_module(module, version)
     except InvalidError:
         raise
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError) as e:
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError, ArithmeticError) as e:
         # Only a syntax tree no decoder or parser produces gets here.
         raise InvalidError(f"malformed syntax tree: {type(e).__name__}: {e}") from e
 
 
-__all__ = ["validate_module", "check_module", "check_func", "declared_refs", "RefType"]
+__all__ = ["validate_module", "check_module", "check_func", "declared_refs"]

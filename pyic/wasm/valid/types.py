@@ -370,6 +370,8 @@ def addrtype_of(lim: Limits) -> str:
 
 def check_memtype(mt) -> None:
     lim = mt.limits
+    if lim.shared and lim.max is None:  # threads proposal
+        raise InvalidError("shared memory must have maximum")
     if addrtype_of(lim) == "i64":
         check_limits(lim, 1 << 48, "memory size must be at most 2^48 pages (256 TiB)")
     else:

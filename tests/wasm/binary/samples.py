@@ -90,7 +90,7 @@ def rich_module() -> Module:
         Import("env", "m", "memory", MemType(Limits(1, None, "i64"))),
         Import("env", "g", "global", GlobalType(True, "v128")),
         Import("env", "e", "tag", TagType(0)),
-        Import("\u00e9\u4e2d", "", "memory", MemType(Limits(1, 2, "i32", True))),
+        Import("\u00e9\u4e2d", "", "memory", MemType(Limits(1, 2, "i32"))),
     )
     funcs = (
         Func(0, (), (I("nop"),)),

@@ -34,7 +34,7 @@ def fbits(n: int):
 @pytest.mark.parametrize("src", [32, 64])
 @pytest.mark.parametrize("dst", [32, 64])
 @pytest.mark.parametrize("sx", ["s", "u"])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_trunc_and_trunc_sat(src, dst, sx, data):
     a = data.draw(fbits(src))
@@ -64,14 +64,17 @@ def test_trunc_and_trunc_sat(src, dst, sx, data):
 @pytest.mark.parametrize("src", [32, 64])
 @pytest.mark.parametrize("dst", [32, 64])
 @pytest.mark.parametrize("sx", ["s", "u"])
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_convert(src, dst, sx, data):
     # integers with a long run of significant bits followed by a tie pattern stress the rounding
     a = data.draw(st.one_of(
         st.integers(0, (1 << src) - 1),
         st.tuples(st.integers(0, (1 << 25) - 1), st.integers(0, src - 25), st.integers(0, 3)).map(
-            lambda t: ((t[0] << t[1]) | t[2]) % (1 << src))))
+            lambda t: ((t[0] << t[1]) | t[2]) % (1 << src)),
+        # 24 bits, a half bit, zeros, a sticky 1: one ulp/2 above a tie, lost by double rounding
+        st.tuples(st.integers(1 << 23, (1 << 24) - 1), st.integers(max(0, src - 34), src - 25)).map(
+            lambda t: ((((t[0] << 1) | 1) << t[1]) | 1) % (1 << src))))
     i = signed(a, src) if sx == "s" else a
     r = NUMERIC[f"f{dst}.convert_i{src}_{sx}"][0](a)
     assert type(r) is int and r == ref_round(i, dst)
@@ -89,7 +92,7 @@ def test_convert_i64_to_f32_single_rounding():
     assert NUMERIC["f32.convert_i64_s"][0]((-x) % 2**64) == expected | 1 << 31
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(a=fbits(64))
 @example(a=float_bits(3.4028235677973366e38, 64))   # the tie between max f32 and 2**128
 @example(a=float_bits(3.4028235677973362e38, 64))

@@ -102,7 +102,7 @@ def check(result: int, expected: int | None, n: int) -> None:
 
 @pytest.mark.parametrize("n", [32, 64])
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_arith(n, name, data):
     a, b = data.draw(fbits(n)), data.draw(fbits(n))
@@ -112,7 +112,7 @@ def test_arith(n, name, data):
 
 
 @pytest.mark.parametrize("n", [32, 64])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_arith_near_ties(n, data):
     # operands within a few binades of each other, so + and - round often
@@ -150,7 +150,7 @@ def ref_sqrt(a: int, n: int) -> int | None:
 
 
 @pytest.mark.parametrize("n", [32, 64])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_sqrt(n, data):
     a = data.draw(fbits(n))
@@ -171,7 +171,7 @@ def ref_round_int(kind: str, a: int, n: int) -> int | None:
 
 @pytest.mark.parametrize("n", [32, 64])
 @pytest.mark.parametrize("kind", ["ceil", "floor", "trunc", "nearest"])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_rounding_to_integral(n, kind, data):
     a = data.draw(st.one_of(fbits(n), st.floats(-1e8, 1e8, width=n).map(lambda x: float_bits(x, n)),
@@ -208,7 +208,7 @@ def ref_cmp(kind: str, a: int, b: int, n: int) -> int:
 
 
 @pytest.mark.parametrize("n", [32, 64])
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_min_max_pmin_pmax_cmp(n, data):
     pool = st.one_of(fbits(n), st.sampled_from(specials(n)))
@@ -234,7 +234,7 @@ def test_sign_ops_are_bit_ops(n, a, b):
     assert NUMERIC[f"f{n}.copysign"][0](a, b) == (a & ~s) | (b & s)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(num=st.integers(-(2**200), 2**200), den=st.integers(1, 2**200), k=st.integers(-1200, 200))
 def test_ieee_matches_reference(num, den, k):
     q = Fraction(num, den) * Fraction(2) ** k

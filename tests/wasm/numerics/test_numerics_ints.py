@@ -89,7 +89,7 @@ def _exact_int(r):
 
 @pytest.mark.parametrize("n", [32, 64])
 @pytest.mark.parametrize("name", sorted(REF))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_unops(n, name, data):
     op = f"i{n}.{name}"
@@ -105,7 +105,7 @@ def test_unops(n, name, data):
 
 @pytest.mark.parametrize("n", [32, 64])
 @pytest.mark.parametrize("name", sorted(REF2))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_binops(n, name, data):
     a, b = data.draw(edgy(n)), data.draw(edgy(n))

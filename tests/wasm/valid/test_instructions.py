@@ -19,7 +19,8 @@ def test_numeric_signatures():
 
 
 def test_mismatch_message_matches_reference_interpreter():
-    invalid(func_module(I("i32.add")), "type mismatch: instruction requires [i32 i32] but stack has []")
+    invalid(func_module(I("i32.add")),
+            "type mismatch: instruction requires [i32 i32] but stack has []")
     invalid(func_module(I("i64.const", 0), I("i32.eqz"), I("drop")),
             "type mismatch: instruction requires [i32] but stack has [i64]")
 

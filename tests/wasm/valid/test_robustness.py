@@ -83,7 +83,7 @@ def modules(body):
         body, st.just({}), st.sampled_from(["i32", "i64"]), st.sampled_from(["i32", "i64"]))
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
 @given(modules(BODIES))
 def test_random_bodies_raise_only_invalid_error(module):
     try:
@@ -167,9 +167,9 @@ def _big_module(n):
 
 def test_speed_of_a_large_module():
     module = _big_module(1000)  # ~135,000 instructions
-    start = time.perf_counter()
+    start = time.process_time()
     validate_module(module)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < 0.5, f"validating 135k instructions took {elapsed:.2f}s"
 
 

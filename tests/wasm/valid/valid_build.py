@@ -6,7 +6,7 @@ import pytest
 
 from pyic.errors import InvalidError
 from pyic.wasm.syntax import (
-    FUNCREF, Active, Func, FuncType, Global, GlobalType, Instr, Limits, Mem, MemType, Module,
+    FUNCREF, Func, FuncType, Global, GlobalType, Instr, Limits, Mem, MemType, Module,
     Table, TableType, plain_functype,
 )
 from pyic.wasm.valid import validate_module
@@ -45,7 +45,8 @@ def table(min_=1, max_=None, reftype=FUNCREF, addrtype="i32", init=None):
 
 
 def global_(valtype, mut=False, init=None):
-    return Global(GlobalType(mut, valtype), init if init is not None else (I(f"{valtype}.const", 0),))
+    default = (I(f"{valtype}.const", 0),)
+    return Global(GlobalType(mut, valtype), init if init is not None else default)
 
 
 def valid(module, version=3):
@@ -60,4 +61,4 @@ def invalid(module, message, version=3):
 
 
 __all__ = ["I", "block", "loop", "if_", "func_module", "mem", "table", "global_", "valid",
-           "invalid", "Active"]
+           "invalid"]
