@@ -31,7 +31,7 @@ from typing import Any, Mapping
 from pyic.candid._stack import DEFAULT_MAX_DEPTH, DepthLimitError, GeneratorType, run
 from pyic.candid.principal import MAX_LENGTH as PRINCIPAL_MAX, Principal
 from pyic.candid.types import (
-    MODE_NAMES, NULL, OP_FUNC, OP_FUTURE_BELOW, OP_OPT, OP_RECORD, OP_SERVICE, OP_VARIANT,
+    MODE_NAMES, OP_FUNC, OP_FUTURE_BELOW, OP_OPT, OP_RECORD, OP_SERVICE, OP_VARIANT,
     OP_VEC, OPCODE_PRIMS, PRIMS, Field, FuncType, FutureType, OptType, PrimType, RecordType,
     ServiceType, TableIndex, VariantType, VarType, VecType, is_nullable, resolve, subtype, type_to_text,
 )

@@ -23,7 +23,7 @@ from pyic.candid.did import TypeParser, text_to_str
 from pyic.candid.principal import Principal
 from pyic.candid.types import (
     BLOB, BOOL, EMPTY, FIXED_INT_BITS, FIXED_NAT_BITS, FLOAT64, INT, NULL, NUMBER_TYPES, PRINCIPAL, TEXT,
-    Field, FuncType, OptType, PrimType, RecordType, ServiceType, VariantType, VarType, VecType,
+    Field, FuncType, OptType, PrimType, RecordType, ServiceType, VariantType, VecType,
     idl_hash, is_nullable, quote_name, resolve, types_to_text, type_to_text,
 )
 from pyic.candid.values import FuncRef, Opt, Record, ServiceRef, Variant

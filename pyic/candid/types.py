@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from pyic.candid._stack import GeneratorType, run
+from pyic.candid._stack import run
 from pyic.errors import CandidError
 
 # -- primitive types (spec: "Primitive Data"); opcodes from "Binary Format / Types"

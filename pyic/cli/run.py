@@ -23,7 +23,7 @@ from ..errors import PyicError, ScriptError
 from .common import load_module, reporting, validate
 
 
-@click.command("run")
+@click.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--invoke", "name", metavar="NAME", default=None,
               help="The exported function to call (default: _start).")

@@ -59,3 +59,12 @@ def test_value_syntax():
     assert parse_arg("-1", "i64") == 0xFFFFFFFFFFFFFFFF
     assert parse_arg("0.1", "f32") == 0x3DCCCCCD
     assert parse_arg("nan:0x200000", "f32") == 0x7FA00000
+
+
+def test_wat_file_negative_arguments_and_multiple_results(tmp_path):
+    p = tmp_path / "t.wat"
+    p.write_text('(module (func (export "add") (param i32 i64) (result i32 i64)'
+                 ' (local.get 0) (local.get 1)))')
+    r = CliRunner().invoke(run, [str(p), "--invoke", "add", "-2", "0x10"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "-2 : i32\n16 : i64\n"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ...errors import Exhaustion, InstructionLimitExceeded, Trap
 from .control import RETURN, TAIL
+from ..runtime.values import is_value_of
 from .lower import lowered
 
 NO_LIMIT = 1 << 62
@@ -75,8 +76,8 @@ def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
     """Call a host function instance (4.5.5 step for ``hostcode``)."""
     r = f.host(Caller(store, caller_inst, meter), *args)
     res = _results(r, f.nresults)
-    if len(res) != f.nresults:
-        raise Trap(f"host function returned {len(res)} values, expected {f.nresults}")
+    if len(res) != f.nresults or not all(map(is_value_of, res, f.type.results)):
+        raise Trap("host function returned values that do not match its type")
     return res
 
 

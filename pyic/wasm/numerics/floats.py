@@ -44,6 +44,11 @@ _unpack_d = _f64.unpack
 _pack_d = _f64.pack
 _unpack_Q = _u64.unpack
 _pack_Q = _u64.pack
+# Binary ops convert both operands at once: one pack and one unpack instead of two each.
+_unpack_ff = struct.Struct("<2f").unpack
+_pack_II = struct.Struct("<2I").pack
+_unpack_dd = struct.Struct("<2d").unpack
+_pack_QQ = struct.Struct("<2Q").pack
 _ceil = math.ceil
 _floor = math.floor
 _trunc = math.trunc
@@ -105,7 +110,8 @@ def f64_is_nan(a: int) -> bool:
 # ------------------------------------------------------------------ f32 arithmetic
 
 def f32_add(a: int, b: int) -> int:
-    r = _unpack_f(_pack_I(a))[0] + _unpack_f(_pack_I(b))[0]
+    x, y = _unpack_ff(_pack_II(a, b))
+    r = x + y
     if r != r:
         return F32_CANON
     try:
@@ -115,7 +121,8 @@ def f32_add(a: int, b: int) -> int:
 
 
 def f32_sub(a: int, b: int) -> int:
-    r = _unpack_f(_pack_I(a))[0] - _unpack_f(_pack_I(b))[0]
+    x, y = _unpack_ff(_pack_II(a, b))
+    r = x - y
     if r != r:
         return F32_CANON
     try:
@@ -125,7 +132,8 @@ def f32_sub(a: int, b: int) -> int:
 
 
 def f32_mul(a: int, b: int) -> int:
-    r = _unpack_f(_pack_I(a))[0] * _unpack_f(_pack_I(b))[0]
+    x, y = _unpack_ff(_pack_II(a, b))
+    r = x * y
     if r != r:
         return F32_CANON
     try:
@@ -135,9 +143,9 @@ def f32_mul(a: int, b: int) -> int:
 
 
 def f32_div(a: int, b: int) -> int:
-    x = _unpack_f(_pack_I(a))[0]
+    x, y = _unpack_ff(_pack_II(a, b))
     try:
-        r = x / _unpack_f(_pack_I(b))[0]
+        r = x / y
     except ZeroDivisionError:
         # 4.3.3 fdiv: 0/0 and nan/0 are NaN, otherwise an infinity with the xor'd sign
         if x != x or x == 0.0:
@@ -159,8 +167,7 @@ def f32_sqrt(a: int) -> int:
 
 
 def f32_min(a: int, b: int) -> int:
-    x = _unpack_f(_pack_I(a))[0]
-    y = _unpack_f(_pack_I(b))[0]
+    x, y = _unpack_ff(_pack_II(a, b))
     if x < y:
         return a
     if y < x:
@@ -171,8 +178,7 @@ def f32_min(a: int, b: int) -> int:
 
 
 def f32_max(a: int, b: int) -> int:
-    x = _unpack_f(_pack_I(a))[0]
-    y = _unpack_f(_pack_I(b))[0]
+    x, y = _unpack_ff(_pack_II(a, b))
     if x > y:
         return a
     if y > x:
@@ -184,11 +190,13 @@ def f32_max(a: int, b: int) -> int:
 
 def f32_pmin(a: int, b: int) -> int:
     # 4.3.3 fpmin: z2 if z2 < z1 else z1 (NaNs pass through unchanged)
-    return b if _unpack_f(_pack_I(b))[0] < _unpack_f(_pack_I(a))[0] else a
+    x, y = _unpack_ff(_pack_II(a, b))
+    return b if y < x else a
 
 
 def f32_pmax(a: int, b: int) -> int:
-    return b if _unpack_f(_pack_I(a))[0] < _unpack_f(_pack_I(b))[0] else a
+    x, y = _unpack_ff(_pack_II(a, b))
+    return b if x < y else a
 
 
 def f32_abs(a: int) -> int:
@@ -241,56 +249,65 @@ def f32_nearest(a: int) -> int:
 
 
 def f32_eq(a: int, b: int) -> int:
-    return 1 if _unpack_f(_pack_I(a))[0] == _unpack_f(_pack_I(b))[0] else 0
+    x, y = _unpack_ff(_pack_II(a, b))
+    return 1 if x == y else 0
 
 
 def f32_ne(a: int, b: int) -> int:
-    return 1 if _unpack_f(_pack_I(a))[0] != _unpack_f(_pack_I(b))[0] else 0
+    x, y = _unpack_ff(_pack_II(a, b))
+    return 1 if x != y else 0
 
 
 def f32_lt(a: int, b: int) -> int:
-    return 1 if _unpack_f(_pack_I(a))[0] < _unpack_f(_pack_I(b))[0] else 0
+    x, y = _unpack_ff(_pack_II(a, b))
+    return 1 if x < y else 0
 
 
 def f32_gt(a: int, b: int) -> int:
-    return 1 if _unpack_f(_pack_I(a))[0] > _unpack_f(_pack_I(b))[0] else 0
+    x, y = _unpack_ff(_pack_II(a, b))
+    return 1 if x > y else 0
 
 
 def f32_le(a: int, b: int) -> int:
-    return 1 if _unpack_f(_pack_I(a))[0] <= _unpack_f(_pack_I(b))[0] else 0
+    x, y = _unpack_ff(_pack_II(a, b))
+    return 1 if x <= y else 0
 
 
 def f32_ge(a: int, b: int) -> int:
-    return 1 if _unpack_f(_pack_I(a))[0] >= _unpack_f(_pack_I(b))[0] else 0
+    x, y = _unpack_ff(_pack_II(a, b))
+    return 1 if x >= y else 0
 
 
 # ------------------------------------------------------------------ f64 arithmetic
 
 def f64_add(a: int, b: int) -> int:
-    r = _unpack_d(_pack_Q(a))[0] + _unpack_d(_pack_Q(b))[0]
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    r = x + y
     if r != r:
         return F64_CANON
     return _unpack_Q(_pack_d(r))[0]
 
 
 def f64_sub(a: int, b: int) -> int:
-    r = _unpack_d(_pack_Q(a))[0] - _unpack_d(_pack_Q(b))[0]
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    r = x - y
     if r != r:
         return F64_CANON
     return _unpack_Q(_pack_d(r))[0]
 
 
 def f64_mul(a: int, b: int) -> int:
-    r = _unpack_d(_pack_Q(a))[0] * _unpack_d(_pack_Q(b))[0]
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    r = x * y
     if r != r:
         return F64_CANON
     return _unpack_Q(_pack_d(r))[0]
 
 
 def f64_div(a: int, b: int) -> int:
-    x = _unpack_d(_pack_Q(a))[0]
+    x, y = _unpack_dd(_pack_QQ(a, b))
     try:
-        r = x / _unpack_d(_pack_Q(b))[0]
+        r = x / y
     except ZeroDivisionError:
         if x != x or x == 0.0:
             return F64_CANON
@@ -308,8 +325,7 @@ def f64_sqrt(a: int) -> int:
 
 
 def f64_min(a: int, b: int) -> int:
-    x = _unpack_d(_pack_Q(a))[0]
-    y = _unpack_d(_pack_Q(b))[0]
+    x, y = _unpack_dd(_pack_QQ(a, b))
     if x < y:
         return a
     if y < x:
@@ -320,8 +336,7 @@ def f64_min(a: int, b: int) -> int:
 
 
 def f64_max(a: int, b: int) -> int:
-    x = _unpack_d(_pack_Q(a))[0]
-    y = _unpack_d(_pack_Q(b))[0]
+    x, y = _unpack_dd(_pack_QQ(a, b))
     if x > y:
         return a
     if y > x:
@@ -332,11 +347,13 @@ def f64_max(a: int, b: int) -> int:
 
 
 def f64_pmin(a: int, b: int) -> int:
-    return b if _unpack_d(_pack_Q(b))[0] < _unpack_d(_pack_Q(a))[0] else a
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return b if y < x else a
 
 
 def f64_pmax(a: int, b: int) -> int:
-    return b if _unpack_d(_pack_Q(a))[0] < _unpack_d(_pack_Q(b))[0] else a
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return b if x < y else a
 
 
 def f64_abs(a: int) -> int:
@@ -384,24 +401,30 @@ def f64_nearest(a: int) -> int:
 
 
 def f64_eq(a: int, b: int) -> int:
-    return 1 if _unpack_d(_pack_Q(a))[0] == _unpack_d(_pack_Q(b))[0] else 0
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return 1 if x == y else 0
 
 
 def f64_ne(a: int, b: int) -> int:
-    return 1 if _unpack_d(_pack_Q(a))[0] != _unpack_d(_pack_Q(b))[0] else 0
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return 1 if x != y else 0
 
 
 def f64_lt(a: int, b: int) -> int:
-    return 1 if _unpack_d(_pack_Q(a))[0] < _unpack_d(_pack_Q(b))[0] else 0
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return 1 if x < y else 0
 
 
 def f64_gt(a: int, b: int) -> int:
-    return 1 if _unpack_d(_pack_Q(a))[0] > _unpack_d(_pack_Q(b))[0] else 0
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return 1 if x > y else 0
 
 
 def f64_le(a: int, b: int) -> int:
-    return 1 if _unpack_d(_pack_Q(a))[0] <= _unpack_d(_pack_Q(b))[0] else 0
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return 1 if x <= y else 0
 
 
 def f64_ge(a: int, b: int) -> int:
-    return 1 if _unpack_d(_pack_Q(a))[0] >= _unpack_d(_pack_Q(b))[0] else 0
+    x, y = _unpack_dd(_pack_QQ(a, b))
+    return 1 if x >= y else 0

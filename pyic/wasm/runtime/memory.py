@@ -73,7 +73,7 @@ class MemInst:
     def read(self, addr: int, n: int) -> bytes:
         """The ``n`` bytes at ``addr``; traps when out of bounds."""
         end = addr + n
-        if end > self.size:
+        if end > self.size or addr < 0 or n < 0:
             raise Trap(OOB)
         data = self.data
         if end <= len(data):
@@ -98,7 +98,7 @@ class MemInst:
         """Store ``b`` at ``addr``; traps when out of bounds (nothing is written then)."""
         n = len(b)
         end = addr + n
-        if end > self.size:
+        if end > self.size or addr < 0:
             raise Trap(OOB)
         if n == 0:
             return
@@ -117,7 +117,7 @@ class MemInst:
         self._write_pages(addr, b)
 
     def fill(self, addr: int, value: int, n: int) -> None:
-        if addr + n > self.size:
+        if addr + n > self.size or addr < 0 or n < 0:
             raise Trap(OOB)
         if n and self.journal is None and addr + n <= len(self.data):
             self.data[addr:addr + n] = bytes((value,)) * n

@@ -35,13 +35,13 @@ class TableInst:
         self.elem = [init] * min(lim.min, EAGER)
 
     def get(self, i: int):
-        if i >= self.size:
+        if i >= self.size or i < 0:
             raise Trap(OOB)
         elem = self.elem
         return elem[i] if i < len(elem) else self.far.get(i, self.tail)
 
     def set(self, i: int, v) -> None:
-        if i >= self.size:
+        if i >= self.size or i < 0:
             raise Trap(OOB)
         elem = self.elem
         if i < len(elem):

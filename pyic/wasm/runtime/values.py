@@ -91,17 +91,6 @@ def null(heaptype: object) -> NullRef:
     return r
 
 
-def bottom_heaptype(ht: object) -> object:
-    """The heap type a null of ``ht`` carries: the bottom of its hierarchy (3.0 semantics)."""
-    if ht in ("func", "nofunc") or isinstance(ht, int):
-        return "nofunc" if not isinstance(ht, int) else "nofunc"
-    if ht in ("extern", "noextern"):
-        return "noextern"
-    if ht in ("exn", "noexn"):
-        return "noexn"
-    return "none"
-
-
 def default_value(t: object) -> object:
     """4.2.1 the default value of a value type: 0 for numbers and vectors, null for nullable references."""
     if isinstance(t, RefType):

@@ -4,7 +4,7 @@ import glob
 
 import pytest
 
-from build import I, Import, Limits, Mem, MemArg, MemType, ft, func_module, instantiate
+from build import I, Import, Limits, Mem, MemType, ft, func_module, instantiate
 from pyic.errors import InstructionLimitExceeded, LinkError, Trap
 from pyic.wasm import embed
 from pyic.wasm.runtime import Config

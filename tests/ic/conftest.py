@@ -1,0 +1,52 @@
+"""Fixtures of the IC conformance suite, and the ``spec`` marker every test
+carries: ``@spec("Message execution")`` names the section of the interface
+spec (``abstract-behavior.md`` headings, or another named page) it checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyic.ic.universal import Program
+from pyic.testing import PocketIC
+
+USER = b"\x99\x02"          # a user principal other than anonymous
+OTHER = b"\x77\x02"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "spec(section): the interface spec section a test checks")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test of this suite must name the spec section it checks."""
+    for item in items:
+        if "tests/ic/" in str(item.fspath).replace("\\", "/") \
+                and item.get_closest_marker("spec") is None:
+            raise pytest.UsageError(f"{item.nodeid} has no @spec(...) marker")
+
+
+@pytest.fixture
+def pic() -> PocketIC:
+    p = PocketIC()
+    p.set_sender(USER)
+    return p
+
+
+@pytest.fixture
+def uc(pic) -> bytes:
+    """A universal canister (its id as bytes)."""
+    return pic.install_universal_canister().bytes
+
+
+@pytest.fixture
+def uc2(pic, uc) -> bytes:
+    return pic.install_universal_canister().bytes
+
+
+@pytest.fixture
+def uc3(pic, uc2) -> bytes:
+    return pic.install_universal_canister().bytes
+
+
+def P() -> Program:
+    return Program()
