@@ -28,10 +28,14 @@ from ..wasm.script.runner import find_scripts, run_files
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="Files run in this many processes at once (0: one per CPU).")
 @click.option("-x", "--fail-fast", is_flag=True, help="Start no further file after one failed.")
+@click.option("--wasm-version", type=click.Choice(["2", "3", "auto"]), default="auto",
+              show_default=True,
+              help="Whose rules apply where Wasm 2.0 and 3.0 differ; auto: 2 for files in a "
+                   "wasm-2.0 folder, else 3.")
 @click.option("--max-failures", type=click.IntRange(min=0), default=50, show_default=True,
               help="Failures listed in the table output (0: all). --json lists all.")
 def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool,
-         max_failures: int) -> None:
+         wasm_version: str, max_failures: int) -> None:
     """Run the .wast scripts in PATHS (files, or folders searched recursively).
 
     \b
@@ -49,7 +53,9 @@ def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool
         jobs = os.cpu_count() or 1
 
     progress = _progress(len(scripts)) if sys.stderr.isatty() else None
-    report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, on_done=progress)
+    version = None if wasm_version == "auto" else int(wasm_version)
+    report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
+                       on_done=progress)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
 

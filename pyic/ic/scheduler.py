@@ -65,6 +65,9 @@ def _step_message(state: S, index: int, cfg: SubnetConfig) -> S | None:
         r = calls.reject_call_with_insufficient_cycles(state, index)
         if r is not None:
             return r
+        r = calls.reject_call_cannot_prepay(state, index, cfg)
+        if r is not None:
+            return r
         r = calls.call_context_creation_public(state, index, cfg)
         return _execute_next(state, r, cfg) if r is not None else None
     if isinstance(m, FuncMessage):

@@ -251,7 +251,7 @@ class _Exec:
     def op_reject(self, message): self._respond(Reject(4, str(message)))
 
     def op_trap(self, message):
-        raise _Trapped(f"canister called `ic0.trap` with message: {message}")
+        raise _Trapped(f"Canister called `ic0.trap` with message: '{message}'")
 
     # state
     def op_set_global(self, data): self.heap = evolve(self.heap, global_data=bytes(data))

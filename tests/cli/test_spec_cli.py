@@ -52,7 +52,7 @@ def fakes(monkeypatch):
     monkeypatch.setattr(text, "parse_script", fake_parse_script, raising=False)
     monkeypatch.setattr(runner, "default_engine", lambda: None)
     monkeypatch.setattr(runner, "Frontend",
-                        lambda: Frontend(decode=fake_decode, validate=fake_validate))
+                        lambda **kw: Frontend(decode=fake_decode, validate=fake_validate, **kw))
 
 
 @pytest.fixture

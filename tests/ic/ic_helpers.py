@@ -11,8 +11,8 @@ from pyic.ic.universal import Program
 spec = pytest.mark.spec
 
 
-def P() -> Program:
-    return Program()
+def P(ops=None) -> Program:
+    return Program(ops)
 
 
 def reject_of(fn, *args, **kwargs) -> Reject:

@@ -69,10 +69,17 @@ def not_found(canister_id: bytes) -> MgmtReject:
                       "IC0301")
 
 
-def only_controllers(canister_id: bytes, caller: bytes) -> MgmtReject:
-    return MgmtReject(CANISTER_ERROR,
-                      f"Only the controllers of the canister {principal_text(canister_id)} can "
-                      f"control it; {principal_text(caller)} is not a controller", "IC0512")
+def only_controllers_message(canister_id: bytes, caller: bytes, controllers) -> str:
+    """The replica's CanisterInvalidController (IC0512) message: it names the
+    canister, its controllers and the caller."""
+    names = " ".join(principal_text(p) for p in sorted(controllers))
+    return (f"Only the controllers of the canister {principal_text(canister_id)} can control "
+            f"it.\nCanister's controllers: {names}\nSender's ID: {principal_text(caller)}")
+
+
+def only_controllers(canister_id: bytes, caller: bytes, controllers=()) -> MgmtReject:
+    return MgmtReject(CANISTER_ERROR, only_controllers_message(canister_id, caller, controllers),
+                      "IC0512")
 
 
 def target(state: S, args, name: str = "canister_id") -> bytes:
@@ -104,7 +111,7 @@ def _check_access(state: S, access: str, caller: bytes, args, method_name: str) 
             return
     elif caller in c.controllers:
         return
-    raise only_controllers(cid, caller)
+    raise only_controllers(cid, caller, c.controllers)
 
 
 def execute_call(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:

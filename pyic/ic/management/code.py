@@ -86,7 +86,7 @@ def _mode(mode) -> tuple[str, bool, bool]:
 
 def _trapped(cid: bytes, where: str, r) -> MgmtReject:
     msg = getattr(r, "message", "trapped")
-    code = "IC0503" if "ic0.trap" in msg else "IC0502"
+    code = "IC0503" if "`ic0.trap`" in msg else "IC0502"
     return MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister "
                       f"trapped during {where}: {msg}", code)
 

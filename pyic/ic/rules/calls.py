@@ -82,6 +82,26 @@ def reject_call_with_insufficient_cycles(state: S, index: int) -> S | None:
                         "IC0520")
 
 
+def reject_call_cannot_prepay(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:
+    """"Spontaneous request rejection", used where the replica uses it: the callee
+    is not frozen but cannot set aside ``MAX_CYCLES_PER_MESSAGE`` for the execution
+    (call context creation would never apply), so the call is rejected with
+    SYS_TRANSIENT (IC0207), as the replica does, instead of waiting forever."""
+    cm = _call_message(state, index)
+    if cm is None:
+        return None
+    c = state.canisters.get(cm.callee)
+    if c is None or c.can_state is None or c.canister_status != RUNNING:
+        return None
+    liquid = liquid_balance(c, cfg)
+    if liquid < 0 or liquid >= cfg.max_cycles_per_message:
+        return None
+    return _reject_call(state, index, SYS_TRANSIENT,
+                        f"Canister {principal_text(cm.callee)} is out of cycles: please top up "
+                        f"the canister with at least {cfg.max_cycles_per_message - liquid} "
+                        "additional cycles", "IC0207")
+
+
 def reject_call_to_missing_destination(state: S, index: int) -> S | None:
     """Implementation-defined (the spec leaves calls to non-existent or empty
     canisters and to unknown methods unspecified): rejected as the replica does,

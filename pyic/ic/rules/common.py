@@ -72,6 +72,19 @@ def env_of(c: Canister, certificate: bytes | None = None) -> Env:
     )
 
 
+def trap_reject(canister_id: bytes, trap_message: str):
+    """The reject a caller gets when ``canister_id`` trapped, worded as the replica
+    words it: ``Error from Canister <id>: Canister called `ic0.trap` with message:
+    '...'`` (IC0503 CanisterCalledTrap), else ``... Canister trapped: <why>`` (IC0502)."""
+    from ..canister import CANISTER_ERROR, Reject
+    from ..principal_text import principal_text
+    who = principal_text(canister_id)
+    msg = trap_message or "trapped"
+    if msg.lower().startswith("canister called `ic0.trap`"):
+        return Reject(CANISTER_ERROR, f"Error from Canister {who}: C{msg[1:]}", "IC0503")
+    return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}", "IC0502")
+
+
 def at_queue_head(state: S, index: int) -> bool:
     """``(M.queue = Unordered) or (∀ CallMessage M' | FuncMessage M' ∈ Older_messages. M'.queue ≠ M.queue)``."""
     m = state.messages[index]

@@ -16,7 +16,7 @@ from ..state import (
     replace_in, with_call_context, with_canister,
 )
 from ..principal_text import principal_text
-from .common import is_expired, without
+from .common import is_expired, trap_reject, without
 
 
 def callback_invocation(state: S, index: int,
@@ -83,9 +83,7 @@ def call_context_starvation(state: S, ctxt_id: int) -> S | None:
     trapped = state.last_trap.get(ctxt_id)
     who = principal_text(ctxt.canister)
     if trapped:
-        response = Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {trapped}",
-                          "IC0503" if "called trap" in trapped or trapped.startswith("canister called")
-                          else "IC0502")
+        response = trap_reject(ctxt.canister, trapped)
     else:
         response = Reject(CANISTER_ERROR,
                           f"Error from Canister {who}: Canister did not reply to the call",
@@ -161,10 +159,18 @@ def respond_to_user_request(state: S, index: int) -> S | None:
     if entry is None or not isinstance(entry[0], Processing):
         return None
     r = rm.response
-    status = Replied(r.data) if not isinstance(r, Reject) else Rejected(r.code, r.message,
-                                                                      r.error_code)
+    status = Replied(r.data) if not isinstance(r, Reject) else Rejected(
+        r.code, r.message, user_error_code(r))
     return evolve(state, messages=without(state.messages, index),
                   requests=replace_in(state.requests, request, (status, entry[1])))
+
+
+def user_error_code(r: Reject) -> str | None:
+    """The error code a user sees for a reject: a canister's own reject
+    (``msg_reject``, code 4) is IC0406 CanisterRejectedMessage, as the replica reports."""
+    if r.error_code is None and r.code == 4:
+        return "IC0406"
+    return r.error_code
 
 
 def request_clean_up(state: S, request) -> S | None:

@@ -65,15 +65,15 @@ def submit_request(state: S, request: Request, effective_canister_id: bytes,
                 raise RequestRefused(DESTINATION_INVALID, _not_found(effective_canister_id),
                                      "IC0301")
             if not _may_read_status(c, request.sender):
-                raise RequestRefused(CANISTER_REJECT, _only_controllers(effective_canister_id,
-                                                                        request.sender), "IC0512")
+                raise RequestRefused(CANISTER_ERROR, _only_controllers(c, request.sender),
+                                     "IC0512")
         elif name in INGRESS_CONTROLLER_METHODS:
             if c is None:
                 raise RequestRefused(DESTINATION_INVALID, _not_found(effective_canister_id),
                                      "IC0301")
             if request.sender not in c.controllers:
-                raise RequestRefused(CANISTER_REJECT, _only_controllers(effective_canister_id,
-                                                                        request.sender), "IC0512")
+                raise RequestRefused(CANISTER_ERROR, _only_controllers(c, request.sender),
+                                     "IC0512")
         else:
             raise RequestRefused(CANISTER_REJECT,
                                  f"Management canister method '{name}' cannot be called by "
@@ -131,9 +131,11 @@ def _frozen(canister_id: bytes) -> str:
     return f"Canister {principal_text(canister_id)} is out of cycles"
 
 
-def _only_controllers(canister_id: bytes, sender: bytes) -> str:
-    return (f"Only controllers of canister {principal_text(canister_id)} can call this method; "
-            f"{principal_text(sender)} is not one of them")
+def _only_controllers(c, sender: bytes) -> str:
+    """CanisterInvalidController (IC0512, so CANISTER_ERROR): the same words the
+    management canister uses when it rejects a call from a non-controller."""
+    from ..management import only_controllers_message
+    return only_controllers_message(c.canister_id, sender, c.controllers)
 
 
 def request_rejection(state: S, request: Request, code: int, message: str) -> S | None:

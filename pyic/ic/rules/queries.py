@@ -106,9 +106,9 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
 
 
 def _trapped(who: str, r) -> Reject:
-    msg = getattr(r, "message", "") or "trapped"
-    code = "IC0503" if "called trap" in msg or msg.startswith("canister called") else "IC0502"
-    return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}", code)
+    from .common import trap_reject
+    from ..principal_text import principal_bytes
+    return trap_reject(principal_bytes(who), getattr(r, "message", "") or "trapped")
 
 
 def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, arg: bytes,
@@ -117,6 +117,9 @@ def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, ar
     budget = cfg.execution_cost(cfg.max_instructions_per_composite_query_call)
     response, left = composite_query_helper(state, budget, 0, canister_id, CallerInfo(sender),
                                             canister_id, method_name, arg, cfg, management_query)
+    if isinstance(response, Reject) and response.error_code is None:
+        from .contexts import user_error_code
+        response = Reject(response.code, response.message, user_error_code(response))
     c = state.canisters.get(canister_id)
     if c is not None:
         size = len(response.message.encode()) if isinstance(response, Reject) \

@@ -4,6 +4,10 @@
 (`pyic.wasm.syntax.Module`), or raises `MalformedError` with the reference
 interpreter's message and the byte offset of the problem.  See docs/binary.md
 for the limits and the message policy.
+
+``decode_module(data, version=2)`` reads the Wasm 2.0 binary format instead
+(docs/binary.md, "Wasm 2.0"): the version travels on the `Reader`, and each
+grammar rule that differs checks ``r.version``.
 """
 
 from __future__ import annotations
@@ -48,14 +52,15 @@ REF_FUNC = RefType(False, "func")  # 5.5.12 ``elemkind 0x00``: (ref func)
 def externtype(r: Reader):
     kind = byte(r)
     if kind == 0x00:
-        return "func", T.typeuse(r)
+        # 2.0 5.5.5: a plain u32 type index (3.0's typeuse caps it at 2^31)
+        return "func", T.typeuse(r) if r.version >= 3 else u32(r)
     if kind == 0x01:
         return "table", T.tabletype(r)
     if kind == 0x02:
         return "memory", T.memtype(r)
     if kind == 0x03:
         return "global", T.globaltype(r)
-    if kind == 0x04:
+    if kind == 0x04 and r.version >= 3:  # 2.0 has no tags
         return "tag", T.tagtype(r)
     raise r.error("malformed import kind", r.pos - 1)
 
@@ -75,7 +80,7 @@ def table(r: Reader, ed: ExprDecoder) -> Table:
     Like the reference interpreter, a failure of the first form is reported as
     the second form's failure (0x40 is no reference type)."""
     start = r.pos
-    if r.peek() == 0x40:
+    if r.peek() == 0x40 and r.version >= 3:  # 2.0 5.5.7: a table is a bare tabletype
         try:
             r.pos += 1
             expect(r, 0x00, "zero byte expected")
@@ -91,7 +96,7 @@ def table(r: Reader, ed: ExprDecoder) -> Table:
 def export(r: Reader) -> Export:
     nm = name(r)
     kind = byte(r)
-    if kind > 4:
+    if kind > 4 or (kind == 4 and r.version < 3):  # 4 is a tag (not in 2.0)
         raise r.error("malformed export kind", r.pos - 1)
     return Export(nm, EXTERN_KINDS[kind], u32(r))
 
@@ -256,9 +261,14 @@ def custom(r: Reader, size: int, after: int) -> Custom:
     return Custom(nm, get_bytes(r, size - (r.pos - start)), after)
 
 
-def decode_module(data: bytes) -> Module:
-    """5.5.16 ``module``: the magic, the version, then the sections in order."""
-    r = Reader(data)
+def decode_module(data: bytes, version: int = 3) -> Module:
+    """5.5.16 ``module``: the magic, the version, then the sections in order.
+
+    ``version`` 3 (the default) reads the Wasm 3.0 binary format, 2 the Wasm
+    2.0 one (same syntax tree; docs/binary.md lists the differences)."""
+    if version not in (2, 3):
+        raise ValueError(f"unsupported Wasm version {version}")
+    r = Reader(data, version)
     if word32(r) != MAGIC:
         raise r.error("magic header not detected", 0)
     if word32(r) != VERSION:
@@ -268,10 +278,11 @@ def decode_module(data: bytes) -> Module:
     next_rank = 0
     last_id = 0
     raw = r.data
+    max_id = 13 if version >= 3 else 12  # 2.0 5.5.2: no tag section
     while r.pos < r.end:
         start = r.pos
         sid = raw[start]
-        if sid > 13:
+        if sid > max_id:
             raise r.error("malformed section id", start)
         r.pos += 1
         size = len32(r)

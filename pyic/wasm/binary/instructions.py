@@ -20,63 +20,107 @@ from ..syntax.instructions import Catch, Instr, MemArg
 from ..syntax.opcodes import BINARY_ORDER, OPCODES, VARIANTS
 from ..syntax.types import RefType
 from . import types as T
-from .reader import Reader, byte, f32, f64, get_bytes, len32, s32, s64, u32, u64, v128
+from .reader import Reader, byte, expect, f32, f64, get_bytes, len32, s32, s64, u32, u64, v128
 
 # Kinds of one-byte opcodes, for the dispatch in `ExprDecoder.expr`.
 (ILLEGAL, PLAIN, IDX, IDX2, MEMARG, I32C, I64C, F32C, F64C, BLOCK, IF, ELSE, END,
- TRY_TABLE, BR_TABLE, SELECT_T, REF_NULL, PREFIX) = range(18)
+ TRY_TABLE, BR_TABLE, SELECT_T, REF_NULL, PREFIX, ZERO_MEMIDX) = range(19)
 
 _INDEX_KINDS = frozenset((
     "labelidx", "funcidx", "typeidx", "localidx", "globalidx", "tableidx", "memidx",
     "elemidx", "dataidx", "tagidx", "fieldidx", "u32",
 ))
 
-KIND = [ILLEGAL] * 256
-NAME: list = [None] * 256
-PLAIN_INSTR: list = [None] * 256
-# prefix -> {sub-opcode: (name, immediate kinds in binary order, BINARY_ORDER permutation or None)}
-PREFIXED: dict = {0xFB: {}, 0xFC: {}, 0xFD: {}}
+# The one-byte instructions Wasm 3.0 added (exception handling, tail calls,
+# typed function references, GC's ``ref.eq``): illegal opcodes in Wasm 2.0,
+# as are the 0xFB (GC) prefix and relaxed SIMD (0xFD 0x100 and up).
+WASM3_ONLY = frozenset((
+    "throw", "throw_ref", "try_table", "return_call", "return_call_indirect",
+    "call_ref", "return_call_ref", "br_on_null", "br_on_non_null", "ref.eq",
+    "ref.as_non_null",
+))
 
-for _info in OPCODES.values():
-    _code = _info.code
-    _imms = _info.imms
-    if isinstance(_code, tuple):
-        _order = BINARY_ORDER.get(_info.name)
-        _binary = tuple(_imms[i] for i in _order) if _order else _imms
-        PREFIXED[_code[0]][_code[1]] = (_info.name, _binary, _order)
-        continue
-    NAME[_code] = _info.name
-    if not _imms:
-        KIND[_code] = PLAIN
-        PLAIN_INSTR[_code] = Instr(_info.name)
-    elif _imms == ("blocktype",):
-        KIND[_code] = IF if _info.name == "if" else BLOCK
-    elif _imms == ("blocktype", "catches"):
-        KIND[_code] = TRY_TABLE
-    elif len(_imms) == 1 and _imms[0] in _INDEX_KINDS:
-        KIND[_code] = IDX
-    elif len(_imms) == 2 and _imms[0] in _INDEX_KINDS and _imms[1] in _INDEX_KINDS:
-        KIND[_code] = IDX2  # call_indirect and return_call_indirect: binary order swapped
-    elif _imms == ("memarg",):
-        KIND[_code] = MEMARG
-    elif _imms == ("labelvec", "labelidx"):
-        KIND[_code] = BR_TABLE
-    elif _imms == ("heaptype",):
-        KIND[_code] = REF_NULL
-    else:
-        KIND[_code] = {("i32",): I32C, ("i64",): I64C, ("f32",): F32C, ("f64",): F64C}[_imms]
 
-KIND[0x05] = ELSE
-KIND[0x0B] = END
-KIND[VARIANTS["select"]] = SELECT_T
-NAME[VARIANTS["select"]] = "select"
-for _p in PREFIXED:
-    KIND[_p] = PREFIX
+def in_wasm2(name: str, code) -> bool:
+    """Whether the instruction ``name`` with opcode ``code`` is in Wasm 2.0."""
+    if isinstance(code, tuple):
+        return code[0] == 0xFC or (code[0] == 0xFD and code[1] < 0x100)
+    return name not in WASM3_ONLY
 
-# The prefixed opcodes with a second encoding, for their nullable form (5.4.3).
-for _name, _code in VARIANTS.items():
-    if isinstance(_code, tuple):
-        PREFIXED[_code[0]][_code[1]] = (_name, OPCODES[_name].imms, None)
+
+class OpcodeTables:
+    """The dispatch tables of one version of the binary format (3 or 2):
+
+    * ``kind[b]``, ``name[b]``: the kind and name of one-byte opcode ``b``;
+    * ``plain[b]``: the shared `Instr` of an immediate-free one-byte opcode;
+    * ``prefixed[prefix][sub]``: (name, immediate kinds in binary order,
+      BINARY_ORDER permutation or None);
+    * ``blocktypes``: the block types that are one byte, by that byte.
+    """
+
+    __slots__ = ("kind", "name", "plain", "prefixed", "blocktypes")
+
+    def __init__(self, version: int) -> None:
+        kind = self.kind = [ILLEGAL] * 256
+        names: list = [None] * 256
+        self.name = names
+        self.plain: list = [None] * 256
+        self.prefixed: dict = {0xFB: {}, 0xFC: {}, 0xFD: {}} if version >= 3 else {0xFC: {}, 0xFD: {}}
+        for info in OPCODES.values():
+            if version < 3 and not in_wasm2(info.name, info.code):
+                continue
+            self._add(info.name, info.code, info.imms, version)
+        kind[0x05] = ELSE
+        kind[0x0B] = END
+        kind[VARIANTS["select"]] = SELECT_T
+        names[VARIANTS["select"]] = "select"
+        for p in self.prefixed:
+            kind[p] = PREFIX
+        # The prefixed opcodes with a second encoding, for their nullable form (5.4.3).
+        for name, code in VARIANTS.items():
+            if isinstance(code, tuple) and code[0] in self.prefixed:
+                self.prefixed[code[0]][code[1]] = (name, OPCODES[name].imms, None)
+        # 0x40 (empty) and the one-byte value types
+        self.blocktypes: dict = {0x40: None}
+        codes = T.VALTYPE_CODES if version >= 3 else T.WASM2_VALTYPE_CODES
+        for c, t in codes.items():
+            self.blocktypes[c & 0x7F] = t
+
+    def _add(self, name: str, code, imms: tuple, version: int) -> None:
+        if isinstance(code, tuple):
+            order = BINARY_ORDER.get(name)
+            binary = tuple(imms[i] for i in order) if order else imms
+            if version < 3:
+                # 2.0 5.4.6: memory.init/copy/fill have reserved zero bytes
+                # where 3.0 (multi-memory) has memory indices
+                binary = tuple("zero" if k == "memidx" else k for k in binary)
+            self.prefixed[code[0]][code[1]] = (name, binary, order)
+            return
+        self.name[code] = name
+        if not imms:
+            self.kind[code] = PLAIN
+            self.plain[code] = Instr(name)
+        elif imms == ("blocktype",):
+            self.kind[code] = IF if name == "if" else BLOCK
+        elif imms == ("blocktype", "catches"):
+            self.kind[code] = TRY_TABLE
+        elif imms == ("memidx",) and version < 3:
+            self.kind[code] = ZERO_MEMIDX  # 2.0 5.4.6: memory.size/grow 0x00
+        elif len(imms) == 1 and imms[0] in _INDEX_KINDS:
+            self.kind[code] = IDX
+        elif len(imms) == 2 and imms[0] in _INDEX_KINDS and imms[1] in _INDEX_KINDS:
+            self.kind[code] = IDX2  # call_indirect and return_call_indirect: binary order swapped
+        elif imms == ("memarg",):
+            self.kind[code] = MEMARG
+        elif imms == ("labelvec", "labelidx"):
+            self.kind[code] = BR_TABLE
+        elif imms == ("heaptype",):
+            self.kind[code] = REF_NULL
+        else:
+            self.kind[code] = {("i32",): I32C, ("i64",): I64C, ("f32",): F32C, ("f64",): F64C}[imms]
+
+
+TABLES = {3: OpcodeTables(3), 2: OpcodeTables(2)}
 
 # Instructions whose immediates refer to a data segment: they need the data
 # count section (5.5.13), as the reference interpreter checks while decoding.
@@ -84,21 +128,18 @@ DATA_OPS = frozenset(("memory.init", "data.drop", "array.new_data", "array.init_
 
 CATCH_KINDS = ("catch", "catch_ref", "catch_all", "catch_all_ref")
 
-# Block types that are one byte: 0x40 (empty) and the one-byte value types.
-_ONE_BYTE_BLOCKTYPES: dict = {0x40: None}
 _LONG = object()  # marks a block type that needs the general reader
-for _c, _t in T.VALTYPE_CODES.items():
-    _ONE_BYTE_BLOCKTYPES[_c & 0x7F] = _t
 
 
 class ExprDecoder:
     """Decodes the expressions of one module; remembers whether a function
     body used a data index (for "data count section required")."""
 
-    __slots__ = ("r", "cache", "uses_data")
+    __slots__ = ("r", "tables", "cache", "uses_data")
 
     def __init__(self, r: Reader) -> None:
         self.r = r
+        self.tables = TABLES[r.version]
         self.cache: dict = {}
         self.uses_data = False
 
@@ -106,6 +147,13 @@ class ExprDecoder:
         """5.4.7 ``memarg``: flags (alignment exponent, bit 6: a memory index
         follows), then the offset."""
         r = self.r
+        if r.version < 3:
+            # 2.0 5.4.6: ``memarg ::= align:u32 offset:u32``, the decoder
+            # taking an alignment exponent of 32 or more as malformed
+            align = u32(r)
+            if align >= 32:
+                raise r.error("malformed memop flags", r.pos - 1)
+            return MemArg(align, u32(r), 0)
         start = r.pos
         flags = u32(r)
         if flags >= 0x80:
@@ -127,7 +175,7 @@ class ExprDecoder:
         """An instruction with prefix 0xFB (GC), 0xFC (numeric, bulk) or 0xFD (vector)."""
         r = self.r
         sub = u32(r)
-        entry = PREFIXED[prefix].get(sub)
+        entry = self.tables.prefixed[prefix].get(sub)
         if entry is None:
             if prefix == 0xFD:  # the reference interpreter names only the sub-opcode here
                 raise r.error(f"illegal opcode {sub:02x}", start)
@@ -147,6 +195,9 @@ class ExprDecoder:
                 imm.append(u32(r))
             elif kind == "memarg":
                 imm.append(self.memarg())
+            elif kind == "zero":  # a Wasm 2.0 reserved byte where 3.0 has a memidx
+                expect(r, 0x00, "zero byte expected")
+                imm.append(0)
             elif kind == "laneidx":
                 imm.append(byte(r))  # 5.4.8: a lane index is a byte
             elif kind == "v128":
@@ -182,9 +233,11 @@ class ExprDecoder:
         end = r.end
         pos = r.pos
         cache = self.cache
-        kinds = KIND
-        names = NAME
-        plain = PLAIN_INSTR
+        tables = self.tables
+        kinds = tables.kind
+        names = tables.name
+        plain = tables.plain
+        blocktypes = tables.blocktypes
         cur: list = []
         # Open blocks: (opcode, blocktype, catches, enclosing list, then-branch of an if or None)
         stack: list = []
@@ -250,7 +303,7 @@ class ExprDecoder:
                 cur = outer
                 cur.append(instr)
             elif k == BLOCK or k == IF:
-                bt = _ONE_BYTE_BLOCKTYPES.get(data[pos], _LONG) if pos < end else _LONG
+                bt = blocktypes.get(data[pos], _LONG) if pos < end else _LONG
                 if bt is _LONG:
                     r.pos = pos
                     bt = T.blocktype(r)
@@ -308,6 +361,15 @@ class ExprDecoder:
                 r.pos = pos
                 cur.append(Instr("select", (T.resulttype(r),)))
                 pos = r.pos
+            elif k == ZERO_MEMIDX:
+                r.pos = pos
+                expect(r, 0x00, "zero byte expected")
+                pos = r.pos
+                key = b  # as IDX's key for index 0
+                instr = cache.get(key)
+                if instr is None:
+                    instr = cache[key] = Instr(names[b], (0,))
+                cur.append(instr)
             elif k == REF_NULL:
                 r.pos = pos
                 cur.append(Instr("ref.null", (T.heaptype(r),)))

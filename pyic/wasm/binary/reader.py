@@ -24,14 +24,17 @@ UNEXPECTED_END = "unexpected end of section or function"
 
 
 class Reader:
-    """The input bytes and the current offset into them."""
+    """The input bytes and the current offset into them, and the version of
+    the binary format read: 3 (Wasm 3.0) or 2 (Wasm 2.0, see docs/binary.md),
+    for the few grammar rules that differ."""
 
-    __slots__ = ("data", "pos", "end")
+    __slots__ = ("data", "pos", "end", "version")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, version: int = 3) -> None:
         self.data = bytes(data)
         self.pos = 0
         self.end = len(self.data)
+        self.version = version
 
     def error(self, message: str, offset: int | None = None) -> MalformedError:
         """The error to raise (``raise r.error(...)``), at ``offset`` or the current position."""

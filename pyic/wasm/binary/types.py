@@ -5,6 +5,11 @@ The reference interpreter tries some grammar alternatives in turn (its
 that matters for the message (heap types, block types, storage types, the
 table encodings) the functions here do the same, by trying, rewinding and
 trying the next alternative.
+
+With ``r.version == 2`` the functions read the Wasm 2.0 grammar (its section
+numbers are cited as "2.0 5.3.x"): the only reference types are ``funcref``
+and ``externref`` (no heap types), a type is a function type, and limits are
+a 0/1 flag with u32 bounds.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from ..syntax.types import (
     ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
     StructType, SubType, TableType, TagType,
 )
-from .reader import Reader, byte, expect, len32, s7, s33, u32, u64
+from .reader import Reader, byte, expect, len32, s7, s33, u32, u64, uN
 
 # 5.3.1 number types, 5.3.2 vector types: their s7 codes
 NUMVEC_CODES = {-0x01: "i32", -0x02: "i64", -0x03: "f32", -0x04: "f64", -0x05: "v128"}
@@ -37,6 +42,10 @@ VALTYPE_CODES: dict = {**NUMVEC_CODES, **SHORT_REFTYPES}
 
 PACKED_CODES = {-0x08: "i8", -0x09: "i16"}
 
+# Wasm 2.0 value types (2.0 5.3.1-5.3.4): numbers, v128, funcref, externref
+WASM2_REFTYPES = {code: SHORT_REFTYPES[code] for code in (-0x10, -0x11)}
+WASM2_VALTYPE_CODES: dict = {**NUMVEC_CODES, **WASM2_REFTYPES}
+
 TYPEIDX_LIMIT = 1 << 31  # the reference interpreter's type indices are positive int32s
 
 
@@ -52,6 +61,11 @@ def typeuse(r: Reader) -> int:
 def heaptype(r: Reader):
     """5.3.3 ``heaptype``: a type index as a non-negative s33, else an abstract type."""
     start = r.pos
+    if r.version < 3:  # 2.0 5.4.2: ``ref.null`` takes a reftype, funcref or externref
+        rt = WASM2_REFTYPES.get(s7(r))
+        if rt is None:
+            raise r.error("malformed reference type", start)
+        return rt.heaptype
     try:
         x = s33(r)
     except MalformedError:
@@ -70,9 +84,11 @@ def reftype(r: Reader) -> RefType:
     """5.3.4 ``reftype``."""
     start = r.pos
     code = s7(r)
-    rt = SHORT_REFTYPES.get(code)
+    rt = SHORT_REFTYPES.get(code) if r.version >= 3 else WASM2_REFTYPES.get(code)
     if rt is not None:
         return rt
+    if r.version < 3:  # 2.0 5.3.3: no ``ref ht`` forms
+        raise r.error("malformed reference type", start)
     if code == REF_NONNULL:
         return RefType(False, heaptype(r))
     if code == REF_NULL:
@@ -85,9 +101,11 @@ def valtype(r: Reader):
     reported as the last alternative's, "malformed reference type")."""
     start = r.pos
     code = s7(r)
-    t = VALTYPE_CODES.get(code)
+    t = VALTYPE_CODES.get(code) if r.version >= 3 else WASM2_VALTYPE_CODES.get(code)
     if t is not None:
         return t
+    if r.version < 3:  # 2.0 5.3.4
+        raise r.error("malformed reference type", start)
     if code == REF_NONNULL:
         return RefType(False, heaptype(r))
     if code == REF_NULL:
@@ -153,22 +171,43 @@ def subtype(r: Reader) -> SubType:
 
 def rectype(r: Reader) -> RecType:
     """5.3.8 ``rectype``: ``0x4E vec(subtype)`` or a single subtype."""
+    if r.version < 3:  # 2.0 5.5.4: the type section holds function types only
+        return RecType((SubType(True, (), functype2(r)),))
     if r.peek() == 0x4E:
         r.pos += 1
         return RecType(tuple([subtype(r) for _ in range(len32(r))]))
     return RecType((subtype(r),))
 
 
+def functype2(r: Reader) -> FuncType:
+    """2.0 5.3.6 ``functype ::= 0x60 resulttype resulttype``."""
+    if s7(r) != -0x20:
+        raise r.error("malformed function type", r.pos - 1)
+    params = resulttype(r)
+    return FuncType(params, resulttype(r))
+
+
 def limits(r: Reader) -> Limits:
     """5.3.9 ``limits``: a flags byte (bit 0: a maximum follows, bit 2: i64
     addresses), then u64 bounds.  Bit 1 (``shared``, of the threads proposal,
     not in Wasm 3.0) is rejected, as the reference interpreter does."""
+    if r.version < 3:
+        return limits2(r)
     flags = byte(r)
     if flags & 0xFA:
         raise r.error("malformed limits flags", r.pos - 1)
     lo = u64(r)
     hi = u64(r) if flags & 1 else None
     return Limits(lo, hi, "i64" if flags & 4 else "i32")
+
+
+def limits2(r: Reader) -> Limits:
+    """2.0 5.3.7 ``limits``: 0x00 min or 0x01 min max, u32 bounds.  The
+    reference interpreter reads the flag as a 1-bit LEB128 (hence "integer too
+    large" for a flag 2, as the Wasm 2.0 suite expects)."""
+    flag = uN(r, 1)
+    lo = u32(r)
+    return Limits(lo, u32(r) if flag else None, "i32")
 
 
 def tabletype(r: Reader) -> TableType:

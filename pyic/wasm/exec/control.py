@@ -165,6 +165,7 @@ def return_call_ref(ins, S, L, pc):
 
 
 def charge(ins, S, L, pc):
-    # (charge, cost, unit_cost, position of the element count from the top)
-    S.append(S[-ins[3]] * ins[2])
+    # (charge, 0, unit cost, position of the element count from the top, instruction cost):
+    # a bulk operation's whole cost, paid in one step before it runs
+    S.append(S[-ins[3]] * ins[2] + ins[4])
     return ~pc

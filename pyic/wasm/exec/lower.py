@@ -279,7 +279,7 @@ def lower(f, store) -> Compiled:
         unit = costs.unit_cost(op) if op in BULK_OPS else 0
         if unit:
             # per-unit charge first (docs/semantics.md: bulk costs are paid before the bounds check)
-            emit([C.charge, cost, unit, 1])
+            emit([C.charge, 0, unit, 1, cost])
             ins[1] = 0
         emit(ins)
 

@@ -63,6 +63,11 @@ class Caller:
     def charge(self, n: int) -> None:
         self.meter.charge(n)
 
+    @property
+    def count(self) -> int:
+        """Instructions counted so far in this invocation, up to and including the call."""
+        return self.meter.count
+
 
 def _results(r, n: int) -> list:
     if n == 0:

@@ -27,8 +27,6 @@ _i = struct.Struct("<4i")
 _Q = struct.Struct("<2Q")
 _q = struct.Struct("<2q")
 
-_UNSIGNED = {8: _B, 16: _H, 32: _I, 64: _Q}
-_SIGNED = {8: _b, 16: _h, 32: _i, 64: _q}
 _from_bytes = int.from_bytes
 
 

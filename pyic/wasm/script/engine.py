@@ -16,7 +16,10 @@ the script's patterns (`results.match_results`).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
+import os
 from typing import Callable, Mapping, Protocol
 
 from attrs import frozen
@@ -61,29 +64,53 @@ class ScriptEngine(Protocol):
 class Frontend:
     """Decoding, parsing and validation, as the runner calls them.
 
-    Each field is a callable; ``None`` means "pyic's own", imported on first use
-    so that the runner imports (and reports) even when one of them is missing.
+    Each callable field ``None`` means "pyic's own", imported on first use so
+    that the runner imports (and reports) even when one of them is missing.
+
+    ``version`` is the Wasm version whose rules apply (3, or 2 for the Wasm 2.0
+    test suite, whose assertions differ where 3.0 relaxed a rule: several
+    memories, ``global.get`` of any immutable global in constant expressions,
+    memory indices where 2.0 wants a zero byte).  It is passed as ``version=``
+    to each function that takes such a parameter, and otherwise ignored.
     """
 
     decode: Callable[[bytes], Module] | None = None
     parse: Callable[[str], Module] | None = None
     validate: Callable[[Module], None] | None = None
+    version: int = 3
 
     def decode_module(self, data: bytes) -> Module:
-        decode = self.decode or _pyic("pyic.wasm.binary", "decode_module")
-        return decode(data)
+        return self._call(self.decode or _pyic("pyic.wasm.binary", "decode_module"), data)
 
     def parse_module(self, text: str) -> Module:
-        parse = self.parse or _pyic("pyic.wasm.text", "parse_module")
-        return parse(text)
+        return self._call(self.parse or _pyic("pyic.wasm.text", "parse_module"), text)
 
     def validate_module(self, module: Module) -> None:
-        validate = self.validate or _pyic("pyic.wasm.valid", "validate_module")
-        validate(module)
+        self._call(self.validate or _pyic("pyic.wasm.valid", "validate_module"), module)
+
+    def _call(self, function: Callable, argument: object) -> object:
+        if self.version != 3 and _takes_version(function):
+            return function(argument, version=self.version)
+        return function(argument)
 
 
 def _pyic(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_version(function: Callable) -> bool:
+    try:
+        return "version" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def version_of_path(path: str) -> int:
+    """The Wasm version a script's rules are taken from: 2 for a script in a folder
+    named ``wasm-1.0`` or ``wasm-2.0`` (the test suite's layout), else 3."""
+    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)[:-1]
+    return 2 if any(part in ("wasm-1.0", "wasm-2.0") for part in parts) else 3
 
 
 def default_engine() -> ScriptEngine | None:

@@ -41,7 +41,7 @@ from .commands import (
     AssertUnlinkable, BinaryModule, Either, Get, Invoke, Meta, ModuleCmd, ModuleInstance,
     NanPattern, Num, QuoteModule, RefValue, Register, TextModule, Vec,
 )
-from .engine import Frontend, ScriptEngine, default_engine
+from .engine import Frontend, ScriptEngine, default_engine, version_of_path
 from .report import SCRIPT, FileReport, SuiteReport
 from .results import match_results
 
@@ -67,15 +67,24 @@ class Broken:
 # ------------------------------------------------------------------ entry points
 
 
-def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None) -> FileReport:
-    """Read, parse and run one ``.wast`` file."""
+def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None,
+             version: int | None = None) -> FileReport:
+    """Read, parse and run one ``.wast`` file.
+
+    ``version``: the Wasm version whose rules apply (2 or 3); by default 2 for a
+    file in a ``wasm-2.0`` folder, else 3 (`engine.version_of_path`).  Only used
+    without a ``frontend``."""
     try:
         with open(path, "rb") as stream:
-            text = stream.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+            # Bytes that are not UTF-8 reach the lexer as lone surrogates, which it
+            # reports at their line (the text package's convention).
+            text = stream.read().decode("utf-8", "surrogateescape")
+    except OSError as exc:
         report = FileReport(path)
         report.record(SCRIPT, FAILED, 0, f"cannot read script: {exc}")
         return report
+    if frontend is None:
+        frontend = Frontend(version=version or version_of_path(path))
     return run_text(text, path, engine=engine, frontend=frontend)
 
 
@@ -387,14 +396,16 @@ def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]
 
 
 def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
+              version: int | None = None,
               on_done: Callable[[int, FileReport], None] | None = None) -> SuiteReport:
     """Run files with pyic's engine, in ``jobs`` processes; the report keeps the
     given order.  ``on_done(count_done, report)`` is called as each file ends.
-    With ``fail_fast``, no file is started after one has failed."""
+    With ``fail_fast``, no file is started after one has failed.  ``version``
+    as for `run_file`."""
     reports: dict[int, FileReport] = {}
     if jobs <= 1 or len(paths) <= 1:
         for index, path in enumerate(paths):
-            reports[index] = run_file(path)
+            reports[index] = run_file(path, version=version)
             if on_done is not None:
                 on_done(len(reports), reports[index])
             if fail_fast and reports[index].failed:
@@ -403,7 +414,7 @@ def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
         # Largest first, so that one big file does not finish last on its own.
         order = sorted(range(len(paths)), key=lambda i: -_size(paths[i]))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            pending = {pool.submit(run_file, paths[i]): i for i in order}
+            pending = {pool.submit(run_file, paths[i], version=version): i for i in order}
             stop = False
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -19,7 +19,7 @@ from ..syntax.instructions import Catch, Instr, MemArg
 from ..syntax.opcodes import OPCODES, natural_alignment
 from ..syntax.types import FuncType
 from .context import FuncContext, ModuleContext, format_id
-from .lexer import EOF, FLOAT, ID, INT, KEYWORD, LPAR, NAT, RPAR
+from .lexer import FLOAT, ID, INT, KEYWORD, LPAR, NAT, RPAR
 from .literals import LiteralError, parse_fN, parse_iN, parse_uN
 from .reader import Reader
 from .types import heaptype, reftype, resolve_typeuse, typeidx, typeuse, valtypes
@@ -492,4 +492,4 @@ def _field(r: Reader, c: ModuleContext, x: int) -> int:
 
 
 __all__ = ["instrs", "folded", "const_expr", "blocktype", "num", "literal", "v128_lanes",
-           "v128_const", "index", "label", "is_instr_keyword", "EOF"]
+           "v128_const", "index", "label", "is_instr_keyword"]

@@ -26,6 +26,7 @@ every field):
 from __future__ import annotations
 
 from ..syntax.instructions import Instr
+from ..syntax.opcodes import OPCODES
 from ..syntax.modules import (
     DECLARATIVE, PASSIVE, Active, Data, Elem, Export, Func, Global, Import, Mem, Module,
     Names, Start, Table, Tag,
@@ -39,7 +40,6 @@ from .types import (
     addrtype, functype_at, globaltype, limits, memtype, rectype, reftype, resolve_typeuse,
     tabletype, typeuse, valtype,
 )
-from ..syntax.opcodes import OPCODES
 
 _ENTITY_FIELDS = ("func", "table", "memory", "global", "tag")
 _SPACE_OF = {"func": "funcs", "table": "tables", "memory": "mems", "global": "globals",

@@ -18,7 +18,7 @@ from ..script.commands import (
 from ..syntax.types import ABSHEAPTYPES
 from .context import ModuleContext
 from .instructions import literal, v128_lanes
-from .lexer import EOF, FLOAT, ID, INT, KEYWORD, LPAR, NAT, RPAR, tokenize
+from .lexer import FLOAT, ID, INT, KEYWORD, LPAR, NAT, tokenize
 from .modules import is_field_keyword, module_fields
 from .reader import Reader
 
@@ -302,4 +302,4 @@ class _Script:
         return Vec(shape, tuple(out))
 
 
-__all__ = ["parse_script", "EOF", "RPAR"]
+__all__ = ["parse_script"]

@@ -8,10 +8,10 @@ the module context.
 from __future__ import annotations
 
 from ..syntax.types import (
-    ABSHEAPTYPES, ArrayType, FieldType, FuncType, Limits, MemType, RecType, RefType,
+    ABSHEAPTYPES, ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
     StructType, SubType, TableType,
 )
-from .context import ModuleContext
+from .context import ModuleContext, format_id
 from .lexer import ID, KEYWORD, LPAR, NAT, RPAR
 from .reader import Reader
 
@@ -117,8 +117,8 @@ def fieldtype(r: Reader, c: ModuleContext) -> FieldType:
     return FieldType(False, storagetype(r, c))
 
 
-def globaltype(r: Reader, c: ModuleContext):
-    from ..syntax.types import GlobalType
+def globaltype(r: Reader, c: ModuleContext) -> GlobalType:
+    """``valtype | (mut valtype)``."""
     if r.peek_field() == "mut":
         r.i += 2
         t = valtype(r, c)
@@ -174,7 +174,7 @@ def comptype(r: Reader, c: ModuleContext, index: int):
             if r.kinds[r.i] == ID:
                 name = r.vals[r.i]
                 if name in names:
-                    raise r.error(f"duplicate field ${name}")
+                    raise r.error(f"duplicate field {format_id(name)}")
                 names[name] = len(fields)
                 r.i += 1
                 fields.append(fieldtype(r, c))

@@ -124,3 +124,36 @@ def test_traps_carry_the_suite_messages():
         with pytest.raises(Trap) as e:
             embed.invoke_export(store, inst, name, [])
         assert e.value.message == msg
+
+
+def test_deeply_nested_blocks_lower_and_run_without_host_recursion():
+    depth = 20_000
+    inner = (I("i32.const", 5), I("br", depth - 1))
+    for _ in range(depth - 1):
+        inner = (I("block", I32, inner),)
+    body = [I("block", I32, inner)]
+    m = func_module([(0, [], body)], [ft([], [I32])])
+    assert run(m, "f0", []) == ([5], depth + 2)
+
+
+def test_bulk_per_byte_costs_are_paid_before_the_operation():
+    from build import Limits, Mem, MemType
+    from pyic.wasm.exec import CostModel
+    body = [I("i32.const", 0), I("i32.const", 7), I("local.get", 0), I("memory.fill", 0)]
+    m = func_module([(0, [], body)], [ft([I32], [])], mems=[Mem(MemType(Limits(1)))])
+    cfg = Config(cost=CostModel(per_byte={"memory.fill": 2}))
+    assert run(m, "f0", [1000], config=cfg)[1] == 4 + 2000
+    with pytest.raises(InstructionLimitExceeded) as e:
+        run(m, "f0", [1000], config=cfg, limit=2003)
+    assert e.value.count == 3
+    with pytest.raises(Trap) as e:
+        run(m, "f0", [70000], config=cfg)
+    assert e.value.count == 4 + 140000
+
+
+def test_start_function_is_counted_separately():
+    body = [I("i32.const", 1), I("drop")]
+    m = func_module([(0, [], body)], [ft()], start=0)
+    store, inst = instantiate(m)
+    assert inst.start_count == 2
+    assert embed.invoke_export(store, inst, "f0", [])[1] == 2

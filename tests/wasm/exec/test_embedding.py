@@ -29,6 +29,7 @@ def test_host_function_sees_caller_memory_charges_and_traps():
         mem = caller.memory(0)
         mem.write(0, x.to_bytes(4, "little"))
         seen.append(mem.read(0, 4))
+        seen.append(caller.count)
         caller.charge(100)
         if x == 13:
             raise Trap("unlucky")
@@ -37,7 +38,7 @@ def test_host_function_sees_caller_memory_charges_and_traps():
     imports = {"env": {"h": embed.func_alloc(store, ft([I32], [I32]), h)}}
     inst = embed.module_instantiate(store, _host_module(), imports)
     results, count = embed.invoke_export(store, inst, "f0", [5])
-    assert results == [11] and seen == [b"\5\0\0\0"]
+    assert results == [11] and seen == [b"\5\0\0\0", 2]
     assert count == 4 + 100
     with pytest.raises(Trap, match="unlucky"):
         embed.invoke_export(store, inst, "f0", [13])

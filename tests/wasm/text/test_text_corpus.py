@@ -53,3 +53,25 @@ def test_script(path):
             assert info.value.message.startswith(cmd.message), (cmd.line, info.value)
         elif isinstance(cmd, (AssertInvalid, ModuleCmd)):
             parse_module(source.text)   # well-formed, even when invalid
+
+
+@pytest.mark.parametrize("name", ["const.wast", "float_literals.wast"])
+def test_literals_agree_with_expected_results(name):
+    """Functions returning one constant: its bits equal the asserted result's."""
+    from pyic.wasm.script.commands import AssertReturn, Invoke, Num, TextModule
+    with open(f"{SUITE}/wasm-2.0/{name}", "rb") as f:
+        cmds = parse_script(f.read())
+    current = None
+    checked = 0
+    for cmd in cmds:
+        if isinstance(cmd, ModuleCmd) and isinstance(cmd.source, TextModule):
+            current = cmd.source.module
+        elif isinstance(cmd, AssertReturn) and isinstance(cmd.action, Invoke) and current:
+            index = {e.name: e.index for e in current.exports}.get(cmd.action.name)
+            if index is None or len(cmd.results) != 1 or not isinstance(cmd.results[0], Num):
+                continue
+            consts = [i for i in current.funcs[index].body if i.op.endswith(".const")]
+            assert len(consts) == 1
+            assert consts[0].imm[0] == cmd.results[0].bits, cmd.line
+            checked += 1
+    assert checked >= 98
