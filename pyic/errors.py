@@ -13,6 +13,7 @@ byte offset for binary input, a line and column for text.
     │   ├── Trap                execution trapped                        (spec: "trap")
     │   ├── Exhaustion          a modelled resource ran out (call depth) (spec: "exhaustion")
     │   ├── InstructionLimitExceeded   a counted instruction limit was reached
+    │   ├── UncaughtException   a Wasm exception escaped the invocation  (spec: "exception")
     │   └── ScriptError         a WAST script that cannot be run as written
     ├── CandidError             bad Candid bytes, text, types or .did files
     └── ICError                 errors of the canister layer
@@ -100,6 +101,18 @@ class InstructionLimitExceeded(WasmError):
     """Execution reached its counted instruction limit (see docs/semantics.md)."""
 
     kind = "instruction limit"
+
+
+class UncaughtException(WasmError):
+    """A Wasm exception (exception handling, ``throw``) left the invoked function."""
+
+    kind = "exception"
+
+    def __init__(self, message: str = "uncaught exception", position: Position | None = None,
+                 tag: object = None, payload: tuple = ()) -> None:
+        super().__init__(message, position)
+        self.tag = tag
+        self.payload = payload
 
 
 class ScriptError(WasmError):

@@ -6,10 +6,12 @@ import pytest
 
 from pyic.wasm.script.runner import run_file
 
+MISSING = "testsuite-missing"  # the item conftest.py makes when there is no suite
+
 
 def test_wast(wast: str, spec_suite) -> None:
     root = spec_suite.root
-    if root is None or not (root / "wasm-2.0").is_dir():
+    if wast == MISSING:
         pytest.fail(spec_suite.missing_message(), pytrace=False)
     path = root / wast
     if not path.is_file():

@@ -168,3 +168,17 @@ def test_help_lists_the_options():
     assert result.exit_code == 0
     for option in ("--json", "--filter", "--jobs", "--fail-fast", "--max-failures"):
         assert option in result.output
+
+
+def test_wasm_version_option_reaches_the_frontend(suite, monkeypatch):
+    seen = []
+
+    def frontend(**kw):
+        seen.append(kw.get("version"))
+        return Frontend(decode=fake_decode, validate=fake_validate, **kw)
+
+    monkeypatch.setattr(runner, "Frontend", frontend)
+    assert spec(suite / "b_good.wast", "--wasm-version", "2").exit_code == 0
+    assert spec(suite / "b_good.wast").exit_code == 0        # auto: not in a wasm-2.0 folder
+    assert seen == [2, 3]
+    assert spec(suite / "b_good.wast", "--wasm-version", "4").exit_code == 2

@@ -434,3 +434,70 @@ def test_report_json_shape():
     assert data["failures"] == [{
         "path": "t.wast", "line": 2, "command": "assert_malformed",
         "message": 'expected malformed error "unexpected end", but there was none'}]
+
+
+# ------------------------------------------------------------------ Wasm versions
+
+
+def test_version_of_path():
+    from pyic.wasm.script.engine import version_of_path
+    assert version_of_path("/s/wasm-2.0/i32.wast") == 2
+    assert version_of_path("wasm-2.0/sub/i32.wast") == 2
+    assert version_of_path("/s/wasm-3.0/i32.wast") == 3
+    assert version_of_path("i32.wast") == 3
+    assert version_of_path("/s/x/wasm-2.0") == 3   # the file's own name does not count
+
+
+def test_frontend_passes_the_version_only_to_functions_that_take_it():
+    calls = []
+
+    def with_version(m, version=3):
+        calls.append(("with", version))
+
+    def without(m):
+        calls.append(("without",))
+
+    Frontend(validate=with_version, version=2).validate_module(Module())
+    Frontend(validate=without, version=2).validate_module(Module())
+    Frontend(validate=with_version).validate_module(Module())
+    Frontend(decode=lambda data, version=3: calls.append(("decode", version)) or Module(),
+             version=2).decode_module(b"")
+    assert calls == [("with", 2), ("without",), ("with", 3), ("decode", 2)]
+
+
+def test_run_file_takes_the_rules_from_the_folder(tmp_path):
+    script = '(assert_invalid (module (memory 1) (memory 1)) "multiple memories")\n'
+    for folder, version, outcome in (("wasm-2.0", None, 1), ("wasm-3.0", None, 0),
+                                     ("wasm-3.0", 2, 1)):
+        path = tmp_path / folder / "m.wast"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(script)
+        report = run_file(str(path), engine=None, version=version)
+        assert (report.passed, report.failed) == (outcome, 1 - outcome), (folder, version)
+
+
+def test_a_failed_module_instance_is_named_as_the_cause():
+    report = run([
+        ModuleCmd(1, "M", BinaryModule(b"start_traps"), definition=True),
+        ModuleInstance(2, "I", "M"),
+        Register(3, "I", "I"),
+        AssertReturn(4, Invoke(None, "add", ()), ()),
+    ], engine=FakeEngine())
+    assert [f.line for f in report.failures] == [2, 3, 4]
+    assert report.failures[0].message == 'unexpected trap error "unreachable executed"'
+    assert report.failures[1].message == "module instance of line 2 was not loaded"
+    assert report.failures[2].message == "module instance of line 2 was not loaded"
+
+
+def test_the_script_parser_gets_the_version_too(monkeypatch):
+    import pyic.wasm.text as text
+    seen = []
+
+    def parse_script(source_text, source=None, version=3):
+        seen.append((source, version))
+        return ()
+
+    monkeypatch.setattr(text, "parse_script", parse_script, raising=False)
+    run_text("", "a.wast", engine=None, frontend=Frontend(version=2))
+    run_text("", "b.wast", engine=None)
+    assert seen == [("a.wast", 2), ("b.wast", 3)]

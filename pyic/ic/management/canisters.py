@@ -29,11 +29,13 @@ SUBNET_ID = b"\x00\x00\x00\x00\x00\x00\x00\x01\x01"  # pyic's one subnet (an opa
 
 
 def change_origin(cm, state: S) -> tuple:
-    """``change_origin``: who made a change, for the canister history."""
+    """``change_origin(principal, sender_canister_version, origin)``: who made a
+    change, for the canister history.  A canister's change carries the
+    ``sender_canister_version`` of the call's argument (``None`` if absent)."""
     if isinstance(cm.origin, FromUser):
         return ("user", cm.caller)
-    c = state.canisters.get(cm.caller)
-    return ("canister", cm.caller, c.canister_version if c is not None else None)
+    from .args import sender_canister_version
+    return ("canister", cm.caller, sender_canister_version(cm.arg))
 
 
 def record_change(c: Canister, time: int, origin: tuple, details: tuple,

@@ -19,7 +19,7 @@ from ..canister import (
 )
 from ..loader import parse_wasm_mod
 from ..principal_text import principal_text
-from ..rules.common import env_of, liquid_balance
+from ..rules.common import env_of, liquid_balance, trim_canister_logs
 from ..rules.cycles import uninstall_canister
 from ..rules.execution import schedule_on_low_wasm_memory
 from ..state import CanState, CanisterLog, S, replace_in, with_canister
@@ -158,10 +158,11 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
         balance=max(c.balance - used, 0))
     if mode in ("install", "reinstall"):
         new = evolve(new, canister_logs=(), next_log_idx=c.next_log_idx)
-    new = _append_logs(new, logs)
+    new = _append_logs(new, logs, cfg)
+    # "Code installation": the change records the new version (``canister_version[A] + 1``)
+    new = evolve(new, canister_version=c.canister_version + 1)
     new = record_change(new, c.time, change_origin(cm, state),
                         ("code_deployment", mode, hashlib.sha256(raw).digest()), cfg)
-    new = evolve(new, canister_version=c.canister_version + 1)
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     state = schedule_on_low_wasm_memory(state, cid)
     return Outcome(state, Reply(encode_result("install_code")), cm.transferred_cycles)
@@ -174,13 +175,14 @@ def _charge_failed(state: S, cid: bytes, r) -> None:
     return None
 
 
-def _append_logs(c, logs):
+def _append_logs(c, logs, cfg):
     entries = list(c.canister_logs)
     idx = c.next_log_idx
     for content in logs:
         entries.append(CanisterLog(idx, c.time, bytes(content)))
         idx += 1
-    return evolve(c, canister_logs=tuple(entries), next_log_idx=idx)
+    return evolve(c, canister_logs=trim_canister_logs(tuple(entries), cfg.max_canister_log_bytes),
+                  next_log_idx=idx)
 
 
 @method("install_code", "controllers")

@@ -60,10 +60,11 @@ def take_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
     new = evolve(c, snapshots=snapshots)
     uninstall = bool(field(args, "uninstall_code", False))
     if uninstall:
-        new = record_change(new, c.time, change_origin(cm, state), ("code_uninstall",), cfg)
+        # The history entry carries the version after the change (spec: version + 1).
         new = evolve(new, can_state=None, last_install_timestamp=None, certified_data=b"",
                      chunk_store={}, canister_logs=(), global_timer=0,
                      canister_version=c.canister_version + 1)
+        new = record_change(new, c.time, change_origin(cm, state), ("code_uninstall",), cfg)
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     if uninstall:
         state = uninstall_canister(state, cid, f"Canister {principal_text(cid)} has been "
@@ -91,10 +92,10 @@ def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
                  global_timer=snap.global_timer or 0,
                  on_low_wasm_memory_hook_status=snap.on_low_wasm_memory_hook_status
                  or "condition_not_satisfied")
+    new = evolve(new, canister_version=c.canister_version + 1)
     new = record_change(new, c.time, change_origin(cm, state),
                         ("load_snapshot", cid, snapshot_id, snap.canister_version,
                          snap.taken_at_timestamp), cfg)
-    new = evolve(new, canister_version=c.canister_version + 1)
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     return Outcome(state, Reply(encode_result("load_canister_snapshot")), cm.transferred_cycles)
 

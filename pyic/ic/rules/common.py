@@ -72,6 +72,21 @@ def env_of(c: Canister, certificate: bytes | None = None) -> Env:
     )
 
 
+def trim_canister_logs(entries: tuple, limit: int) -> tuple:
+    """"Trimming canister logs": keep the newest records whose contents total at
+    most ``limit`` bytes (4 KiB), dropping the oldest, as the replica does.  (The
+    spec's formal condition reads ``SUM |Older_logs| > 4KiB``; its prose, "if their
+    total length exceeds 4KiB", is what pyic follows; see docs/ic-rules.md.)"""
+    total = 0
+    keep = len(entries)
+    for i in range(len(entries) - 1, -1, -1):
+        total += len(entries[i].content)
+        if total > limit:
+            break
+        keep = i
+    return tuple(entries[keep:])
+
+
 def trap_reject(canister_id: bytes, trap_message: str):
     """The reject a caller gets when ``canister_id`` trapped, worded as the replica
     words it: ``Error from Canister <id>: Canister called `ic0.trap` with message:

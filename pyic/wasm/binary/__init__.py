@@ -6,6 +6,9 @@ instructions.py  5.4 instructions and expressions
 decode.py        5.5 sections and modules
 names.py         appendix 7.4.1, the name section
 encode.py        the other way round
+
+``decode_module(data, version=2)`` reads the Wasm 2.0 binary format (the
+``version`` travels on the `reader.Reader`); 3, the default, is Wasm 3.0.
 """
 
 from .decode import decode_module  # noqa: F401

@@ -12,6 +12,10 @@ well under a second), hence:
   case inlined, and calls the general readers only for longer encodings;
 * instructions are immutable, so equal ones are shared: one `Instr` per
   immediate-free opcode, and a per-module cache for the ones with immediates.
+
+The dispatch tables are built once per version of the binary format
+(`OpcodeTables`, ``TABLES[r.version]``): Wasm 2.0's lack the instructions of
+the 3.0 proposals and read zero bytes where 3.0 has memory indices.
 """
 
 from __future__ import annotations

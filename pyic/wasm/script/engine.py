@@ -88,10 +88,14 @@ class Frontend:
     def validate_module(self, module: Module) -> None:
         self._call(self.validate or _pyic("pyic.wasm.valid", "validate_module"), module)
 
-    def _call(self, function: Callable, argument: object) -> object:
+    def parse_script(self, text: str, source: str | None = None) -> tuple:
+        """A whole script, with pyic's parser (its text modules are parsed here too)."""
+        return self._call(_pyic("pyic.wasm.text", "parse_script"), text, source=source)
+
+    def _call(self, function: Callable, argument: object, **options: object) -> object:
         if self.version != 3 and _takes_version(function):
-            return function(argument, version=self.version)
-        return function(argument)
+            return function(argument, version=self.version, **options)
+        return function(argument, **options)
 
 
 def _pyic(module: str, name: str) -> Callable:

@@ -129,5 +129,6 @@ def match_ref(value: RefValue, pattern: RefValue) -> bool:
     if pattern.kind in ("extern", "host"):
         if pattern.kind == "extern" and pattern.value is None:
             return True  # every non-null reference can be seen as external
-        return value.kind == pattern.kind and (pattern.value is None or value.value == pattern.value)
+        return value.kind == pattern.kind and (
+            pattern.value is None or value.value == pattern.value)
     return value.kind in REF_CLASSES.get(pattern.kind, {pattern.kind})

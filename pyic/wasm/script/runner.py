@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable
 
@@ -91,9 +92,9 @@ def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None =
 def run_text(text: str, path: str, *, engine: object = DEFAULT,
              frontend: Frontend | None = None) -> FileReport:
     """Parse a script's text and run it; a script that does not parse is one failure."""
+    frontend = frontend or Frontend()
     try:
-        from ..text import parse_script
-        commands = parse_script(text, source=path)
+        commands = frontend.parse_script(text, source=path)
     except PyicError as exc:
         report = FileReport(path)
         line = exc.position.line if exc.position is not None and exc.position.line else 0
@@ -161,8 +162,13 @@ class ScriptRun:
             case ModuleCmd():
                 return self.module_command(command)
             case ModuleInstance(instance=instance_name, module=module_name):
-                module = self.lookup(self.modules, module_name, self.last_module, "module")
-                instance = self.instantiate(module, command.line)
+                self.need_engine()
+                try:
+                    module = self.lookup(self.modules, module_name, self.last_module, "module")
+                    instance = self.instantiate(module, command.line)
+                except BaseException:
+                    self.bind_instance(instance_name, Broken(command.line))
+                    raise
                 self.bind_instance(instance_name, instance)
                 return None
             case Register(as_name=as_name, module=name):
@@ -198,7 +204,8 @@ class ScriptRun:
                 return expect((InvalidError,), expected, lambda: self.load(source))
             case AssertUnlinkable(source=source, message=expected):
                 module = self.load(source)
-                return expect((LinkError,), expected, lambda: self.instantiate(module, command.line))
+                return expect((LinkError,), expected,
+                              lambda: self.instantiate(module, command.line))
             case AssertMalformedCustom() | AssertInvalidCustom() | Meta():
                 # Custom-section annotations and nested scripts are not supported.
                 raise NotRun
@@ -332,10 +339,18 @@ def _unexpected(exc: PyicError) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    """An unexpected exception in one line: type, message, and the innermost place in
+    pyic it came from (enough to find the bug without a traceback)."""
     text = str(exc)
     if len(text) > 300:
         text = text[:300] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    described = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    where = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = frame.filename.replace(os.sep, "/")
+        if "/pyic/" in path:
+            where = f"{path[path.rindex('/pyic/') + 1:]}:{frame.lineno}"
+    return f"{described} (at {where})" if where else described
 
 
 # ------------------------------------------------------------------ values in messages
@@ -384,7 +399,8 @@ def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]
             inside = []
             for folder, subfolders, names in os.walk(path):
                 subfolders.sort()
-                inside.extend(os.path.join(folder, name) for name in names if name.endswith(".wast"))
+                inside.extend(os.path.join(folder, name)
+                              for name in names if name.endswith(".wast"))
             found.extend(sorted(inside))
         elif os.path.exists(path):
             found.append(path)
