@@ -20,6 +20,7 @@ function given any other state first loads that state into the instance.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import zlib
 
 from attrs import evolve
@@ -65,8 +66,27 @@ METHOD_PREFIXES = ("canister_update ", "canister_query ", "canister_composite_qu
 
 
 def parse_wasm_canister(raw_module: bytes) -> ParsedModule:
-    """``parse_wasm_mod`` for Wasm modules (gzip-compressed ones are unpacked)."""
-    data = bytes(raw_module)
+    """``parse_wasm_mod`` for Wasm modules (gzip-compressed ones are unpacked).
+
+    Decoding and validating are pure functions of the bytes, so their result is
+    cached by the module's hash; every call still gives a new `WasmCanister`
+    (each holds its own live instance)."""
+    key = hashlib.sha256(raw_module).digest()
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = _parse(bytes(raw_module))
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = parsed
+    module, info, public, private = parsed
+    return ParsedModule(WasmCanister(module, info), dict(public), dict(private))
+
+
+_PARSED: dict = {}
+_PARSED_MAX = 32
+
+
+def _parse(data: bytes) -> tuple:
     if data[:3] == GZIP_MAGIC:
         data = _gunzip(data)
     try:
@@ -79,7 +99,7 @@ def parse_wasm_canister(raw_module: bytes) -> ParsedModule:
     except PyicError as e:
         raise ICError(f"Wasm module cannot be decoded: {e.message}") from None
     public, private = _custom_sections(module)
-    return ParsedModule(WasmCanister(module, _check_module(module)), public, private)
+    return module, _check_module(module), public, private
 
 
 def _gunzip(data: bytes) -> bytes:
