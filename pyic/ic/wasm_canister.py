@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import operator
 import zlib
 
 from attrs import evolve
@@ -36,7 +37,7 @@ from ..wasm.runtime.values import FuncRef, NullRef
 from ..wasm.syntax.types import FuncType
 from .canister import (
     CallerInfo, CompositeQueryReturn, InitReturn, InspectReturn, ParsedModule, PreUpgradeReturn,
-    QueryReturn, Reject, Reply, SystemTaskReturn, UpdateReturn, WasmState,
+    QueryReturn, Reply, SystemTaskReturn, UpdateReturn, WasmState,
 )
 from .canister import Trap as TrapResult
 from .costs import DEFAULT
@@ -247,6 +248,14 @@ class _Failed(Exception):
         self.count = count
 
 
+def _table_unchanged(t, saved) -> bool:
+    """Whether table ``t`` still holds what `TableInst.snapshot` saved (entries compared
+    by identity: an entry that was not set again is the same object)."""
+    elem, far, size, tail = saved
+    return t.size == size and t.tail is tail and not t.far and not far \
+        and len(t.elem) == len(elem) and all(map(operator.is_, t.elem, elem))
+
+
 def _encode_ref(live: _Live, v):
     if isinstance(v, FuncRef):
         return ("func", live.func_index.get(v.addr, -1))
@@ -373,9 +382,10 @@ class WasmCanister:
         self._live = live
         return live
 
-    def _capture(self, live: _Live, dirty) -> HeapImage:
+    def _capture(self, live: _Live, dirty, saved_tables=None) -> HeapImage:
         """The image of the instance now; ``dirty``: the 4 KiB chunks written since
-        ``live.image`` (``None``: scan everything)."""
+        ``live.image`` (``None``: scan everything); ``saved_tables``: the snapshot's
+        ``(table, saved)`` pairs, to reuse the tables of ``live.image`` if unchanged."""
         mem = live.mem
         size = mem.size if mem is not None else 0
         n = -(-size // PAGE)
@@ -392,11 +402,13 @@ class WasmCanister:
                 page = mem.read(p * PAGE, min(PAGE, size - p * PAGE))
                 pages[p] = None if page == ZERO_PAGE[:len(page)] else page
         inst = live.inst
-        tables = tuple((t.size, tuple(_encode_ref(live, v) for v in t.elem),
-                        tuple((i, _encode_ref(live, v)) for i, v in t.far.items()),
-                        _encode_ref(live, t.tail)) for t in inst.tables)
-        if base is not None and tables == base.tables:
+        if base is not None and saved_tables is not None and all(
+                _table_unchanged(t, saved) for t, saved in saved_tables):
             tables = base.tables
+        else:
+            tables = tuple((t.size, tuple(_encode_ref(live, v) for v in t.elem),
+                            tuple((i, _encode_ref(live, v)) for i, v in t.far.items()),
+                            _encode_ref(live, t.tail)) for t in inst.tables)
         syntax = self.syntax
         dropped_datas = frozenset(i for i, d in enumerate(inst.datas)
                                   if not d.data and syntax.datas[i].init)
@@ -442,9 +454,10 @@ class WasmCanister:
         for m, _ in snap.mems:
             if m is live.mem and m.journal is not None:
                 dirty = set(m.journal)
-        image = self._capture(live, dirty)
+        image = self._capture(live, dirty, snap.tables)
         snap.release()
-        new_globals = tuple(_encode_ref(live, g.value) for g in live.mut_globals)
+        new_globals = tuple(v if type(v) is int else _encode_ref(live, v)
+                            for v in [g.value for g in live.mut_globals])
         live.image = image
         live.globals = new_globals
         return meter.count, WasmState(image, es.stable.freeze(), new_globals, es.self_id)
@@ -562,7 +575,8 @@ class WasmCanister:
             except _Failed as f:
                 return self._trap(f, 0, es.logs)
             if es.response is None:
-                # A query that returns without responding: the caller is told so.
+                # A query that returns without responding.  (The query rule expects a
+                # response from a `QueryReturn`, so this is reported as a trap.)
                 return TrapResult(self._cycles(count), "Canister did not reply to the call",
                                   tuple(es.logs))
             return QueryReturn(es.response, es.cycles_accepted, self._cycles(count),
@@ -730,4 +744,4 @@ class WasmCanister:
         return bytes(state.stable_memory)
 
 
-__all__ = ["parse_wasm_canister", "WasmCanister", "Reject"]
+__all__ = ["parse_wasm_canister", "WasmCanister"]

@@ -56,7 +56,8 @@ class PendingCall:
 
 @define(frozen=True)
 class WasmCallback:
-    """The concrete ``Callback``: closures ``(fun, env)`` into the table; ``on_cleanup`` may be ``None``."""
+    """The concrete ``Callback``: closures ``(fun, env)`` into the table
+    (``on_cleanup`` may be ``None``)."""
 
     on_reply: tuple
     on_reject: tuple

@@ -320,3 +320,15 @@ def test_state_survives_save_and_load(pic, probe, tmp_path):
     assert u32(again.query_call(probe, "get", b"")) == 6
     assert again.query_call(probe, "stable_get", b"") == b"keep"
     assert u32(again.update_call(probe, "inc", b"", sender=CONTROLLER)) == 7
+
+
+def test_query_without_reply(pic, probe_wasm):
+    from pyic.wasm.binary import encode_module
+    from pyic.wasm.text import parse_module
+    cid = pic.create_canister()
+    pic.install_code(cid, encode_module(parse_module(
+        '(module (func (export "canister_query q")))')), b"")
+    r = reject(pic.query_call, cid, "q", b"")
+    assert r.reject_code == 5 and "did not reply" in r.message
+    r = reject(pic.update_call, cid, "q", b"")
+    assert r.reject_code == 5 and "did not reply" in r.message

@@ -139,7 +139,7 @@ def test_nested_blocks_round_trip():
     for i in range(300):
         kind = ("block", "loop", "if", "try_table")[i % 4]
         if kind == "if":
-            body = (Instr("i32.const", (0,)), Instr("if", (None, body, body[-1:])))
+            body = (Instr("i32.const", (0,)), Instr("if", (None, body, (Instr("nop"),))))
         elif kind == "try_table":
             body = (Instr("try_table", (None, (Catch("catch_all", None, 0),), body)),)
         else:
