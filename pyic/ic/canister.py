@@ -91,6 +91,7 @@ class Env:
     status: str = "running"            # "running" | "stopping" | "stopped"
     canister_version: int = 0
     self_id: bytes = b""               # canister.self (abstract WasmState carries it)
+    environment_variables: tuple = ()  # ((name, value), ...)
 
 
 # ---------------------------------------------------------------- outgoing calls
@@ -139,9 +140,10 @@ class UpdateReturn:
 
 @frozen
 class QueryReturn:
-    """``QueryFunc`` returned (always with a response)."""
+    """``QueryFunc`` returned; a query returns with a response (``None`` when a
+    canister returned without one, which the IC answers as "did not reply")."""
 
-    response: Response
+    response: Response | None
     cycles_accepted: int = 0
     cycles_used: int = 0
     logs: tuple = ()

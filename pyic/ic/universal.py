@@ -323,6 +323,7 @@ class UniversalCanister:
     """The `CanisterModule` of the universal canister."""
 
     initial_globals = ()
+    supports_memory_persistence = True  # upgrades may keep its heap (``wasm_memory_persistence = keep``)
 
     def __init__(self) -> None:
         self.update_methods = {"update": self._update}
@@ -367,7 +368,7 @@ class UniversalCanister:
         return UpdateReturn(x.state(), tuple(x.calls), x.certified_data, x.global_timer, x.reply,
                             x.accepted, x.cycles_used(), tuple(x.logs))
 
-    def _query(self, state, arg, caller, env, available=0):
+    def _query(self, state, arg, caller, env, available=0, replicated=None):
         x = _Exec(state, env, arg=arg, caller=caller.caller, available=available, can_call=False)
         try:
             x.run(_program_of(arg))

@@ -70,18 +70,44 @@ def stored_chunks(state: S, cm, args, cfg) -> Outcome:
 # ------------------------------------------------------------------ installation
 
 
-def _mode(mode) -> tuple[str, bool, bool]:
-    """(mode, skip_pre_upgrade, keep_wasm_memory) from ``canister_install_mode``."""
+EOP_SECTION = "enhanced-orthogonal-persistence"
+
+
+def _mode(mode) -> tuple[str, bool, str | None]:
+    """(mode, skip_pre_upgrade, wasm_memory_persistence: "keep" | "replace" | None)
+    from ``canister_install_mode``."""
     name = _variant_name(mode, ("install", "reinstall", "upgrade"))
-    skip = keep = False
+    skip, persistence = False, None
     if name == "upgrade" and mode.value is not None:
         options = mode.value.value if hasattr(mode.value, "value") else mode.value
         if options is not None:
             skip = bool(field(options, "skip_pre_upgrade", False))
-            persistence = field(options, "wasm_memory_persistence")
-            if persistence is not None:
-                keep = _variant_name(persistence, ("keep", "replace")) == "keep"
-    return name, skip, keep
+            p = field(options, "wasm_memory_persistence")
+            if p is not None:
+                persistence = _variant_name(p, ("keep", "replace"))
+    return name, skip, persistence
+
+
+def _check_persistence(cid: bytes, old, parsed, persistence: str | None) -> None:
+    """Management canister, ``install_code`` upgrade options: a canister whose module
+    uses enhanced orthogonal persistence must be upgraded with an explicit
+    ``wasm_memory_persistence``; ``keep`` needs the new module to use it too."""
+    old_eop = EOP_SECTION in old.private_custom_sections \
+        or EOP_SECTION in old.public_custom_sections
+    # An abstract canister (the universal canister) may declare that it can keep
+    # its memory across upgrades without the Wasm custom section.
+    new_eop = EOP_SECTION in parsed.private_custom_sections \
+        or EOP_SECTION in parsed.public_custom_sections \
+        or getattr(parsed.module, "supports_memory_persistence", False)
+    if old_eop and persistence is None:
+        raise MgmtReject(CANISTER_ERROR, "Missing upgrade option: Enhanced orthogonal "
+                         "persistence requires the `wasm_memory_persistence` upgrade option.",
+                         "IC0504")
+    if persistence == "keep" and not new_eop:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)}: the "
+                         "`wasm_memory_persistence: opt keep` upgrade option requires that the "
+                         "new canister module supports enhanced orthogonal persistence.",
+                         "IC0504")
 
 
 def _trapped(cid: bytes, where: str, r) -> MgmtReject:
@@ -94,7 +120,8 @@ def _trapped(cid: bytes, where: str, r) -> MgmtReject:
 def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -> Outcome:
     """``install_code`` after its argument is decoded (shared with chunked code)."""
     c = state.canisters[cid]
-    mode, skip_pre_upgrade, keep_memory = _mode(mode_value)
+    mode, skip_pre_upgrade, persistence = _mode(mode_value)
+    keep_memory = persistence == "keep"
     if mode == "install" and c.can_state is not None:
         raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} cannot be installed "
                          "because the canister is not empty. Try installing with "
@@ -124,6 +151,7 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
         timer = r.new_global_timer or 0
     else:
         old = c.can_state
+        _check_persistence(cid, old, parsed, persistence)
         ws = old.wasm_state
         if not skip_pre_upgrade:
             pr = old.module.pre_upgrade(ws, cm.caller, env)

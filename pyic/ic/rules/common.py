@@ -69,6 +69,7 @@ def env_of(c: Canister, certificate: bytes | None = None) -> Env:
         status=simple_status(c.canister_status),
         canister_version=c.canister_version,
         self_id=c.canister_id,
+        environment_variables=tuple(c.environment_variables),
     )
 
 
@@ -97,6 +98,11 @@ def trap_reject(canister_id: bytes, trap_message: str):
     msg = trap_message or "trapped"
     if msg.lower().startswith("canister called `ic0.trap`"):
         return Reject(CANISTER_ERROR, f"Error from Canister {who}: C{msg[1:]}", "IC0503")
+    # Messages the replica reports as they are, with their own error codes.
+    for prefix, code in (("Canister violated contract", "IC0504"),
+                         ("Canister exceeded the limit of", "IC0522")):
+        if msg.startswith(prefix):
+            return Reject(CANISTER_ERROR, f"Error from Canister {who}: {msg}", code)
     return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}", "IC0502")
 
 

@@ -48,7 +48,8 @@ def _invoke(module, m: FuncMessage, ctxt, env, wasm_state):
             return (f(wasm_state, ep.arg, caller, deadline_of_context(ctxt), env, available),
                     False, True, True)
         f = module.query_methods[ep.method_name]
-        return _query_as_update(f(wasm_state, ep.arg, caller, env, available), wasm_state), \
+        r = f(wasm_state, ep.arg, caller, env, available, replicated=True)
+        return _query_as_update(r, wasm_state), \
             False, False, False
     if isinstance(ep, CallbackEntry):
         r = module.callback(wasm_state, ep.callback, caller, ep.response,

@@ -53,7 +53,7 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
     env = env_of(c, certificate=c.certified_data if canister_id == root else None)
     w = c.can_state.wasm_state
     if is_query:
-        r = module.query_methods[method_name](w, arg, caller, env, 0)
+        r = module.query_methods[method_name](w, arg, caller, env, 0, replicated=False)
     else:
         r = module.composite_query_methods[method_name](w, arg, caller, env)
     if not isinstance(r, (QueryReturn, CompositeQueryReturn)):
@@ -65,7 +65,10 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
     cycles -= r.cycles_used
     if r.response is not None:
         return r.response, cycles
-    calls = list(r.new_calls) if isinstance(r, CompositeQueryReturn) else []
+    if isinstance(r, QueryReturn):  # a plain query that returned without responding
+        return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister did not reply to "
+                      "the call", "IC0506"), cycles
+    calls = list(r.new_calls)
     w = r.new_state
     env = evolve(env, certificate=None)  # no certificate in composite query callbacks
     while calls:

@@ -19,11 +19,7 @@ HEAVY = bool(os.environ.get("PYIC_HEAVY"))
 
 # Steps known to fail, with the reason (strict: a step listed here that passes fails the test,
 # so the list is kept up to date).
-KNOWN_FAILURES = {
-    ("stable_upgrade", "eop", 19): "management install_code does not refuse an upgrade of an "
-                                   "EOP canister without wasm_memory_persistence",
-    ("stable_upgrade", "eop", 20): "follows from step 19 (the upgrade was not refused)",
-}
+KNOWN_FAILURES: dict = {}
 
 
 def test_corpus_is_present():
