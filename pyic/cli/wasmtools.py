@@ -203,8 +203,8 @@ def describe(loaded: Loaded) -> dict:
     def space(kind: str, defined: tuple, text) -> list:
         out = []
         for x, im in enumerate(imported[kind]):
-            out.append({"index": x, "type": desc_text(kind, im.desc), "import": [im.module, im.name],
-                        "exports": exports.get((kind, x), [])})
+            out.append({"index": x, "type": desc_text(kind, im.desc),
+                        "import": [im.module, im.name], "exports": exports.get((kind, x), [])})
         for i, d in enumerate(defined, len(imported[kind])):
             out.append({"index": i, "type": text(d), "exports": exports.get((kind, i), [])})
         return out

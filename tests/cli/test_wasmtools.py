@@ -252,3 +252,48 @@ def _leb(n: int) -> bytes:
         else:
             out.append(b)
             return bytes(out)
+
+
+def test_wast_input_uses_first_module(files):
+    needs_all()
+    script = files / "s.wast"
+    script.write_text('(module binary "\\00asm" "\\01\\00\\00\\00")\n(module (func))\n'
+                      '(assert_return (invoke "f") (i32.const 1))\n')
+    result = run("inspect", "--json", str(script))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["functions"] == []
+    assert run("validate", str(script)).stdout == f"{script}: valid\n"
+
+
+def test_inspect_imports_of_every_kind(files):
+    needs_all()
+    (files / "imp.wat").write_text("""(module
+      (type (func (param i64)))
+      (import "a" "f" (func (type 0)))
+      (import "a" "t" (table 1 funcref))
+      (import "a" "m" (memory i64 1 2))
+      (import "a" "g" (global (mut f32)))
+      (import "a" "e" (tag (type 0)))
+      (export "g" (global 0)))""")
+    result = run("inspect", str(files / "imp.wat"))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert 'func "a" "f": (type 0) (func (param i64))' in out
+    assert 'table "a" "t": 1 funcref' in out
+    assert 'memory "a" "m": i64 1 2' in out
+    assert 'global "a" "g": (mut f32)' in out
+    assert 'tag "a" "e": (type 0) (func (param i64))' in out
+    assert '  0: (mut f32) imported "a" "g" export "g"' in out
+
+
+def test_a_bug_still_gives_one_line(files, monkeypatch):
+    import pyic.cli.wasmtools as tools
+
+    def broken(path):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(tools, "load_module", broken)
+    monkeypatch.delenv("PYIC_DEBUG", raising=False)
+    result = run("inspect", str(files / "good.wat"))
+    assert result.exit_code == 1
+    assert result.stderr == f"pyic: {files / 'good.wat'}: internal error: ValueError: boom\n"

@@ -15,6 +15,8 @@ block types may be given inline and become type indices when they are not
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..syntax.instructions import Catch, Instr, MemArg
 from ..syntax.opcodes import OPCODES, natural_alignment
 from ..syntax.types import FuncType
@@ -315,8 +317,8 @@ def memarg(r: Reader, op: str, memidx: int) -> MemArg:
 def _memarg_value(r: Reader, text: str) -> int:
     try:
         value = parse_uN(text, 64)
-    except (LiteralError, ValueError):
-        raise r.unexpected() from None
+    except LiteralError:
+        raise r.error("i64 constant out of range") from None
     r.i += 1
     return value
 
@@ -336,14 +338,20 @@ def num(r: Reader, t: str) -> int:
 
 
 def literal(r: Reader, t: str, text: str, kind: int, at: int) -> int:
+    """The bits of literal ``text`` (a token of ``kind``) as a constant of type ``t``."""
     try:
-        if t[0] == "i":
-            if kind == FLOAT:
-                raise LiteralError(text)
-            return parse_iN(text, _INT_BITS[t] if t in _INT_BITS else int(t[1:]))
-        return parse_fN(text, 32 if t == "f32" else 64)
+        return _literal_bits(t, text, kind == FLOAT)
     except LiteralError:
         raise r.error("constant out of range", at) from None
+
+
+@lru_cache(maxsize=1 << 14)
+def _literal_bits(t: str, text: str, is_float_token: bool) -> int:
+    if t[0] == "i":
+        if is_float_token:
+            raise LiteralError(text)
+        return parse_iN(text, _INT_BITS[t] if t in _INT_BITS else int(t[1:]))
+    return parse_fN(text, 32 if t == "f32" else 64)
 
 
 def v128_lanes(r: Reader):

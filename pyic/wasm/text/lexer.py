@@ -308,6 +308,7 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
     findall = _FAST.findall
     simple_kw = _KEYWORD_RE.match
     plain_start = frozenset("abcdefghjklmopqrstuvwxyz")
+    seen: dict[str, tuple] = {}     # words classified so far (numbers, ids, strings)
     n = len(text)
     pos = 0
     while pos < n:
@@ -342,9 +343,11 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
                 offs.append(off)
                 continue
             if c in _IDCHARSET or c == '"' and len(tok) > 1:
-                k, v = _classify(toks, tok, off)
-                kinds.append(k)
-                vals.append(v)
+                kv = seen.get(tok)
+                if kv is None:
+                    kv = seen[tok] = _classify(toks, tok, off)
+                kinds.append(kv[0])
+                vals.append(kv[1])
                 offs.append(off)
                 continue
             if c in _PUNCT:

@@ -103,7 +103,8 @@ def signed_text(value: int, bits: int) -> str:
 def float_text(bits: int, exp_bits: int, mant_bits: int) -> str:
     """6.3.2 a float with bit pattern ``bits``, exactly: a hexadecimal float,
     ``inf``, ``nan`` (the canonical NaN) or ``nan:0xPAYLOAD``."""
-    if not isinstance(bits, int) or isinstance(bits, bool) or not 0 <= bits >> (exp_bits + mant_bits) <= 1:
+    width = 1 + exp_bits + mant_bits
+    if not isinstance(bits, int) or isinstance(bits, bool) or not 0 <= bits < 1 << width:
         raise _bad(f"f{1 + exp_bits + mant_bits} constant {bits!r}")
     sign = "-" if bits >> (exp_bits + mant_bits) else ""
     e = (bits >> mant_bits) & ((1 << exp_bits) - 1)
@@ -408,7 +409,8 @@ class _Printer:
 
     def segment_mode(self, mode: object, kind: str, declarative_ok: bool) -> list:
         if isinstance(mode, Active):
-            return [f"({kind} {_index(mode.index)})", f"(offset{self.const_expr_parts(mode.offset)})"]
+            offset = self.const_expr_parts(mode.offset)
+            return [f"({kind} {_index(mode.index)})", f"(offset{offset})"]
         if mode == PASSIVE:
             return []
         if mode == DECLARATIVE and declarative_ok:

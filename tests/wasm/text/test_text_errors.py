@@ -80,6 +80,10 @@ def error_of(text: str) -> MalformedError:
     ("(module) (module)", "unexpected token"),
     ("(frob)", "unknown operator frob"),
     ("(func (struct.get 0 $f))", "unknown field $f"),
+    ("(memory 1) (func (i32.load offset=0x1_0000_0000_0000_0000 (i32.const 0)))",
+     "i64 constant out of range"),
+    ("(memory 0x1_0000_0000_0000_0000)", "i64 constant out of range"),
+    ("(func (call 4294967296))", "i32 constant out of range"),
 ])
 def test_messages(text, message):
     assert error_of(text).message.startswith(message)
