@@ -315,6 +315,8 @@ def memarg(r: Reader, op: str, memidx: int) -> MemArg:
 
 
 def _memarg_value(r: Reader, text: str) -> int:
+    if r.is_unknown(r.i):       # e.g. "align=-1" is no keyword at all
+        raise r.unexpected()
     try:
         value = parse_uN(text, 64)
     except LiteralError:

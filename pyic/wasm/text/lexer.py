@@ -123,8 +123,7 @@ def decode_name(data: bytes, toks: Tokens, offset: int) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        _error(toks, "malformed UTF-8 encoding", offset)
-    raise AssertionError  # pragma: no cover  (unreachable: _error raises)
+        raise toks.error("malformed UTF-8 encoding", offset) from None
 
 
 def _string_error(toks: Tokens, text: str, start: int) -> None:
@@ -150,7 +149,8 @@ def _string_error(toks: Tokens, text: str, start: int) -> None:
         i += 1
     else:
         _error(toks, "unclosed string literal", start)
-    _error(toks, "malformed UTF-8 encoding", start)  # pragma: no cover
+    # a complete string that still did not lex: a character it may not hold
+    _error(toks, "malformed UTF-8 encoding", start)
 
 
 def _other_error(toks: Tokens, c: str, offset: int, in_annotation: bool) -> None:
