@@ -51,9 +51,15 @@ def format_id(name: str) -> str:
 
 
 class ModuleContext:
-    """The identifier context of one module (text/modules.rst), plus its types."""
+    """The identifier context of one module (text/modules.rst), plus its types.
 
-    def __init__(self) -> None:
+    ``version`` is the Wasm version whose text format is read: 3, or 2 for Wasm
+    2.0's, which has 32-bit limits and memarg offsets and another message for
+    lane indices out of range.
+    """
+
+    def __init__(self, version: int = 3) -> None:
+        self.version = version
         self.types = Space("type")
         self.funcs = Space("function")
         self.tables = Space("table")

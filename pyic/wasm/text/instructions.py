@@ -297,15 +297,18 @@ def _is_index(r: Reader, i: int) -> bool:
     return k == NAT or k == ID
 
 
-def memarg(r: Reader, op: str, memidx: int) -> MemArg:
-    """``offset=n? align=m?`` (6.5.?); the alignment is stored as its exponent."""
+def memarg(r: Reader, c: ModuleContext, op: str, memidx: int) -> MemArg:
+    """``offset=n? align=m?`` (6.5.?); the alignment is stored as its exponent.
+
+    The offset is a u64 (Wasm 2.0: a u32, "i32 constant out of range").
+    """
     kinds, vals = r.kinds, r.vals
     offset = 0
     if kinds[r.i] == KEYWORD and vals[r.i].startswith("offset="):
-        offset = _memarg_value(r, vals[r.i][7:])
+        offset = _memarg_value(r, vals[r.i][7:], 64 if c.version >= 3 else 32)
     if kinds[r.i] == KEYWORD and vals[r.i].startswith("align="):
         at = r.i
-        value = _memarg_value(r, vals[r.i][6:])
+        value = _memarg_value(r, vals[r.i][6:], 64)
         if value == 0 or value & (value - 1):
             raise r.error("alignment must be a power of two", at)
         align = value.bit_length() - 1
@@ -314,19 +317,24 @@ def memarg(r: Reader, op: str, memidx: int) -> MemArg:
     return MemArg(align, offset, memidx)
 
 
-def _memarg_value(r: Reader, text: str) -> int:
+def _memarg_value(r: Reader, text: str, bits: int) -> int:
     if r.is_unknown(r.i):       # e.g. "align=-1" is no keyword at all
         raise r.unexpected()
     try:
-        value = parse_uN(text, 64)
+        value = parse_uN(text, bits)
     except LiteralError:
-        raise r.error("i64 constant out of range") from None
+        raise r.error(f"i{bits} constant out of range") from None
     r.i += 1
     return value
 
 
-def laneidx(r: Reader) -> int:
-    return r.nat(8, "i8 constant out of range")
+def _lane_message(c: ModuleContext) -> str:
+    """The error for a lane index that is no u8 (Wasm 2.0's text said it otherwise)."""
+    return "i8 constant out of range" if c.version >= 3 else "malformed lane index"
+
+
+def laneidx(r: Reader, c: ModuleContext) -> int:
+    return r.nat(8, _lane_message(c))
 
 
 def num(r: Reader, t: str) -> int:
@@ -384,7 +392,7 @@ def v128_const(r: Reader) -> int:
     return bits
 
 
-def _shuffle(r: Reader) -> tuple:
+def _shuffle(r: Reader, c: ModuleContext) -> tuple:
     at = r.i
     lanes = []
     kinds = r.kinds
@@ -401,7 +409,7 @@ def _shuffle(r: Reader) -> tuple:
                 raise LiteralError(r.vals[pos])
             out.append(parse_uN(r.vals[pos], 8))
         except LiteralError:
-            raise r.error("i8 constant out of range", pos) from None
+            raise r.error(_lane_message(c), pos) from None
     return tuple(out)
 
 
@@ -423,9 +431,9 @@ def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
             if k == ID or (k == NAT and (kinds[i + 1] == NAT or (
                     kinds[i + 1] == KEYWORD and r.vals[i + 1].startswith(("offset=", "align="))))):
                 mem = index(r, c.mems)
-            ma = memarg(r, op, mem)
-            return Instr(op, (ma, laneidx(r)))
-        return Instr(op, (memarg(r, op, _opt_index(r, c.mems)),))
+            ma = memarg(r, c, op, mem)
+            return Instr(op, (ma, laneidx(r, c)))
+        return Instr(op, (memarg(r, c, op, _opt_index(r, c.mems)),))
     if first == "labelidx":
         lab = label(r, f)
         if len(imms) == 1:
@@ -450,11 +458,11 @@ def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
             targets.append(label(r, f))
         return Instr(op, (tuple(targets[:-1]), targets[-1]))
     if first == "laneidx":
-        return Instr(op, (laneidx(r),))
+        return Instr(op, (laneidx(r, c),))
     if first == "v128":
         return Instr(op, (v128_const(r),))
     if first == "shuffle":
-        return Instr(op, (_shuffle(r),))
+        return Instr(op, (_shuffle(r, c),))
     if first == "heaptype":
         return Instr(op, (heaptype(r, c),))
     if first == "reftype":

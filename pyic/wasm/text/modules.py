@@ -56,24 +56,24 @@ def is_field_keyword(word: str | None) -> bool:
     return word in _FIELDS
 
 
-def module(r: Reader) -> tuple[str | None, Module]:
+def module(r: Reader, version: int = 3) -> tuple[str | None, Module]:
     """``(module $id? modulefield*)``: the module's id and the module."""
     r.open("module")
     name = r.opt_id()
-    m = module_fields(r, name)
+    m = module_fields(r, name, version)
     r.rpar()
     return name, m
 
 
-def module_fields(r: Reader, name: str | None = None) -> Module:
+def module_fields(r: Reader, name: str | None = None, version: int = 3) -> Module:
     """The fields of a module, up to the next ``)`` or the end of input."""
-    return _ModuleParser(r, name).parse()
+    return _ModuleParser(r, name, version).parse()
 
 
 class _ModuleParser:
-    def __init__(self, r: Reader, name: str | None) -> None:
+    def __init__(self, r: Reader, name: str | None, version: int) -> None:
         self.r = r
-        self.c = ModuleContext()
+        self.c = ModuleContext(version)
         self.name = name
         self.imports: list = []
         self.funcs: list = []
@@ -263,7 +263,7 @@ class _ModuleParser:
             return
         at = addrtype(r)
         if r.kinds[r.i] == NAT:
-            lim = limits(r, at)
+            lim = limits(r, c, at)
             rt = reftype(r, c)
             init = None
             if not r.at_rpar():
@@ -287,12 +287,12 @@ class _ModuleParser:
         self.elems.append(Elem(rt, items, Active(entity, (Instr(at + ".const", (0,)),))))
 
     def _memory(self, entity: int) -> None:
-        r = self.r
+        r, c = self.r, self.c
         r.opt_id()
         self._inline_exports("memory", entity)
         imported = self._inline_import_names()
         if imported is not None:
-            self.imports.append(Import(imported[0], imported[1], "memory", memtype(r)))
+            self.imports.append(Import(imported[0], imported[1], "memory", memtype(r, c)))
             return
         start = r.i
         at = addrtype(r)
@@ -306,7 +306,7 @@ class _ModuleParser:
             self.datas.append(Data(data, Active(entity, (Instr(at + ".const", (0,)),))))
             return
         r.i = start
-        self.mems.append(Mem(memtype(r)))
+        self.mems.append(Mem(memtype(r, c)))
 
     def _global(self, entity: int) -> None:
         r, c = self.r, self.c
@@ -349,7 +349,7 @@ class _ModuleParser:
         elif kind == "table":
             desc = tabletype(r, c)
         elif kind == "memory":
-            desc = memtype(r)
+            desc = memtype(r, c)
         else:
             desc = globaltype(r, c)
         r.rpar()

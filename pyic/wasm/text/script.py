@@ -33,17 +33,19 @@ _REF_CLASSES = {"ref.func": "func", "ref.extern": "extern", "ref.any": "any", "r
                 "ref.null": "null"}
 
 
-def parse_script(text: str | bytes, source: str | None = None) -> tuple:
-    """All commands of a script (a bare list of module fields is one module)."""
+def parse_script(text: str | bytes, source: str | None = None, version: int = 3) -> tuple:
+    """All commands of a script (a bare list of module fields is one module); its
+    text modules are read with the text format of Wasm ``version`` (3 or 2)."""
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8", "surrogateescape")
     r = Reader(tokenize(text, source))
-    return _Script(r).parse()
+    return _Script(r, version).parse()
 
 
 class _Script:
-    def __init__(self, r: Reader) -> None:
+    def __init__(self, r: Reader, version: int) -> None:
         self.r = r
+        self.version = version
 
     def line(self, at: int) -> int:
         return self.r.toks.position(self.r.offs[at]).line
@@ -52,7 +54,7 @@ class _Script:
         r = self.r
         if is_field_keyword(r.peek_field()):
             line = self.line(r.i)
-            m = module_fields(r)
+            m = module_fields(r, None, self.version)
             if not r.at_end():
                 raise r.unexpected()
             return (ModuleCmd(line, None, TextModule(m)),)
@@ -126,7 +128,7 @@ class _Script:
             r.i += 1
             source = QuoteModule(r.strings().decode("utf-8", "surrogateescape"))
         else:
-            source = TextModule(module_fields(r, name))
+            source = TextModule(module_fields(r, name, self.version))
         r.rpar()
         return ModuleCmd(line, name, source, definition)
 

@@ -239,22 +239,24 @@ def addrtype(r: Reader) -> str:
     return "i32"
 
 
-def limits(r: Reader, at: str) -> Limits:
-    """``u64 u64?``."""
-    lo = r.nat(64)
-    hi = r.nat(64) if r.kinds[r.i] == NAT else None
+def limits(r: Reader, c: ModuleContext, at: str) -> Limits:
+    """``u64 u64?``: 3.0 leaves the range to validation, but Wasm 2.0, having
+    only 32-bit address types, reads ``u32 u32?`` ("i32 constant out of range")."""
+    bits = 32 if c.version < 3 and at == "i32" else 64
+    lo = r.nat(bits)
+    hi = r.nat(bits) if r.kinds[r.i] == NAT else None
     return Limits(lo, hi, at)
 
 
 def tabletype(r: Reader, c: ModuleContext) -> TableType:
     at = addrtype(r)
-    lim = limits(r, at)
+    lim = limits(r, c, at)
     return TableType(lim, reftype(r, c))
 
 
-def memtype(r: Reader) -> MemType:
+def memtype(r: Reader, c: ModuleContext) -> MemType:
     at = addrtype(r)
-    lim = limits(r, at)
+    lim = limits(r, c, at)
     if r.at_keyword("shared"):  # threads proposal
         r.i += 1
         lim = Limits(lim.min, lim.max, lim.addrtype, True)

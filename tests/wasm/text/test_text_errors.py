@@ -147,3 +147,72 @@ def test_mutated_texts_only_raise_malformed():
                 parse(text)
             except MalformedError:
                 pass
+
+
+# Texts whose rules changed from Wasm 2.0 to 3.0: (text, 2.0 message, 3.0 outcome)
+_SHUFFLE = "(func (result v128) (i8x16.shuffle {} (v128.const i64x2 0 0) (v128.const i64x2 0 0)))"
+_VERSIONED = [
+    ("(memory 0x1_0000_0000)", "i32 constant out of range", None),
+    ("(memory 0 0x1_0000_0000)", "i32 constant out of range", None),
+    ("(table 0x1_0000_0000 funcref)", "i32 constant out of range", None),
+    ('(import "m" "t" (table 0 0x1_0000_0000 funcref))', "i32 constant out of range", None),
+    ('(import "m" "m" (memory 0x1_0000_0000))', "i32 constant out of range", None),
+    ("(memory 1) (func (drop (i32.load offset=4294967296 (i32.const 0))))",
+     "i32 constant out of range", None),
+    ("(memory 1) (func (i32.load offset=18446744073709551616 (i32.const 0)))",
+     "i32 constant out of range", "i64 constant out of range"),
+    ("(func (i8x16.extract_lane_s 256 (v128.const i64x2 0 0)))",
+     "malformed lane index", "i8 constant out of range"),
+    ("(memory 1) (func (v128.load8_lane 256 (i32.const 0) (v128.const i64x2 0 0)))",
+     "malformed lane index", "i8 constant out of range"),
+    (_SHUFFLE.format("0 " * 15 + "256"), "malformed lane index", "i8 constant out of range"),
+    (_SHUFFLE.format("0 " * 15 + "1.0"), "malformed lane index", "i8 constant out of range"),
+    (_SHUFFLE.format("-1 " + "0 " * 15), "malformed lane index", "i8 constant out of range"),
+]
+
+
+@pytest.mark.parametrize("text, message2, message3", _VERSIONED)
+def test_wasm_2_0_text_rules(text, message2, message3):
+    """version=2 applies Wasm 2.0's rule and message; version=3 (the default) 3.0's."""
+    with pytest.raises(MalformedError) as info:
+        parse_module(text, version=2)
+    assert info.value.message == message2
+    if message3 is None:
+        parse_module(text)      # a validation matter in 3.0
+    else:
+        assert error_of(text).message == message3
+
+
+def test_wasm_2_0_boundaries_parse_alike():
+    text = ("(memory 0xffff_ffff 0xffff_ffff) (table 0xffff_ffff funcref)"
+            "(func (drop (i32.load offset=0xffff_ffff (i32.const 0))))"
+            "(func (drop (i8x16.extract_lane_u 255 (v128.const i64x2 0 0))))")
+    m = parse_module(text, version=2)
+    assert m == parse_module(text)
+    assert m.mems[0].type.limits.min == 0xFFFF_FFFF
+    assert m.funcs[0].body[1].imm[0].offset == 0xFFFF_FFFF
+
+
+def test_parse_script_passes_version_to_its_modules():
+    script = '(module (memory 0x1_0000_0000))'
+    assert parse_script(script)
+    with pytest.raises(MalformedError, match="i32 constant out of range"):
+        parse_script(script, version=2)
+    with pytest.raises(MalformedError, match="i32 constant out of range"):
+        parse_script("(memory 0x1_0000_0000)", version=2)
+
+
+def test_spec_frontend_passes_version():
+    """The spec runner's frontend finds the ``version`` parameter and uses it."""
+    from pyic.wasm.script.engine import Frontend
+    quoted = "(memory 0x1_0000_0000)"
+    assert Frontend(version=3).parse_module(quoted).mems
+    with pytest.raises(MalformedError, match="i32 constant out of range"):
+        Frontend(version=2).parse_module(quoted)
+    with pytest.raises(MalformedError, match="i32 constant out of range"):
+        Frontend(version=2).parse_script(f"(module {quoted})")
+
+
+def test_wasm_2_0_limits_of_i64_address_type_stay_u64():
+    text = "(memory i64 0x1_0000_0000) (table i64 0 0x1_0000_0000 funcref)"
+    assert parse_module(text, version=2) == parse_module(text)
