@@ -88,7 +88,7 @@ def _tier_name(config) -> str:
 
 def drive_pyic(path: str, arg, tier) -> dict:
     sys.path.insert(0, REPO)
-    from pyic.wasm import embed
+    from pyic.wasm import binary, embed, valid  # noqa: F401  (imported before timing, as pywasm is)
     c0 = time.process_time()
     data = open(path, "rb").read()
     module = embed.module_decode(data)
@@ -391,6 +391,15 @@ def _fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
 
+def _num(x) -> str:
+    """Three significant digits, never in exponent form."""
+    if x is None:
+        return "-"
+    if x >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if x >= 0.001 else f"{x:.6f}".rstrip("0")
+
+
 def print_table(report: dict, out) -> None:
     engines = report["engines"]
     w = max([len(e["label"]) for e in engines] + [12])
@@ -450,14 +459,14 @@ def print_markdown(report: dict, out) -> None:
                 if "cpu_s" not in ent:
                     cells.append("error")
                     continue
-                cell = f"{ent['cpu_s']:.3g} s / {ent['minstr_per_s']:.3g}"
+                cell = f"{_num(ent['cpu_s'])} s / {_num(ent['minstr_per_s'])}"
                 if ent.get("ratio_to_pywasm") and e["name"] != BASELINE:
-                    cell += f" / {ent['ratio_to_pywasm']:.1f}x"
+                    cell += f" / {_num(ent['ratio_to_pywasm'])}x"
                 cells.append(cell)
             g = report["geomean"][e["name"]]
-            gcell = _fmt(g["minstr_per_s"], ".3g")
+            gcell = _num(g["minstr_per_s"])
             if g["ratio_to_pywasm"] and e["name"] != BASELINE:
-                gcell += f" / {g['ratio_to_pywasm']:.1f}x"
+                gcell += f" / {_num(g['ratio_to_pywasm'])}x"
             print(f"| {e['label']} | " + " | ".join(cells) + f" | {gcell} |", file=out)
     if report.get("startup"):
         print(f"\n| start-up, {report['startup_module']} | CPU s |\n|---|---:|", file=out)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import struct
 from typing import Any, Mapping
 
+import leb128 as _leb128
+
 from pyic.candid._stack import GeneratorType, run
 from pyic.candid.principal import Principal
 from pyic.candid.types import (
@@ -26,30 +28,15 @@ MAGIC = b"DIDL"
 
 
 def leb128(n: int) -> bytes:
-    """Unsigned LEB128."""
+    """Unsigned LEB128 (the ``leb128`` package's encoder)."""
     if n < 0:
         raise CandidError(f"cannot encode negative {n} as unsigned LEB128")
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+    return bytes(_leb128.u.encode(n))
 
 
 def sleb128(n: int) -> bytes:
-    """Signed LEB128."""
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if (n == 0 and not byte & 0x40) or (n == -1 and byte & 0x40):
-            out.append(byte)
-            return bytes(out)
-        out.append(byte | 0x80)
+    """Signed LEB128 (the ``leb128`` package's encoder)."""
+    return bytes(_leb128.i.encode(n))
 
 
 class TypeTable:

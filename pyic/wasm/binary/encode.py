@@ -20,6 +20,8 @@ nesting does not use the host stack.
 
 from __future__ import annotations
 
+import leb128 as _leb128
+
 from ...errors import MalformedError
 from ..syntax.instructions import Instr
 from ..syntax.modules import DECLARATIVE, PASSIVE, Active, Custom, Module, Names
@@ -46,34 +48,19 @@ def _fail(message: str) -> MalformedError:
 # ---------------------------------------------------------------- 5.2 values
 
 def u(x: int, bits: int = 32) -> bytes:
-    """Unsigned LEB128, minimal."""
+    """Unsigned LEB128, minimal (the ``leb128`` package's encoder)."""
     if not 0 <= x < (1 << bits):
         raise _fail(f"{x} is no u{bits}")
-    if x < 0x80:
+    if x < 0x80:  # the common case, without the library call
         return bytes((x,))
-    out = bytearray()
-    while True:
-        b = x & 0x7F
-        x >>= 7
-        if x:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
+    return bytes(_leb128.u.encode(x))
 
 
 def s(x: int, bits: int) -> bytes:
-    """Signed LEB128, minimal."""
+    """Signed LEB128, minimal (the ``leb128`` package's encoder)."""
     if not -(1 << (bits - 1)) <= x < (1 << (bits - 1)):
         raise _fail(f"{x} is no s{bits}")
-    out = bytearray()
-    while True:
-        b = x & 0x7F
-        x >>= 7
-        if (x == 0 and not b & 0x40) or (x == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
+    return bytes(_leb128.i.encode(x))
 
 
 def signed(x: int, bits: int) -> int:
