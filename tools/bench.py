@@ -25,7 +25,7 @@ pywasm==2.2.3``), ``wasmtime`` (the PyPI package), ``wasm-interp`` (WABT,
 when on PATH; timed as a whole process).  Missing peers are reported as
 missing and skipped.
 
-A full-size pywasm run takes ~10 s per module, so by default the tool runs
+A full-size pywasm run takes 8-16 s per module, so by default the tool runs
 three modules (fib, collatz, interp) once.  The full table:
 
     python tools/bench.py --modules all --repeat 3          # ~6 minutes
@@ -447,33 +447,45 @@ def print_table(report: dict, out) -> None:
 
 
 def print_markdown(report: dict, out) -> None:
+    """One row per module: each engine's CPU seconds and Minstr/s, then each engine's ratio to pywasm."""
     engines = report["engines"]
+    others = [e for e in engines if e["name"] != BASELINE]
+    has_base = any(e["name"] == BASELINE for e in engines)
     if report["modules"]:
-        cols = [r["module"] for r in report["modules"]]
-        print("| engine | " + " | ".join(cols) + " | geomean |", file=out)
-        print("|---|" + "---:|" * (len(cols) + 1), file=out)
-        for e in engines:
-            cells = []
-            for row in report["modules"]:
+        head = ["module", "instrs"] + [f"{e['label']}: CPU s / Mi/s" for e in engines]
+        if has_base:
+            head += [f"{e['label']}: x pywasm" for e in others]
+        print("| " + " | ".join(head) + " |", file=out)
+        print("|---|" + "---:|" * (len(head) - 1), file=out)
+        for row in report["modules"]:
+            cells = [row["module"], f"{row['instrs']:,}"]
+            ratios = []
+            for e in engines:
                 ent = row["engines"].get(e["name"], {})
                 if "cpu_s" not in ent:
                     cells.append("error")
+                    ratios.append("-") if e in others else None
                     continue
-                cell = f"{_num(ent['cpu_s'])} s / {_num(ent['minstr_per_s'])}"
-                if ent.get("ratio_to_pywasm") and e["name"] != BASELINE:
-                    cell += f" / {_num(ent['ratio_to_pywasm'])}x"
-                cells.append(cell)
-            g = report["geomean"][e["name"]]
-            gcell = _num(g["minstr_per_s"])
-            if g["ratio_to_pywasm"] and e["name"] != BASELINE:
-                gcell += f" / {_num(g['ratio_to_pywasm'])}x"
-            print(f"| {e['label']} | " + " | ".join(cells) + f" | {gcell} |", file=out)
+                cells.append(f"{_num(ent['cpu_s'])} / {_num(ent['minstr_per_s'])}")
+                if e in others:
+                    ratios.append(_num(ent.get("ratio_to_pywasm")))
+            if has_base:
+                cells += ratios
+            print("| " + " | ".join(cells) + " |", file=out)
+        cells = ["**geomean**", ""]
+        for e in engines:
+            cells.append(f"{_num(report['geomean'][e['name']]['minstr_per_s'])} Mi/s")
+        if has_base:
+            cells += [f"**{_num(report['geomean'][e['name']]['ratio_to_pywasm'])}**" for e in others]
+        print("| " + " | ".join(cells) + " |", file=out)
     if report.get("startup"):
-        print(f"\n| start-up, {report['startup_module']} | CPU s |\n|---|---:|", file=out)
+        print(f"\n| start-up, {report['startup_module']} ({report['startup_bytes']:,} bytes) | CPU s "
+              "| decode | validate | instantiate |\n|---|---:|---:|---:|---:|", file=out)
         for e in engines:
             ent = report["startup"].get(e["name"], {})
             if "cpu_s" in ent:
-                print(f"| {e['label']} | {ent['cpu_s']:.3f} |", file=out)
+                phases = [_num(ent.get(k)) for k in ("decode_cpu_s", "validate_cpu_s", "instantiate_only_cpu_s")]
+                print(f"| {e['label']} | {_num(ent['cpu_s'])} | " + " | ".join(phases) + " |", file=out)
 
 
 # ------------------------------------------------------------------ command line
@@ -498,6 +510,7 @@ def parse_args(argv):
     ap.add_argument("--python", default=sys.executable, help="interpreter for the engine subprocesses")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per engine run")
     ap.add_argument("--quiet", action="store_true", help="no per-run progress on stderr")
+    ap.add_argument("--report", metavar="FILE", help="print the tables of a saved --json report; run nothing")
     ap.add_argument("--driver", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeat < 1:
@@ -523,6 +536,14 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.driver:
         return driver(*args.driver)
+    if args.report:
+        with open(args.report) as f:
+            report = json.load(f)
+        print_table(report, sys.stdout)
+        if args.markdown:
+            print()
+            print_markdown(report, sys.stdout)
+        return 0 if report.get("ok") else 1
     args.bench = os.path.abspath(args.bench)
     to_stdout = args.json == "-"
     out = sys.stderr if to_stdout else sys.stdout
@@ -544,7 +565,6 @@ def main(argv=None) -> int:
         "bench": args.bench,
         "sizes": "small" if args.small else "full",
         "repeat": args.repeat,
-        "engines": [{"name": e.name, "label": e.label, "tier": e.tier} for e in engines],
         "notes": notes,
     }
     rows, failures = bench_modules(args, engines, modules, progress)
@@ -558,6 +578,12 @@ def main(argv=None) -> int:
         for e in engines:
             if e.kind == "pyic" and "error" in report["startup"].get(e.name, {}):
                 failures.append(f"{e.name} start-up failed: {report['startup'][e.name]['error']}")
+    for e in engines:
+        # name pyic's tier as the driver reported it (the default tier when no --tier was given)
+        tiers = {r["engines"].get(e.name, {}).get("tier") for r in rows} - {None}
+        if e.kind == "pyic" and e.tier is None and len(tiers) == 1:
+            e.label = f"pyic ({tiers.pop()})"
+    report["engines"] = [{"name": e.name, "label": e.label, "tier": e.tier} for e in engines]
     report["failures"] = failures
     report["ok"] = not failures
     print_table(report, out)

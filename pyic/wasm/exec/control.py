@@ -21,6 +21,7 @@ since validated code has a fixed stack height at every point).
 from __future__ import annotations
 
 from ...errors import Trap
+from ..runtime.types import match_deftype
 from ..runtime.values import NullRef
 
 RETURN = -(1 << 62)
@@ -122,7 +123,7 @@ def return_call(ins, S, L, pc):
 
 
 def _indirect_target(ins, S):
-    """4.4.8.? call_indirect: the function instance, or a trap.  (…, table, type, funcs)"""
+    """4.4.8.? call_indirect: the function instance, or a trap.  (…, table, deftype, funcs)"""
     tab = ins[2]
     i = S.pop()
     if i >= tab.size:
@@ -131,7 +132,9 @@ def _indirect_target(ins, S):
     if isinstance(r, NullRef):
         raise Trap(f"uninitialized element {i}")
     f = ins[4][r.addr]
-    if f.type != ins[3]:
+    # 4.4.8 call_indirect: the function's defined type must match the expected one
+    # (canonical types are shared objects: the common case is one identity test)
+    if f.deftype is not ins[3] and not match_deftype(f.deftype, ins[3]):
         raise Trap("indirect call type mismatch")
     return f
 

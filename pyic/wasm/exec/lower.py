@@ -23,10 +23,13 @@ reaches the host stack.
 from __future__ import annotations
 
 from ...errors import Trap
+from ..runtime.types import close_valtype
 from ..runtime.values import FuncRef, default_value, null
 from ..syntax.opcodes import MEMORY_OPS
 from . import basic_ops as B
 from . import control as C
+from . import exceptions as X
+from . import gc_ops as G
 from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
@@ -43,13 +46,15 @@ class Label:
 
 
 class Compiled:
-    """A lowered function: ``code`` and the default values of its declared locals."""
+    """A lowered function: ``code``, the default values of its declared locals, and its
+    exception handlers ``(start, end, clauses)``, innermost first (`pyic.wasm.exec.exceptions`)."""
 
-    __slots__ = ("code", "zeros")
+    __slots__ = ("code", "zeros", "handlers")
 
-    def __init__(self, code: list, zeros: list) -> None:
+    def __init__(self, code: list, zeros: list, handlers: tuple = ()) -> None:
         self.code = code
         self.zeros = zeros
+        self.handlers = handlers
 
 
 class _Targets(list):
@@ -60,7 +65,7 @@ class _Ctrl:
     """A control frame of the lowering walk (cf. the validation algorithm's ctrl frames)."""
 
     __slots__ = ("kind", "label", "end", "base", "nparams", "nresults", "unreachable",
-                 "else_body", "else_label", "outer_unreachable")
+                 "else_body", "else_label", "outer_unreachable", "catches")
 
     def __init__(self, kind, label, end, base, nparams, nresults, outer_unreachable):
         self.kind = kind
@@ -73,6 +78,7 @@ class _Ctrl:
         self.else_body = None
         self.else_label = None
         self.outer_unreachable = outer_unreachable
+        self.catches = None         # try_table: (body start, catch clauses)
 
     def arity(self) -> int:
         # 3.3.8: a loop's label takes its parameters, any other label its results
@@ -113,6 +119,7 @@ def lower(f, store) -> Compiled:
 
     code: list = []
     emit = code.append
+    handlers: list = []
 
     def blocktype(bt) -> tuple:
         if bt is None:
@@ -156,6 +163,9 @@ def lower(f, store) -> Compiled:
                 continue
             ctrls.pop()
             ctrl.end.pc = len(code)
+            if ctrl.catches is not None:
+                # the try_table's body ends: its handler covers [start, here)
+                handlers.append((ctrl.catches[0], len(code), ctrl.catches[1]))
             if ctrl.else_label is not None and ctrl.else_label.pc < 0:
                 ctrl.else_label.pc = len(code)
             h = ctrl.base + ctrl.nresults
@@ -181,6 +191,21 @@ def lower(f, store) -> Compiled:
                 ctrl = _Ctrl("block", end, end, base, np_, nr, cur.unreachable)
             ctrls.append(ctrl)
             stack.append(iter(imm[1]))
+            continue
+        if op == "try_table":
+            # 4.4.8 try_table: a block with handlers (clauses target the enclosing labels)
+            np_, nr = blocktype(imm[0])
+            emit([C.nop, cost])
+            clauses = []
+            for c in imm[1]:
+                target = ctrls[-1 - c.labelidx]
+                tag = mi.tags[c.tagidx] if c.tagidx is not None else None
+                clauses.append((tag, c.kind.endswith("_ref"), target.label, target.base))
+            end = Label()
+            ctrl = _Ctrl("block", end, end, h - np_, np_, nr, cur.unreachable)
+            ctrl.catches = (len(code), tuple(clauses))
+            ctrls.append(ctrl)
+            stack.append(iter(imm[2]))
             continue
         if op == "if":
             np_, nr = blocktype(imm[0])
@@ -228,6 +253,25 @@ def lower(f, store) -> Compiled:
             if op == "br_on_non_null":
                 h -= 1
             continue
+        if op == "br_on_cast" or op == "br_on_cast_fail":
+            # the reference stays on the stack on both paths
+            c = ctrls[-1 - imm[0]]
+            keep = c.arity()
+            handler = G.br_on_cast if op == "br_on_cast" else G.br_on_cast_fail
+            emit([handler, cost, c.label, keep, max(0, h - c.base - keep),
+                  close_valtype(imm[2], mi.deftypes), funcs])
+            continue
+        if op == "throw":
+            n = len(mi.tags[imm[0]].type.params)
+            emit([X.throw, cost, mi.tags[imm[0]], n])
+            _dead(cur)
+            h = cur.base
+            continue
+        if op == "throw_ref":
+            emit([X.throw_ref, cost])
+            _dead(cur)
+            h = cur.base
+            continue
         if op == "return":
             emit([C.return_, cost])
             _dead(cur)
@@ -252,7 +296,7 @@ def lower(f, store) -> Compiled:
             ft = types[imm[1]]
             tab = mi.tables[imm[0]]
             emit([C.call_indirect if op == "call_indirect" else C.return_call_indirect,
-                  cost, tab, ft, funcs])
+                  cost, tab, mi.deftypes[imm[1]], funcs])
             h += len(ft.results) - len(ft.params) - 1
             if op == "return_call_indirect":
                 _dead(cur)
@@ -268,6 +312,11 @@ def lower(f, store) -> Compiled:
             continue
 
         # ---------------------------------------------------------- everything else: fixed effects
+        if op in G.GC_OPS:
+            pops, pushes = G.effect(op, imm, mi)
+            h += pushes - pops
+            emit(G.lower_gc(op, imm, cost, mi, store))
+            continue
         if op in MEMORY_OPS:
             pops, pushes = _mem_effect(op)
         elif op in _FIXED:
@@ -295,7 +344,9 @@ def lower(f, store) -> Compiled:
                 ins[j] = (x[0].pc, x[1], x[2])
         code[k] = tuple(ins)
     zeros = [default_value(t) for t in f.code.locals]
-    return Compiled(code, zeros)
+    handlers_ = tuple((start, end, tuple((tag, ref, lbl.pc, height) for tag, ref, lbl, height in cl))
+                      for start, end, cl in handlers)
+    return Compiled(code, zeros, handlers_)
 
 
 def _dead(ctrl: _Ctrl) -> None:

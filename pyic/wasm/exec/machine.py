@@ -20,8 +20,9 @@ it (the meter then holds the cost of the instructions that did run).
 
 from __future__ import annotations
 
-from ...errors import Exhaustion, InstructionLimitExceeded, Trap
+from ...errors import Exhaustion, InstructionLimitExceeded, Trap, UncaughtException
 from .control import RETURN, TAIL
+from .exceptions import exn_of, find_handler, handler_values
 from ..runtime.values import is_value_of
 from .lower import lowered
 
@@ -86,11 +87,16 @@ def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
     return res
 
 
-def run(store, f, args: list, meter: Meter) -> list:
+def run(store, f, args: list, meter: Meter, tier: str | None = None) -> list:
     """Invoke the function instance ``f`` with ``args`` (already type-checked); return its results.
 
     ``store.depth`` counts the frames of every run in progress (nested runs included).
+    ``tier``: ``"fast"`` or ``"reference"``, default ``store.config.tier``; the fast tier
+    (`pyic.wasm.engine`) behaves identically and falls back here for what it does not compile.
     """
+    if (tier or getattr(store.config, "tier", "reference")) == "fast":
+        from ..engine import run as run_fast
+        return run_fast(store, f, args, meter)
     if f.host is not None:
         return call_host(store, f, list(args), None, meter)
     max_depth = store.config.max_call_depth
@@ -113,87 +119,114 @@ def run(store, f, args: list, meter: Meter) -> list:
     limit = meter.limit
     try:
         while True:
-            ins = code[pc]
-            count += ins[1]
-            if count > limit:
-                count -= ins[1]
-                raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
-            pc = ins[0](ins, S, L, pc + 1)
-            if pc >= 0:
-                continue
-            if pc == RETURN:
-                # 4.4.8.? return / falling off the end: keep the results, drop the frame's operands
-                if len(S) != base + nres:
-                    res = S[len(S) - nres:] if nres else []
-                    del S[base:]
-                    S += res
-                if not frames:
-                    return S
-                slots -= len(L)
-                code, pc, L, base, nres, cur = frames.pop()
-                continue
-            if pc == TAIL:
-                g = S.pop()
-                n = g.nparams
-                args_ = S[len(S) - n:] if n else []
-                del S[base:]
-                if g.host is not None:
-                    meter.count = count
-                    store.depth = depth0 + len(frames) + 1
-                    store.slots = slots
-                    S += call_host(store, g, args_, cur.module, meter)
-                    count = meter.count
+            try:
+                while True:
+                    ins = code[pc]
+                    count += ins[1]
+                    if count > limit:
+                        count -= ins[1]
+                        raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
+                    pc = ins[0](ins, S, L, pc + 1)
+                    if pc >= 0:
+                        continue
+                    if pc == RETURN:
+                        # 4.4.8.? return / falling off the end: keep the results, drop the frame's operands
+                        if len(S) != base + nres:
+                            res = S[len(S) - nres:] if nres else []
+                            del S[base:]
+                            S += res
+                        if not frames:
+                            return S
+                        slots -= len(L)
+                        code, pc, L, base, nres, cur = frames.pop()
+                        continue
+                    if pc == TAIL:
+                        g = S.pop()
+                        n = g.nparams
+                        args_ = S[len(S) - n:] if n else []
+                        del S[base:]
+                        if g.host is not None:
+                            meter.count = count
+                            store.depth = depth0 + len(frames) + 1
+                            store.slots = slots
+                            try:
+                                S += call_host(store, g, args_, cur.module, meter)
+                            finally:
+                                # (an exception raised here is raised past this frame: pc is TAIL)
+                                count = meter.count
+                            if not frames:
+                                return S
+                            slots -= len(L)
+                            code, pc, L, base, nres, cur = frames.pop()
+                            continue
+                        gc = g.compiled or lowered(g, store)
+                        code = gc.code
+                        slots -= len(L)
+                        L = args_ + gc.zeros
+                        slots += len(L)
+                        if slots > max_slots:
+                            raise Exhaustion("call stack exhausted")
+                        nres = g.nresults
+                        cur = g
+                        pc = 0
+                        continue
+                    pc = ~pc
+                    g = S.pop()
+                    if type(g) is int:
+                        # a bulk operation's per-unit charge, paid before it runs
+                        count += g
+                        if count > limit:
+                            count -= g
+                            raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
+                        continue
+                    n = g.nparams
+                    if n:
+                        args_ = S[len(S) - n:]
+                        del S[len(S) - n:]
+                    else:
+                        args_ = []
+                    if g.host is not None:
+                        meter.count = count
+                        store.depth = depth0 + len(frames) + 1
+                        store.slots = slots
+                        try:
+                            S += call_host(store, g, args_, cur.module, meter)
+                        except UncaughtException:
+                            pc -= 1      # raised at the call instruction
+                            raise
+                        finally:
+                            count = meter.count
+                        continue
+                    if depth0 + len(frames) + 2 > max_depth:
+                        raise Exhaustion("call stack exhausted")
+                    frames.append((code, pc, L, base, nres, cur))
+                    gc = g.compiled or lowered(g, store)
+                    code = gc.code
+                    L = args_ + gc.zeros
+                    slots += len(L)
+                    if slots > max_slots:
+                        raise Exhaustion("call stack exhausted")
+                    base = len(S)
+                    nres = g.nresults
+                    cur = g
+                    pc = 0
+            except UncaughtException as e:
+                # 4.4.? Handlers: unwind to the innermost try_table that catches it, frame by
+                # frame (``pc`` is the raising instruction, a caller's return address - 1 its call)
+                exn = exn_of(e)
+                at = pc
+                while True:
+                    clause = find_handler(cur.compiled.handlers, at, exn)
+                    if clause is not None:
+                        break
                     if not frames:
-                        return S
+                        raise
                     slots -= len(L)
                     code, pc, L, base, nres, cur = frames.pop()
-                    continue
-                gc = g.compiled or lowered(g, store)
-                code = gc.code
-                slots -= len(L)
-                L = args_ + gc.zeros
-                slots += len(L)
-                if slots > max_slots:
-                    raise Exhaustion("call stack exhausted")
-                nres = g.nresults
-                cur = g
-                pc = 0
-                continue
-            pc = ~pc
-            g = S.pop()
-            if type(g) is int:
-                # a bulk operation's per-unit charge, paid before it runs
-                count += g
-                if count > limit:
-                    count -= g
-                    raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
-                continue
-            n = g.nparams
-            if n:
-                args_ = S[len(S) - n:]
-                del S[len(S) - n:]
-            else:
-                args_ = []
-            if g.host is not None:
-                meter.count = count
-                store.depth = depth0 + len(frames) + 1
-                store.slots = slots
-                S += call_host(store, g, args_, cur.module, meter)
-                count = meter.count
-                continue
-            if depth0 + len(frames) + 2 > max_depth:
-                raise Exhaustion("call stack exhausted")
-            frames.append((code, pc, L, base, nres, cur))
-            gc = g.compiled or lowered(g, store)
-            code = gc.code
-            L = args_ + gc.zeros
-            slots += len(L)
-            if slots > max_slots:
-                raise Exhaustion("call stack exhausted")
-            base = len(S)
-            nres = g.nresults
-            cur = g
-            pc = 0
+                    at = pc - 1
+                del S[base + clause[3]:]
+                S += handler_values(clause, exn)
+                pc = clause[2]
     finally:
         meter.count = count
         store.depth = depth0

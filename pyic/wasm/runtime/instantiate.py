@@ -8,7 +8,14 @@ as the spec's instruction sequences would), drop declarative segments, and
 run the start function.
 
 Constant expressions are evaluated by a small stack machine of their own
-(`eval_const`); they are not counted as instructions (docs/semantics.md).
+(`eval_const`), which runs the interpreter's handlers for the GC
+instructions allowed there; they are not counted as instructions
+(docs/semantics.md).
+
+Types are closed first (`pyic.wasm.runtime.types`): the instance's type
+indices become canonical defined types, so imports match across modules by
+subtyping (3.3 "External types") and tables, globals and tags carry closed
+types.
 The start function's instructions are counted into
 ``ModuleInst.start_count``.
 """
@@ -19,7 +26,8 @@ from ...errors import LinkError, Trap
 from ..syntax.modules import Active, DECLARATIVE
 from ..syntax.types import FuncType, RefType
 from .store import (DataInst, ElemInst, ExternVal, FuncInst, GlobalInst, MemInst, ModuleInst,
-                    Store, TableInst)
+                    Store, TableInst, TagInst)
+from .types import close_globaltype, close_tabletype, close_valtype, match_deftype, match_valtype
 from .values import FuncRef, MASK32, MASK64, null
 
 # ------------------------------------------------------------------ constant expressions (3.3.10, 4.4.9)
@@ -49,7 +57,12 @@ def eval_const(expr: tuple, mi: ModuleInst):
             b = S.pop()
             S.append(_CONST_BIN[op](S.pop(), b))
         else:
-            raise Trap(f"unsupported constant instruction {op}")
+            # ref.i31, struct.new*, array.new*, the extern conversions: the interpreter's handlers
+            from ..exec.gc_ops import GC_OPS, lower_gc
+            if op not in GC_OPS:
+                raise Trap(f"unsupported constant instruction {op}")
+            ins = lower_gc(op, instr.imm, 0, mi, mi.store)
+            ins[0](ins, S, None, 0)
     return S[-1]
 
 
@@ -64,34 +77,52 @@ def _limits_match(actual_min: int, actual_max, expected) -> bool:
     return actual_max is not None and actual_max <= expected.max
 
 
-def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, types: tuple) -> bool:
-    """Whether the external value ``ev`` matches the import ``kind``/``desc`` of a module."""
+def _equal_valtypes(t1, t2) -> bool:
+    return match_valtype(t1, t2) and match_valtype(t2, t1)
+
+
+def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, deftypes: tuple) -> bool:
+    """Whether the external value ``ev`` matches the import ``kind``/``desc`` of a module whose
+    type indices denote ``deftypes`` (3.3 "External types", on closed types)."""
     if ev.kind != kind:
         return False
     if kind == "func":
-        return store.funcs[ev.addr].type == types[desc]
+        # functions: their defined type is a subtype of the import's
+        return match_deftype(store.funcs[ev.addr].deftype, deftypes[desc])
     if kind == "table":
         t = store.tables[ev.addr]
-        return (t.type.reftype == desc.reftype and t.addrtype == desc.limits.addrtype
+        return (_equal_valtypes(t.type.reftype, close_valtype(desc.reftype, deftypes))
+                and t.addrtype == desc.limits.addrtype
                 and _limits_match(t.size, t.max, desc.limits))
     if kind == "memory":
         m = store.mems[ev.addr]
         return (m.addrtype == desc.limits.addrtype
                 and _limits_match(m.size // 65536, m.max, desc.limits))
     if kind == "global":
+        # immutable globals are covariant, mutable ones invariant
         g = store.globals[ev.addr]
-        return g.type.mut == desc.mut and g.type.valtype == desc.valtype
+        t2 = close_valtype(desc.valtype, deftypes)
+        if g.type.mut != desc.mut:
+            return False
+        return _equal_valtypes(g.type.valtype, t2) if desc.mut else match_valtype(g.type.valtype, t2)
+    if kind == "tag":
+        # tags: equal types
+        return store.tags[ev.addr].deftype is deftypes[desc.typeidx]
     return False
 
 
 # ------------------------------------------------------------------ allocation (4.5.3)
 
-def alloc_func(store: Store, functype: FuncType, mi: ModuleInst, func) -> int:
-    return store.alloc(store.funcs, FuncInst(functype, mi, func))
+def alloc_func(store: Store, functype: FuncType, mi: ModuleInst, func, deftype=None) -> int:
+    return store.alloc(store.funcs, FuncInst(functype, mi, func, deftype))
 
 
 def alloc_table(store: Store, tabletype, init) -> int:
     return store.alloc(store.tables, TableInst(tabletype, init))
+
+
+def alloc_tag(store: Store, deftype) -> int:
+    return store.alloc(store.tags, TagInst(deftype))
 
 
 def alloc_mem(store: Store, memtype) -> int:
@@ -144,6 +175,7 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
     externvals = resolve_imports(module, imports)
     mi = ModuleInst(store, module)
     types = mi.types
+    deftypes = mi.deftypes
 
     # 3. the number of imports must match
     if len(externvals) != len(module.imports):
@@ -153,25 +185,28 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
     for im, ev in zip(module.imports, externvals):
         if not isinstance(ev, ExternVal):
             raise LinkError(f"incompatible import type for \"{im.module}\" \"{im.name}\"")
-        if not extern_type_matches(store, ev, im.kind, im.desc, types):
+        if not extern_type_matches(store, ev, im.kind, im.desc, deftypes):
             raise LinkError(f"incompatible import type for \"{im.module}\" \"{im.name}\"")
         lst = {"func": mi.funcs, "table": mi.tables, "memory": mi.mems, "global": mi.globals,
                "tag": mi.tags}[im.kind]
         src = {"func": store.funcs, "table": store.tables, "memory": store.mems,
-               "global": store.globals, "tag": store.funcs}[im.kind]
+               "global": store.globals, "tag": store.tags}[im.kind]
         lst.append(src[ev.addr])
 
     # 4.5.3.? allocmodule, functions first so that ref.func in initialisers can see them
     for func in module.funcs:
-        a = alloc_func(store, types[func.typeidx], mi, func)
+        a = alloc_func(store, types[func.typeidx], mi, func, deftypes[func.typeidx])
         mi.funcs.append(store.funcs[a])
+    for tag in module.tags:
+        a = alloc_tag(store, deftypes[tag.type.typeidx])
+        mi.tags.append(store.tags[a])
     # 5-7. globals, evaluated in order (each sees the imported and the earlier globals: 3.0)
     for g in module.globals:
-        a = alloc_global(store, g.type, eval_const(g.init, mi))
+        a = alloc_global(store, close_globaltype(g.type, deftypes), eval_const(g.init, mi))
         mi.globals.append(store.globals[a])
     for t in module.tables:
         init = eval_const(t.init, mi) if t.init is not None else null(t.type.reftype.heaptype)
-        a = alloc_table(store, t.type, init)
+        a = alloc_table(store, close_tabletype(t.type, deftypes), init)
         mi.tables.append(store.tables[a])
     for m in module.mems:
         a = alloc_mem(store, m.type)
@@ -179,7 +214,7 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
     # 8. element segments' references
     for e in module.elems:
         refs = [eval_const(x, mi) for x in e.init]
-        a = alloc_elem(store, e.type, refs)
+        a = alloc_elem(store, close_valtype(e.type, deftypes), refs)
         mi.elems.append(store.elems[a])
     for d in module.datas:
         a = alloc_data(store, d.init)

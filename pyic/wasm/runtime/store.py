@@ -7,13 +7,20 @@ so a function that is never called costs nothing but its syntax.
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from .memory import MemInst
 from .table import TableInst
+from .types import deftype_of_functype, deftypes_of
 
-__all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst",
+__all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst", "TagInst",
            "ExternVal", "ModuleInst", "MemInst", "TableInst", "Config"]
+
+
+# The tier of a Config that names none: ``pyic run/spec --tier`` set it (and PYIC_TIER, for
+# worker processes).
+DEFAULT_TIER = os.environ.get("PYIC_TIER", "reference")
 
 
 class Config:
@@ -28,20 +35,25 @@ class Config:
     interpreter).
     ``cost``: the cost model (`pyic.wasm.exec.cost.CostModel`), ``None`` for
     one unit per instruction.
+    ``tier``: the execution tier, ``"fast"`` or ``"reference"`` (identical behaviour).
     """
 
-    __slots__ = ("max_call_depth", "canonical_nan", "cost", "max_stack_values")
+    __slots__ = ("max_call_depth", "canonical_nan", "cost", "max_stack_values", "tier")
 
     def __init__(self, max_call_depth: int = 100_000, canonical_nan: bool = False,
-                 cost=None, max_stack_values: int = 4_000_000) -> None:
+                 cost=None, max_stack_values: int = 4_000_000, tier: str | None = None) -> None:
         self.max_call_depth = max_call_depth
         self.canonical_nan = canonical_nan
         self.cost = cost
         self.max_stack_values = max_stack_values
+        self.tier = tier or DEFAULT_TIER   # "fast" (pyic.wasm.engine) or "reference" (pyic.wasm.exec)
 
 
 class Store:
-    """4.2.3 ``store ::= {funcs, tables, mems, globals, elems, datas}``."""
+    """4.2.3 ``store ::= {tags, globals, mems, tables, funcs, datas, elems, structs, arrays, exns}``.
+
+    Structure, array and exception instances are not listed: they are Python
+    objects referenced directly (see `pyic.wasm.runtime.gc`)."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
@@ -51,6 +63,7 @@ class Store:
         self.globals: list = []
         self.elems: list = []
         self.datas: list = []
+        self.tags: list = []
         # Nested engine runs (host functions re-entering invoke): depth in frames.
         self.depth = 0
         self.slots = 0
@@ -63,13 +76,22 @@ class Store:
 
 
 class FuncInst:
-    """4.2.6 ``funcinst ::= {type functype, module moduleinst, code func}``."""
+    """4.2.6 ``funcinst ::= {type deftype, module moduleinst, code func}``.
 
-    __slots__ = ("addr", "type", "module", "code", "compiled", "host", "nparams", "nresults")
+    ``type`` is the function type as its module wrote it (type indices are the
+    module's); ``deftype`` its canonical defined type (`pyic.wasm.runtime.types`),
+    which is what ``call_indirect``, casts and import matching compare.
+    """
 
-    def __init__(self, functype, module, code) -> None:
+    __slots__ = ("addr", "type", "deftype", "module", "code", "compiled", "host", "nparams",
+                 "nresults")
+
+    def __init__(self, functype, module, code, deftype=None) -> None:
+        if deftype is None:
+            deftype = deftype_of_functype(functype)
         self.addr = -1
         self.type = functype
+        self.deftype = deftype
         self.module = module
         self.code = code          # the Func syntax
         self.compiled = None      # lowered form, made on first call
@@ -126,6 +148,18 @@ class DataInst:
         self.data = data
 
 
+class TagInst:
+    """4.2.? ``taginst ::= {type tagtype}``: ``type`` the closed function type of the
+    payload, ``deftype`` its defined type (tags match by type equality)."""
+
+    __slots__ = ("addr", "type", "deftype")
+
+    def __init__(self, deftype) -> None:
+        self.addr = -1
+        self.type = deftype.comptype
+        self.deftype = deftype
+
+
 class ExternVal:
     """4.2.12 ``externval ::= func a | table a | mem a | global a``; ``kind`` as
     in the syntax (``"func" "table" "memory" "global" "tag"``)."""
@@ -158,6 +192,7 @@ class ModuleInst:
         self.store = store
         self.module = module
         self.types = tuple(st.comptype for st in module.deftypes())
+        self.deftypes = deftypes_of(module.types)   # canonical DefType per type index
         self.funcs: list = []
         self.tables: list = []
         self.mems: list = []

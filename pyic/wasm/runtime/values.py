@@ -4,8 +4,14 @@
 * ``f32`` / ``f64``: their IEEE-754 bit patterns, unsigned ints;
 * ``v128``: one unsigned 128-bit int (lane 0 in the low bits);
 * references: `NullRef` (carrying its heap type), `FuncRef` (a function
-  address) and `ExternRef` (a host reference: any Python object the embedder
-  passes in, for scripts the int of ``ref.extern N``).
+  address), `HostRef` (``ref.host a``: a host reference in the ``any``
+  hierarchy), `ExternRef` (``ref.extern``: an external reference, wrapping
+  either a host object the embedder passes in, for scripts the int of
+  ``ref.extern N``, or an internal reference made external by
+  ``extern.convert_any``), and the GC and exception objects of
+  `pyic.wasm.runtime.gc` (`I31Ref`, `StructInst`, `ArrayInst`, `ExnInst`):
+  the spec's ``ref.struct a`` is the structure instance itself, so reference
+  equality is object identity.
 
 Only references are objects; numbers stay plain ints so the interpreter's hot
 loop never boxes.
@@ -62,8 +68,32 @@ class FuncRef(Ref):
         return f"(ref.func {self.addr})"
 
 
+class HostRef(Ref):
+    """``ref.host a`` (4.2.1): a host reference seen inside Wasm, of type ``(ref any)``.
+
+    ``any.convert_extern`` turns ``ExternRef(v)`` with a host object ``v``
+    into ``HostRef(v)``, and ``extern.convert_any`` turns it back.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HostRef) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("host", self.value))
+
+    def __repr__(self) -> str:
+        return f"(ref.host {self.value!r})"
+
+
 class ExternRef(Ref):
-    """``ref.extern a`` / a host reference: an opaque value supplied by the embedder."""
+    """``ref.extern r`` (4.2.1): an external reference.  ``value`` is an opaque host
+    object supplied by the embedder (``ref.extern (ref.host value)`` in spec terms),
+    or an internal `Ref` (i31, structure, array) externalised by ``extern.convert_any``."""
 
     __slots__ = ("value",)
 
@@ -110,7 +140,12 @@ def is_value_of(v: object, t: object) -> bool:
         if isinstance(v, NullRef):
             return t.nullable
         if isinstance(v, FuncRef):
-            return t.heaptype in ("func", "any") or isinstance(t.heaptype, int)
+            return t.heaptype in ("func", "any") or not isinstance(t.heaptype, str)
         if isinstance(v, ExternRef):
             return t.heaptype in ("extern", "any")
+        if isinstance(v, Ref):
+            # internal references (host, i31, GC objects, exceptions): their hierarchy
+            # (a module-relative type index is not checked further here)
+            from .gc import ref_matches
+            return ref_matches(v, t, None) or type(t.heaptype) is int
     return False

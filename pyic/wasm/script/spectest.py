@@ -20,7 +20,8 @@ from typing import Mapping
 from ...errors import ScriptError
 from .. import embed
 from ..runtime.store import Config, ModuleInst, Store
-from ..runtime.values import ExternRef, FuncRef, NullRef, null
+from ..runtime.gc import ArrayInst, ExnInst, I31Ref, StructInst
+from ..runtime.values import ExternRef, FuncRef, HostRef, NullRef, Ref, null
 from ..syntax.types import FUNCREF, F32, F64, I32, I64, FuncType, GlobalType, Limits, MemType, TableType
 from .commands import Num, RefValue, Vec
 
@@ -72,8 +73,11 @@ def to_value(v: object) -> object:
     if isinstance(v, RefValue):
         if v.kind == "null":
             return null(v.value if v.value is not None else "func")
-        if v.kind in ("extern", "host"):
-            return ExternRef((v.kind, v.value))
+        # (ref.extern n) is ref.extern (ref.host n); (ref.host n) a host reference in "any"
+        if v.kind == "extern":
+            return ExternRef(v.value)
+        if v.kind == "host":
+            return HostRef(v.value)
     raise ScriptError(f"unsupported argument {v!r}")
 
 
@@ -84,12 +88,19 @@ def from_value(v: object, t: object) -> object:
     if isinstance(v, FuncRef):
         return RefValue("func", None)
     if isinstance(v, ExternRef):
-        if isinstance(v.value, tuple) and len(v.value) == 2 and v.value[0] in ("extern", "host"):
-            return RefValue(v.value[0], v.value[1])
-        return RefValue("extern", v.value)
+        # an externalised internal reference has no number: it matches (ref.extern) only
+        return RefValue("extern", None if isinstance(v.value, Ref) else v.value)
+    if isinstance(v, HostRef):
+        return RefValue("host", v.value)
+    kind = _REF_KINDS.get(type(v))
+    if kind is not None:
+        return RefValue(kind, None)
     if t == "v128":
         return Vec("i64x2", (v & (1 << 64) - 1, v >> 64))
     return Num(t, v)
+
+
+_REF_KINDS = {I31Ref: "i31", StructInst: "struct", ArrayInst: "array", ExnInst: "exn"}
 
 
 class SpecEngine:

@@ -1,0 +1,199 @@
+"""Basic blocks of a lowered function (the reference interpreter's flat code).
+
+The fast tier translates the *lowered* form of `pyic.wasm.exec.lower`, not
+the structured syntax: branch targets are resolved, costs are the cost
+model's, instance objects are bound, and every instruction keeps the index
+(``pc``) it has in the reference interpreter, so the fast tier can hand a
+block over to the reference handlers at any instruction (see
+`pyic.wasm.engine.fast.step_to_limit`).
+
+A basic block starts at a branch target or after a terminator, and ends with
+the first terminator: a branch, ``if``, ``return``, ``unreachable``, a call
+(the callee's instructions are counted in between) or a bulk operation's
+per-unit ``charge`` (a cost known only at run time).  Its static cost is the
+sum of its instructions' costs; the fast tier charges it once, on entry.
+
+Validated code has a fixed operand-stack height at every reachable point;
+`analyse` finds the reachable blocks and their entry heights with a worklist
+(never recursion), skipping the dead code the lowering keeps after
+unconditional branches.
+"""
+
+from __future__ import annotations
+
+from ..exec import basic_ops as B
+from ..exec import control as C
+from ..exec import lower as LW
+from ..exec import memory_ops as M
+from ..exec import table_ops as T
+
+
+class Unsupported(Exception):
+    """The function uses something the fast tier does not translate (it falls back)."""
+
+
+# Straight-line handlers with a fixed stack effect (pops, pushes).
+FIXED = {
+    C.nop: (0, 0), B.drop: (1, 0), B.select: (3, 1),
+    B.local_get: (0, 1), B.local_set: (1, 0), B.local_tee: (1, 1),
+    B.global_get: (0, 1), B.global_set: (1, 0), B.const: (0, 1),
+    B.unop: (1, 1), B.binop: (2, 1), B.ternop: (3, 1), B.unop_imm: (1, 1), B.binop_imm: (2, 1),
+    B.ref_is_null: (1, 1), B.ref_as_non_null: (1, 1), B.ref_eq: (2, 1),
+    M.memory_size: (0, 1), M.memory_grow: (1, 1), M.memory_fill: (3, 0), M.memory_copy: (3, 0),
+    M.memory_init: (3, 0), M.data_drop: (0, 0),
+    T.table_get: (1, 1), T.table_set: (2, 0), T.table_size: (0, 1), T.table_grow: (2, 1),
+    T.table_fill: (3, 0), T.table_copy: (3, 0), T.table_init: (3, 0), T.elem_drop: (0, 0),
+}
+# Memory access handlers: op name by handler (scalar loads/stores are inlined).
+LOAD_OPS = {h: op for op, h in LW._LOAD_HANDLERS.items()}
+STORE_OPS = {h: op for op, h in LW._STORE_HANDLERS.items()}
+
+
+def _memory_effect(h):
+    if h in LOAD_OPS:
+        return (1, 1)
+    if h in STORE_OPS:
+        return (2, 0)
+    for (maker, key), handler in LW._CACHE.items():
+        if handler is h:
+            if maker is M.make_vload:
+                return (1, 1)
+            if maker is M.make_load_lane:
+                return (2, 1)
+            if maker is M.make_store_lane:
+                return (2, 0)
+    return None
+
+
+def effect(ins) -> tuple:
+    """(pops, pushes) of a straight-line lowered instruction; `Unsupported` if unknown."""
+    h = ins[0]
+    e = FIXED.get(h)
+    if e is None:
+        e = _memory_effect(h)
+        if e is None:
+            raise Unsupported(getattr(h, "__name__", repr(h)))
+    return e
+
+
+BRANCHES = (C.br, C.br_drop)
+COND_BRANCHES = (C.br_if, C.br_if_drop)
+# Terminators that end a block (besides the branches above).
+ENDS = frozenset((C.jump, C.if_, C.br, C.br_drop, C.br_if, C.br_if_drop, C.br_table, C.return_,
+                  C.unreachable, C.call, C.call_indirect, C.charge))
+UNSUPPORTED = frozenset((C.br_on_null, C.br_on_non_null, C.call_ref, C.return_call_ref,
+                         C.return_call, C.return_call_indirect))
+
+
+class Block:
+    """A basic block: reference pcs ``start`` .. ``end`` (inclusive, ``end`` the terminator
+    or the last instruction before the next leader), entry height, static cost."""
+
+    __slots__ = ("start", "end", "height", "cost", "succs", "preds", "falls")
+
+    def __init__(self, start: int, height: int) -> None:
+        self.start = start
+        self.end = start
+        self.height = height
+        self.cost = 0
+        self.succs: list = []    # (target pc, target height)
+        self.preds = 0
+        self.falls = False       # ends without a terminator (falls into the next leader)
+
+
+def leaders(code: list) -> set:
+    """Every pc that may start a block (a superset: dead branches add a few)."""
+    out = {0}
+    for pc, ins in enumerate(code):
+        h = ins[0]
+        if h in UNSUPPORTED:
+            raise Unsupported(h.__name__)
+        if h in ENDS:
+            out.add(pc + 1)
+        if h is C.jump or h is C.if_ or h in BRANCHES or h in COND_BRANCHES:
+            out.add(ins[2])
+        elif h is C.br_table:
+            out.update(t[0] for t in ins[2])
+            out.add(ins[3][0])
+    return out
+
+
+def analyse(code: list, nresults: int) -> dict:
+    """The reachable blocks by start pc, with entry heights, costs and successors."""
+    lead = leaders(code)
+    blocks: dict = {}
+    work = [(0, 0)]
+    n = len(code)
+    while work:
+        start, height = work.pop()
+        if start in blocks:
+            continue
+        blk = blocks[start] = Block(start, height)
+        pc, h, cost = start, height, 0
+        while True:
+            if pc >= n:
+                raise Unsupported("fell off the code")
+            ins = code[pc]
+            hd = ins[0]
+            cost += ins[1]
+            if hd in ENDS:
+                succ = _successors(ins, pc, h, code)
+                blk.succs = succ
+                break
+            pops, pushes = effect(ins)
+            h += pushes - pops
+            if pc + 1 in lead:
+                blk.falls = True
+                blk.succs = [(pc + 1, h)]
+                break
+            pc += 1
+        blk.end = pc
+        blk.cost = cost
+        for t, th in blk.succs:
+            if t not in blocks:
+                work.append((t, th))
+    for blk in blocks.values():
+        for t, _ in blk.succs:
+            blocks[t].preds += 1   # edges, not distinct blocks: a block is inlined at most once
+    blocks[0].preds += 1   # the function's entry
+    return blocks
+
+
+def functype(t):
+    """The function type of a ``call_indirect`` immediate (a defined type or a `FuncType`)."""
+    return getattr(t, "comptype", t)
+
+
+def height_after(ins, h: int) -> int:
+    """Stack height after a call-like terminator."""
+    hd = ins[0]
+    if hd is C.call:
+        f = ins[2]
+        return h - f.nparams + f.nresults
+    if hd is C.call_indirect:
+        ft = functype(ins[3])
+        return h - 1 - len(ft.params) + len(ft.results)
+    return h
+
+
+def _successors(ins, pc: int, h: int, code: list) -> list:
+    hd = ins[0]
+    if hd is C.jump:
+        return [(ins[2], h)]
+    if hd is C.if_:
+        return [(pc + 1, h - 1), (ins[2], h - 1)]
+    if hd in BRANCHES:
+        return [(ins[2], h - ins[4])]
+    if hd in COND_BRANCHES:
+        return [(ins[2], h - 1 - ins[4]), (pc + 1, h - 1)]
+    if hd is C.br_table:
+        out = [(t[0], h - 1 - t[2]) for t in ins[2]]
+        out.append((ins[3][0], h - 1 - ins[3][2]))
+        return out
+    if hd is C.return_ or hd is C.unreachable:
+        return []
+    if hd is C.call or hd is C.call_indirect:
+        return [(pc + 1, height_after(ins, h))]
+    if hd is C.charge:
+        return [(pc + 1, h)]
+    raise Unsupported(hd.__name__)

@@ -1,0 +1,729 @@
+"""Translating one lowered function into Python source (the fast tier's compiler).
+
+Shape of the generated function (see docs/fast-tier.md)::
+
+    def f(b, r, l0, l1):            # b: instruction budget left, r: fast frames left
+        if r < 0: return DEEP(b, r, l0, l1)
+        l2 = 0                       # declared locals
+        r1 = r - 1
+        try:
+            B = 0
+            while True:              # dispatch over blocks with several predecessors
+                if B < 7:
+                    b -= 5           # the block's static cost, charged once
+                    if b < 0: LIM(b + 5, 0, 0, locals())
+                    ...              # straight-line code, stack slots as locals
+                    B = 7; continue
+                ...
+        except PyicError as e:
+            FIX(e, b, REF); raise
+
+* Operand-stack slots are Python locals: ``s<i>`` holds slot ``i`` at block
+  boundaries; inside a block, pure operations are folded into expressions
+  and other values live in temporaries ``t<n>`` (assigned once per block run).
+* One potentially trapping operation per source line, so the line of a trap
+  (from the traceback) tells how much of the block's charge to give back:
+  ``REF[line]`` is the cost of the block's instructions after it.
+* A block with a single predecessor is emitted inside it; the rest are
+  leaves of a binary dispatch on ``B``; a leaf that branches back to itself
+  runs in its own ``while`` loop.
+
+Everything is emitted with explicit work stacks: nesting depth of the input
+never reaches the host stack.
+"""
+
+from __future__ import annotations
+
+from ...errors import Trap
+from ..exec import basic_ops as B
+from ..exec import control as C
+from ..exec import memory_ops as M
+from ..numerics import NUMERIC
+from ..runtime.values import NullRef
+from .cfg import (BRANCHES, COND_BRANCHES, LOAD_OPS, STORE_OPS, Unsupported, analyse, effect,
+                  functype)
+
+M32 = "0xFFFFFFFF"
+M64 = "0xFFFFFFFFFFFFFFFF"
+OP_OF_FN = {id(fn): op for op, (fn, _) in NUMERIC.items()}
+MAX_DEPTH = 12          # expression nesting before a temporary
+MAX_LEN = 300           # expression length before a temporary
+MAX_NEST = 24           # indentation levels of inlined blocks before a dispatch leaf
+INLINE_TAIL = 3         # a terminal block this small is duplicated rather than dispatched
+
+
+def _i(bits: int) -> dict:
+    """Inline templates of integer ops of width ``bits``: op -> (template, kind)."""
+    m = M32 if bits == 32 else M64
+    sign = hex(1 << (bits - 1))
+    sh = bits - 1
+    p = f"i{bits}."
+    t = {
+        "add": (f"(({{0}} + {{1}}) & {m})", 1), "sub": (f"(({{0}} - {{1}}) & {m})", 1),
+        "mul": (f"(({{0}} * {{1}}) & {m})", 1), "and": ("({0} & {1})", 1),
+        "or": ("({0} | {1})", 1), "xor": ("({0} ^ {1})", 1),
+        "shl": (f"(({{0}} << ({{1}} & {sh})) & {m})", 1), "shr_u": (f"({{0}} >> ({{1}} & {sh}))", 1),
+        "shr_s": (f"(((({{0}} ^ {sign}) - {sign}) >> ({{1}} & {sh})) & {m})", 1),
+        "eq": ("({0} == {1})", 2), "ne": ("({0} != {1})", 2),
+        "lt_u": ("({0} < {1})", 2), "gt_u": ("({0} > {1})", 2),
+        "le_u": ("({0} <= {1})", 2), "ge_u": ("({0} >= {1})", 2),
+        "lt_s": (f"(({{0}} ^ {sign}) < ({{1}} ^ {sign}))", 2),
+        "gt_s": (f"(({{0}} ^ {sign}) > ({{1}} ^ {sign}))", 2),
+        "le_s": (f"(({{0}} ^ {sign}) <= ({{1}} ^ {sign}))", 2),
+        "ge_s": (f"(({{0}} ^ {sign}) >= ({{1}} ^ {sign}))", 2),
+        "eqz": ("({0} == 0)", 2), "clz": (f"({bits} - ({{0}}).bit_length())", 1),
+        "popcnt": ("({0}).bit_count()", 1),
+        "extend8_s": (f"((({{0}} & 0xFF ^ 0x80) - 0x80) & {m})", 1),
+        "extend16_s": (f"((({{0}} & 0xFFFF ^ 0x8000) - 0x8000) & {m})", 1),
+    }
+    out = {p + k: v for k, v in t.items()}
+    if bits == 64:
+        out["i64.extend32_s"] = (f"((({{0}} & 0xFFFFFFFF ^ 0x80000000) - 0x80000000) & {m})", 1)
+    return out
+
+
+INLINE = {**_i(32), **_i(64),
+          "i32.wrap_i64": (f"({{0}} & {M32})", 1),
+          "i64.extend_i32_u": ("{0}", 1),
+          "i64.extend_i32_s": (f"((({{0}} ^ 0x80000000) - 0x80000000) & {M64})", 1),
+          "f32.reinterpret_i32": ("{0}", 1), "i32.reinterpret_f32": ("{0}", 1),
+          "f64.reinterpret_i64": ("{0}", 1), "i64.reinterpret_f64": ("{0}", 1)}
+# Ops that may trap (one per source line).
+TRAPPING = frozenset(op for op in NUMERIC if op.split(".")[1].startswith(("div_", "rem_"))
+                     or ("trunc_f" in op and "sat" not in op and op[0] == "i"))
+LOADS = {
+    "i32.load": (4, 0, 32), "i64.load": (8, 0, 64), "f32.load": (4, 0, 32), "f64.load": (8, 0, 64),
+    "i32.load8_s": (1, 8, 32), "i32.load8_u": (1, 0, 32), "i32.load16_s": (2, 16, 32),
+    "i32.load16_u": (2, 0, 32), "i64.load8_s": (1, 8, 64), "i64.load8_u": (1, 0, 64),
+    "i64.load16_s": (2, 16, 64), "i64.load16_u": (2, 0, 64), "i64.load32_s": (4, 32, 64),
+    "i64.load32_u": (4, 0, 64), "v128.load": (16, 0, 128),
+}
+UNPACK = {2: "U16", 4: "U32", 8: "U64"}
+PACK = {2: "P16", 4: "P32", 8: "P64"}
+
+
+class Source:
+    """The result: source text, the objects its names stand for, trap refunds by line."""
+
+    __slots__ = ("text", "bindings", "refund", "nlocals", "memories")
+
+    def __init__(self, text, bindings, refund, nlocals, memories):
+        self.text = text
+        self.bindings = bindings
+        self.refund = refund
+        self.nlocals = nlocals
+        self.memories = memories
+
+
+class Gen:
+    """Generates the source of one function from its lowered ``code``."""
+
+    def __init__(self, f, code: list, nlocals: int, resolve_callee) -> None:
+        self.f = f
+        self.code = code
+        self.nparams = f.nparams
+        self.nres = f.nresults
+        self.nlocals = nlocals
+        self.resolve_callee = resolve_callee
+        self.lines: list = []
+        self.refund: dict = {}
+        self.bind: dict = {}
+        self.names: dict = {}
+        self.ntemp = 0
+        self.mems: dict = {}     # id(meminst) -> index k (names Mk / Dk)
+        self.st: list = []       # symbolic stack of (expr, names, depth, kind)
+        self.has_calls = False
+
+    # ------------------------------------------------------------------ names and lines
+
+    def name(self, obj, prefix: str = "K") -> str:
+        k = id(obj)
+        n = self.names.get(k)
+        if n is None:
+            n = self.names[k] = f"{prefix}{len(self.names)}"
+            self.bind[n] = obj
+        return n
+
+    def mem(self, m) -> int:
+        k = self.mems.get(id(m))
+        if k is None:
+            k = self.mems[id(m)] = len(self.mems)
+            self.bind[f"M{k}"] = m
+        return k
+
+    def line(self, text: str, ind: int, refund: int | None = None) -> None:
+        self.lines.append("    " * ind + text)
+        if refund:
+            self.refund[len(self.lines) + 1] = refund   # +1: the def line is line 1 (see finish)
+
+    def temp(self) -> str:
+        self.ntemp += 1
+        return f"t{self.ntemp}"
+
+    # ------------------------------------------------------------------ symbolic stack
+
+    def push(self, expr: str, names=frozenset(), depth: int = 0, kind: int = 0) -> None:
+        self.st.append((expr, names, depth, kind))
+
+    def pop(self):
+        return self.st.pop()
+
+    @staticmethod
+    def val(e) -> str:
+        return f"(1 if {e[0]} else 0)" if e[3] == 2 else e[0]
+
+    def atom(self, e, ind: int) -> tuple:
+        """``e`` as a name or literal (emitting a temporary if it is an expression)."""
+        if e[3] == 0:
+            return e
+        t = self.temp()
+        self.line(f"{t} = {self.val(e)}", ind)
+        return (t, frozenset((t,)), 0, 0)
+
+    def result(self, expr: str, args: list, kind: int, ind: int) -> None:
+        names = frozenset().union(*(a[1] for a in args)) if args else frozenset()
+        depth = 1 + max((a[2] for a in args), default=0)
+        e = (expr, names, depth, kind)
+        if depth > MAX_DEPTH or len(expr) > MAX_LEN:
+            e = self.atom(e, ind)
+        self.st.append(e)
+
+    def spill_local(self, k: int, ind: int) -> None:
+        """Before ``l<k>`` is assigned: pending expressions reading it get their value now."""
+        nm = f"l{k}"
+        for i, e in enumerate(self.st):
+            if nm in e[1]:
+                if e[3] == 0:
+                    t = self.temp()
+                    self.line(f"{t} = {nm}", ind)
+                    self.st[i] = (t, frozenset((t,)), 0, 0)
+                else:
+                    self.st[i] = self.atom(e, ind)
+
+    def flush(self, ind: int, extras: list = ()) -> list:
+        """Materialise the symbolic stack into ``s0..s<h-1>``; returns the extras' atoms."""
+        lhs, rhs = [], []
+        for i, e in enumerate(self.st):
+            nm = f"s{i}"
+            if e[0] != nm:
+                lhs.append(nm)
+                rhs.append(self.val(e))
+        out = []
+        for e in extras:
+            if lhs and not (e[3] == 0 and not e[0].startswith("s")):
+                t = self.temp()
+                lhs.append(t)
+                rhs.append(e[0] if e[3] == 2 else self.val(e))
+                out.append((t, frozenset((t,)), 0, e[3]))
+            else:
+                out.append(e)
+        if lhs:
+            self.line(f"{', '.join(lhs)} = {', '.join(rhs)}", ind)
+        self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(len(self.st))]
+        return out
+
+    # ------------------------------------------------------------------ the function
+
+    def generate(self) -> Source:
+        code = self.code
+        blocks = analyse(code, self.nres)
+        self.blocks = blocks
+        for blk in blocks.values():
+            hd = code[blk.end][0]
+            if hd is C.call or hd is C.call_indirect:
+                self.has_calls = True
+        self.plan(blocks)
+        params = ", ".join(f"l{i}" for i in range(self.nparams))
+        head = f"def f(b, r{', ' if params else ''}{params}):"
+        ind = 1
+        self.line(f"if r < 0: return DEEP(b, r{', ' if params else ''}{params})", ind)
+        for i in range(self.nparams, self.nlocals):
+            z = self.f_zero(i)
+            self.line(f"l{i} = {z}", ind)
+        if self.has_calls:
+            self.line("r1 = r - 1", ind)
+        mem_line = len(self.lines)
+        self.line("try:", ind)
+        leaves = self.leaves
+        if len(leaves) == 1:
+            self.emit_leaf(0, ind + 1, dispatch=False)
+        else:
+            self.line("B = 0", ind + 1)
+            self.line("while True:", ind + 1)
+            self.dispatch(sorted(leaves), ind + 2)
+        self.line("except PyicError as e:", ind)
+        self.line("FIX(e, b, REF); raise", ind + 1)
+        # data bytearrays as locals (refreshed after calls, see reload)
+        loads = [f"D{k} = M{k}.data" for k in range(len(self.mems))]
+        for i, text in enumerate(loads):
+            self.lines.insert(mem_line + i, "    " + text)
+        if loads:
+            n = len(loads)
+            self.refund = {ln + (n if ln - 1 > mem_line else 0): v for ln, v in self.refund.items()}
+        text = head + "\n" + "\n".join(self.lines) + "\n"
+        return Source(text, self.bind, self.refund, self.nlocals, self.mems)
+
+    def f_zero(self, i: int) -> str:
+        v = self.zeros[i - self.nparams]
+        return "0" if type(v) is int and v == 0 else self.name(v)
+
+    # ------------------------------------------------------------------ layout
+
+    def plan(self, blocks: dict) -> None:
+        """Which blocks are dispatch leaves, which are inlined where, and the loop leaves."""
+        code = self.code
+        leaves = {pc for pc, blk in blocks.items() if blk.preds != 1 or pc == 0}
+        for pc in list(leaves):
+            if pc != 0 and self.small_tail(blocks[pc]):
+                leaves.discard(pc)
+        owner: dict = {}
+        roots = sorted(leaves)
+        work = [(pc, pc, 0) for pc in roots]
+        seen = set()
+        while work:
+            pc, root, nest = work.pop()
+            if pc in seen:
+                continue
+            seen.add(pc)
+            owner[pc] = root
+            blk = blocks[pc]
+            hd = code[blk.end][0]
+            for i, (t, _) in enumerate(blk.succs):
+                if t in leaves or self.small_tail(blocks[t]):
+                    continue
+                extra = 0
+                if hd in COND_BRANCHES and i == 0:
+                    extra = 1
+                elif hd is C.if_ and i == 1:
+                    extra = 1
+                elif hd is C.br_table:
+                    extra = 1 + len(blk.succs).bit_length()
+                if nest + extra > MAX_NEST:
+                    leaves.add(t)
+                    work.append((t, t, 0))
+                else:
+                    work.append((t, root, nest + extra))
+        self.leaves = leaves
+        self.owner = owner
+        loops = set()
+        for pc, blk in blocks.items():
+            if pc not in owner:
+                continue
+            for t, _ in blk.succs:
+                if t in leaves and owner.get(pc) == t:
+                    loops.add(t)
+        self.loops = loops
+
+    def small_tail(self, blk) -> bool:
+        """A terminal block (return/unreachable, no successors) short enough to duplicate."""
+        return not blk.succs and not blk.falls and blk.end - blk.start < INLINE_TAIL
+
+    def dispatch(self, leaves: list, ind: int) -> None:
+        """A binary search over the leaves' start pcs (explicit stack)."""
+        work = [("range", leaves, ind)]
+        while work:
+            item = work.pop()
+            if item[0] == "line":
+                self.line(item[1], item[2])
+                continue
+            _, ls, i = item
+            if len(ls) == 1:
+                self.emit_leaf(ls[0], i, dispatch=True)
+                continue
+            mid = len(ls) // 2
+            self.line(f"if B < {ls[mid]}:", i)
+            work.append(("range", ls[mid:], i + 1))
+            work.append(("line", "else:", i))
+            work.append(("range", ls[:mid], i + 1))
+
+    def emit_leaf(self, pc: int, ind: int, dispatch: bool) -> None:
+        loop = pc in self.loops
+        if loop:
+            self.line("while True:", ind)
+            ind += 1
+        self.cur_leaf = pc
+        self.in_loop = loop
+        self.dispatching = dispatch
+        self.emit_tree(pc, ind)
+
+    # ------------------------------------------------------------------ blocks
+
+    def emit_tree(self, pc: int, ind: int) -> None:
+        work = [("block", pc, ind)]
+        while work:
+            item = work.pop()
+            kind = item[0]
+            if kind == "line":
+                self.line(item[1], item[2])
+            elif kind == "block":
+                self.emit_block(self.blocks[item[1]], item[2], work)
+            else:   # ("goto", target, ind)
+                self.goto(item[1], item[2], work)
+
+    def goto(self, target: int, ind: int, work: list) -> None:
+        """Continue at ``target`` (its entry slots already assigned)."""
+        blk = self.blocks[target]
+        if target not in self.leaves and (self.owner.get(target) == self.cur_leaf
+                                          or self.small_tail(blk)):
+            work.append(("block", target, ind))
+        elif self.in_loop and target == self.cur_leaf:
+            self.line("continue", ind)
+        elif self.in_loop:
+            self.line(f"B = {target}; break", ind)
+        elif self.dispatching:
+            self.line(f"B = {target}; continue", ind)
+        else:
+            raise Unsupported("goto without dispatch")
+
+    def emit_block(self, blk, ind: int, work: list) -> None:
+        code = self.code
+        h = blk.height
+        self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(h)]
+        if blk.cost:
+            k = blk.cost
+            self.line(f"b -= {k}", ind)
+            self.line(f"if b < 0: LIM(b + {k}, {blk.start}, {h}, locals())", ind)
+        # cost of the instructions after each one (trap refunds)
+        after = 0
+        rest = {}
+        for pc in range(blk.end, blk.start - 1, -1):
+            rest[pc] = after
+            after += code[pc][1]
+        for pc in range(blk.start, blk.end + 1):
+            ins = code[pc]
+            if pc == blk.end and not blk.falls:
+                self.terminator(ins, pc, blk, ind, work)
+                return
+            self.instr(ins, ind, rest[pc])
+        # falls into the next leader
+        self.flush(ind)
+        self.goto(blk.end + 1, ind, work)
+
+    def reload(self, ind: int) -> None:
+        for k in range(len(self.mems)):
+            self.line(f"D{k} = M{k}.data", ind)
+
+    # ------------------------------------------------------------------ terminators
+
+    def terminator(self, ins, pc: int, blk, ind: int, work: list) -> None:
+        hd = ins[0]
+        if hd is C.return_:
+            n = self.nres
+            vals = [self.val(e) for e in self.st[len(self.st) - n:]] if n else []
+            self.line("return " + ", ".join(["b"] + vals), ind)
+            return
+        if hd is C.unreachable:
+            self.line('raise Trap("unreachable")', ind, 0)
+            return
+        if hd is C.jump:
+            self.flush(ind)
+            self.goto(ins[2], ind, work)
+            return
+        if hd in BRANCHES:
+            self.flush(ind)
+            self.shuffle(ins[3], ins[4], ind)
+            self.goto(ins[2], ind, work)
+            return
+        if hd in COND_BRANCHES or hd is C.if_:
+            c = self.pop()
+            (c,) = self.flush(ind, [c])
+            cond = c[0]
+            if hd is C.if_:
+                # then: fall through; else: the target
+                self.line(f"if not {cond}:", ind)
+                work.append(("goto", pc + 1, ind))
+                work.append(("goto", ins[2], ind + 1))
+                return
+            self.line(f"if {cond}:", ind)
+            work.append(("goto", pc + 1, ind))
+            work.append(("goto", ins[2], ind + 1))
+            if ins[4]:
+                work.append(("line", self.shuffle_text(ins[3], ins[4]), ind + 1))
+            return
+        if hd is C.br_table:
+            i = self.pop()
+            (i,) = self.flush(ind, [i])
+            if i[3] != 0:
+                i = self.atom(i, ind)
+            self.br_table(i[0], ins, ind, work)
+            return
+        if hd is C.call or hd is C.call_indirect:
+            self.call(ins, ind)
+            work.append(("goto", pc + 1, ind))
+            return
+        if hd is C.charge:
+            # (charge, 0, unit, position from the top, cost): the bulk op's whole cost, now
+            h = len(self.st)
+            n = self.st[h - ins[3]]
+            self.flush(ind)
+            t = self.temp()
+            self.line(f"{t} = {self.val(n) if n[0] != '' else 's' + str(h - ins[3])} * {ins[2]} + {ins[4]}", ind)
+            self.line(f"b -= {t}", ind)
+            self.line(f"if b < 0: LIMDYN(b + {t})", ind)
+            work.append(("goto", pc + 1, ind))
+            return
+        raise Unsupported(getattr(hd, "__name__", "terminator"))
+
+    def shuffle_text(self, keep: int, drop: int) -> str:
+        h = len(self.st)
+        lhs = [f"s{h - keep - drop + j}" for j in range(keep)]
+        rhs = [f"s{h - keep + j}" for j in range(keep)]
+        return f"{', '.join(lhs)} = {', '.join(rhs)}" if keep else "pass"
+
+    def shuffle(self, keep: int, drop: int, ind: int) -> None:
+        if drop and keep:
+            self.line(self.shuffle_text(keep, drop), ind)
+
+    def br_table(self, i: str, ins, ind: int, work: list) -> None:
+        targets = list(ins[2])
+        default = ins[3]
+        ranges = []   # (lo, target tuple)
+        for k, t in enumerate(targets):
+            if ranges and ranges[-1][1] == t:
+                continue
+            ranges.append((k, t))
+        if not ranges or ranges[-1][1] != default:
+            ranges.append((len(targets), default))
+        # explicit stack: ("ranges", list, ind) items expand into if/else
+        pending = [("ranges", ranges, ind)]
+        out = []
+        while pending:
+            item = pending.pop()
+            if item[0] == "line":
+                out.append(item)
+                continue
+            if item[0] == "goto":
+                out.append(item)
+                continue
+            _, rs, d = item
+            if len(rs) == 1:
+                t = rs[0][1]
+                if t[2] and t[1]:
+                    out.append(("line", self.shuffle_text(t[1], t[2]), d))
+                out.append(("goto", t[0], d))
+                continue
+            mid = len(rs) // 2
+            pending.append(("ranges", rs[mid:], d + 1))
+            pending.append(("line", "else:", d))
+            pending.append(("ranges", rs[:mid], d + 1))
+            pending.append(("line", f"if {i} < {rs[mid][0]}:", d))
+        for item in reversed(out):
+            work.append(item)
+
+    def call(self, ins, ind: int) -> None:
+        hd = ins[0]
+        if hd is C.call:
+            g = ins[2]
+            n, m = g.nparams, g.nresults
+            fn = self.name(self.resolve_callee(g), "F")
+            self.flush(ind)
+            h = len(self.st)
+            args = [f"s{j}" for j in range(h - n, h)]
+            callee = fn
+        else:
+            ft = functype(ins[3])
+            n, m = len(ft.params), len(ft.results)
+            self.flush(ind)
+            h = len(self.st) - 1
+            args = [f"s{j}" for j in range(h - n, h)]
+            callee = f"CI({self.name(ins, 'I')}, s{h}, MI)"
+            self.bind["MI"] = self.f.module
+        base = h - n
+        res = [f"s{base + j}" for j in range(m)]
+        lhs = ", ".join(["b"] + res)
+        self.line(f"{lhs} = {callee}({', '.join(['b', 'r1'] + args)})", ind, 0)
+        self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(base + m)]
+        self.reload(ind)
+
+    # ------------------------------------------------------------------ straight-line code
+
+    def instr(self, ins, ind: int, refund: int) -> None:
+        hd = ins[0]
+        if hd is C.nop:
+            return
+        if hd is B.local_get:
+            nm = f"l{ins[2]}"
+            self.push(nm, frozenset((nm,)))
+            return
+        if hd is B.local_set or hd is B.local_tee:
+            k = ins[2]
+            v = self.pop()
+            self.spill_local(k, ind)
+            self.line(f"l{k} = {self.val(v)}", ind)
+            if hd is B.local_tee:
+                nm = f"l{k}"
+                self.push(nm, frozenset((nm,)))
+            return
+        if hd is B.const:
+            v = ins[2]
+            if type(v) is int:
+                self.push(str(v) if v < 1 << 16 else hex(v))
+            else:
+                self.push(self.name(v))
+            return
+        if hd is B.drop:
+            self.pop()
+            return
+        if hd is B.select:
+            c, b, a = self.pop(), self.pop(), self.pop()
+            self.result(f"({self.val(a)} if {c[0]} else {self.val(b)})", [a, b, c], 1, ind)
+            return
+        if hd is B.global_get:
+            t = self.temp()
+            self.line(f"{t} = {self.name(ins[2], 'G')}.value", ind)
+            self.push(t, frozenset((t,)))
+            return
+        if hd is B.global_set:
+            v = self.pop()
+            self.line(f"{self.name(ins[2], 'G')}.value = {self.val(v)}", ind)
+            return
+        if hd in (B.unop, B.binop, B.ternop):
+            self.numeric(ins, ind, refund)
+            return
+        if hd is B.unop_imm or hd is B.binop_imm:
+            n = 1 if hd is B.unop_imm else 2
+            args = self.st[-n:]
+            del self.st[-n:]
+            imm = ins[3]
+            lit = str(imm) if type(imm) is int else self.name(imm)
+            fn = self.name(ins[2], "N")
+            self.result(f"{fn}({', '.join(self.val(a) for a in args)}, {lit})", args, 1, ind)
+            return
+        if hd is B.ref_is_null:
+            a = self.pop()
+            self.result(f"isinstance({a[0]}, NullRef)", [a], 2, ind)
+            return
+        if hd is B.ref_as_non_null:
+            a = self.atom(self.pop(), ind)
+            self.line(f'if isinstance({a[0]}, NullRef): raise Trap("null reference")', ind, refund)
+            self.st.append(a)
+            return
+        if hd is B.ref_eq:
+            b_, a = self.atom(self.pop(), ind), self.atom(self.pop(), ind)
+            self.result(f"({a[0]} is {b_[0]} or {a[0]} == {b_[0]})", [a, b_], 2, ind)
+            return
+        if hd in LOAD_OPS:
+            self.load(LOAD_OPS[hd], ins, ind, refund)
+            return
+        if hd in STORE_OPS:
+            self.store(STORE_OPS[hd], ins, ind, refund)
+            return
+        if hd is M.memory_size:
+            t = self.temp()
+            self.line(f"{t} = M{self.mem(ins[2])}.size >> 16", ind)
+            self.push(t, frozenset((t,)))
+            return
+        self.generic(ins, ind, refund)
+
+    def generic(self, ins, ind: int, refund: int) -> None:
+        """Any other straight-line handler, called on a small list as its operand stack."""
+        pops, pushes = effect(ins)
+        args = self.st[len(self.st) - pops:] if pops else []
+        if pops:
+            del self.st[-pops:]
+        h = self.name(ins[0], "H")
+        i = self.name(ins, "I")
+        text = f"_S = [{', '.join(self.val(a) for a in args)}]; {h}({i}, _S, None, 0)"
+        if pushes:
+            t = self.temp()
+            text += f"; {t} = _S[-1]"
+        self.line(text, ind, refund)
+        if pushes:
+            self.push(t, frozenset((t,)))
+        for x in ins[2:]:
+            if hasattr(x, "data") and hasattr(x, "wlimit"):
+                self.mem(x)
+                self.reload(ind)
+                break
+
+    def numeric(self, ins, ind: int, refund: int) -> None:
+        fn = ins[2]
+        hd = ins[0]
+        n = 1 if hd is B.unop else 2 if hd is B.binop else 3
+        args = self.st[-n:]
+        del self.st[-n:]
+        op = OP_OF_FN.get(id(fn))
+        tpl = INLINE.get(op)
+        if tpl is not None:
+            self.inline(op, tpl, args, ind)
+            return
+        if op in ("i32.div_u", "i64.div_u", "i32.rem_u", "i64.rem_u") and args[1][0].isdigit() \
+                and int(args[1][0], 0) != 0:
+            sym = "//" if "div" in op else "%"
+            self.result(f"({args[0][0]} {sym} {args[1][0]})", args, 1, ind)
+            return
+        fname = self.name(fn, "N")
+        call = f"{fname}({', '.join(self.val(a) for a in args)})"
+        if op is None or op in TRAPPING:
+            t = self.temp()
+            self.line(f"{t} = {call}", ind, refund)
+            self.push(t, frozenset((t,)))
+        else:
+            self.result(call, args, 1, ind)
+
+    def inline(self, op: str, tpl: tuple, args: list, ind: int) -> None:
+        text, kind = tpl
+        name = op.split(".")[1]
+        if name == "eqz" and args[0][3] == 2:
+            self.result(f"(not {args[0][0]})", args, 2, ind)
+            return
+        vals = [self.val(a) for a in args]
+        self.result(text.format(*vals), args, kind, ind)
+
+    # ------------------------------------------------------------------ memory
+
+    def address(self, a, off: int, ind: int) -> str:
+        if off == 0 and a[3] == 0:
+            return a[0]
+        t = self.temp()
+        self.line(f"{t} = {self.val(a)} + {off}" if off else f"{t} = {self.val(a)}", ind)
+        return t
+
+    def load(self, op: str, ins, ind: int, refund: int) -> None:
+        n, sx, bits = LOADS[op]
+        k = self.mem(ins[2])
+        ea = self.address(self.pop(), ins[3], ind)
+        t = self.temp()
+        d = f"D{k}"
+        if n == 1:
+            fast = f"{d}[{ea}] if {ea} < len({d})"
+        elif n == 16:
+            fast = f"int.from_bytes({d}[{ea}:{ea} + 16], 'little') if {ea} <= len({d}) - 16"
+        else:
+            fast = f"{UNPACK[n]}({d}, {ea})[0] if {ea} <= len({d}) - {n}"
+        self.line(f"{t} = {fast} else RD(M{k}, {ea}, {n})", ind, refund)
+        if sx:
+            h = hex(1 << (sx - 1))
+            m = M32 if bits == 32 else M64
+            self.push(f"((({t} ^ {h}) - {h}) & {m})", frozenset((t,)), 1, 1)
+        else:
+            self.push(t, frozenset((t,)))
+
+    def store(self, op: str, ins, ind: int, refund: int) -> None:
+        n = M.STORES[op]
+        k = self.mem(ins[2])
+        v = self.atom(self.pop(), ind)
+        ea = self.address(self.pop(), ins[3], ind)
+        d = f"D{k}"
+        x = v[0]
+        if n == 1:
+            self.line(f"if {ea} < M{k}.wlimit: {d}[{ea}] = {x} & 0xFF", ind)
+            self.line(f"else: WR(M{k}, {ea}, {x}, 1)", ind, refund)
+            return
+        if n == 16:
+            self.line(f"WR(M{k}, {ea}, {x}, 16)", ind, refund)
+            return
+        width = 32 if op.startswith(("i32", "f32")) else 64
+        xv = x if 8 * n == width else f"{x} & {hex((1 << (8 * n)) - 1)}"
+        self.line(f"if {ea} <= M{k}.wlimit - {n}: {PACK[n]}({d}, {ea}, {xv})", ind)
+        self.line(f"else: WR(M{k}, {ea}, {x}, {n})", ind, refund)
+
+
+def generate(f, code: list, zeros: list, resolve_callee) -> Source:
+    """The Python source of the function instance ``f`` with lowered ``code``."""
+    g = Gen(f, code, f.nparams + len(zeros), resolve_callee)
+    g.zeros = zeros
+    return g.generate()
+
+
+__all__ = ["generate", "Source", "Unsupported", "Trap", "NullRef"]

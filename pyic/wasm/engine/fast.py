@@ -1,0 +1,351 @@
+"""The fast tier's runtime: compiling functions, the run driver, calls and slow paths.
+
+Calling convention of a generated function: ``f(b, r, *args)`` returns ``b``
+(no results) or ``(b, *results)``.  ``b`` is the instruction budget left
+(``limit - count``), so one local carries both the count and the limit check;
+``r`` is how many more fast frames may be stacked on the host stack before a
+call hands over to the reference interpreter.
+
+Depth: the invoked function is relative frame 1 and receives ``r = T - 1``;
+a frame at relative depth ``k`` has ``r = T - k``.  ``T`` is the least of
+the modelled depth left (`Config.max_call_depth`), the host stack left
+(below Python's recursion limit) and the locals budget left
+(`Config.max_stack_values`, see ``NLBIG``).  A callee entered with ``r < 0``
+calls ``DEEP``: at the modelled limit that raises the reference
+interpreter's `Exhaustion`; otherwise the callee and everything it calls run
+on the reference interpreter (an explicit frame stack), with the exact depth
+and locals count of the frames below.
+
+Counts at a failure: every exception leaving a generated function carries
+``_pb``, the budget at the failing instruction (set by the innermost frame,
+from the traceback's line, see `codegen`), which the driver turns into the
+meter's count.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+
+from ...errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap
+from ..exec import control as C
+from ..exec import machine
+from ..exec.lower import lowered
+from ..runtime.values import NullRef
+from .cfg import Unsupported
+from .codegen import generate
+
+NLBIG = 1024        # functions with more locals (params included) run on the reference tier
+HOST_CAP = 400      # fast frames stacked on the host stack per run, at most
+HOST_MARGIN = 120   # Python frames kept free below the recursion limit
+CODE_CACHE_MAX = 8192
+
+_CODE_CACHE: dict = {}      # source text -> (code object, refund table)
+NLOCALS: dict = {}          # generated code object -> number of locals (params included)
+RUNS: list = []             # the runs in progress, innermost last
+_STATES: dict = {}          # id(store) -> (store, {FuncInst: callable})
+
+
+class Run:
+    __slots__ = ("store", "meter", "limit", "depth0", "slots0", "T", "maxd", "maxs")
+
+    def __init__(self, store, meter, depth0, slots0, T) -> None:
+        self.store = store
+        self.meter = meter
+        self.limit = meter.limit
+        self.depth0 = depth0
+        self.slots0 = slots0
+        self.T = T
+        self.maxd = store.config.max_call_depth
+        self.maxs = store.config.max_stack_values
+
+
+def _annotate(e: PyicError, b: int) -> PyicError:
+    e._pb = b
+    return e
+
+
+def _limit_error(b: int) -> PyicError:
+    limit = RUNS[-1].limit
+    return _annotate(InstructionLimitExceeded(f"instruction limit {limit} exceeded"), b)
+
+
+# ---------------------------------------------------------------------- helpers of generated code
+
+def FIX(e, b, refund) -> None:
+    """Record the budget at the failing instruction (innermost generated frame only)."""
+    if "_pb" not in e.__dict__:
+        tb = e.__traceback__
+        e._pb = b + (refund.get(tb.tb_lineno, 0) if tb is not None else 0)
+
+
+def RD(m, ea: int, n: int) -> int:
+    return int.from_bytes(m.read(ea, n), "little")
+
+
+def WR(m, ea: int, v: int, n: int) -> None:
+    m.write(ea, (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
+
+
+def LIMDYN(b: int) -> None:
+    raise _limit_error(b)
+
+
+def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict) -> None:
+    """The limit falls inside the block starting at ``pc``: run its instructions one by one
+    on the reference handlers (``bb``: budget before the block) and stop where the reference
+    interpreter stops (docs/semantics.md, "The limit").  Always raises."""
+    S = [loc[f"s{i}"] for i in range(h)]
+    L = [loc[f"l{i}"] for i in range(nlocals)]
+    while True:
+        ins = code[pc]
+        c = ins[1]
+        if c > bb:
+            raise _limit_error(bb)
+        bb -= c
+        try:
+            pc = ins[0](ins, S, L, pc + 1)
+        except PyicError as e:
+            raise _annotate(e, bb)
+        if pc < 0:
+            g = S.pop() if pc != machine.RETURN and pc != machine.TAIL else None
+            if type(g) is not int:
+                raise _annotate(PyicError("fast tier: limit step left its block"), bb)
+            if g > bb:
+                raise _limit_error(bb)
+            bb -= g
+            pc = ~pc
+
+
+def CI(ins, i: int, mi):
+    """4.4.8 call_indirect: the callee's fast callable; traps exactly as the reference's
+    ``_indirect_target`` (it is that function)."""
+    g = C._indirect_target(ins, [i])
+    return callable_of(RUNS[-1].store, g, mi)
+
+
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+BASE = {
+    "PyicError": PyicError, "Trap": Trap, "NullRef": NullRef, "FIX": FIX, "RD": RD, "WR": WR,
+    "LIMDYN": LIMDYN, "CI": CI,
+    "U16": _U16.unpack_from, "U32": _U32.unpack_from, "U64": _U64.unpack_from,
+    "P16": _U16.pack_into, "P32": _U32.pack_into, "P64": _U64.pack_into,
+}
+
+
+# ---------------------------------------------------------------------- frames and adapters
+
+def fast_slots(n: int) -> int:
+    """Locals of the innermost ``n`` generated frames on the host stack (exact slot count)."""
+    total = 0
+    fr = sys._getframe(1)
+    get = NLOCALS.get
+    while n > 0 and fr is not None:
+        nl = get(fr.f_code)
+        if nl is not None:
+            total += nl
+            n -= 1
+        fr = fr.f_back
+    return total
+
+
+def _results(b: int, res: list, nres: int):
+    if nres == 0:
+        return b
+    return (b, *res)
+
+
+def ref_call(f, b: int, r: int, args: tuple):
+    """Run ``f`` (and all it calls) on the reference interpreter, as a callee at depth T - r."""
+    run = RUNS[-1]
+    store = run.store
+    k = run.T - r
+    depth = run.depth0 + k
+    if depth > run.maxd:
+        raise _annotate(Exhaustion("call stack exhausted"), b)
+    slots = run.slots0 + fast_slots(k - 1)
+    if f.host is None:
+        c = lowered(f, store)
+        if slots + f.nparams + len(c.zeros) > run.maxs:
+            raise _annotate(Exhaustion("call stack exhausted"), b)
+    m = run.meter
+    m.count = run.limit - b
+    store.depth = depth - 1
+    store.slots = slots
+    try:
+        res = machine.run(store, f, list(args), m, tier="reference")
+    except PyicError as e:
+        raise _annotate(e, run.limit - m.count)
+    finally:
+        store.depth = run.depth0
+        store.slots = run.slots0
+    return _results(run.limit - m.count, res, f.nresults)
+
+
+def _ref_adapter(f):
+    def call(b, r, *args):
+        return ref_call(f, b, r, args)
+    return call
+
+
+def _host_adapter(g, mi):
+    nres = g.nresults
+
+    def call(b, r, *args):
+        run = RUNS[-1]
+        store = run.store
+        k = run.T - r            # the callee's relative depth; the caller is k - 1
+        m = run.meter
+        m.count = run.limit - b
+        store.depth = run.depth0 + k - 1
+        store.slots = run.slots0 + fast_slots(k - 1)
+        try:
+            res = machine.call_host(store, g, list(args), mi, m)
+        except PyicError as e:
+            raise _annotate(e, run.limit - m.count)
+        finally:
+            store.depth = run.depth0
+            store.slots = run.slots0
+        return _results(run.limit - m.count, res, nres)
+    return call
+
+
+# ---------------------------------------------------------------------- compiling
+
+def _state(store) -> dict:
+    st = _STATES.get(id(store))
+    if st is None or st[0] is not store:
+        if len(_STATES) > 256:
+            _STATES.clear()
+        st = _STATES[id(store)] = (store, {})
+    return st[1]
+
+
+def callable_of(store, f, caller_mi=None):
+    """The fast-convention callable of function instance ``f`` (compiled on first use)."""
+    fns = _state(store)
+    if f.host is not None:
+        key = (f, caller_mi)
+        c = fns.get(key)
+        if c is None:
+            c = fns[key] = _host_adapter(f, caller_mi)
+        return c
+    c = fns.get(f)
+    if c is None:
+        c = fns[f] = _compile(store, f)
+    return c
+
+
+class _Callee:
+    __slots__ = ("f",)
+
+    def __init__(self, f) -> None:
+        self.f = f
+
+
+def _compile(store, f):
+    lc = lowered(f, store)
+    nlocals = f.nparams + len(lc.zeros)
+    if nlocals > NLBIG or getattr(lc, "handlers", ()):
+        # big frames (see run) and try_table handlers (the reference unwinds its own frames)
+        return _ref_adapter(f)
+    markers: dict = {}
+
+    def resolve(g):
+        mk = markers.get(g)
+        if mk is None:
+            mk = markers[g] = _Callee(g)
+        return mk
+    try:
+        src = generate(f, lc.code, lc.zeros, resolve)
+    except Unsupported:
+        return _ref_adapter(f)
+    cached = _CODE_CACHE.get(src.text)
+    if cached is None:
+        if len(_CODE_CACHE) >= CODE_CACHE_MAX:
+            _CODE_CACHE.clear()
+        cached = _CODE_CACHE[src.text] = (compile(src.text, "<pyic fast tier>", "exec"), src.refund)
+    ns = dict(BASE)
+    ns.update(src.bindings)
+    ns["REF"] = cached[1]
+    ns["DEEP"] = _ref_adapter(f)
+
+    def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals):
+        step_to_limit(_code, _n, bb, pc, h, loc)
+    ns["LIM"] = lim
+    for name, obj in src.bindings.items():
+        if type(obj) is _Callee:
+            ns[name] = _stub(store, ns, name, obj.f, f.module)
+    exec(cached[0], ns)
+    fn = ns["f"]
+    NLOCALS[fn.__code__] = nlocals
+    return fn
+
+
+def _stub(store, ns: dict, name: str, g, mi):
+    """A callee bound on first call (so a module's functions compile lazily)."""
+    if g.host is not None:
+        return callable_of(store, g, mi)
+    fns = _state(store)
+    c = fns.get(g)
+    if c is not None:
+        return c
+
+    def stub(*a):
+        fn = callable_of(store, g, mi)
+        ns[name] = fn
+        return fn(*a)
+    return stub
+
+
+# ---------------------------------------------------------------------- the driver
+
+def _py_depth() -> int:
+    n = 0
+    fr = sys._getframe(1)
+    while fr is not None:
+        n += 1
+        fr = fr.f_back
+    return n
+
+
+def run(store, f, args: list, meter) -> list:
+    """Invoke ``f`` on the fast tier (same contract as `pyic.wasm.exec.machine.run`)."""
+    if f.host is not None:
+        return machine.run(store, f, args, meter, tier="reference")
+    cfg = store.config
+    depth0, slots0 = store.depth, store.slots
+    if depth0 + 1 > cfg.max_call_depth:
+        raise Exhaustion("call stack exhausted")
+    fn = callable_of(store, f)
+    nl = NLOCALS.get(getattr(fn, "__code__", None))
+    room = min(HOST_CAP, sys.getrecursionlimit() - _py_depth() - HOST_MARGIN)
+    T = min(cfg.max_call_depth - depth0, room, (cfg.max_stack_values - slots0) // NLBIG)
+    if nl is None or T < 1:
+        return machine.run(store, f, args, meter, tier="reference")
+    limit = meter.limit
+    RUNS.append(Run(store, meter, depth0, slots0, T))
+    try:
+        out = fn(limit - meter.count, T - 1, *args)
+    except PyicError as e:
+        pb = e.__dict__.pop("_pb", None)
+        if pb is not None:
+            meter.count = limit - pb
+        raise
+    finally:
+        RUNS.pop()
+        store.depth = depth0
+        store.slots = slots0
+    if f.nresults == 0:
+        meter.count = limit - out
+        return []
+    meter.count = limit - out[0]
+    return list(out[1:])
+
+
+def source_of(store, f) -> str:
+    """The generated Python source of ``f`` (for inspection and docs)."""
+    lc = lowered(f, store)
+    return generate(f, lc.code, lc.zeros, lambda g: _Callee(g)).text

@@ -1,0 +1,77 @@
+"""Exception handling (spec 4.4.8 ``throw``, ``throw_ref``, ``try_table``; 4.4.? "Handlers").
+
+A thrown Wasm exception travels as a Python exception: `UncaughtException`
+(``kind = "exception"``) carrying the tag instance and payload, and as
+``exn`` the `ExnInst` an ``exnref`` designates.  The run loop catches it
+and looks for a handler, innermost first, in the current frame and then in
+each caller's frame at its call site; when none is left it leaves the
+invocation (so an exception that escapes is an `UncaughtException` for the
+embedder, and a host function between two Wasm frames passes it on).
+
+Handlers are static: lowering records for each ``try_table`` the range of
+lowered instructions of its body and its catch clauses, in the order the
+bodies end, so an inner ``try_table`` comes before the ones around it.  A
+clause is ``(taginst or None, with_ref, target pc, height)``: on a match the
+operand stack is cut to the target label's height (relative to the frame),
+the payload (and for ``catch_ref``/``catch_all_ref`` the exnref) pushed,
+and execution continues at the label (the branch of 4.4.? "Handlers").
+Traps and exhaustion are not exceptions and are never caught.
+
+Counting: ``throw`` and ``throw_ref`` count once; ``try_table`` counts once on
+entry, like ``block``; the branch to a catch label is part of the ``throw``
+(docs/semantics.md).
+"""
+
+from __future__ import annotations
+
+from ...errors import Trap, UncaughtException
+from ..runtime.gc import ExnInst
+from ..runtime.values import NullRef
+
+
+def raise_exn(exn: ExnInst):
+    e = UncaughtException("uncaught exception", tag=exn.tag, payload=exn.fields)
+    e.exn = exn
+    raise e
+
+
+def throw(ins, S, L, pc):
+    # (h, cost, taginst, payload arity)
+    n = ins[3]
+    fields = tuple(S[len(S) - n:]) if n else ()
+    del S[len(S) - n:]
+    raise_exn(ExnInst(ins[2], fields))
+
+
+def throw_ref(ins, S, L, pc):
+    r = S.pop()
+    if type(r) is NullRef:
+        raise Trap("null exception reference")
+    raise_exn(r)
+
+
+def exn_of(e: UncaughtException) -> ExnInst:
+    """The exception instance of a raised `UncaughtException` (made for one a host raised)."""
+    exn = getattr(e, "exn", None)
+    if exn is None:
+        exn = e.exn = ExnInst(e.tag, tuple(e.payload))
+    return exn
+
+
+def find_handler(handlers: tuple, at: int, exn: ExnInst):
+    """The catch clause that handles ``exn`` raised at lowered instruction ``at``, or ``None``."""
+    tag = exn.tag
+    for start, end, clauses in handlers:
+        if start <= at < end:
+            for clause in clauses:
+                if clause[0] is None or clause[0] is tag:
+                    return clause
+    return None
+
+
+def handler_values(clause, exn: ExnInst) -> list:
+    """What a catch clause pushes: the payload (``catch`` only), then the exnref (``_ref`` kinds)."""
+    vals = list(exn.fields) if clause[0] is not None else []
+    if clause[1]:
+        vals.append(exn)
+    return vals

@@ -1,0 +1,352 @@
+"""Differential testing: run generated programs (tools/wasmgen.py) on pyic and on wasmtime.
+
+Each program is instantiated once on each engine; then the same sequence of calls
+(every export, twice, in a random order, with the same random arguments) runs on
+both.  After every call the outcomes are compared - results bit for bit, or the
+kind of trap - and the memory; at the end the globals.
+
+Two modes:
+
+* ``canonical`` (default): wasmtime with Cranelift's NaN canonicalisation, which
+  makes every arithmetic NaN the positive canonical NaN, as pyic always does
+  (docs/numerics.md).  Then everything is deterministic and compared exactly.
+* not canonical: wasmtime's hardware NaNs; programs are generated without the
+  instructions that expose a NaN's bits (``nan_bits=False``), and float results
+  compare as "a NaN" when both are NaNs.
+
+Run many programs from the command line (prints every mismatch):
+
+    python tests/differential/diff_harness.py --start 0 --count 2000 [--no-canonical]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tools"))
+
+import wasmgen  # noqa: E402
+
+from pyic.errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap  # noqa: E402
+from pyic.wasm import embed  # noqa: E402
+from pyic.wasm.binary import decode_module, encode_module  # noqa: E402
+from pyic.wasm.text import parse_module  # noqa: E402
+from pyic.wasm.valid import validate_module  # noqa: E402
+
+try:
+    import wasmtime
+except ImportError:  # the tests decide whether that is a failure
+    wasmtime = None
+
+LIMIT = 20_000_000        # instructions (pyic) / fuel units (wasmtime) per call: a generator bug guard
+
+# wasmtime's trap codes, and the spec's messages (the reference interpreter's) for each.
+TRAP_MESSAGES = {
+    "INTEGER_DIVISION_BY_ZERO": ("integer divide by zero",),
+    "INTEGER_OVERFLOW": ("integer overflow",),
+    "BAD_CONVERSION_TO_INTEGER": ("invalid conversion to integer",),
+    "MEMORY_OUT_OF_BOUNDS": ("out of bounds memory access",),
+    # call_indirect past the table's end is "undefined element"; table.get/set/init/copy/fill
+    # past it "out of bounds table access": wasmtime has one code for both.
+    "TABLE_OUT_OF_BOUNDS": ("out of bounds table access", "undefined element"),
+    "INDIRECT_CALL_TO_NULL": ("uninitialized element",),
+    "BAD_SIGNATURE": ("indirect call type mismatch",),
+    "UNREACHABLE": ("unreachable",),
+    "STACK_OVERFLOW": ("call stack exhausted",),
+}
+
+
+def trap_kind_of_message(message: str) -> str:
+    """pyic's trap message -> the wasmtime trap code name it corresponds to."""
+    for code, messages in TRAP_MESSAGES.items():
+        if any(message.startswith(m) for m in messages):
+            return code
+    return "UNKNOWN: " + message
+
+
+# ------------------------------------------------------------------ calls
+
+def random_arg(rng: random.Random, t: str, orig: str) -> int:
+    """An argument for a wrapper parameter of integer type ``t`` wrapping type ``orig``."""
+    if orig == "f32":
+        return rng.choice(wasmgen.F32_SPECIAL) if rng.random() < 0.6 else rng.getrandbits(32)
+    if orig == "f64":
+        return rng.choice(wasmgen.F64_SPECIAL) if rng.random() < 0.6 else rng.getrandbits(64)
+    special = wasmgen.I32_SPECIAL if t == "i32" else wasmgen.I64_SPECIAL
+    x = rng.random()
+    if x < 0.4:
+        return rng.choice(special)
+    if x < 0.7:
+        return rng.randint(0, 64)
+    return rng.getrandbits(32 if t == "i32" else 64)
+
+
+def plan_calls(prog, rounds: int = 2) -> list:
+    """``[(export name, args)]``: every export ``rounds`` times, shuffled, seeded by the program."""
+    rng = random.Random(prog.seed * 7919 + 1)
+    calls = []
+    for _ in range(rounds):
+        order = list(prog.exports)
+        rng.shuffle(order)
+        for name, sig, orig in order:
+            calls.append((name, tuple(random_arg(rng, t, o) for t, o in zip(sig.params, orig.params))))
+    return calls
+
+
+# ------------------------------------------------------------------ outcomes
+
+@dataclass
+class Run:
+    """What one engine did with one program."""
+    instantiated: object = None                      # "ok" or ("trap", kind)
+    events: list = field(default_factory=list)       # per call: (outcome, memory digest)
+    counts: list = field(default_factory=list)       # pyic: instruction count per call
+    memory: bytes | None = None
+    globals: tuple | None = None
+
+
+def _digest(data: bytes | None) -> str:
+    return "-" if data is None else f"{len(data)}:{hashlib.blake2b(data, digest_size=8).hexdigest()}"
+
+
+def _signed(v: int, t: str) -> int:
+    bits = 32 if t == "i32" else 64
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+def _unsigned(v: int, t: str) -> int:
+    return v & ((1 << (32 if t == "i32" else 64)) - 1)
+
+
+# ------------------------------------------------------------------ pyic
+
+def pyic_module(prog, via_binary: bool = True):
+    module = parse_module(prog.wat)
+    if via_binary:
+        module = decode_module(encode_module(module))
+    validate_module(module)
+    return module
+
+
+def run_pyic(prog, calls, config=None, module=None) -> Run:
+    run = Run()
+    module = module if module is not None else pyic_module(prog)
+    store = embed.Store(config or embed.Config())
+    try:
+        inst = embed.module_instantiate(store, module, {}, limit=LIMIT)
+    except Trap as e:
+        run.instantiated = ("trap", trap_kind_of_message(e.message))
+        return run
+    run.instantiated = "ok"
+    mem = inst.exports.get("mem")
+
+    def memory() -> bytes | None:
+        if mem is None:
+            return None
+        return embed.mem_read(store, mem, 0, embed.mem_size(store, mem) * wasmgen.PAGE)
+
+    for name, args in calls:
+        try:
+            results, count = embed.invoke_export(store, inst, name, list(args), limit=LIMIT)
+            outcome = ("ok", tuple(results))
+        except InstructionLimitExceeded as e:
+            outcome, count = ("limit",), e.count
+        except Exhaustion as e:
+            outcome, count = ("trap", "STACK_OVERFLOW"), e.count
+        except Trap as e:
+            outcome, count = ("trap", trap_kind_of_message(e.message)), e.count
+        except PyicError as e:
+            outcome, count = ("error", f"{type(e).__name__}: {e}"), getattr(e, "count", None)
+        except Exception as e:  # a crash of pyic: reported as a difference, not a test error
+            outcome, count = ("crash", f"{type(e).__name__}: {e}"), None
+        run.events.append((outcome, _digest(memory())))
+        run.counts.append(count)
+        if outcome[0] in ("limit", "crash"):
+            return run
+    run.memory = memory()
+    run.globals = tuple(embed.invoke_export(store, inst, "globals", [])[0])
+    return run
+
+
+# ------------------------------------------------------------------ wasmtime
+
+_ENGINES: dict = {}
+
+
+def _engine(canonical: bool):
+    if canonical not in _ENGINES:
+        cfg = wasmtime.Config()
+        cfg.cranelift_nan_canonicalization = canonical
+        cfg.consume_fuel = True
+        _ENGINES[canonical] = wasmtime.Engine(cfg)
+    return _ENGINES[canonical]
+
+
+def _wasmtime_trap(e) -> tuple:
+    code = getattr(e, "trap_code", None)
+    if code is None:
+        return ("error", str(e).splitlines()[0])
+    if code.name == "OUT_OF_FUEL":
+        return ("limit",)
+    return ("trap", code.name)
+
+
+def run_wasmtime(prog, calls, canonical: bool = True) -> Run:
+    run = Run()
+    engine = _engine(canonical)
+    store = wasmtime.Store(engine)
+    store.set_fuel(LIMIT)
+    module = wasmtime.Module(engine, prog.wat)
+    try:
+        inst = wasmtime.Instance(store, module, [])
+    except wasmtime.Trap as e:
+        run.instantiated = _wasmtime_trap(e)
+        return run
+    run.instantiated = "ok"
+    exports = inst.exports(store)
+    mem = exports["mem"] if prog.has_memory else None
+    sigs = {name: sig for name, sig, _ in prog.exports}
+
+    def memory() -> bytes | None:
+        return None if mem is None else bytes(mem.read(store, 0, mem.data_len(store)))
+
+    def call(name: str, sig, args) -> tuple:
+        res = exports[name](store, *(_signed(a, t) for a, t in zip(args, sig.params)))
+        if len(sig.results) == 0:
+            return ()
+        if len(sig.results) == 1:
+            res = [res]
+        return tuple(_unsigned(v, t) for v, t in zip(res, sig.results))
+
+    for name, args in calls:
+        store.set_fuel(LIMIT)
+        try:
+            outcome = ("ok", call(name, sigs[name], args))
+        except wasmtime.Trap as e:
+            outcome = _wasmtime_trap(e)
+        run.events.append((outcome, _digest(memory())))
+        if outcome[0] == "limit":
+            return run
+    run.memory = memory()
+    run.globals = call("globals", prog.globals_sig, ())
+    return run
+
+
+# ------------------------------------------------------------------ comparison
+
+def _is_nan(bits: int, width: int) -> bool:
+    if width == 32:
+        return (bits & 0x7F800000) == 0x7F800000 and bits & 0x7FFFFF != 0
+    return (bits & 0x7FF0000000000000) == 0x7FF0000000000000 and bits & 0xFFFFFFFFFFFFF != 0
+
+
+def same_values(a: tuple, b: tuple, types: tuple, exact: bool) -> bool:
+    """Bit-exact, or (``exact`` False) with any two NaNs of a float type counted equal."""
+    if len(a) != len(b):
+        return False
+    for x, y, t in zip(a, b, types):
+        if x == y:
+            continue
+        if not exact and t in ("f32", "f64") and _is_nan(x, int(t[1:])) and _is_nan(y, int(t[1:])):
+            continue
+        return False
+    return True
+
+
+def compare(prog, calls, mine: Run, theirs: Run, exact: bool = True) -> list:
+    """The differences, as readable lines (empty: the runs agree)."""
+    diffs = []
+    if mine.instantiated != theirs.instantiated:
+        return [f"instantiation: pyic {mine.instantiated} vs wasmtime {theirs.instantiated}"]
+    origs = {name: orig for name, _, orig in prog.exports}
+    for k, ((name, args), a, b) in enumerate(zip(calls, mine.events, theirs.events)):
+        (oa, ma), (ob, mb) = a, b
+        if oa[0] == "limit" or ob[0] == "limit":
+            if oa[0] != ob[0]:
+                diffs.append(f"call #{k} {name}{args}: pyic {oa} vs wasmtime {ob} (limit)")
+            return diffs
+        same = oa == ob or (oa[0] == ob[0] == "ok" and same_values(oa[1], ob[1], origs[name].results, exact))
+        if not same:
+            diffs.append(f"call #{k} {name}{args}: pyic {_show(oa)} vs wasmtime {_show(ob)}")
+            return diffs
+        if ma != mb:
+            diffs.append(f"call #{k} {name}{args}: memory differs after the call ({ma} vs {mb})")
+            return diffs
+    if len(mine.events) != len(theirs.events):
+        diffs.append(f"pyic made {len(mine.events)} calls, wasmtime {len(theirs.events)}")
+        return diffs
+    if mine.memory != theirs.memory:
+        diffs.append("final memory differs: " + _first_difference(mine.memory, theirs.memory))
+    if mine.globals is not None and not same_values(mine.globals, theirs.globals, prog.global_types, exact):
+        diffs.append(f"globals: pyic {_hex(mine.globals)} vs wasmtime {_hex(theirs.globals)}")
+    return diffs
+
+
+def _show(outcome) -> str:
+    return f"ok {_hex(outcome[1])}" if outcome[0] == "ok" else " ".join(map(str, outcome))
+
+
+def _hex(values) -> str:
+    return "(" + ", ".join(hex(v) for v in values) + ")"
+
+
+def _first_difference(a: bytes | None, b: bytes | None) -> str:
+    if a is None or b is None or len(a) != len(b):
+        return f"sizes {None if a is None else len(a)} vs {None if b is None else len(b)}"
+    i = next(i for i in range(len(a)) if a[i] != b[i])
+    return f"first at byte {i}: pyic {a[i:i + 8].hex()} vs wasmtime {b[i:i + 8].hex()}"
+
+
+def check_program(seed: int, canonical: bool = True, size: int = 120) -> tuple:
+    """Generate, run on both engines, compare: ``(program, calls, diffs)``."""
+    prog = wasmgen.generate(seed, size, nan_bits=canonical)
+    calls = plan_calls(prog)
+    mine = run_pyic(prog, calls)
+    theirs = run_wasmtime(prog, calls, canonical)
+    return prog, calls, compare(prog, calls, mine, theirs, exact=canonical), len(mine.events)
+
+
+# ------------------------------------------------------------------ command line
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="pyic vs wasmtime on generated programs")
+    ap.add_argument("--start", type=int, default=0)
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--size", type=int, default=120)
+    ap.add_argument("--no-canonical", action="store_true", help="wasmtime without NaN canonicalisation")
+    ap.add_argument("--save", metavar="DIR", help="write each failing program's WAT here")
+    args = ap.parse_args()
+    if wasmtime is None:
+        print("wasmtime is not installed: pip install wasmtime", file=sys.stderr)
+        return 2
+    failed = invocations = 0
+    t0 = time.time()
+    for seed in range(args.start, args.start + args.count):
+        try:
+            prog, calls, diffs, n = check_program(seed, not args.no_canonical, args.size)
+        except Exception as e:  # e.g. the generator made an invalid module
+            print(f"seed {seed}: harness error {type(e).__name__}: {e}", flush=True)
+            failed += 1
+            continue
+        invocations += n
+        if diffs:
+            failed += 1
+            print(f"seed {seed}: " + "; ".join(diffs), flush=True)
+            if args.save:
+                Path(args.save).mkdir(parents=True, exist_ok=True)
+                Path(args.save, f"seed{seed}.wat").write_text(prog.wat)
+    print(f"{args.count} programs, {invocations} invocations compared, {failed} with differences, "
+          f"{time.time() - t0:.0f}s", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""pyic against wasmtime (an independent engine) on programs from tools/wasmgen.py.
+
+``PYIC_DIFF_N`` sets the number of programs per mode (default 300: well under a
+minute).  wasmtime is required (``pip install -e .[oracle]``): without it these
+tests fail, unless ``PYIC_NO_ORACLE=1`` says to skip them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import pytest
+
+import diff_harness as h
+
+N = int(os.environ.get("PYIC_DIFF_N", "300"))
+BLOCK = 25          # programs per test item: failures stay local, collection stays small
+
+
+def require_oracle() -> None:
+    if h.wasmtime is not None:
+        return
+    if os.environ.get("PYIC_NO_ORACLE") == "1":
+        pytest.skip("wasmtime is not installed and PYIC_NO_ORACLE=1")
+    pytest.fail("the differential tests need wasmtime as their oracle: `pip install wasmtime` "
+                "(or `pip install -e .[oracle]`); set PYIC_NO_ORACLE=1 to skip them instead")
+
+
+def check_block(start: int, canonical: bool) -> None:
+    require_oracle()
+    failures = []
+    for seed in range(start, min(start + BLOCK, N)):
+        prog, calls, diffs, _ = h.check_program(seed, canonical)
+        if diffs:
+            failures.append(f"seed {seed}: " + "; ".join(diffs))
+    mode = "" if canonical else " --no-canonical"
+    assert not failures, ("pyic and wasmtime differ (reproduce with `python tools/wasmgen.py --seed N` and "
+                          f"`python tests/differential/diff_harness.py --start N --count 1{mode}`):\n"
+                          + "\n".join(failures))
+
+
+@pytest.mark.parametrize("start", range(0, N, BLOCK), ids=lambda s: f"seeds{s}")
+def test_exact_with_canonical_nans(start):
+    """wasmtime canonicalises NaNs as pyic does: every result, trap, byte and global must agree."""
+    check_block(start, canonical=True)
+
+
+@pytest.mark.parametrize("start", range(0, N, BLOCK), ids=lambda s: f"seeds{s}")
+def test_nan_class_with_hardware_nans(start):
+    """wasmtime's own NaNs; programs that never expose NaN bits; NaN results compare as NaNs."""
+    check_block(start, canonical=False)
+
+
+def test_harness_sees_differences():
+    """The comparison is not vacuous: a changed instruction in pyic's copy is noticed."""
+    require_oracle()
+    noticed = 0
+    for seed in range(60):
+        prog = h.wasmgen.generate(seed)
+        changed = prog.wat.replace("i32.add", "i32.sub").replace("i64.xor", "i64.or")
+        if changed == prog.wat:
+            continue
+        calls = h.plan_calls(prog)
+        mine = h.run_pyic(dataclasses.replace(prog, wat=changed), calls)
+        if h.compare(prog, calls, mine, h.run_wasmtime(prog, calls)):
+            noticed += 1
+    assert noticed >= 10
+
+
+def test_trap_kinds_map_to_spec_messages():
+    """Every trap wasmtime reports maps to the reference interpreter's message for it."""
+    require_oracle()
+    wat = """(module (type $t (func)) (table 2 funcref) (func $f) (elem (i32.const 0) $f) (memory (export "mem") 1)
+      (func (export "a") (call_indirect (type $t) (i32.const 5)))
+      (func (export "b") (call_indirect (type $t) (i32.const 1)))
+      (func (export "c") (call_indirect (param i32) (i32.const 0) (i32.const 0)))
+      (func (export "d") (drop (table.get (i32.const 9))))
+      (func (export "e") (drop (i32.load (i32.const 65535))))
+      (func (export "f") (drop (i32.div_s (i32.const 1) (i32.const 0))))
+      (func (export "g") (drop (i32.div_s (i32.const 0x80000000) (i32.const -1))))
+      (func (export "h") (drop (i32.trunc_f32_s (f32.const nan))))
+      (func (export "i") unreachable)
+      (func (export "globals")))"""
+    sig = h.wasmgen.Sig((), ())
+    prog = h.wasmgen.Program(0, wat, [(n, sig, sig) for n in "abcdefghi"], sig, (), True, 0)
+    calls = [(n, ()) for n in "abcdefghi"]
+    mine, theirs = h.run_pyic(prog, calls), h.run_wasmtime(prog, calls)
+    kinds = [e[0] for e in theirs.events]
+    assert kinds == [("trap", k) for k in (
+        "TABLE_OUT_OF_BOUNDS", "INDIRECT_CALL_TO_NULL", "BAD_SIGNATURE", "TABLE_OUT_OF_BOUNDS",
+        "MEMORY_OUT_OF_BOUNDS", "INTEGER_DIVISION_BY_ZERO", "INTEGER_OVERFLOW",
+        "BAD_CONVERSION_TO_INTEGER", "UNREACHABLE")]
+    assert h.compare(prog, calls, mine, theirs) == []
