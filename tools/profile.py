@@ -59,8 +59,14 @@ def bucket(stack: list, cache: dict) -> str:
     """The bucket of one sample (frames outermost first)."""
     frames = [parse_frame(f) for f in stack]
     files = [f for _, f, _ in frames]
-    if any("exec/lower.py" in f for f in files):
+    if any("importlib" in f for f in files):
+        return "start-up (imports)"
+    if any("exec/lower.py" in f or "engine/codegen.py" in f for f in files):
         return "lowering (first call of a function)"
+    if any(f.startswith("<pyic fast") for f in files):
+        # the fast tier's generated code (no source file): name the innermost frame
+        func, path, line = frames[-1]
+        return f"fast: {func} ({os.path.basename(path) or path}:{line})"
     if not any("exec/machine.py" in f for f in files):
         if any("importlib" in f for f in files):
             return "start-up (imports)"
@@ -122,18 +128,18 @@ def main(argv=None) -> int:
                     counts[bucket(stack.split(";"), cache)] += int(n)
     total = sum(counts.values())
     # percentages of the call's execution (run loop, handlers, numerics, lowering), without start-up
-    run = sum(n for k, n in counts.items() if k.startswith(("loop:", "handler:", "numerics:", "lowering")))
+    run = sum(n for k, n in counts.items() if k.startswith(("loop:", "handler:", "numerics:", "lowering", "fast:")))
     print(f"{args.module}{' (small)' if args.small else ''}: {total} samples, {run} in the run "
           f"({100 * run / max(total, 1):.1f}%); percentages below are of the run")
     groups: collections.Counter = collections.Counter()
     for k, n in counts.items():
         groups[k.split(":", 1)[0] if ":" in k else k] += n
     for k, n in groups.most_common():
-        if k in ("loop", "handler", "numerics") or k.startswith("lowering"):
+        if k in ("loop", "handler", "numerics", "fast") or k.startswith("lowering"):
             print(f"  {100 * n / max(run, 1):5.1f}%  {k}")
     print("top buckets (self time):")
     for k, n in counts.most_common(args.top):
-        if k.startswith(("loop:", "handler:", "numerics:", "lowering")):
+        if k.startswith(("loop:", "handler:", "numerics:", "lowering", "fast:")):
             print(f"  {100 * n / max(run, 1):5.1f}%  {k}")
     return 0
 
