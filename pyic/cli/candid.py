@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from pyic.cli.common import error_line
+
 from pyic.errors import CandidError
 
 
@@ -32,7 +34,7 @@ def _types(did: str | None, method: str | None, reply: bool, types: str | None):
 
 
 def _fail(e: CandidError) -> None:
-    click.echo(f"error: {e}", err=True)
+    click.echo(error_line(None, e), err=True)  # the one-line form every pyic command uses
     sys.exit(1)
 
 

@@ -43,7 +43,7 @@ def test_explicit_types():
 
 def test_errors():
     r = invoke("encode", '("x")', "--did", DID, "--method", "setTrapInPreupgrade")
-    assert r.exit_code == 1 and "error:" in r.stderr
+    assert r.exit_code == 1 and r.stderr.startswith("pyic: ") and r.stderr.count("\n") == 1
     r = invoke("decode", "zz")
     assert r.exit_code == 1 and "hexadecimal" in r.stderr
     r = invoke("decode", "000102")

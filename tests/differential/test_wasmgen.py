@@ -28,8 +28,10 @@ def test_programs_validate_and_terminate(nan_bits):
         assert all(e[0][0] in ("ok", "trap") for e in run.events), (seed, run.events)
         ops.update(w.split()[0] for w in prog.wat.split("\n") if w.strip() and not w.strip().startswith("("))
         if not nan_bits:
-            assert "copysign" not in prog.wat and "i32.reinterpret" not in prog.wat
-            assert "f32.store" not in prog.wat and "i64.reinterpret" not in prog.wat
+            # (the wrappers and the "globals" export reinterpret: the harness compares those as NaNs)
+            code = prog.wat[:prog.wat.index('(func (export "w0")')]
+            for op in ("copysign", "i32.reinterpret_f32", "i64.reinterpret_f64", "f32.store", "f64.store"):
+                assert op not in code, (seed, op)
     # The generator reaches the instruction families it promises.
     words = {w.strip().split()[0] for seed in range(120) for w in wasmgen.generate(seed).wat.split("\n")
              if w.strip()}
