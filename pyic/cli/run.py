@@ -31,9 +31,11 @@ from .common import load_module, reporting, validate
 @click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
               help="Stop with an error after N instructions.")
 @click.option("--canonical-nan", is_flag=True, help="Produce only canonical NaNs (IC semantics).")
+@click.option("--tier", type=click.Choice(["fast", "reference"]), default=None,
+              help="Execution tier (identical results and counts; default: fast).")
 @click.argument("args", nargs=-1)
 def run(file: str, name: str | None, count: bool, limit: int | None, canonical_nan: bool,
-        args: tuple) -> None:
+        tier: str | None, args: tuple) -> None:
     """Run a Wasm module's export (.wasm or .wat) and print its results."""
     from ..wasm import embed
     from ..wasm.script.spectest import spectest_instance
@@ -41,7 +43,7 @@ def run(file: str, name: str | None, count: bool, limit: int | None, canonical_n
     with reporting(file):
         module = load_module(file).module
         validate(module)
-        store = embed.Store(embed.Config(canonical_nan=canonical_nan))
+        store = embed.Store(embed.Config(canonical_nan=canonical_nan, tier=tier))
         spectest = spectest_instance(store)
         inst = embed.module_instantiate(store, module, {"spectest": spectest.exports}, limit=limit)
         if count and module.start is not None:

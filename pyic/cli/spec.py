@@ -34,8 +34,10 @@ from ..wasm.script.runner import find_scripts, run_files
                    "wasm-2.0 folder, else 3.")
 @click.option("--max-failures", type=click.IntRange(min=0), default=50, show_default=True,
               help="Failures listed in the table output (0: all). --json lists all.")
+@click.option("--tier", type=click.Choice(["fast", "reference"]), default=None,
+              help="Execution tier (default: fast).")
 def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool,
-         wasm_version: str, max_failures: int) -> None:
+         wasm_version: str, max_failures: int, tier: str | None) -> None:
     """Run the .wast scripts in PATHS (files, or folders searched recursively).
 
     \b
@@ -43,31 +45,44 @@ def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool
       pyic spec ../shared/wasm-testsuite/wasm-2.0 --jobs 2
       pyic spec ../shared/wasm-testsuite/wasm-2.0 --filter 'i32*' --json
     """
-    scripts = find_scripts(paths, filters)
-    if not scripts:
-        click.echo("pyic spec: no .wast file found in "
-                   + " ".join(paths) + (" matching " + " ".join(filters) if filters else ""),
-                   err=True)
-        sys.exit(1)
-    if jobs == 0:
-        jobs = os.cpu_count() or 1
+    from ..wasm.runtime import store as store_module
+    saved = store_module.DEFAULT_TIER, os.environ.get("PYIC_TIER")
+    if tier is not None:
+        # every store of the run (worker processes included) uses this tier
+        store_module.DEFAULT_TIER = tier
+        os.environ["PYIC_TIER"] = tier
+    try:
+        scripts = find_scripts(paths, filters)
+        if not scripts:
+            click.echo("pyic spec: no .wast file found in "
+                       + " ".join(paths) + (" matching " + " ".join(filters) if filters else ""),
+                       err=True)
+            sys.exit(1)
+        if jobs == 0:
+            jobs = os.cpu_count() or 1
 
-    progress = _progress(len(scripts)) if sys.stderr.isatty() else None
-    version = None if wasm_version == "auto" else int(wasm_version)
-    report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
-                       on_done=progress)
-    if progress is not None:
-        click.echo("\r\033[K", nl=False, err=True)
+        progress = _progress(len(scripts)) if sys.stderr.isatty() else None
+        version = None if wasm_version == "auto" else int(wasm_version)
+        report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
+                           on_done=progress)
+        if progress is not None:
+            click.echo("\r\033[K", nl=False, err=True)
 
-    if as_json:
-        click.echo(json.dumps(report.to_json(), indent=1))
-    else:
-        click.echo(report.format_text(max_failures or None))
-    total = report.total
-    if fail_fast and len(report.files) < len(scripts):
-        click.echo(f"stopped after the first failing file ({len(report.files)} of "
-                   f"{len(scripts)} run)", err=True)
-    sys.exit(1 if total.failed else 0)
+        if as_json:
+            click.echo(json.dumps(report.to_json(), indent=1))
+        else:
+            click.echo(report.format_text(max_failures or None))
+        total = report.total
+        if fail_fast and len(report.files) < len(scripts):
+            click.echo(f"stopped after the first failing file ({len(report.files)} of "
+                       f"{len(scripts)} run)", err=True)
+        sys.exit(1 if total.failed else 0)
+    finally:
+        store_module.DEFAULT_TIER = saved[0]
+        if saved[1] is None:
+            os.environ.pop("PYIC_TIER", None)
+        else:
+            os.environ["PYIC_TIER"] = saved[1]
 
 
 def _progress(count: int):

@@ -28,12 +28,12 @@ from .runtime.instantiate import alloc_global, alloc_mem, alloc_table, instantia
 from .runtime.memory import PAGE_SIZE
 from .runtime.snapshot import Snapshot, snapshot_instance
 from .runtime.store import Config, ExternVal, HostFunc, ModuleInst, Store
-from .runtime.values import ExternRef, FuncRef, NullRef, Ref, is_value_of, null
+from .runtime.values import ExternRef, FuncRef, HostRef, NullRef, Ref, is_value_of, null
 from .syntax.types import FuncType, GlobalType, MemType, TableType
 
 __all__ = [
     "Store", "Config", "ExternVal", "ModuleInst", "Caller", "Meter", "Snapshot",
-    "Ref", "NullRef", "FuncRef", "ExternRef", "null",
+    "Ref", "NullRef", "FuncRef", "ExternRef", "HostRef", "null",
     "store_init", "module_decode", "module_parse", "module_validate", "module_instantiate",
     "module_imports", "module_exports", "instance_export", "func_alloc", "func_type",
     "func_invoke", "invoke", "invoke_export", "table_alloc", "table_type", "table_read",

@@ -136,10 +136,21 @@ def pyic_module(prog, via_binary: bool = True):
     return module
 
 
-def run_pyic(prog, calls, config=None, module=None) -> Run:
+def tiers() -> tuple:
+    """pyic's execution tiers (``Config(tier=...)``), or ``()`` if it has no choice of tier."""
+    try:
+        from pyic.wasm.engine import TIERS
+    except ImportError:
+        return ()
+    return tuple(TIERS)
+
+
+def run_pyic(prog, calls, config=None, module=None, tier: str | None = None) -> Run:
     run = Run()
     module = module if module is not None else pyic_module(prog)
-    store = embed.Store(config or embed.Config())
+    if config is None:
+        config = embed.Config(tier=tier) if tier else embed.Config()
+    store = embed.Store(config)
     try:
         inst = embed.module_instantiate(store, module, {}, limit=LIMIT)
     except Trap as e:
@@ -250,8 +261,8 @@ def _is_nan(bits: int, width: int) -> bool:
 
 def same_values(a: tuple, b: tuple, types: tuple, exact: bool) -> bool:
     """Bit-exact, or (``exact`` False) with any two NaNs of a float type counted equal."""
-    if len(a) != len(b):
-        return False
+    if exact or len(a) != len(b):
+        return a == b
     for x, y, t in zip(a, b, types):
         if x == y:
             continue
@@ -305,13 +316,79 @@ def _first_difference(a: bytes | None, b: bytes | None) -> str:
     return f"first at byte {i}: pyic {a[i:i + 8].hex()} vs wasmtime {b[i:i + 8].hex()}"
 
 
-def check_program(seed: int, canonical: bool = True, size: int = 120) -> tuple:
-    """Generate, run on both engines, compare: ``(program, calls, diffs)``."""
+def check_program(seed: int, canonical: bool = True, size: int = 120, tier: str | None = None) -> tuple:
+    """Generate, run on pyic (``tier``: default) and wasmtime, compare:
+    ``(program, calls, diffs, number of calls compared)``."""
     prog = wasmgen.generate(seed, size, nan_bits=canonical)
     calls = plan_calls(prog)
-    mine = run_pyic(prog, calls)
+    mine = run_pyic(prog, calls, tier=tier)
     theirs = run_wasmtime(prog, calls, canonical)
     return prog, calls, compare(prog, calls, mine, theirs, exact=canonical), len(mine.events)
+
+
+def plan_op_calls(prog, seed: int, per_op: int) -> list:
+    """``per_op`` random operand tuples for each instruction export of `wasmgen.ops_program`."""
+    rng = random.Random(seed)
+
+    def args(types):
+        for t in types:
+            v = wasmgen.operand(rng, t)
+            yield from ((v & (1 << 64) - 1, v >> 64) if t == "v128" else (v,))
+    return [(name, tuple(args(orig.params))) for name, _, orig in prog.exports for _ in range(per_op)]
+
+
+_OPS: dict = {}
+
+
+def check_ops(seed: int, per_op: int = 40, canonical: bool = True, tier: str | None = None,
+              vector: bool = False) -> tuple:
+    """Every numeric instruction (``vector``: every deterministic vector instruction, with lane
+    immediates drawn from ``seed``) on ``per_op`` random operand tuples, pyic vs wasmtime.  Float
+    results compare bit for bit with ``canonical``, as NaN classes without (scalars only)."""
+    key = (vector, seed % 16 if vector else 0)
+    if key not in _OPS:
+        prog = wasmgen.ops_program(vector, key[1])
+        _OPS[key] = prog, pyic_module(prog)
+    prog, module = _OPS[key]
+    calls = plan_op_calls(prog, seed, per_op)
+    mine = run_pyic(prog, calls, module=module, tier=tier)
+    theirs = run_wasmtime(prog, calls, canonical)
+    diffs = []
+    origs = {name: orig for name, _, orig in prog.exports}
+    for (name, args), (a, ma), (b, mb) in zip(calls, mine.events, theirs.events):
+        if a != b and not (a[0] == b[0] == "ok" and same_values(a[1], b[1], origs[name].results, canonical)):
+            diffs.append(f"{name}{_hex(args)}: pyic {_show(a)} vs wasmtime {_show(b)}")
+        if ma != mb:
+            diffs.append(f"{name}{_hex(args)}: memory differs after it ({ma} vs {mb})")
+            break
+    return prog, calls, diffs, len(mine.events)
+
+
+def compare_tiers(prog, calls, runs: dict) -> list:
+    """pyic's tiers against each other: everything identical, instruction counts included."""
+    (name_a, a), *others = runs.items()
+    diffs = []
+    for name_b, b in others:
+        if a.instantiated != b.instantiated:
+            diffs.append(f"instantiation: {name_a} {a.instantiated} vs {name_b} {b.instantiated}")
+            continue
+        for k, ((call, args), ea, eb, ca, cb) in enumerate(zip(calls, a.events, b.events, a.counts, b.counts)):
+            if ea != eb or ca != cb:
+                diffs.append(f"call #{k} {call}{args}: {name_a} {_show(ea[0])} count {ca} mem {ea[1]} vs "
+                             f"{name_b} {_show(eb[0])} count {cb} mem {eb[1]}")
+                break
+        else:
+            if len(a.events) != len(b.events) or a.memory != b.memory or a.globals != b.globals:
+                diffs.append(f"final state: {name_a} vs {name_b} differ")
+    return diffs
+
+
+def check_tiers(seed: int, size: int = 120) -> tuple:
+    prog = wasmgen.generate(seed, size)
+    calls = plan_calls(prog)
+    module = pyic_module(prog)
+    runs = {t: run_pyic(prog, calls, module=module, tier=t) for t in tiers()}
+    return prog, calls, compare_tiers(prog, calls, runs), len(calls)
 
 
 # ------------------------------------------------------------------ command line
@@ -323,27 +400,53 @@ def main() -> int:
     ap.add_argument("--size", type=int, default=120)
     ap.add_argument("--no-canonical", action="store_true", help="wasmtime without NaN canonicalisation")
     ap.add_argument("--save", metavar="DIR", help="write each failing program's WAT here")
+    ap.add_argument("--tier", help="only this pyic tier (default: each tier, and the tiers compared)")
+    ap.add_argument("--ops", type=int, metavar="K", help="instead: every numeric instruction on K random "
+                    "operand tuples per seed")
+    ap.add_argument("--vector", action="store_true", help="with --ops: the vector instructions")
     args = ap.parse_args()
     if wasmtime is None:
         print("wasmtime is not installed: pip install wasmtime", file=sys.stderr)
         return 2
+    if args.ops:
+        return main_ops(args)
     failed = invocations = 0
     t0 = time.time()
     for seed in range(args.start, args.start + args.count):
         try:
-            prog, calls, diffs, n = check_program(seed, not args.no_canonical, args.size)
+            diffs = []
+            for tier in (args.tier,) if args.tier else tiers() or (None,):
+                prog, calls, d, n = check_program(seed, not args.no_canonical, args.size, tier)
+                diffs += [f"[{tier}] {x}" for x in d]
+                invocations += n
+            if len(tiers()) > 1 and not args.tier:
+                diffs += ["[tiers] " + x for x in check_tiers(seed, args.size)[2]]
         except Exception as e:  # e.g. the generator made an invalid module
             print(f"seed {seed}: harness error {type(e).__name__}: {e}", flush=True)
             failed += 1
             continue
-        invocations += n
         if diffs:
             failed += 1
             print(f"seed {seed}: " + "; ".join(diffs), flush=True)
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
                 Path(args.save, f"seed{seed}.wat").write_text(prog.wat)
-    print(f"{args.count} programs, {invocations} invocations compared, {failed} with differences, "
+    print(f"{args.count} programs, {invocations} invocations compared with wasmtime, {failed} with differences, "
+          f"{time.time() - t0:.0f}s", flush=True)
+    return 1 if failed else 0
+
+
+def main_ops(args) -> int:
+    failed = invocations = 0
+    t0 = time.time()
+    for seed in range(args.start, args.start + args.count):
+        for tier in (args.tier,) if args.tier else tiers() or (None,):
+            _, _, diffs, n = check_ops(seed, args.ops, not args.no_canonical, tier, args.vector)
+            invocations += n
+            failed += len(diffs)
+            for d in diffs:
+                print(f"seed {seed} [{tier}] {d}", flush=True)
+    print(f"{invocations} instruction invocations compared with wasmtime, {failed} differences, "
           f"{time.time() - t0:.0f}s", flush=True)
     return 1 if failed else 0
 

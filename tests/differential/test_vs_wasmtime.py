@@ -27,29 +27,61 @@ def require_oracle() -> None:
                 "(or `pip install -e .[oracle]`); set PYIC_NO_ORACLE=1 to skip them instead")
 
 
-def check_block(start: int, canonical: bool) -> None:
+# Each tier of pyic is compared with wasmtime (the default tier if pyic has no choice of tier).
+TIERS = h.tiers() or (None,)
+
+
+def check_block(start: int, canonical: bool, tier) -> None:
     require_oracle()
     failures = []
     for seed in range(start, min(start + BLOCK, N)):
-        prog, calls, diffs, _ = h.check_program(seed, canonical)
+        prog, calls, diffs, _ = h.check_program(seed, canonical, tier=tier)
         if diffs:
             failures.append(f"seed {seed}: " + "; ".join(diffs))
-    mode = "" if canonical else " --no-canonical"
+    mode = ("" if canonical else " --no-canonical") + (f" --tier {tier}" if tier else "")
     assert not failures, ("pyic and wasmtime differ (reproduce with `python tools/wasmgen.py --seed N` and "
                           f"`python tests/differential/diff_harness.py --start N --count 1{mode}`):\n"
                           + "\n".join(failures))
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("start", range(0, N, BLOCK), ids=lambda s: f"seeds{s}")
-def test_exact_with_canonical_nans(start):
+def test_exact_with_canonical_nans(start, tier):
     """wasmtime canonicalises NaNs as pyic does: every result, trap, byte and global must agree."""
-    check_block(start, canonical=True)
+    check_block(start, True, tier)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("start", range(0, N, BLOCK), ids=lambda s: f"seeds{s}")
+def test_nan_class_with_hardware_nans(start, tier):
+    """wasmtime's own NaNs; programs that never expose NaN bits; NaN results compare as NaNs."""
+    check_block(start, False, tier)
 
 
 @pytest.mark.parametrize("start", range(0, N, BLOCK), ids=lambda s: f"seeds{s}")
-def test_nan_class_with_hardware_nans(start):
-    """wasmtime's own NaNs; programs that never expose NaN bits; NaN results compare as NaNs."""
-    check_block(start, canonical=False)
+def test_tiers_agree_exactly(start):
+    """pyic's tiers (reference interpreter, compiled fast tier): same results, traps, memory,
+    globals and instruction counts on every call.  Needs no oracle."""
+    if len(h.tiers()) < 2:
+        pytest.skip("pyic has a single execution tier (no pyic.wasm.engine.TIERS): nothing to compare")
+    failures = []
+    for seed in range(start, min(start + BLOCK, N)):
+        diffs = h.check_tiers(seed)[2]
+        if diffs:
+            failures.append(f"seed {seed}: " + "; ".join(diffs))
+    assert not failures, "pyic's tiers differ:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("canonical", [True, False], ids=["canonical", "hardware-nans"])
+def test_each_numeric_instruction(canonical, tier):
+    """Every scalar numeric instruction on random operands biased to the delicate cases
+    (NaNs, signed zeros, subnormals, integer limits, rounding boundaries)."""
+    require_oracle()
+    failures = []
+    for seed in range(max(1, N // 100)):
+        failures += h.check_ops(seed, 30, canonical, tier)[2]
+    assert not failures, f"{len(failures)} differences:\n" + "\n".join(failures[:40])
 
 
 def test_harness_sees_differences():

@@ -19,30 +19,27 @@ from .reader import Reader, byte, get_bytes, len32, name, u32
 MODULE_NAME, FUNC_NAMES, LOCAL_NAMES = 0, 1, 2
 
 
-def namemap(r: Reader) -> tuple:
-    """``namemap ::= vec(idx name)``, indices strictly increasing."""
+def _idx_map(r: Reader, value) -> tuple:
+    """``vec(idx value)`` with the indices strictly increasing (7.4.1)."""
     out = []
     last = -1
     for _ in range(len32(r)):
         x = u32(r)
         if x <= last:
             raise r.error("malformed name map")
-        out.append((x, name(r)))
+        out.append((x, value(r)))
         last = x
     return tuple(out)
+
+
+def namemap(r: Reader) -> tuple:
+    """``namemap ::= vec(idx name)``, indices strictly increasing."""
+    return _idx_map(r, name)
 
 
 def indirectnamemap(r: Reader) -> tuple:
     """``indirectnamemap ::= vec(idx namemap)``, indices strictly increasing."""
-    out = []
-    last = -1
-    for _ in range(len32(r)):
-        x = u32(r)
-        if x <= last:
-            raise r.error("malformed name map")
-        out.append((x, namemap(r)))
-        last = x
-    return tuple(out)
+    return _idx_map(r, namemap)
 
 
 def _decode(r: Reader) -> Names:

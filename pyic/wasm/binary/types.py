@@ -80,6 +80,17 @@ def heaptype(r: Reader):
     return ht
 
 
+def _ref_heaptype(r: Reader, code: int, start: int) -> RefType:
+    """5.3.4 the long reference types ``ref ht`` and ``ref null ht``, after their
+    first byte ``code`` (read at ``start``); anything else is malformed."""
+    if r.version >= 3:  # Wasm 2.0 (5.3.3, 5.3.4) has no ``ref ht`` forms
+        if code == REF_NONNULL:
+            return RefType(False, heaptype(r))
+        if code == REF_NULL:
+            return RefType(True, heaptype(r))
+    raise r.error("malformed reference type", start)
+
+
 def reftype(r: Reader) -> RefType:
     """5.3.4 ``reftype``."""
     start = r.pos
@@ -87,13 +98,7 @@ def reftype(r: Reader) -> RefType:
     rt = SHORT_REFTYPES.get(code) if r.version >= 3 else WASM2_REFTYPES.get(code)
     if rt is not None:
         return rt
-    if r.version < 3:  # 2.0 5.3.3: no ``ref ht`` forms
-        raise r.error("malformed reference type", start)
-    if code == REF_NONNULL:
-        return RefType(False, heaptype(r))
-    if code == REF_NULL:
-        return RefType(True, heaptype(r))
-    raise r.error("malformed reference type", start)
+    return _ref_heaptype(r, code, start)
 
 
 def valtype(r: Reader):
@@ -104,13 +109,7 @@ def valtype(r: Reader):
     t = VALTYPE_CODES.get(code) if r.version >= 3 else WASM2_VALTYPE_CODES.get(code)
     if t is not None:
         return t
-    if r.version < 3:  # 2.0 5.3.4
-        raise r.error("malformed reference type", start)
-    if code == REF_NONNULL:
-        return RefType(False, heaptype(r))
-    if code == REF_NULL:
-        return RefType(True, heaptype(r))
-    raise r.error("malformed reference type", start)
+    return _ref_heaptype(r, code, start)
 
 
 def resulttype(r: Reader) -> tuple:

@@ -34,6 +34,9 @@ never reaches the host stack.
 
 from __future__ import annotations
 
+import math
+import struct
+
 from ...errors import Trap
 from ..exec import basic_ops as B
 from ..exec import control as C
@@ -87,7 +90,15 @@ INLINE = {**_i(32), **_i(64),
           "i64.extend_i32_u": ("{0}", 1),
           "i64.extend_i32_s": (f"((({{0}} ^ 0x80000000) - 0x80000000) & {M64})", 1),
           "f32.reinterpret_i32": ("{0}", 1), "i32.reinterpret_f32": ("{0}", 1),
-          "f64.reinterpret_i64": ("{0}", 1), "i64.reinterpret_f64": ("{0}", 1)}
+          "f64.reinterpret_i64": ("{0}", 1), "i64.reinterpret_f64": ("{0}", 1),
+          "f64.neg": ("({0} ^ 0x8000000000000000)", 1), "f64.abs": ("({0} & 0x7FFFFFFFFFFFFFFF)", 1),
+          "f32.neg": ("({0} ^ 0x80000000)", 1), "f32.abs": ("({0} & 0x7FFFFFFF)", 1)}
+# f64 ops computed on Python floats: op -> (operator, kind of the result: 3 float, 2 bool,
+# 4 conversion from i32).  Not div (Python raises on zero), min/max (signed zeros), sqrt.
+FLOAT_OPS = {"f64.add": ("+", 3), "f64.sub": ("-", 3), "f64.mul": ("*", 3),
+             "f64.eq": ("==", 2), "f64.ne": ("!=", 2), "f64.lt": ("<", 2), "f64.gt": (">", 2),
+             "f64.le": ("<=", 2), "f64.ge": (">=", 2),
+             "f64.convert_i32_s": ("", 4), "f64.convert_i32_u": ("", 4)}
 # Ops that may trap (one per source line).
 TRAPPING = frozenset(op for op in NUMERIC if op.split(".")[1].startswith(("div_", "rem_"))
                      or ("trunc_f" in op and "sat" not in op and op[0] == "i"))
@@ -170,7 +181,30 @@ class Gen:
 
     @staticmethod
     def val(e) -> str:
-        return f"(1 if {e[0]} else 0)" if e[3] == 2 else e[0]
+        """``e`` as a value (an int; a float expression becomes its canonical bit pattern)."""
+        k = e[3]
+        if k == 2:
+            return f"(1 if {e[0]} else 0)"
+        if k == 3:
+            return f"F2B({e[0]})"
+        return e[0]
+
+    def fl(self, e, ind: int) -> str:
+        """``e`` (an f64) as a Python float expression."""
+        if e[3] == 3:
+            return e[0]
+        x = e[0]
+        if e[3] == 0 and x[0].isdigit():
+            v = struct.unpack("<d", struct.pack("<Q", int(x, 0)))[0]
+            if math.isfinite(v):
+                return f"({v!r})"
+        if e[3] == 0 and x[0] == "l":
+            t = self.fmemo.get(x)
+            if t is None:
+                t = self.fmemo[x] = self.temp()
+                self.line(f"{t} = UD(PQ({x}))[0]", ind)
+            return t
+        return f"UD(PQ({self.val(e)}))[0]"
 
     def atom(self, e, ind: int) -> tuple:
         """``e`` as a name or literal (emitting a temporary if it is an expression)."""
@@ -379,6 +413,7 @@ class Gen:
         code = self.code
         h = blk.height
         self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(h)]
+        self.fmemo = {}
         if blk.cost:
             k = blk.cost
             self.line(f"b -= {k}", ind)
@@ -549,7 +584,15 @@ class Gen:
             k = ins[2]
             v = self.pop()
             self.spill_local(k, ind)
-            self.line(f"l{k} = {self.val(v)}", ind)
+            self.fmemo.pop(f"l{k}", None)
+            if v[3] == 3:
+                # keep the float too: later f64 arithmetic on this local skips the conversion
+                t = self.temp()
+                self.line(f"{t} = {v[0]}", ind)
+                self.line(f"l{k} = F2B({t})", ind)
+                self.fmemo[f"l{k}"] = t
+            else:
+                self.line(f"l{k} = {self.val(v)}", ind)
             if hd is B.local_tee:
                 nm = f"l{k}"
                 self.push(nm, frozenset((nm,)))
@@ -643,6 +686,9 @@ class Gen:
         args = self.st[-n:]
         del self.st[-n:]
         op = OP_OF_FN.get(id(fn))
+        if op in FLOAT_OPS:
+            self.float_op(op, args, ind)
+            return
         tpl = INLINE.get(op)
         if tpl is not None:
             self.inline(op, tpl, args, ind)
@@ -660,6 +706,19 @@ class Gen:
             self.push(t, frozenset((t,)))
         else:
             self.result(call, args, 1, ind)
+
+    def float_op(self, op: str, args: list, ind: int) -> None:
+        """f64 arithmetic and comparisons on Python floats (exact: IEEE double operations;
+        a NaN result becomes the canonical NaN when converted back, as in the numerics)."""
+        sym, kind = FLOAT_OPS[op]
+        if kind == 4:   # conversions from i32
+            x = self.val(args[0])
+            if op.endswith("_s"):
+                x = f"(({x} ^ 0x80000000) - 0x80000000)"
+            self.result(f"float({x})", args, 3, ind)
+            return
+        a, b = self.fl(args[0], ind), self.fl(args[1], ind)
+        self.result(f"({a} {sym} {b})", args, kind, ind)
 
     def inline(self, op: str, tpl: tuple, args: list, ind: int) -> None:
         text, kind = tpl

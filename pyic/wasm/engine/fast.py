@@ -124,12 +124,24 @@ def CI(ins, i: int, mi):
     return callable_of(RUNS[-1].store, g, mi)
 
 
+_F64 = struct.Struct("<d")
+_Q64 = struct.Struct("<Q")
+_pack_d, _unpack_Q = _F64.pack, _Q64.unpack
+
+
+def F2B(x: float) -> int:
+    """An f64 result as its bit pattern; NaN results are the canonical NaN (numerics' rule)."""
+    if x != x:
+        return 0x7FF8_0000_0000_0000
+    return _unpack_Q(_pack_d(x))[0]
+
+
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 BASE = {
     "PyicError": PyicError, "Trap": Trap, "NullRef": NullRef, "FIX": FIX, "RD": RD, "WR": WR,
-    "LIMDYN": LIMDYN, "CI": CI,
+    "LIMDYN": LIMDYN, "CI": CI, "F2B": F2B, "UD": _F64.unpack, "PQ": _Q64.pack,
     "U16": _U16.unpack_from, "U32": _U32.unpack_from, "U64": _U64.unpack_from,
     "P16": _U16.pack_into, "P32": _U32.pack_into, "P64": _U64.pack_into,
 }

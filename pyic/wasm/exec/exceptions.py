@@ -1,4 +1,5 @@
-"""Exception handling (spec 4.4.8 ``throw``, ``throw_ref``, ``try_table``; 4.4.? "Handlers").
+"""Exception handling (spec 4.6 "Control Instructions": ``throw``,
+``throw_ref``, ``try_table``; "Exception Handling": entering and exiting handlers).
 
 A thrown Wasm exception travels as a Python exception: `UncaughtException`
 (``kind = "exception"``) carrying the tag instance and payload, and as
@@ -14,7 +15,7 @@ bodies end, so an inner ``try_table`` comes before the ones around it.  A
 clause is ``(taginst or None, with_ref, target pc, height)``: on a match the
 operand stack is cut to the target label's height (relative to the frame),
 the payload (and for ``catch_ref``/``catch_all_ref`` the exnref) pushed,
-and execution continues at the label (the branch of 4.4.? "Handlers").
+and execution continues at the label (as the spec's handler rules branch).
 Traps and exhaustion are not exceptions and are never caught.
 
 Counting: ``throw`` and ``throw_ref`` count once; ``try_table`` counts once on

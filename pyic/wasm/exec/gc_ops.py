@@ -1,5 +1,5 @@
-"""Handlers and lowering of the GC instructions (spec 4.4.2 "Reference instructions",
-4.4.? "Aggregate instructions": ``ref.i31``, ``i31.get_*``, ``struct.*``, ``array.*``,
+"""Handlers and lowering of the GC instructions (spec 4.6 "Reference
+Instructions", which in Wasm 3.0 include the aggregate ones: ``ref.i31``, ``i31.get_*``, ``struct.*``, ``array.*``,
 ``ref.test``, ``ref.cast``, ``any.convert_extern``, ``extern.convert_any``).
 
 Handler conventions: see `pyic.wasm.exec.control`.  Every type index is
@@ -32,7 +32,7 @@ NULL_ARRAY = "null array reference"
 ARRAY_OOB = "out of bounds array access"
 # A modelled implementation limit: no array has more elements than this
 # (the spec allows allocation to fail; pyic reports it as exhaustion).
-MAX_ARRAY = 1 << 26
+MAX_ARRAY = 1 << 24
 
 
 def _new_fields(n: int) -> None:

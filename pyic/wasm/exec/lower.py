@@ -4,9 +4,12 @@ Done once per function instance, on its first call (validated code only).
 The result is a list of tuples ``(handler, cost, immediates...)`` with
 
 * every index resolved to the instance it designates (a `MemInst`, a
-  `GlobalInst`, the callee `FuncInst`, ...), so handlers never look up the
-  module instance;
-* structured control flattened: ``block``/``loop`` become counted no-ops,
+  `GlobalInst`, the callee `FuncInst`, ...), and every type index to its
+  canonical defined type (`pyic.wasm.runtime.types`), so handlers never look
+  up the module instance;
+* structured control flattened: ``block``/``loop``/``try_table`` become
+  counted no-ops (a ``try_table`` also adds an entry to the function's
+  handler table, see `pyic.wasm.exec.exceptions`),
   ``if`` a conditional jump, the ``else`` delimiter a jump that costs 0, the
   ``end`` delimiters nothing, and the function's final ``end`` a return that
   costs 0;

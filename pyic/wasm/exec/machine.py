@@ -12,6 +12,12 @@ Host functions are called from the loop.  One that invokes Wasm again starts
 a nested loop; the frames of all nested loops count towards the same depth
 limit and the same instruction meter.
 
+A thrown Wasm exception (`UncaughtException` raised by ``throw``, ``throw_ref``
+or a host function) is caught around the inner loop and unwound there, frame
+by frame, to the innermost ``try_table`` handler that catches it
+(`pyic.wasm.exec.exceptions`); with no handler left it leaves the run.  The
+``try`` blocks cost nothing while no exception is raised (CPython 3.11).
+
 Counting (docs/semantics.md): each lowered instruction carries its cost; the
 loop adds it to the meter *before* running the instruction, and if the total
 would exceed the limit, stops with `InstructionLimitExceeded` without running
@@ -211,7 +217,7 @@ def run(store, f, args: list, meter: Meter, tier: str | None = None) -> list:
                     cur = g
                     pc = 0
             except UncaughtException as e:
-                # 4.4.? Handlers: unwind to the innermost try_table that catches it, frame by
+                # 4.6 "Exception Handling": unwind to the innermost try_table that catches it, frame by
                 # frame (``pc`` is the raising instruction, a caller's return address - 1 its call)
                 exn = exn_of(e)
                 at = pc

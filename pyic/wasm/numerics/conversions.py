@@ -35,12 +35,17 @@ def ieee(q: Fraction | int, n: int) -> int:
     Round to nearest, ties to even; magnitudes at or past the limit number give
     an infinity; a nonzero q that rounds to zero keeps its sign (``rectify``).
     """
-    m_bits, e_bits = _FORMATS[n]
     sign = 1 << (n - 1) if q < 0 else 0
     q = abs(q)
-    if q == 0:
+    return sign | round_magnitude(q.numerator, q.denominator, n)
+
+
+def round_magnitude(num: int, den: int, n: int) -> int:
+    """ieee_N(num/den) for num >= 0, den > 0: the bit pattern (sign clear) of the
+    nearest float of width N, ties to even, an infinity at or past the limit number."""
+    if num == 0:
         return 0
-    num, den = (q.numerator, q.denominator)
+    m_bits, e_bits = _FORMATS[n]
     # e = floor(log2 q)
     e = num.bit_length() - den.bit_length()
     if (num << max(0, -e)) < (den << max(0, e)):
@@ -61,9 +66,7 @@ def ieee(q: Fraction | int, n: int) -> int:
     # formula gives the encoding, including a carry into the next exponent.
     bits = ((u - emin + m_bits) << m_bits) + m
     inf = ((1 << e_bits) - 1) << m_bits
-    if bits >= inf:
-        bits = inf
-    return sign | bits
+    return inf if bits >= inf else bits
 
 
 def _int_to_f32(i: int) -> int:

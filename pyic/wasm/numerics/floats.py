@@ -1,5 +1,7 @@
 """Floating-point operations on f32 and f64 (spec 4.3.3), on bit patterns.
 
+The operations are written once, in `fxx`, and instantiated here per width.
+
 Operands and results are the IEEE 754 bit patterns as unsigned ints.  Inside a
 function an operand is unpacked to a Python float (a binary64 double; unpacking
 an f32 is exact) and the result packed back.
@@ -27,8 +29,9 @@ double round trip.
 
 from __future__ import annotations
 
-import math
 import struct
+
+from . import fxx
 
 _f32 = struct.Struct("<f")
 _u32 = struct.Struct("<I")
@@ -49,11 +52,6 @@ _unpack_ff = struct.Struct("<2f").unpack
 _pack_II = struct.Struct("<2I").pack
 _unpack_dd = struct.Struct("<2d").unpack
 _pack_QQ = struct.Struct("<2Q").pack
-_ceil = math.ceil
-_floor = math.floor
-_trunc = math.trunc
-_sqrt = math.sqrt
-_copysign = math.copysign
 
 F32_SIGN = 0x8000_0000
 F32_MAG = 0x7FFF_FFFF
@@ -107,324 +105,15 @@ def f64_is_nan(a: int) -> bool:
     return a & F64_MAG > F64_INF
 
 
-# ------------------------------------------------------------------ f32 arithmetic
-
-def f32_add(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    r = x + y
-    if r != r:
-        return F32_CANON
-    try:
-        return _unpack_I(_pack_f(r))[0]
-    except OverflowError:
-        return F32_INF if r > 0 else F32_NEG_INF
-
-
-def f32_sub(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    r = x - y
-    if r != r:
-        return F32_CANON
-    try:
-        return _unpack_I(_pack_f(r))[0]
-    except OverflowError:
-        return F32_INF if r > 0 else F32_NEG_INF
-
-
-def f32_mul(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    r = x * y
-    if r != r:
-        return F32_CANON
-    try:
-        return _unpack_I(_pack_f(r))[0]
-    except OverflowError:
-        return F32_INF if r > 0 else F32_NEG_INF
-
-
-def f32_div(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    try:
-        r = x / y
-    except ZeroDivisionError:
-        # 4.3.3 fdiv: 0/0 and nan/0 are NaN, otherwise an infinity with the xor'd sign
-        if x != x or x == 0.0:
-            return F32_CANON
-        return ((a ^ b) & F32_SIGN) | F32_INF
-    if r != r:
-        return F32_CANON
-    try:
-        return _unpack_I(_pack_f(r))[0]
-    except OverflowError:
-        return F32_INF if r > 0 else F32_NEG_INF
-
-
-def f32_sqrt(a: int) -> int:
-    x = _unpack_f(_pack_I(a))[0]
-    if x < 0.0 or x != x:  # -0 is not < 0: sqrt(-0) = -0
-        return F32_CANON
-    return _unpack_I(_pack_f(_sqrt(x)))[0]
-
-
-def f32_min(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    if x < y:
-        return a
-    if y < x:
-        return b
-    if x == y:  # equal values have equal bits, except +0/-0 whose min is -0: or the bits
-        return a | b
-    return F32_CANON
-
-
-def f32_max(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    if x > y:
-        return a
-    if y > x:
-        return b
-    if x == y:  # max(+0, -0) = +0: and the bits
-        return a & b
-    return F32_CANON
-
-
-def f32_pmin(a: int, b: int) -> int:
-    # 4.3.3 fpmin: z2 if z2 < z1 else z1 (NaNs pass through unchanged)
-    x, y = _unpack_ff(_pack_II(a, b))
-    return b if y < x else a
-
-
-def f32_pmax(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return b if x < y else a
-
-
-def f32_abs(a: int) -> int:
-    return a & F32_MAG
-
-
-def f32_neg(a: int) -> int:
-    return a ^ F32_SIGN
-
-
-def f32_copysign(a: int, b: int) -> int:
-    return (a & F32_MAG) | (b & F32_SIGN)
-
-
-# Rounding to an integral value: at or above 2**23 (incl. infinities) the value
-# is its own result; below, Python's int rounding is exact and copysign keeps
-# the sign of results that round to zero (ceil(-0.5) = -0, 4.3.3).
-
-def f32_ceil(a: int) -> int:
-    m = a & F32_MAG
-    if m >= F32_INTEGRAL:
-        return a if m <= F32_INF else F32_CANON
-    x = _unpack_f(_pack_I(a))[0]
-    return _unpack_I(_pack_f(_copysign(_ceil(x), x)))[0]
-
-
-def f32_floor(a: int) -> int:
-    m = a & F32_MAG
-    if m >= F32_INTEGRAL:
-        return a if m <= F32_INF else F32_CANON
-    x = _unpack_f(_pack_I(a))[0]
-    return _unpack_I(_pack_f(_copysign(_floor(x), x)))[0]
-
-
-def f32_trunc(a: int) -> int:
-    m = a & F32_MAG
-    if m >= F32_INTEGRAL:
-        return a if m <= F32_INF else F32_CANON
-    x = _unpack_f(_pack_I(a))[0]
-    return _unpack_I(_pack_f(_copysign(_trunc(x), x)))[0]
-
-
-def f32_nearest(a: int) -> int:
-    m = a & F32_MAG
-    if m >= F32_INTEGRAL:
-        return a if m <= F32_INF else F32_CANON
-    x = _unpack_f(_pack_I(a))[0]
-    # round() on a float rounds half to even, as fnearest requires
-    return _unpack_I(_pack_f(_copysign(round(x), x)))[0]
-
-
-def f32_eq(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return 1 if x == y else 0
-
-
-def f32_ne(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return 1 if x != y else 0
-
-
-def f32_lt(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return 1 if x < y else 0
-
-
-def f32_gt(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return 1 if x > y else 0
-
-
-def f32_le(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return 1 if x <= y else 0
-
-
-def f32_ge(a: int, b: int) -> int:
-    x, y = _unpack_ff(_pack_II(a, b))
-    return 1 if x >= y else 0
-
-
-# ------------------------------------------------------------------ f64 arithmetic
-
-def f64_add(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    r = x + y
-    if r != r:
-        return F64_CANON
-    return _unpack_Q(_pack_d(r))[0]
-
-
-def f64_sub(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    r = x - y
-    if r != r:
-        return F64_CANON
-    return _unpack_Q(_pack_d(r))[0]
-
-
-def f64_mul(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    r = x * y
-    if r != r:
-        return F64_CANON
-    return _unpack_Q(_pack_d(r))[0]
-
-
-def f64_div(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    try:
-        r = x / y
-    except ZeroDivisionError:
-        if x != x or x == 0.0:
-            return F64_CANON
-        return ((a ^ b) & F64_SIGN) | F64_INF
-    if r != r:
-        return F64_CANON
-    return _unpack_Q(_pack_d(r))[0]
-
-
-def f64_sqrt(a: int) -> int:
-    x = _unpack_d(_pack_Q(a))[0]
-    if x < 0.0 or x != x:
-        return F64_CANON
-    return _unpack_Q(_pack_d(_sqrt(x)))[0]
-
-
-def f64_min(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    if x < y:
-        return a
-    if y < x:
-        return b
-    if x == y:
-        return a | b
-    return F64_CANON
-
-
-def f64_max(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    if x > y:
-        return a
-    if y > x:
-        return b
-    if x == y:
-        return a & b
-    return F64_CANON
-
-
-def f64_pmin(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return b if y < x else a
-
-
-def f64_pmax(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return b if x < y else a
-
-
-def f64_abs(a: int) -> int:
-    return a & F64_MAG
-
-
-def f64_neg(a: int) -> int:
-    return a ^ F64_SIGN
-
-
-def f64_copysign(a: int, b: int) -> int:
-    return (a & F64_MAG) | (b & F64_SIGN)
-
-
-def f64_ceil(a: int) -> int:
-    m = a & F64_MAG
-    if m >= F64_INTEGRAL:
-        return a if m <= F64_INF else F64_CANON
-    x = _unpack_d(_pack_Q(a))[0]
-    return _unpack_Q(_pack_d(_copysign(_ceil(x), x)))[0]
-
-
-def f64_floor(a: int) -> int:
-    m = a & F64_MAG
-    if m >= F64_INTEGRAL:
-        return a if m <= F64_INF else F64_CANON
-    x = _unpack_d(_pack_Q(a))[0]
-    return _unpack_Q(_pack_d(_copysign(_floor(x), x)))[0]
-
-
-def f64_trunc(a: int) -> int:
-    m = a & F64_MAG
-    if m >= F64_INTEGRAL:
-        return a if m <= F64_INF else F64_CANON
-    x = _unpack_d(_pack_Q(a))[0]
-    return _unpack_Q(_pack_d(_copysign(_trunc(x), x)))[0]
-
-
-def f64_nearest(a: int) -> int:
-    m = a & F64_MAG
-    if m >= F64_INTEGRAL:
-        return a if m <= F64_INF else F64_CANON
-    x = _unpack_d(_pack_Q(a))[0]
-    return _unpack_Q(_pack_d(_copysign(round(x), x)))[0]
-
-
-def f64_eq(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return 1 if x == y else 0
-
-
-def f64_ne(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return 1 if x != y else 0
-
-
-def f64_lt(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return 1 if x < y else 0
-
-
-def f64_gt(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return 1 if x > y else 0
-
-
-def f64_le(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return 1 if x <= y else 0
-
-
-def f64_ge(a: int, b: int) -> int:
-    x, y = _unpack_dd(_pack_QQ(a, b))
-    return 1 if x >= y else 0
+# ------------------------------------------------------------------ arithmetic
+
+# One definition per operation, in `fxx`, instantiated for each width: this
+# binds f32_add ... f32_ge and f64_add ... f64_ge (4.3.3 fadd_N ... fge_N).
+globals().update(fxx.instantiate(
+    "f32", pack_bits=_pack_I, unpack_float=_unpack_f, pack_bits2=_pack_II, unpack_float2=_unpack_ff,
+    pack_float=_pack_f, unpack_bits=_unpack_I, SIGN=F32_SIGN, MAG=F32_MAG, INF=F32_INF,
+    NEG_INF=F32_NEG_INF, CANON=F32_CANON, INTEGRAL=F32_INTEGRAL))
+globals().update(fxx.instantiate(
+    "f64", pack_bits=_pack_Q, unpack_float=_unpack_d, pack_bits2=_pack_QQ, unpack_float2=_unpack_dd,
+    pack_float=_pack_d, unpack_bits=_unpack_Q, SIGN=F64_SIGN, MAG=F64_MAG, INF=F64_INF,
+    NEG_INF=F64_NEG_INF, CANON=F64_CANON, INTEGRAL=F64_INTEGRAL))

@@ -1,5 +1,5 @@
-"""GC and exception objects (spec 4.2.1 "Values", 4.2 "Structure / Array / Exception
-instances") and the dynamic type of a reference (4.3 "Values": ``type_of_ref``).
+"""GC and exception objects (spec 4.2 "Values", "Aggregate Instances", "Exception
+Instances") and the dynamic type of a reference (4.5 "Value Typing").
 
 The spec keeps structure, array and exception instances in the store and
 refers to them by address (``ref.struct a``).  pyic lets the Python object
@@ -13,7 +13,7 @@ refers to it (so the store never fills with garbage).
 * `ExnInst`: ``{tag tagaddr, fields val*}`` (an ``exnref``'s target).
 
 Field values are stored as values, except packed ones (``i8``, ``i16``),
-which are stored wrapped to their width (4.2.? ``pack``); reading them
+which are stored wrapped to their width (4.2 "Aggregate Instances": ``pack``); reading them
 extends them with ``_s`` or ``_u`` (``unpack``).
 """
 
@@ -45,7 +45,7 @@ class I31Ref(Ref):
 
 
 class StructInst(Ref):
-    """4.2.? ``structinst ::= {type deftype, fields fieldval*}``; the reference is the object."""
+    """4.2 "Aggregate Instances": ``structinst ::= {type deftype, fields fieldval*}``; the reference is the object."""
 
     __slots__ = ("type", "fields")
 
@@ -58,7 +58,7 @@ class StructInst(Ref):
 
 
 class ArrayInst(Ref):
-    """4.2.? ``arrayinst ::= {type deftype, fields fieldval*}``; the reference is the object."""
+    """4.2 "Aggregate Instances": ``arrayinst ::= {type deftype, fields fieldval*}``; the reference is the object."""
 
     __slots__ = ("type", "fields")
 
@@ -71,7 +71,7 @@ class ArrayInst(Ref):
 
 
 class ExnInst(Ref):
-    """4.2.? ``exninst ::= {tag tagaddr, fields val*}``: a thrown exception, the target of an exnref."""
+    """4.2 "Exception Instances": ``exninst ::= {tag tagaddr, fields val*}``: a thrown exception, the target of an exnref."""
 
     __slots__ = ("tag", "fields")
 
@@ -83,7 +83,7 @@ class ExnInst(Ref):
         return f"(ref.exn {self.fields!r})"
 
 
-# ------------------------------------------------------------------ packed fields (4.2.? pack / unpack)
+# ------------------------------------------------------------------ packed fields (4.2 "Aggregate Instances": pack / unpack)
 
 PACK_MASK = {"i8": 0xFF, "i16": 0xFFFF}
 PACK_SIZE = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}
@@ -112,7 +112,7 @@ _ABSTRACT_OF = {I31Ref: ("i31", "eq", "any"), StructInst: ("struct", "eq", "any"
 
 def ref_matches(r: Ref, rt: RefType, funcs) -> bool:
     """Whether reference value ``r`` has a type matching the closed reference type ``rt``
-    (4.4.? ``ref.test``: ``type_of_ref(r) <= rt``).  ``funcs`` is the store's function list,
+    (4.6 "Reference Instructions", ``ref.test``: ``type_of_ref(r) <= rt``).  ``funcs`` is the store's function list,
     to find a function reference's defined type (``None``: any function matches a
     concrete function type)."""
     if type(r) is NullRef:

@@ -20,7 +20,7 @@ __all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst"
 
 # The tier of a Config that names none: ``pyic run/spec --tier`` set it (and PYIC_TIER, for
 # worker processes).
-DEFAULT_TIER = os.environ.get("PYIC_TIER", "reference")
+DEFAULT_TIER = os.environ.get("PYIC_TIER", "fast")
 
 
 class Config:
@@ -149,7 +149,7 @@ class DataInst:
 
 
 class TagInst:
-    """4.2.? ``taginst ::= {type tagtype}``: ``type`` the closed function type of the
+    """4.2 "Tag Instances": ``taginst ::= {type tagtype}``: ``type`` the closed function type of the
     payload, ``deftype`` its defined type (tags match by type equality)."""
 
     __slots__ = ("addr", "type", "deftype")

@@ -1,5 +1,5 @@
-"""Defined types at run time (spec 4.2 "Types" with 2.3.9 "Recursive types",
-3.2 "Closed types") and the matching rules execution needs (3.3 "Matching").
+"""Defined types at run time (spec 4.4 "Types": instantiation into closed types; 2.3
+"Recursive types") and the matching rules execution needs (3 "Matching").
 
 Validation compares type indices of *one* module.  At run time types meet
 across modules (imports, ``call_indirect``, casts of values made elsewhere),
@@ -37,7 +37,7 @@ class DefType:
     ``kind`` is ``"func"``, ``"struct"`` or ``"array"``.
     """
 
-    __slots__ = ("group", "index", "final", "super", "comptype", "kind", "__weakref__")
+    __slots__ = ("group", "index", "final", "super", "comptype", "kind")
 
     def __init__(self, index: int, final: bool) -> None:
         self.group: tuple = ()
@@ -117,7 +117,14 @@ def deftypes_of(rectypes) -> tuple:
 
 
 def deftype_of_functype(ft: FuncType) -> DefType:
-    """The defined type of a host function's type: a final function type alone in its rec group."""
+    """The defined type of a host function's type: a final function type alone in its rec group.
+
+    A host function type that mentions type indices has no module to close it
+    against: it gets a defined type of its own, equal to no other."""
+    if any(isinstance(t, RefType) and type(t.heaptype) is int for t in ft.params + ft.results):
+        d = DefType(0, True)
+        d.group, d.comptype, d.kind = (d,), ft, "func"
+        return d
     return deftypes_of((_Rec((SubType(True, (), ft),)),))[0]
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import struct
 
+from ..numerics.conversions import round_magnitude
+
 _DEC = r"[0-9](?:_?[0-9])*"
 _HEX = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
 
@@ -84,44 +86,17 @@ def parse_iN(text: str, n: int) -> int:
 
 # Float formats: (significand bits incl. the implicit one, exponent bits)
 _FORMATS = {32: (24, 8), 64: (53, 11)}
+_INF = {32: 0x7F80_0000, 64: 0x7FF0_0000_0000_0000}
 
 
 def _round_rational(num: int, den: int, n: int) -> int:
     """The bit pattern (sign clear) of the positive rational num/den rounded to
-    nearest, ties to even, in the n-bit binary format; raises `LiteralError`
-    when the result would be infinite (6.3.1: such literals are malformed)."""
-    p, ebits = _FORMATS[n]
-    bias = (1 << (ebits - 1)) - 1
-    emin = 1 - bias                     # exponent of the smallest normal number
-    emax_field = (1 << ebits) - 1       # the exponent field of inf and nan
-    if num == 0:
-        return 0
-    # e = floor(log2(num/den))
-    e = num.bit_length() - den.bit_length()
-    if (num << max(0, -e)) < (den << max(0, e)):
-        e -= 1
-    scale = max(e, emin) - (p - 1)      # the weight of the last significand bit
-    if scale >= 0:
-        q, r = divmod(num, den << scale)
-        twice_r, d = 2 * r, den << scale
-    else:
-        q, r = divmod(num << -scale, den)
-        twice_r, d = 2 * r, den
-    if twice_r > d or (twice_r == d and q & 1):
-        q += 1
-    if scale == emin - (p - 1):
-        # subnormal range: q < 2**(p-1) is a subnormal, q == 2**(p-1) the smallest
-        # normal; either way its bits are q itself.  (q may also be a normal
-        # number here when e == emin.)
-        if q < 1 << p:
-            return q
-    if q == 1 << p:                     # rounding carried into the next binade
-        q >>= 1
-        scale += 1
-    biased = scale + (p - 1) + bias
-    if biased >= emax_field:
+    nearest, ties to even, in the n-bit binary format (4.3.3 ieee_N); raises
+    `LiteralError` when the result would be infinite (6.3.1: such literals are malformed)."""
+    bits = round_magnitude(num, den, n)
+    if bits >= _INF[n]:
         raise LiteralError("overflow")
-    return (biased << (p - 1)) | (q - (1 << (p - 1)))
+    return bits
 
 
 # Beyond these magnitudes a literal is certainly infinite or certainly rounds to zero,

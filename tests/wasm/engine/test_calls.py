@@ -36,7 +36,6 @@ def test_recursion_100000_deep_at_the_limit():
     assert out[0] == ("ok", (99_999,))
     out = same_on_both(REC, "rec", [100_000])
     assert out[0] == ("Exhaustion", "call stack exhausted")
-    assert out[1] == 100_000 * 6 - 1 + 0 or out[1] > 0
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 50, 399, 400, 401, 1000])
@@ -132,4 +131,4 @@ def test_exhaustion_count_matches_reference_exactly():
     fast_out = run_on("fast", REC, "forever", [0], config={"max_call_depth": 777})
     ref_out = run_on("reference", REC, "forever", [0], config={"max_call_depth": 777})
     assert fast_out == ref_out
-    assert isinstance(Exhaustion("x"), Exception)
+    assert fast_out[0] == (Exhaustion.__name__, "call stack exhausted")

@@ -9,7 +9,7 @@ import pytest
 
 SUITE = pathlib.Path("/work/shared/wasm-testsuite")
 EXEC_COMMANDS = ("module", "register", "action", "assert_return", "assert_trap",
-                 "assert_exhaustion", "assert_unlinkable")
+                 "assert_exhaustion", "assert_unlinkable", "assert_exception")
 FILES = [
     "wasm-2.0/call.wast", "wasm-2.0/call_indirect.wast", "wasm-2.0/br_table.wast",
     "wasm-2.0/memory_grow.wast", "wasm-2.0/bulk.wast", "wasm-2.0/table_copy.wast",
@@ -18,6 +18,17 @@ FILES = [
     "wasm-3.0/return_call.wast", "wasm-3.0/return_call_indirect.wast", "wasm-3.0/memory64.wast",
     "wasm-3.0/memory_trap64.wast", "wasm-3.0/memory-multi.wast", "wasm-3.0/global.wast",
     "wasm-3.0/table_grow64.wast", "wasm-3.0/load0.wast",
+    # GC, function references, exception handling, types across modules
+    "wasm-3.0/table_init64.wast", "wasm-3.0/struct.wast", "wasm-3.0/array.wast",
+    "wasm-3.0/array_copy.wast", "wasm-3.0/array_fill.wast", "wasm-3.0/array_init_data.wast",
+    "wasm-3.0/array_init_elem.wast", "wasm-3.0/array_new_data.wast",
+    "wasm-3.0/array_new_elem.wast", "wasm-3.0/i31.wast", "wasm-3.0/ref_eq.wast",
+    "wasm-3.0/ref_test.wast", "wasm-3.0/ref_cast.wast", "wasm-3.0/br_on_cast.wast",
+    "wasm-3.0/br_on_cast_fail.wast", "wasm-3.0/extern.wast", "wasm-3.0/call_ref.wast",
+    "wasm-3.0/return_call_ref.wast", "wasm-3.0/type-subtyping.wast", "wasm-3.0/type-rec.wast",
+    "wasm-3.0/type-equivalence.wast", "wasm-3.0/try_table.wast", "wasm-3.0/throw.wast",
+    "wasm-3.0/throw_ref.wast", "wasm-3.0/tag.wast", "wasm-3.0/imports.wast",
+    "wasm-3.0/instance.wast", "wasm-3.0/linking.wast",
 ]
 
 
