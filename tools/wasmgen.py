@@ -159,6 +159,7 @@ class Program:
     has_memory: bool
     fuel: int                # calls allowed per invocation (set by each wrapper)
     has_start: bool = False
+    more_memories: tuple = ()   # export names of memories beyond "mem"
 
 
 @dataclass
@@ -178,8 +179,10 @@ class _Func:
 class Generator:
     """``Generator(seed).program()`` makes one module.  ``size`` scales the function bodies."""
 
-    def __init__(self, seed: int, size: int = 120, nan_bits: bool = True) -> None:
+    def __init__(self, seed: int, size: int = 120, nan_bits: bool = True, features: tuple = ()) -> None:
         self.seed = seed
+        # Beyond Wasm 2.0 (3.0 features): "tail-call", "memory64", "multi-memory".
+        self.features = features
         # nan_bits=False: no instruction that lets a NaN's sign or payload reach an integer or
         # memory (reinterpret f->i, float stores, copysign), for engines that do not canonicalise.
         self.nan_bits = nan_bits
@@ -195,6 +198,9 @@ class Generator:
     def program(self) -> Program:
         r = self.rng
         self.has_memory = r.random() < 0.9
+        # Memory 0 may be 64-bit; with multi-memory a second (32-bit) memory $mem1.
+        self.mem64 = "memory64" in self.features and r.random() < 0.6
+        self.nmems = (1 + ("multi-memory" in self.features and r.random() < 0.7)) if self.has_memory else 0
         self.mem_min = r.choice((0, 1, 1, 1, 1, 1, 1, 2, 2))
         self.mem_max = self.mem_min + r.choice((0, 1, 2, 3))
         self.tab_min = r.randint(1, 10) if r.random() < 0.95 else 0
@@ -211,19 +217,31 @@ class Generator:
         self.datas = []                              # (bytes, active offset or None)
         for _ in range(r.randint(0, 3) if self.has_memory and self.mem_min else 0):
             data = self.random_bytes()
-            self.datas.append((data, r.randint(0, self.mem_min * PAGE - len(data))))
+            off = r.randint(0, self.mem_min * PAGE - len(data))
+            if r.random() < 0.03:
+                off = self.mem_min * PAGE - len(data) + 1   # out of bounds: instantiation traps
+            self.datas.append((data, off))
         for _ in range(n_passive_data if self.has_memory else 0):
             self.datas.append((self.random_bytes(), None))
+        # Tables: (min, max); sometimes a second one ($tab1).
+        self.tabs = [(self.tab_min, self.tab_max)]
+        if r.random() < 0.4:
+            lo = r.randint(0, 5)
+            self.tabs.append((lo, lo + r.choice((0, 3))))
         self.elems = []                              # (list of func idx or None, active offset or None)
-        if self.tab_min and r.random() < 0.9:
-            n = r.randint(1, self.tab_min)
-            off = r.randint(0, self.tab_min - n)
-            self.elems.append(([r.randrange(nfuncs) if r.random() < 0.85 else None for _ in range(n)], off))
-        # The table's initial contents: call_indirect mostly picks a slot holding a matching function.
-        self.slots = {}
-        for funcs, off in self.elems:
-            if off is not None:
-                self.slots.update((off + k, fi) for k, fi in enumerate(funcs) if fi is not None)
+        self.elem_table = {}                         # active segment -> its table
+        for ti, (lo, _) in enumerate(self.tabs):
+            if lo and r.random() < 0.9:
+                n = r.randint(1, lo)
+                off = r.randint(0, lo - n)
+                if r.random() < 0.03:
+                    off = lo - n + 1             # out of bounds: instantiation traps
+                self.elem_table[len(self.elems)] = ti
+                self.elems.append(([r.randrange(nfuncs) if r.random() < 0.85 else None for _ in range(n)], off))
+        # The tables' initial contents: call_indirect mostly picks a slot holding a matching function.
+        self.slots = [{} for _ in self.tabs]
+        for i, (funcs, off) in enumerate(self.elems):
+            self.slots[self.elem_table[i]].update((off + k, fi) for k, fi in enumerate(funcs) if fi is not None)
         for _ in range(r.randint(0, 2)):
             self.elems.append(([r.randrange(nfuncs) if r.random() < 0.8 else None
                                 for _ in range(r.randint(0, 5))], None))
@@ -237,15 +255,22 @@ class Generator:
             init = f"({t}.const {self.const_text(t, self.random_const(t))})"
             lines.append(f"  (global $g{i} {f'(mut {t})' if mut else t} {init})")
         if self.has_memory:
-            lines.append(f"  (memory $mem (export \"mem\") {self.mem_min} {self.mem_max})")
-        lines.append(f"  (table $tab (export \"tab\") {self.tab_min} {self.tab_max} funcref)")
+            at = " i64" if self.mem64 else ""
+            lines.append(f"  (memory $mem (export \"mem\"){at} {self.mem_min} {self.mem_max})")
+        if self.nmems > 1:
+            lines.append(f"  (memory $mem1 (export \"mem1\") 1 2)")
+            text = "".join(f"\\{b:02x}" for b in self.random_bytes())
+            lines.append(f"  (data (memory 1) (i32.const 16) \"{text}\")")
+        for ti, (lo, hi) in enumerate(self.tabs):
+            lines.append(f"  (table {self.tab(ti)} (export \"tab{ti or ''}\") {lo} {hi} funcref)")
         for i, (data, off) in enumerate(self.datas):
             text = "".join(f"\\{b:02x}" for b in data)
-            where = f" (i32.const {off})" if off is not None else ""
+            where = f" ({self.offset_expr('i64' if self.mem64 else 'i32', off)})" if off is not None else ""
             lines.append(f"  (data $d{i}{where} \"{text}\")")
         for i, (funcs, off) in enumerate(self.elems):
             items = " ".join("(ref.null func)" if f is None else f"(ref.func $f{f})" for f in funcs)
-            where = f" (i32.const {off})" if off is not None else ""
+            where = f" (table {self.tab(self.elem_table[i])}) ({self.offset_expr('i32', off)})" \
+                if off is not None else ""
             lines.append(f"  (elem $e{i}{where} funcref {items})")
         # ref.func needs its functions declared (3.4.10, C.refs).
         lines.append("  (elem declare func " + " ".join(f"$f{i}" for i in range(nfuncs)) + ")")
@@ -270,7 +295,21 @@ class Generator:
             lines.extend(self.start_function())
         lines.append(")")
         return Program(self.seed, "\n".join(lines) + "\n", exports, gsig,
-                       tuple(t for t, _ in self.globals), self.has_memory, self.fuel, has_start)
+                       tuple(t for t, _ in self.globals), self.has_memory, self.fuel, has_start,
+                       ("mem1",) if self.nmems > 1 else ())
+
+    def tab(self, ti: int) -> str:
+        return f"$tab{ti or ''}"
+
+    def offset_expr(self, t: str, off: int) -> str:
+        """A constant expression for ``off`` (with extended-const, sometimes a sum or product)."""
+        r = self.rng
+        if "extended-const" in self.features and r.random() < 0.5:
+            a = r.randint(0, off)
+            if r.random() < 0.5:
+                return f"{t}.add ({t}.const {a}) ({t}.const {off - a})"
+            return f"{t}.sub ({t}.const {off + a}) ({t}.const {a})"
+        return f"{t}.const {off}"
 
     def random_sig(self) -> Sig:
         r = self.rng
@@ -374,6 +413,20 @@ class Generator:
         r = self.rng
         targets = [k for k, lab in enumerate(reversed(self.f.labels)) if lab.kind != "loop"]
         choice = r.random()
+        tail = [i for i, s in enumerate(self.sigs) if s.results == self.f.sig.results]
+        if "tail-call" in self.features and tail and r.random() < 0.3:
+            # 3.4.10 return_call: the callee's results are the caller's.
+            i = r.choice(tail)
+            self.values(self.sigs[i].params, depth - 1)
+            fits = [(ti, k) for ti, sl in enumerate(self.slots) for k, fi in sl.items()
+                    if self.sigs[fi] == self.sigs[i]]
+            if r.random() < 0.6 or not fits:
+                self.emit(f"return_call $f{i}")
+            else:
+                ti, k = r.choice(fits)
+                self.emit(f"i32.const {k}")
+                self.emit(f"return_call_indirect {self.tab(ti)} (type $t{i})")
+            return
         if choice < 0.02:
             self.emit("unreachable")
         elif choice < 0.15:
@@ -412,9 +465,10 @@ class Generator:
             self.emit(f"global.set $g{i}")
         elif choice < 0.38 and self.has_memory:
             op, t, align = r.choice(STORES if self.nan_bits else STORES[:7])
-            self.address(d)
+            m = self.pick_mem()
+            self.address(d, m)
             self.value(t, d)
-            self.emit(op + self.memarg(align))
+            self.emit(op + self.memarg(align, m))
         elif choice < 0.46:
             t = r.choice(NUM)
             self.value(t, d)
@@ -516,7 +570,13 @@ class Generator:
 
     # ------------------------------------------------------------------ memory and tables
 
-    def memarg(self, natural: int) -> str:
+    def pick_mem(self) -> int:
+        return self.rng.randrange(self.nmems)
+
+    def addrtype(self, m: int) -> str:
+        return "i64" if m == 0 and self.mem64 else "i32"
+
+    def memarg(self, natural: int, m: int = 0) -> str:
         r = self.rng
         x = r.random()
         if x < 0.5:
@@ -527,20 +587,29 @@ class Generator:
             off = r.choice((PAGE - 1, PAGE, PAGE - 4, 2 * PAGE - 8, r.randint(0, 3 * PAGE)))
         else:
             off = r.choice((0xFFFFFFFF, 0x80000000, 0xFFFFFFF0))
+            if self.addrtype(m) == "i64" and r.random() < 0.5:
+                off = r.choice((1 << 32, 0xFFFFFFFFFFFFFFFF, 0x8000000000000000, (1 << 32) + 8))
         align = r.randint(0, natural)
-        text = f" offset={off}" if off else ""
+        text = (f" {m}" if m else "") + (f" offset={off}" if off else "")
         if align != natural or r.random() < 0.2:
             text += f" align={1 << align}"
         return text
 
-    def address(self, depth: int) -> None:
-        """An i32 address: mostly in bounds, sometimes near or past the end."""
+    def address(self, depth: int, m: int = 0) -> None:
+        """An address for memory ``m``: mostly in bounds, sometimes near or past the end."""
+        self.address32(depth, PAGE if m else self.mem_min * PAGE)
+        if self.addrtype(m) == "i64":
+            if self.rng.random() < 0.05:
+                self.emit("i64.extend_i32_s")    # negative: far out of bounds
+            else:
+                self.emit("i64.extend_i32_u")
+
+    def address32(self, depth: int, size: int) -> None:
         r = self.rng
-        size = self.mem_min * PAGE
         x = r.random()
-        if x < 0.6:
+        if x < 0.45:
             self.emit(f"i32.const {r.randint(0, max(0, size - 80)) if size and r.random() < 0.7 else r.randint(0, 256)}")
-        elif x < 0.5:
+        elif x < 0.55:
             self.emit(f"i32.const {max(0, size - r.randint(0, 10))}")
         elif x < 0.93:
             self.value("i32", depth)
@@ -549,12 +618,12 @@ class Generator:
         else:
             self.value("i32", depth)
 
-    def length(self, depth: int, limit: int) -> None:
+    def length(self, depth: int, limit: int, t: str = "i32") -> None:
         r = self.rng
         if r.random() < 0.9:
-            self.emit(f"i32.const {r.randint(0, limit)}")
+            self.emit(f"{t}.const {r.randint(0, limit)}")
         else:
-            self.value("i32", depth)
+            self.value(t, depth)
 
     def segment_range(self, n: int, depth: int) -> None:
         """Source offset and length in a segment of length ``n``, mostly in bounds."""
@@ -571,21 +640,25 @@ class Generator:
         r = self.rng
         passive = [i for i, (_, off) in enumerate(self.datas) if off is None]
         x = r.random()
+        m = self.pick_mem()
+        mem = f" {m}" if m else ""
         if x < 0.35:
-            self.address(depth)
+            self.address(depth, m)
             self.value("i32", depth)
-            self.length(depth, 300)
-            self.emit("memory.fill")
+            self.length(depth, 300, self.addrtype(m))
+            self.emit("memory.fill" + mem)
         elif x < 0.7:
-            self.address(depth)
-            self.address(depth)
-            self.length(depth, 300)
-            self.emit("memory.copy")
+            m2 = self.pick_mem()
+            self.address(depth, m)
+            self.address(depth, m2)
+            # 3.4.6: the length has the smaller of the two address types.
+            self.length(depth, 300, "i64" if self.addrtype(m) == self.addrtype(m2) == "i64" else "i32")
+            self.emit(f"memory.copy {m} {m2}" if m or m2 else "memory.copy")
         elif x < 0.93 and self.datas:
             i = r.choice(passive) if passive and r.random() < 0.9 else r.randrange(len(self.datas))
-            self.address(depth)
+            self.address(depth, m)
             self.segment_range(len(self.datas[i][0]), depth)
-            self.emit(f"memory.init $d{i}")
+            self.emit(f"memory.init{mem} $d{i}")
         elif self.datas:
             self.emit(f"data.drop $d{r.randrange(len(self.datas))}")
 
@@ -596,17 +669,23 @@ class Generator:
         elif r.random() < 0.8:
             self.emit(f"ref.func $f{r.randrange(len(self.sigs))}")
         else:
-            self.table_span(depth)
-            self.emit("table.get $tab")
+            ti = self.pick_tab()
+            self.table_span(depth, None, ti)
+            self.emit(f"table.get {self.tab(ti)}")
 
-    def table_span(self, depth: int, n: int | None = None) -> None:
-        """A table index, and with ``n``: a length up to ``n`` - mostly a range inside the table."""
+    def pick_tab(self) -> int:
+        return self.rng.randrange(len(self.tabs))
+
+    def table_span(self, depth: int, n: int | None = None, ti: int = 0) -> None:
+        """An index into table ``ti``, and with ``n``: a length up to ``n`` - mostly a range inside
+        the table."""
         r = self.rng
+        lo = self.tabs[ti][0]
         if r.random() < 0.85:
-            length = r.randint(0, min(n, self.tab_min)) if n is not None else 0
-            self.emit(f"i32.const {r.randint(0, max(0, self.tab_min - max(length, 1)))}")
+            length = r.randint(0, min(n, lo)) if n is not None else 0
+            self.emit(f"i32.const {r.randint(0, max(0, lo - max(length, 1)))}")
         else:
-            self.index_value(self.tab_min + 1, depth)
+            self.index_value(lo + 1, depth)
             length = r.randint(0, (n or 0) + 1)
         if n is not None:
             self.emit(f"i32.const {length}")
@@ -615,33 +694,36 @@ class Generator:
         r = self.rng
         x = r.random()
         passive = [i for i, (_, off) in enumerate(self.elems) if off is None]
+        ti = self.pick_tab()
+        tab, lo = self.tab(ti), self.tabs[ti][0]
         if x < 0.2:
-            self.table_span(depth)
+            self.table_span(depth, None, ti)
             self.funcref(depth)
-            self.emit("table.set $tab")
+            self.emit(f"table.set {tab}")
         elif x < 0.4:
             # table.fill's operands: index, ref, length.
-            n = r.randint(0, min(3, self.tab_min))
-            self.emit(f"i32.const {r.randint(0, self.tab_min - n + (r.random() < 0.1))}")
+            n = r.randint(0, min(3, lo))
+            self.emit(f"i32.const {r.randint(0, lo - n + (r.random() < 0.1))}")
             self.funcref(depth)
             self.emit(f"i32.const {n}")
-            self.emit("table.fill $tab")
+            self.emit(f"table.fill {tab}")
         elif x < 0.6:
             n = r.randint(0, 3)
-            self.table_span(depth)
-            self.table_span(depth, n)
-            self.emit("table.copy $tab $tab")
+            t2 = self.pick_tab()
+            self.table_span(depth, None, ti)
+            self.table_span(depth, n, t2)
+            self.emit(f"table.copy {tab} {self.tab(t2)}")
         elif x < 0.8 and self.elems:
             i = r.choice(passive) if passive and r.random() < 0.85 else r.randrange(len(self.elems))
-            self.table_span(depth)
+            self.table_span(depth, None, ti)
             self.segment_range(len(self.elems[i][0]), depth)
-            self.emit(f"table.init $tab $e{i}")
+            self.emit(f"table.init {tab} $e{i}")
         elif x < 0.85 and self.elems:
             self.emit(f"elem.drop $e{r.randrange(len(self.elems))}")
         else:
             self.funcref(depth)
             self.length(depth, 4)
-            self.emit("table.grow $tab")
+            self.emit(f"table.grow {tab}")
             self.emit("drop")
 
     def index_value(self, n: int, depth: int) -> None:
@@ -666,7 +748,7 @@ class Generator:
             i = r.choice(cands)
             sig = self.sigs[i]
         self.values(sig.params, depth)
-        fits = [k for k, fi in self.slots.items() if self.sigs[fi] == sig]
+        fits = [(ti, k) for ti, sl in enumerate(self.slots) for k, fi in sl.items() if self.sigs[fi] == sig]
         if r.random() < (0.6 if fits else 0.93):
             self.emit(f"call $f{i}")
         else:
@@ -677,10 +759,12 @@ class Generator:
                     if s.params == sig.params and s.results == sig.results:
                         tidx = len(self.sigs) + k
             if fits and r.random() < 0.9:
-                self.emit(f"i32.const {r.choice(fits)}")
+                ti, k = r.choice(fits)
+                self.emit(f"i32.const {k}")
             else:
-                self.index_value(self.tab_min + 1, depth)
-            self.emit(f"call_indirect $tab (type $t{tidx})")
+                ti = self.pick_tab()
+                self.index_value(self.tabs[ti][0] + 1, depth)
+            self.emit(f"call_indirect {self.tab(ti)} (type $t{tidx})")
         if want is None:
             for _ in sig.results:
                 self.emit("drop")
@@ -796,8 +880,9 @@ class Generator:
             self.emit(op)
         elif x < 0.68 and self.has_memory:
             op, align = r.choice(LOADS[t])
-            self.address(d)
-            self.emit(op + self.memarg(align))
+            m = self.pick_mem()
+            self.address(d, m)
+            self.emit(op + self.memarg(align, m))
         elif x < 0.72:
             self.value(t, d)
             self.value(t, d)
@@ -822,21 +907,30 @@ class Generator:
             self.call_value(t, d)
         elif x < 0.96 and isint and t == "i32":
             y = r.random()
+            m = self.pick_mem() if self.has_memory else 0
+            at = self.addrtype(m)
+            mem = f" {m}" if m else ""
             if y < 0.3 and self.has_memory:
-                self.emit("memory.size")
+                self.emit("memory.size" + mem)
+                if at == "i64":
+                    self.emit("i32.wrap_i64")
             elif y < 0.6 and self.has_memory:
-                self.emit(f"i32.const {r.choice((0, 0, 1, 1, 2, 3, 0x10000, 0xFFFFFFFF))}" if r.random() < 0.8
-                          else "i32.const 1")
-                self.emit("memory.grow")
+                delta = r.choice((0, 0, 1, 1, 2, 3, 0x10000, 0xFFFFFFFF))
+                if at == "i64" and r.random() < 0.2:
+                    delta = r.choice((1 << 32, 1 << 48, 0xFFFFFFFFFFFFFFFF))
+                self.emit(f"{at}.const {delta}")
+                self.emit("memory.grow" + mem)
+                if at == "i64":
+                    self.emit("i32.wrap_i64")
             elif y < 0.75:
-                self.emit("table.size $tab")
+                self.emit(f"table.size {self.tab(self.pick_tab())}")
             elif y < 0.9:
                 self.funcref(d)
                 self.emit("ref.is_null")
             else:
                 self.funcref(d)
                 self.emit(f"i32.const {r.choice((0, 1, 2, 5, 0xFFFFFFFF))}")
-                self.emit("table.grow $tab")
+                self.emit(f"table.grow {self.tab(self.pick_tab())}")
         else:
             self.leaf(t)
 
@@ -1017,8 +1111,13 @@ def operand(rng: random.Random, t: str) -> int:
     return rng.getrandbits(width)
 
 
-def generate(seed: int, size: int = 120, nan_bits: bool = True) -> Program:
-    return Generator(seed, size, nan_bits).program()
+def generate(seed: int, size: int = 120, nan_bits: bool = True, features: tuple = ()) -> Program:
+    """One program; ``features``: Wasm 3.0 features to use too ("tail-call", "memory64",
+    "multi-memory"; `WASM3` is all of them)."""
+    return Generator(seed, size, nan_bits, features).program()
+
+
+WASM3 = ("tail-call", "memory64", "multi-memory", "extended-const")
 
 
 def main() -> None:

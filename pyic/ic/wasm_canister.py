@@ -275,6 +275,12 @@ def _decode_ref(live: _Live, v):
 # ------------------------------------------------------------------ the canister module
 
 
+def _caller_params(caller: CallerInfo) -> dict:
+    """The message's caller and its caller info, as `Params` fields."""
+    return dict(caller=caller.caller, caller_info_data=caller.info_data,
+                caller_info_signer=caller.info_signer)
+
+
 class WasmCanister:
     """The ``CanisterModule`` of one Wasm module (see the module docstring)."""
 
@@ -485,6 +491,18 @@ class WasmCanister:
     def _trap(self, failed: _Failed, extra: int = 0, logs=()) -> TrapResult:
         return TrapResult(self._cycles(failed.count + extra), failed.message, tuple(logs))
 
+    def _update_return(self, es: ExecutionState, new_state: WasmState, count: int) -> UpdateReturn:
+        """What an update or a reply/reject callback that completed returns."""
+        return UpdateReturn(new_state, tuple(es.calls), es.new_certified_data,
+                            es.new_global_timer, es.response, es.cycles_accepted,
+                            self._cycles(count), tuple(es.logs))
+
+    def _composite_return(self, es: ExecutionState, new_state: WasmState,
+                          count: int) -> CompositeQueryReturn:
+        """What a composite query or its callback that completed returns."""
+        return CompositeQueryReturn(new_state, tuple(es.calls), es.response,
+                                    self._cycles(count), tuple(es.logs))
+
     # ---------------------------------------------------------------- start, init, upgrades
 
     def _start(self, state: WasmState, env) -> tuple:
@@ -511,8 +529,7 @@ class WasmCanister:
         if index is None:
             return InitReturn(state, None, None, self._cycles(start_count))
         env1 = evolve(env, balance=env.balance - self._cycles(start_count))
-        es = self._es(state, "I", env1, arg=arg, caller=caller.caller,
-                      caller_info_data=caller.info_data, caller_info_signer=caller.info_signer)
+        es = self._es(state, "I", env1, arg=arg, **_caller_params(caller))
         try:
             count, new_state = self._run(live, es, index, [],
                                          self.cfg.max_instructions_per_install_code
@@ -547,9 +564,7 @@ class WasmCanister:
 
     def _update_fn(self, index: int):
         def update(state, arg, caller, deadline, env, available):
-            es = self._es(state, "U", env, arg=arg, caller=caller.caller,
-                          caller_info_data=caller.info_data,
-                          caller_info_signer=caller.info_signer, deadline=deadline)
+            es = self._es(state, "U", env, arg=arg, **_caller_params(caller), deadline=deadline)
             es.cycles_available = available
             try:
                 count, new_state = self._run(self._live_for(state), es, index, [],
@@ -557,17 +572,13 @@ class WasmCanister:
             except _Failed as f:
                 return self._trap(f, 0, es.logs)
             discard_pending_call(es)
-            return UpdateReturn(new_state, tuple(es.calls), es.new_certified_data,
-                                es.new_global_timer, es.response, es.cycles_accepted,
-                                self._cycles(count), tuple(es.logs))
+            return self._update_return(es, new_state, count)
         return update
 
     def _query_fn(self, index: int):
         def query(state, arg, caller, env, available, replicated: bool | None = None):
             context = "Q" if replicated is None else ("RQ" if replicated else "NRQ")
-            es = self._es(state, context, env, arg=arg, caller=caller.caller,
-                          caller_info_data=caller.info_data,
-                          caller_info_signer=caller.info_signer)
+            es = self._es(state, context, env, arg=arg, **_caller_params(caller))
             es.cycles_available = available
             try:
                 count, _ = self._run(self._live_for(state), es, index, [],
@@ -585,17 +596,14 @@ class WasmCanister:
 
     def _composite_fn(self, index: int):
         def composite_query(state, arg, caller, env):
-            es = self._es(state, "CQ", env, arg=arg, caller=caller.caller,
-                          caller_info_data=caller.info_data,
-                          caller_info_signer=caller.info_signer)
+            es = self._es(state, "CQ", env, arg=arg, **_caller_params(caller))
             try:
                 count, new_state = self._run(self._live_for(state), es, index, [],
                                              self.cfg.max_instructions_per_query, True)
             except _Failed as f:
                 return self._trap(f, 0, es.logs)
             discard_pending_call(es)
-            return CompositeQueryReturn(new_state, tuple(es.calls), es.response,
-                                        self._cycles(count), tuple(es.logs))
+            return self._composite_return(es, new_state, count)
         return composite_query
 
     # ---------------------------------------------------------------- system tasks
@@ -644,8 +652,7 @@ class WasmCanister:
         return resolve
 
     def _response_params(self, caller: CallerInfo, response) -> dict:
-        params = dict(caller=caller.caller, caller_info_data=caller.info_data,
-                      caller_info_signer=caller.info_signer)
+        params = _caller_params(caller)
         if isinstance(response, Reply):
             params["arg"] = response.data
         else:
@@ -666,9 +673,7 @@ class WasmCanister:
         except _Failed as f:
             return self._cleanup(state, callback, f, es, env, params, "C", limit)
         discard_pending_call(es)
-        return UpdateReturn(new_state, tuple(es.calls), es.new_certified_data,
-                            es.new_global_timer, es.response, es.cycles_accepted,
-                            self._cycles(count), tuple(es.logs))
+        return self._update_return(es, new_state, count)
 
     def _cleanup(self, state, callback, failed: _Failed, es, env, params, context, limit):
         if callback.on_cleanup is None:
@@ -700,8 +705,7 @@ class WasmCanister:
         except _Failed as f:
             return self._cleanup(state, callback, f, es, env, params, "CC", limit)
         discard_pending_call(es)
-        return CompositeQueryReturn(new_state, tuple(es.calls), es.response,
-                                    self._cycles(count), tuple(es.logs))
+        return self._composite_return(es, new_state, count)
 
     # ---------------------------------------------------------------- inspection
 
@@ -709,8 +713,7 @@ class WasmCanister:
         index = self.exports.get("canister_inspect_message")
         if index is None:
             return InspectReturn(True)
-        es = self._es(state, "F", env, arg=arg, caller=caller.caller,
-                      caller_info_data=caller.info_data, caller_info_signer=caller.info_signer,
+        es = self._es(state, "F", env, arg=arg, **_caller_params(caller),
                       method_name=method_name)
         try:
             self._run(self._live_for(state), es, index, [],

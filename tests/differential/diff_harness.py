@@ -157,12 +157,12 @@ def run_pyic(prog, calls, config=None, module=None, tier: str | None = None) -> 
         run.instantiated = ("trap", trap_kind_of_message(e.message))
         return run
     run.instantiated = "ok"
-    mem = inst.exports.get("mem")
+    mems = [inst.exports[name] for name in ("mem",) + prog.more_memories if name in inst.exports]
 
     def memory() -> bytes | None:
-        if mem is None:
+        if not mems:
             return None
-        return embed.mem_read(store, mem, 0, embed.mem_size(store, mem) * wasmgen.PAGE)
+        return b"|".join(embed.mem_read(store, m, 0, embed.mem_size(store, m) * wasmgen.PAGE) for m in mems)
 
     for name, args in calls:
         try:
@@ -197,6 +197,9 @@ def _engine(canonical: bool):
         cfg = wasmtime.Config()
         cfg.cranelift_nan_canonicalization = canonical
         cfg.consume_fuel = True
+        cfg.wasm_memory64 = True
+        cfg.wasm_multi_memory = True
+        cfg.wasm_tail_call = True
         _ENGINES[canonical] = wasmtime.Engine(cfg)
     return _ENGINES[canonical]
 
@@ -223,11 +226,13 @@ def run_wasmtime(prog, calls, canonical: bool = True) -> Run:
         return run
     run.instantiated = "ok"
     exports = inst.exports(store)
-    mem = exports["mem"] if prog.has_memory else None
+    mems = [exports[name] for name in ("mem",) + prog.more_memories if prog.has_memory]
     sigs = {name: sig for name, sig, _ in prog.exports}
 
     def memory() -> bytes | None:
-        return None if mem is None else bytes(mem.read(store, 0, mem.data_len(store)))
+        if not mems:
+            return None
+        return b"|".join(bytes(m.read(store, 0, m.data_len(store))) for m in mems)
 
     def call(name: str, sig, args) -> tuple:
         res = exports[name](store, *(_signed(a, t) for a, t in zip(args, sig.params)))
@@ -316,10 +321,11 @@ def _first_difference(a: bytes | None, b: bytes | None) -> str:
     return f"first at byte {i}: pyic {a[i:i + 8].hex()} vs wasmtime {b[i:i + 8].hex()}"
 
 
-def check_program(seed: int, canonical: bool = True, size: int = 120, tier: str | None = None) -> tuple:
-    """Generate, run on pyic (``tier``: default) and wasmtime, compare:
-    ``(program, calls, diffs, number of calls compared)``."""
-    prog = wasmgen.generate(seed, size, nan_bits=canonical)
+def check_program(seed: int, canonical: bool = True, size: int = 120, tier: str | None = None,
+                  features: tuple = ()) -> tuple:
+    """Generate (with the Wasm 3.0 ``features``), run on pyic (``tier``: default) and wasmtime,
+    compare: ``(program, calls, diffs, number of calls compared)``."""
+    prog = wasmgen.generate(seed, size, nan_bits=canonical, features=features)
     calls = plan_calls(prog)
     mine = run_pyic(prog, calls, tier=tier)
     theirs = run_wasmtime(prog, calls, canonical)
@@ -383,8 +389,8 @@ def compare_tiers(prog, calls, runs: dict) -> list:
     return diffs
 
 
-def check_tiers(seed: int, size: int = 120) -> tuple:
-    prog = wasmgen.generate(seed, size)
+def check_tiers(seed: int, size: int = 120, features: tuple = ()) -> tuple:
+    prog = wasmgen.generate(seed, size, features=features)
     calls = plan_calls(prog)
     module = pyic_module(prog)
     runs = {t: run_pyic(prog, calls, module=module, tier=t) for t in tiers()}
@@ -404,23 +410,27 @@ def main() -> int:
     ap.add_argument("--ops", type=int, metavar="K", help="instead: every numeric instruction on K random "
                     "operand tuples per seed")
     ap.add_argument("--vector", action="store_true", help="with --ops: the vector instructions")
+    ap.add_argument("--progress", type=int, default=0, metavar="K", help="a progress line every K programs")
+    ap.add_argument("--wasm3", action="store_true", help="programs also use tail calls, memory64 and "
+                    "multi-memory")
     args = ap.parse_args()
     if wasmtime is None:
         print("wasmtime is not installed: pip install wasmtime", file=sys.stderr)
         return 2
     if args.ops:
         return main_ops(args)
+    features = wasmgen.WASM3 if args.wasm3 else ()
     failed = invocations = 0
     t0 = time.time()
     for seed in range(args.start, args.start + args.count):
         try:
             diffs = []
             for tier in (args.tier,) if args.tier else tiers() or (None,):
-                prog, calls, d, n = check_program(seed, not args.no_canonical, args.size, tier)
+                prog, calls, d, n = check_program(seed, not args.no_canonical, args.size, tier, features)
                 diffs += [f"[{tier}] {x}" for x in d]
                 invocations += n
             if len(tiers()) > 1 and not args.tier:
-                diffs += ["[tiers] " + x for x in check_tiers(seed, args.size)[2]]
+                diffs += ["[tiers] " + x for x in check_tiers(seed, args.size, features)[2]]
         except Exception as e:  # e.g. the generator made an invalid module
             print(f"seed {seed}: harness error {type(e).__name__}: {e}", flush=True)
             failed += 1
@@ -428,6 +438,9 @@ def main() -> int:
         if diffs:
             failed += 1
             print(f"seed {seed}: " + "; ".join(diffs), flush=True)
+        if args.progress and (seed - args.start + 1) % args.progress == 0:
+            print(f"... {seed - args.start + 1} programs, {invocations} invocations, {failed} with differences, "
+                  f"{time.time() - t0:.0f}s", flush=True)
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
                 Path(args.save, f"seed{seed}.wat").write_text(prog.wat)

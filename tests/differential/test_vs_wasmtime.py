@@ -84,6 +84,30 @@ def test_each_numeric_instruction(canonical, tier):
     assert not failures, f"{len(failures)} differences:\n" + "\n".join(failures[:40])
 
 
+@pytest.mark.parametrize("tier", TIERS)
+def test_each_vector_instruction(tier):
+    """Every deterministic SIMD instruction, vector loads and stores at random addresses included
+    (memory compared after each)."""
+    require_oracle()
+    failures = []
+    for seed in range(max(1, N // 150)):
+        failures += h.check_ops(seed, 10, True, tier, vector=True)[2]
+    assert not failures, f"{len(failures)} differences:\n" + "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_wasm3_features(tier):
+    """Programs that also use tail calls, a 64-bit memory and a second memory."""
+    require_oracle()
+    failures = []
+    for seed in range(max(1, N // 3)):
+        diffs = h.check_program(seed, True, tier=tier, features=h.wasmgen.WASM3)[2]
+        if diffs:
+            failures.append(f"seed {seed}: " + "; ".join(diffs))
+    assert not failures, ("pyic and wasmtime differ (reproduce with `python tests/differential/diff_harness.py "
+                          "--wasm3 --start N --count 1`):\n" + "\n".join(failures))
+
+
 def test_harness_sees_differences():
     """The comparison is not vacuous: a changed instruction in pyic's copy is noticed."""
     require_oracle()

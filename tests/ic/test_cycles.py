@@ -20,8 +20,8 @@ def call_with(pic, a, b, cycles, callee_prog, on_reply=None, on_reject=None):
 
 @spec("Message execution")
 def test_attached_cycles_are_available_to_callee(pic, uc, uc2):
-    out = pic.universal_update(uc, P().call(uc2, "update", P().append_available().reply(),
-                                            cycles=1000, on_reply=P().append_response().reply()))
+    out = call_with(pic, uc, uc2, 1000, P().append_available().reply(),
+                    on_reply=P().append_response().reply())
     assert out == b"1000"
 
 
@@ -32,9 +32,8 @@ def test_partial_accept_refunds_rest(pic, uc, uc2):
 
 @spec("Message execution")
 def test_available_decreases_after_accept(pic, uc, uc2):
-    out = pic.universal_update(uc, P().call(uc2, "update", P().accept(300).append_available()
-                                            .reply(), cycles=1000,
-                                            on_reply=P().append_response().reply()))
+    callee = P().accept(300).append_available().reply()
+    out = call_with(pic, uc, uc2, 1000, callee, on_reply=P().append_response().reply())
     assert out == b"700"
 
 

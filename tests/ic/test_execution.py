@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from ic_helpers import P, global_of, reject_of, spec
 
 from pyic.ic.universal import OP_CYCLES, UNIVERSAL_WASM
@@ -320,16 +321,22 @@ def test_query_updates_query_stats(pic, uc):
     assert pic.canister_status(uc)["query_stats"]["num_calls_total"] == 2
 
 
-@spec("Query call")
-def test_query_to_missing_canister(pic):
-    r = reject_of(pic.query_call, b"\x00" * 8 + b"\x55\x01\x01", "query", b"")
+# The same refusals for queries ("Query call") and updates ("API Request submission").
+CALL_KINDS = [pytest.param("query", marks=spec("Query call"), id="query"),
+              pytest.param("update", marks=spec("API Request submission"), id="update")]
+MISSING_CANISTER = b"\x00" * 8 + b"\x55\x01\x01"
+
+
+@pytest.mark.parametrize("kind", CALL_KINDS)
+def test_call_to_missing_canister_refused(pic, kind):
+    r = reject_of(getattr(pic, f"{kind}_call"), MISSING_CANISTER, kind, b"")
     assert r.reject_code == 3 and r.error_code == "IC0301"
 
 
-@spec("Query call")
-def test_query_to_empty_canister(pic):
+@pytest.mark.parametrize("kind", CALL_KINDS)
+def test_call_to_empty_canister_refused(pic, kind):
     cid = pic.create_canister()
-    r = reject_of(pic.query_call, cid, "query", b"")
+    r = reject_of(getattr(pic, f"{kind}_call"), cid, kind, b"")
     assert r.reject_code == 5 and r.error_code == "IC0537"
 
 
@@ -337,19 +344,6 @@ def test_query_to_empty_canister(pic):
 def test_update_to_unknown_method_refused(pic, uc):
     r = reject_of(pic.update_call, uc, "no_such_method", b"")
     assert r.reject_code == 5 and r.error_code == "IC0536"
-
-
-@spec("API Request submission")
-def test_update_to_missing_canister_refused(pic):
-    r = reject_of(pic.update_call, b"\x00" * 8 + b"\x55\x01\x01", "update", b"")
-    assert r.reject_code == 3 and r.error_code == "IC0301"
-
-
-@spec("API Request submission")
-def test_update_to_empty_canister_refused(pic):
-    cid = pic.create_canister()
-    r = reject_of(pic.update_call, cid, "update", b"")
-    assert r.reject_code == 5 and r.error_code == "IC0537"
 
 
 @spec("API Request submission")

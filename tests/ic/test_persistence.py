@@ -48,23 +48,29 @@ def test_load_is_deterministic(pic, uc, tmp_path):
     assert a.create_canister() == b.create_canister()
 
 
-@spec("The system state")
-def test_crash_during_save_keeps_old_file(pic, uc, tmp_path, monkeypatch):
-    path = str(tmp_path / "ic.state")
-    pic.universal_update(uc, P().set_global(b"old").reply())
-    pic.save(path)
+def save_crashing_in(pic, path: str, monkeypatch, os_function: str) -> None:
+    """Save to ``path`` with ``os.<os_function>`` failing (a simulated crash), and
+    check that the file already there is left exactly as it was."""
     with open(path, "rb") as f:
         old_bytes = f.read()
-    pic.universal_update(uc, P().set_global(b"new").reply())
 
     def crash(*args, **kwargs):
-        raise OSError("simulated crash before rename")
-    monkeypatch.setattr(os, "replace", crash)
+        raise OSError(f"simulated crash in os.{os_function}")
+    monkeypatch.setattr(os, os_function, crash)
     with pytest.raises(OSError):
         pic.save(path)
     monkeypatch.undo()
     with open(path, "rb") as f:
         assert f.read() == old_bytes
+
+
+@spec("The system state")
+def test_crash_during_save_keeps_old_file(pic, uc, tmp_path, monkeypatch):
+    path = str(tmp_path / "ic.state")
+    pic.universal_update(uc, P().set_global(b"old").reply())
+    pic.save(path)
+    pic.universal_update(uc, P().set_global(b"new").reply())
+    save_crashing_in(pic, path, monkeypatch, "replace")      # before the rename
     assert [n for n in os.listdir(tmp_path) if n != "ic.state"] == []   # no temp file left
     restored = PocketIC.load(path)
     restored.set_sender(pic.sender)
@@ -75,17 +81,7 @@ def test_crash_during_save_keeps_old_file(pic, uc, tmp_path, monkeypatch):
 def test_crash_while_writing_keeps_old_file(pic, uc, tmp_path, monkeypatch):
     path = str(tmp_path / "ic.state")
     pic.save(path)
-    with open(path, "rb") as f:
-        old_bytes = f.read()
-
-    def crash(fd):
-        raise OSError("simulated crash during fsync")
-    monkeypatch.setattr(os, "fsync", crash)
-    with pytest.raises(OSError):
-        pic.save(path)
-    monkeypatch.undo()
-    with open(path, "rb") as f:
-        assert f.read() == old_bytes
+    save_crashing_in(pic, path, monkeypatch, "fsync")        # while writing
 
 
 @spec("The system state")

@@ -10,6 +10,11 @@ from pyic.errors import ICError
 SECOND = 10**9
 
 
+def arm_timer(pic, cid, at, handler) -> None:
+    """Make ``handler`` the canister's global timer callback and set the timer to ``at``."""
+    pic.universal_update(cid, P().on_global_timer(handler).set_global_timer(at).reply())
+
+
 def heap(pic, cid):
     return pic.ic.state.canisters[cid].can_state.wasm_state.wasm_memory.global_data
 
@@ -78,8 +83,7 @@ def test_heartbeat_bumps_version(pic, uc):
 @spec("Call context creation")
 def test_timer_fires_after_advance_time_and_tick(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + 10 * SECOND
-    pic.universal_update(uc, P().on_global_timer(P().append_to_global(b"T"))
-                         .set_global_timer(t).reply())
+    arm_timer(pic, uc, t, P().append_to_global(b"T"))
     pic.tick()
     assert heap(pic, uc) == b""
     pic.advance_time(10 * SECOND)
@@ -91,8 +95,7 @@ def test_timer_fires_after_advance_time_and_tick(pic, uc):
 @spec("Call context creation")
 def test_timer_fires_once(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + SECOND
-    pic.universal_update(uc, P().on_global_timer(P().append_to_global(b"T"))
-                         .set_global_timer(t).reply())
+    arm_timer(pic, uc, t, P().append_to_global(b"T"))
     pic.advance_time(2 * SECOND)
     pic.tick(3)
     assert heap(pic, uc) == b"T"
@@ -101,8 +104,7 @@ def test_timer_fires_once(pic, uc):
 
 @spec("Call context creation")
 def test_timer_in_the_past_fires_next_round(pic, uc):
-    pic.universal_update(uc, P().on_global_timer(P().append_to_global(b"P"))
-                         .set_global_timer(1).reply())
+    arm_timer(pic, uc, 1, P().append_to_global(b"P"))
     pic.tick()
     assert heap(pic, uc) == b"P"
 
@@ -110,8 +112,7 @@ def test_timer_in_the_past_fires_next_round(pic, uc):
 @spec("Call context creation")
 def test_timer_zero_is_off(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + SECOND
-    pic.universal_update(uc, P().on_global_timer(P().append_to_global(b"T"))
-                         .set_global_timer(t).reply())
+    arm_timer(pic, uc, t, P().append_to_global(b"T"))
     pic.universal_update(uc, P().set_global_timer(0).reply())
     pic.advance_time(5 * SECOND)
     pic.tick()
@@ -122,7 +123,7 @@ def test_timer_zero_is_off(pic, uc):
 def test_timer_rearmed_in_handler(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + SECOND
     handler = P().append_to_global(b"T").set_global_timer(t + 10 * SECOND)
-    pic.universal_update(uc, P().on_global_timer(handler).set_global_timer(t).reply())
+    arm_timer(pic, uc, t, handler)
     pic.advance_time(2 * SECOND)
     pic.tick()
     pic.advance_time(20 * SECOND)
@@ -134,7 +135,7 @@ def test_timer_rearmed_in_handler(pic, uc):
 def test_timer_trap_leaves_timer_off(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + SECOND
     handler = P().set_global_timer(t + 5 * SECOND).trap("timer trap")
-    pic.universal_update(uc, P().on_global_timer(handler).set_global_timer(t).reply())
+    arm_timer(pic, uc, t, handler)
     pic.advance_time(2 * SECOND)
     pic.tick()
     assert pic.ic.state.canisters[uc].global_timer == 0
@@ -147,8 +148,7 @@ def test_timer_trap_leaves_timer_off(pic, uc):
 @spec("Call context creation")
 def test_timer_sees_time_after_deadline(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + SECOND
-    pic.universal_update(uc, P().on_global_timer(P().set_global(b"").append_to_global(b"x"))
-                         .set_global_timer(t).reply())
+    arm_timer(pic, uc, t, P().set_global(b"").append_to_global(b"x"))
     pic.set_time(t + 3 * SECOND)
     pic.tick()
     assert heap(pic, uc) == b"x"
@@ -158,8 +158,7 @@ def test_timer_sees_time_after_deadline(pic, uc):
 def test_timer_does_not_fire_on_frozen_canister(pic):
     from pyic.ic.costs import GIB
     cid = pic.install_universal_canister(cycles=10**12).bytes
-    pic.universal_update(cid, P().on_global_timer(P().append_to_global(b"T"))
-                         .set_global_timer(1).reply())
+    arm_timer(pic, cid, 1, P().append_to_global(b"T"))
     pic.update_canister_settings(cid, {"memory_allocation": GIB, "freezing_threshold": 10**9})
     pic.tick()
     assert heap(pic, cid) == b""

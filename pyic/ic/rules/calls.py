@@ -17,7 +17,7 @@ from ..canister import CANISTER_ERROR, DESTINATION_INVALID, SYS_TRANSIENT, Rejec
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     GLOBAL_TIMER, HEARTBEAT, IC_PRINCIPAL, ON_LOW_WASM_MEMORY, RUNNING, STOPPED, CallCtxt,
-    CallMessage, FromCanister, FromSystemTask, FuncMessage, PublicMethod, Queue,
+    CallMessage, Canister, FromCanister, FromSystemTask, FuncMessage, PublicMethod, Queue,
     ResponseMessage, S, Stopping, replace_in, with_canister,
 )
 from ..principal_text import principal_text
@@ -37,6 +37,18 @@ def _call_message(state: S, index: int) -> CallMessage | None:
     if not isinstance(m, CallMessage) or m.callee == IC_PRINCIPAL or not at_queue_head(state, index):
         return None
     return m
+
+
+def _call_to_running(state: S, index: int) -> tuple[CallMessage, Canister] | None:
+    """The call message at ``index`` (see `_call_message`) and its callee, when the
+    callee exists, has a module and is running; else None."""
+    cm = _call_message(state, index)
+    if cm is None:
+        return None
+    c = state.canisters.get(cm.callee)
+    if c is None or c.can_state is None or c.canister_status != RUNNING:
+        return None
+    return cm, c
 
 
 def reject_call_to_stopped_or_stopping(state: S, index: int) -> S | None:
@@ -87,12 +99,10 @@ def reject_call_cannot_prepay(state: S, index: int, cfg: SubnetConfig = DEFAULT)
     is not frozen but cannot set aside ``MAX_CYCLES_PER_MESSAGE`` for the execution
     (call context creation would never apply), so the call is rejected with
     SYS_TRANSIENT (IC0207), as the replica does, instead of waiting forever."""
-    cm = _call_message(state, index)
-    if cm is None:
+    found = _call_to_running(state, index)
+    if found is None:
         return None
-    c = state.canisters.get(cm.callee)
-    if c is None or c.can_state is None or c.canister_status != RUNNING:
-        return None
+    cm, c = found
     liquid = liquid_balance(c, cfg)
     if liquid < 0 or liquid >= cfg.max_cycles_per_message:
         return None
@@ -134,12 +144,10 @@ def call_context_creation_public(state: S, index: int,
                                  cfg: SubnetConfig = DEFAULT) -> tuple[S, int] | None:
     """"Call context creation: Public entry points".  Returns the new state and
     the index of the new `FuncMessage` (which message execution must take next)."""
-    cm = _call_message(state, index)
-    if cm is None:
+    found = _call_to_running(state, index)
+    if found is None:
         return None
-    c = state.canisters.get(cm.callee)
-    if c is None or c.can_state is None or c.canister_status != RUNNING:
-        return None
+    cm, c = found
     if liquid_balance(c, cfg) < cfg.max_cycles_per_message:
         return None
     ctxt_id, state = fresh_call_id(state)

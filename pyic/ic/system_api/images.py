@@ -41,17 +41,24 @@ def pages_of(data: bytes) -> tuple:
     return tuple(out)
 
 
-def read_pages(pages: tuple, size: int, offset: int, n: int) -> bytes:
-    """Bytes ``[offset, offset+n)`` of a page tuple (the caller checked the bounds)."""
-    out = bytearray()
+def page_spans(offset: int, n: int):
+    """The pieces of bytes ``[offset, offset+n)`` that lie in one page each, in
+    order: (page index, offset within the page, length)."""
     pos, end = offset, offset + n
     while pos < end:
         p = pos // PAGE
         lo = pos - p * PAGE
         take = min(PAGE - lo, end - pos)
+        yield p, lo, take
+        pos += take
+
+
+def read_pages(pages: tuple, size: int, offset: int, n: int) -> bytes:
+    """Bytes ``[offset, offset+n)`` of a page tuple (the caller checked the bounds)."""
+    out = bytearray()
+    for p, lo, take in page_spans(offset, n):
         page = pages[p] if p < len(pages) else None
         out += page[lo:lo + take] if page is not None else bytes(take)
-        pos += take
     return bytes(out)
 
 
@@ -129,35 +136,26 @@ class StableMemory:
         if not self.dirty:
             return read_pages(self.base.pages, self.size, offset, n)
         out = bytearray()
-        pos, end = offset, offset + n
         base = self.base.pages
-        while pos < end:
-            p = pos // PAGE
-            lo = pos - p * PAGE
-            take = min(PAGE - lo, end - pos)
+        for p, lo, take in page_spans(offset, n):
             page = self.dirty.get(p)
             if page is None:
                 page = base[p] if p < len(base) else None
             out += page[lo:lo + take] if page is not None else bytes(take)
-            pos += take
         return bytes(out)
 
     def write(self, offset: int, data: bytes) -> None:
         n = len(data)
         if offset + n > self.size:
             raise Trap("stable memory out of bounds")
-        pos, end, i = offset, offset + n, 0
+        i = 0
         base = self.base.pages
-        while pos < end:
-            p = pos // PAGE
-            lo = pos - p * PAGE
-            take = min(PAGE - lo, end - pos)
+        for p, lo, take in page_spans(offset, n):
             page = self.dirty.get(p)
             if page is None:
                 old = base[p] if p < len(base) else None
                 page = self.dirty[p] = bytearray(old if old is not None else PAGE)
             page[lo:lo + take] = data[i:i + take]
-            pos += take
             i += take
 
     def grow(self, new_pages: int) -> None:

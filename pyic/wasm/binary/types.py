@@ -58,6 +58,20 @@ def typeuse(r: Reader) -> int:
     return x
 
 
+def _typeidx_s33(r: Reader) -> int | None:
+    """A type index written as a non-negative s33 (5.3.3 ``heaptype``, 5.4.1
+    ``blocktype``); else None, with the reader left where it was."""
+    start = r.pos
+    try:
+        x = s33(r)
+    except MalformedError:
+        x = -1
+    if 0 <= x < TYPEIDX_LIMIT:
+        return x
+    r.pos = start
+    return None
+
+
 def heaptype(r: Reader):
     """5.3.3 ``heaptype``: a type index as a non-negative s33, else an abstract type."""
     start = r.pos
@@ -66,13 +80,9 @@ def heaptype(r: Reader):
         if rt is None:
             raise r.error("malformed reference type", start)
         return rt.heaptype
-    try:
-        x = s33(r)
-    except MalformedError:
-        x = -1
-    if 0 <= x < TYPEIDX_LIMIT:
+    x = _typeidx_s33(r)
+    if x is not None:
         return x
-    r.pos = start
     code = s7(r)
     ht = ABSHEAP_CODES.get(code)
     if ht is None:
@@ -231,16 +241,11 @@ def tagtype(r: Reader) -> TagType:
 
 def blocktype(r: Reader):
     """5.4.1 ``blocktype``: a type index (non-negative s33), ``0x40`` (empty) or a value type."""
-    start = r.pos
-    try:
-        x = s33(r)
-    except MalformedError:
-        x = -1
-    if 0 <= x < TYPEIDX_LIMIT:
+    x = _typeidx_s33(r)
+    if x is not None:
         return x
-    r.pos = start
     if r.peek() == 0x40:
-        r.pos = start + 1
+        r.pos += 1
         return None
     return valtype(r)
 

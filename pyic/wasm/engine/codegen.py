@@ -99,6 +99,7 @@ FLOAT_OPS = {"f64.add": ("+", 3), "f64.sub": ("-", 3), "f64.mul": ("*", 3),
              "f64.eq": ("==", 2), "f64.ne": ("!=", 2), "f64.lt": ("<", 2), "f64.gt": (">", 2),
              "f64.le": ("<=", 2), "f64.ge": (">=", 2),
              "f64.convert_i32_s": ("", 4), "f64.convert_i32_u": ("", 4)}
+ROTATES = ("i32.rotl", "i32.rotr", "i64.rotl", "i64.rotr")
 # Ops that may trap (one per source line).
 TRAPPING = frozenset(op for op in NUMERIC if op.split(".")[1].startswith(("div_", "rem_"))
                      or ("trunc_f" in op and "sat" not in op and op[0] == "i"))
@@ -142,7 +143,8 @@ class Gen:
         self.names: dict = {}
         self.ntemp = 0
         self.mems: dict = {}     # id(meminst) -> index k (names Mk / Dk)
-        self.st: list = []       # symbolic stack of (expr, names, depth, kind)
+        self.st: list = []       # symbolic stack above ``base``: (expr, names, depth, kind)
+        self.base = 0            # slots below hold their canonical names s0..s<base-1>
         self.has_calls = False
 
     # ------------------------------------------------------------------ names and lines
@@ -177,7 +179,24 @@ class Gen:
         self.st.append((expr, names, depth, kind))
 
     def pop(self):
-        return self.st.pop()
+        if self.st:
+            return self.st.pop()
+        self.base -= 1
+        nm = f"s{self.base}"
+        return (nm, frozenset((nm,)), 0, 0)
+
+    def popn(self, n: int) -> list:
+        """The top ``n`` entries, deepest first, popped."""
+        out = [self.pop() for _ in range(n)]
+        out.reverse()
+        return out
+
+    def height(self) -> int:
+        return self.base + len(self.st)
+
+    def reset(self, h: int) -> None:
+        self.base = h
+        self.st = []
 
     @staticmethod
     def val(e) -> str:
@@ -237,8 +256,9 @@ class Gen:
     def flush(self, ind: int, extras: list = ()) -> list:
         """Materialise the symbolic stack into ``s0..s<h-1>``; returns the extras' atoms."""
         lhs, rhs = [], []
+        base = self.base
         for i, e in enumerate(self.st):
-            nm = f"s{i}"
+            nm = f"s{base + i}"
             if e[0] != nm:
                 lhs.append(nm)
                 rhs.append(self.val(e))
@@ -253,7 +273,7 @@ class Gen:
                 out.append(e)
         if lhs:
             self.line(f"{', '.join(lhs)} = {', '.join(rhs)}", ind)
-        self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(len(self.st))]
+        self.reset(self.height())
         return out
 
     # ------------------------------------------------------------------ the function
@@ -412,7 +432,7 @@ class Gen:
     def emit_block(self, blk, ind: int, work: list) -> None:
         code = self.code
         h = blk.height
-        self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(h)]
+        self.reset(h)
         self.fmemo = {}
         if blk.cost:
             k = blk.cost
@@ -444,7 +464,7 @@ class Gen:
         hd = ins[0]
         if hd is C.return_:
             n = self.nres
-            vals = [self.val(e) for e in self.st[len(self.st) - n:]] if n else []
+            vals = [self.val(e) for e in self.popn(n)]
             self.line("return " + ", ".join(["b"] + vals), ind)
             return
         if hd is C.unreachable:
@@ -488,11 +508,10 @@ class Gen:
             return
         if hd is C.charge:
             # (charge, 0, unit, position from the top, cost): the bulk op's whole cost, now
-            h = len(self.st)
-            n = self.st[h - ins[3]]
             self.flush(ind)
+            h = self.height()
             t = self.temp()
-            self.line(f"{t} = {self.val(n) if n[0] != '' else 's' + str(h - ins[3])} * {ins[2]} + {ins[4]}", ind)
+            self.line(f"{t} = s{h - ins[3]} * {ins[2]} + {ins[4]}", ind)
             self.line(f"b -= {t}", ind)
             self.line(f"if b < 0: LIMDYN(b + {t})", ind)
             work.append(("goto", pc + 1, ind))
@@ -500,7 +519,7 @@ class Gen:
         raise Unsupported(getattr(hd, "__name__", "terminator"))
 
     def shuffle_text(self, keep: int, drop: int) -> str:
-        h = len(self.st)
+        h = self.height()
         lhs = [f"s{h - keep - drop + j}" for j in range(keep)]
         rhs = [f"s{h - keep + j}" for j in range(keep)]
         return f"{', '.join(lhs)} = {', '.join(rhs)}" if keep else "pass"
@@ -552,14 +571,14 @@ class Gen:
             n, m = g.nparams, g.nresults
             fn = self.name(self.resolve_callee(g), "F")
             self.flush(ind)
-            h = len(self.st)
+            h = self.height()
             args = [f"s{j}" for j in range(h - n, h)]
             callee = fn
         else:
             ft = functype(ins[3])
             n, m = len(ft.params), len(ft.results)
             self.flush(ind)
-            h = len(self.st) - 1
+            h = self.height() - 1
             args = [f"s{j}" for j in range(h - n, h)]
             callee = f"CI({self.name(ins, 'I')}, s{h}, MI)"
             self.bind["MI"] = self.f.module
@@ -567,7 +586,7 @@ class Gen:
         res = [f"s{base + j}" for j in range(m)]
         lhs = ", ".join(["b"] + res)
         self.line(f"{lhs} = {callee}({', '.join(['b', 'r1'] + args)})", ind, 0)
-        self.st = [(f"s{i}", frozenset((f"s{i}",)), 0, 0) for i in range(base + m)]
+        self.reset(base + m)
         self.reload(ind)
 
     # ------------------------------------------------------------------ straight-line code
@@ -625,8 +644,7 @@ class Gen:
             return
         if hd is B.unop_imm or hd is B.binop_imm:
             n = 1 if hd is B.unop_imm else 2
-            args = self.st[-n:]
-            del self.st[-n:]
+            args = self.popn(n)
             imm = ins[3]
             lit = str(imm) if type(imm) is int else self.name(imm)
             fn = self.name(ins[2], "N")
@@ -661,9 +679,7 @@ class Gen:
     def generic(self, ins, ind: int, refund: int) -> None:
         """Any other straight-line handler, called on a small list as its operand stack."""
         pops, pushes = effect(ins)
-        args = self.st[len(self.st) - pops:] if pops else []
-        if pops:
-            del self.st[-pops:]
+        args = self.popn(pops)
         h = self.name(ins[0], "H")
         i = self.name(ins, "I")
         text = f"_S = [{', '.join(self.val(a) for a in args)}]; {h}({i}, _S, None, 0)"
@@ -683,8 +699,7 @@ class Gen:
         fn = ins[2]
         hd = ins[0]
         n = 1 if hd is B.unop else 2 if hd is B.binop else 3
-        args = self.st[-n:]
-        del self.st[-n:]
+        args = self.popn(n)
         op = OP_OF_FN.get(id(fn))
         if op in FLOAT_OPS:
             self.float_op(op, args, ind)
@@ -692,6 +707,19 @@ class Gen:
         tpl = INLINE.get(op)
         if tpl is not None:
             self.inline(op, tpl, args, ind)
+            return
+        if op in ROTATES and args[1][3] == 0 and args[1][0][0].isdigit():
+            # rotation by a constant: two shifts of one operand (held in a temporary)
+            bits = 32 if op[1] == "3" else 64
+            k = int(args[1][0], 0) & (bits - 1)
+            if op.endswith("rotr"):
+                k = (bits - k) & (bits - 1)
+            x = self.atom(args[0], ind)
+            if k == 0:
+                self.st.append(x)
+                return
+            m = M32 if bits == 32 else M64
+            self.result(f"((({x[0]} << {k}) & {m}) | ({x[0]} >> {bits - k}))", [x], 1, ind)
             return
         if op in ("i32.div_u", "i64.div_u", "i32.rem_u", "i64.rem_u") and args[1][0].isdigit() \
                 and int(args[1][0], 0) != 0:

@@ -1,6 +1,8 @@
-"""Handlers and lowering of the GC instructions (spec 4.6 "Reference
-Instructions", which in Wasm 3.0 include the aggregate ones: ``ref.i31``, ``i31.get_*``, ``struct.*``, ``array.*``,
-``ref.test``, ``ref.cast``, ``any.convert_extern``, ``extern.convert_any``).
+"""Handlers and lowering of the GC instructions (spec 4.6 "Reference Instructions",
+which in Wasm 3.0 include the aggregate ones): ``ref.i31``, ``i31.get_*``,
+``struct.*``, ``array.*``, ``ref.test``, ``ref.cast``, ``any.convert_extern``,
+``extern.convert_any``; ``br_on_cast(_fail)`` are lowered as branches by
+`pyic.wasm.exec.lower` and run here.
 
 Handler conventions: see `pyic.wasm.exec.control`.  Every type index is
 resolved when lowering, to its canonical `DefType` and the facts handlers need

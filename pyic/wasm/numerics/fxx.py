@@ -32,6 +32,10 @@ _trunc = math.trunc
 _sqrt = math.sqrt
 _copysign = math.copysign
 
+
+# ------------------------------------------------------------------ the operations
+# Names they read that are not defined here are the width's parameters (see above).
+
 def fadd(a: int, b: int) -> int:
     x, y = unpack_float2(pack_bits2(a, b))
     r = x + y

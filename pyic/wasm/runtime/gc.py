@@ -45,7 +45,9 @@ class I31Ref(Ref):
 
 
 class StructInst(Ref):
-    """4.2 "Aggregate Instances": ``structinst ::= {type deftype, fields fieldval*}``; the reference is the object."""
+    """4.2 "Aggregate Instances": ``structinst ::= {type deftype, fields fieldval*}``.
+
+    The object is also the reference to it (``ref.struct a``)."""
 
     __slots__ = ("type", "fields")
 
@@ -58,7 +60,9 @@ class StructInst(Ref):
 
 
 class ArrayInst(Ref):
-    """4.2 "Aggregate Instances": ``arrayinst ::= {type deftype, fields fieldval*}``; the reference is the object."""
+    """4.2 "Aggregate Instances": ``arrayinst ::= {type deftype, fields fieldval*}``.
+
+    The object is also the reference to it (``ref.array a``)."""
 
     __slots__ = ("type", "fields")
 
@@ -71,7 +75,9 @@ class ArrayInst(Ref):
 
 
 class ExnInst(Ref):
-    """4.2 "Exception Instances": ``exninst ::= {tag tagaddr, fields val*}``: a thrown exception, the target of an exnref."""
+    """4.2 "Exception Instances": ``exninst ::= {tag tagaddr, fields val*}``.
+
+    A thrown exception; the object is also the ``exnref`` to it."""
 
     __slots__ = ("tag", "fields")
 
@@ -83,7 +89,8 @@ class ExnInst(Ref):
         return f"(ref.exn {self.fields!r})"
 
 
-# ------------------------------------------------------------------ packed fields (4.2 "Aggregate Instances": pack / unpack)
+# ------------------------------------------------------------------ packed fields
+# (4.2 "Aggregate Instances": pack / unpack)
 
 PACK_MASK = {"i8": 0xFF, "i16": 0xFFFF}
 PACK_SIZE = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}
@@ -112,9 +119,10 @@ _ABSTRACT_OF = {I31Ref: ("i31", "eq", "any"), StructInst: ("struct", "eq", "any"
 
 def ref_matches(r: Ref, rt: RefType, funcs) -> bool:
     """Whether reference value ``r`` has a type matching the closed reference type ``rt``
-    (4.6 "Reference Instructions", ``ref.test``: ``type_of_ref(r) <= rt``).  ``funcs`` is the store's function list,
-    to find a function reference's defined type (``None``: any function matches a
-    concrete function type)."""
+    (4.6 "Reference Instructions", ``ref.test``: ``type_of_ref(r) <= rt``).
+
+    ``funcs`` is the store's function list, to find a function reference's
+    defined type (``None``: any function matches a concrete function type)."""
     if type(r) is NullRef:
         return rt.nullable
     ht = rt.heaptype

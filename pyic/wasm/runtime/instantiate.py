@@ -66,7 +66,7 @@ def eval_const(expr: tuple, mi: ModuleInst):
     return S[-1]
 
 
-# ------------------------------------------------------------------ matching (4.5.4 / 3.? import subtyping)
+# ------------------------------------------------------------------ import matching (3 "Matching")
 
 def _limits_match(actual_min: int, actual_max, expected) -> bool:
     """Limits ``{min n1, max m1?}`` match ``{min n2, max m2?}`` (spec "Import Subtyping")."""

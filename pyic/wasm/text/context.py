@@ -105,29 +105,24 @@ class ModuleContext:
         return None
 
 
+class Labels(list):
+    """The label names in scope, innermost last; None for an anonymous label."""
+
+    __slots__ = ()
+
+    def lookup(self, name: str, reader, at: int) -> int:
+        """The label index of ``name``: its depth counted from the innermost label."""
+        for depth in range(len(self) - 1, -1, -1):
+            if self[depth] == name:
+                return len(self) - 1 - depth
+        raise reader.error(f"unknown label {format_id(name)}", at)
+
+
 class FuncContext:
     """Locals and labels of the function (or constant expression) being parsed."""
 
-    __slots__ = ("locals", "nlocals", "labels")
+    __slots__ = ("locals", "labels")
 
     def __init__(self) -> None:
-        self.locals: dict[str, int] = {}
-        self.nlocals = 0
-        # label names, innermost last; None for anonymous labels
-        self.labels: list[str | None] = []
-
-    def bind_local(self, name: str | None, reader, at: int) -> int:
-        index = self.nlocals
-        if name is not None:
-            if name in self.locals:
-                raise reader.error(f"duplicate local {format_id(name)}", at)
-            self.locals[name] = index
-        self.nlocals += 1
-        return index
-
-    def label(self, name: str, reader, at: int) -> int:
-        labels = self.labels
-        for depth in range(len(labels) - 1, -1, -1):
-            if labels[depth] == name:
-                return len(labels) - 1 - depth
-        raise reader.error(f"unknown label {format_id(name)}", at)
+        self.locals = Space("local")    # parameters, then locals
+        self.labels = Labels()

@@ -46,8 +46,9 @@ _SPACES = {
 }
 _CATCHES = {"catch": 2, "catch_ref": 2, "catch_all": 1, "catch_all_ref": 1}
 _INT_BITS = {"i32": 32, "i64": 64}
-_SHAPES = {"i8x16": (8, 16), "i16x8": (16, 8), "i32x4": (32, 4), "i64x2": (64, 2),
-           "f32x4": (32, 4), "f64x2": (64, 2)}
+# lane shape -> (lane width, lane count)
+SHAPES = {"i8x16": (8, 16), "i16x8": (16, 8), "i32x4": (32, 4), "i64x2": (64, 2),
+          "f32x4": (32, 4), "f64x2": (64, 2)}
 _ALIGN_EXP = {1: 0, 2: 1, 4: 2, 8: 3, 16: 4}
 
 
@@ -240,7 +241,7 @@ def _catches(r: Reader, c: ModuleContext, f: FuncContext) -> tuple:
         kind = vals[r.i + 1]
         r.i += 2
         tag = index(r, c.tags) if _CATCHES[kind] == 2 else None
-        out.append(Catch(kind, tag, label(r, f)))
+        out.append(Catch(kind, tag, index(r, f.labels)))
         r.rpar()
     return tuple(out)
 
@@ -249,7 +250,8 @@ def _catches(r: Reader, c: ModuleContext, f: FuncContext) -> tuple:
 
 
 def index(r: Reader, space) -> int:
-    """A required index into ``space``: a u32 or a bound identifier."""
+    """A required index into ``space`` (a `Space`, or a function's locals or labels):
+    a u32 or a bound identifier."""
     i = r.i
     k = r.kinds[i]
     if k == NAT:
@@ -265,31 +267,6 @@ def _opt_index(r: Reader, space) -> int:
     if k == NAT or k == ID:
         return index(r, space)
     return 0
-
-
-def label(r: Reader, f: FuncContext) -> int:
-    i = r.i
-    k = r.kinds[i]
-    if k == NAT:
-        return r.nat(32)
-    if k == ID:
-        r.i = i + 1
-        return f.label(r.vals[i], r, i)
-    raise r.unexpected()
-
-
-def local(r: Reader, f: FuncContext) -> int:
-    i = r.i
-    k = r.kinds[i]
-    if k == NAT:
-        return r.nat(32)
-    if k == ID:
-        r.i = i + 1
-        found = f.locals.get(r.vals[i])
-        if found is None:
-            raise r.error(f"unknown local {format_id(r.vals[i])}", i)
-        return found
-    raise r.unexpected()
 
 
 def _is_index(r: Reader, i: int) -> bool:
@@ -364,13 +341,19 @@ def _literal_bits(t: str, text: str, is_float_token: bool) -> int:
     return parse_fN(text, 32 if t == "f32" else 64)
 
 
+def v128_shape(r: Reader) -> str:
+    """The lane shape of ``v128.const`` (``i8x16`` ... ``f64x2``, keys of `SHAPES`)."""
+    i = r.i
+    if r.kinds[i] != KEYWORD or r.vals[i] not in SHAPES:
+        raise r.unexpected()
+    r.i = i + 1
+    return r.vals[i]
+
+
 def v128_lanes(r: Reader):
     """``shape lit*`` of ``v128.const``: (shape, lane texts with kinds, at)."""
     i = r.i
-    if r.kinds[i] != KEYWORD or r.vals[i] not in _SHAPES:
-        raise r.unexpected()
-    shape = r.vals[i]
-    r.i += 1
+    shape = v128_shape(r)
     lanes = []
     kinds = r.kinds
     while kinds[r.i] in (NAT, INT, FLOAT):
@@ -382,7 +365,7 @@ def v128_lanes(r: Reader):
 
 def v128_const(r: Reader) -> int:
     shape, lanes, at = v128_lanes(r)
-    width, count = _SHAPES[shape]
+    width, count = SHAPES[shape]
     if len(lanes) != count:
         raise r.error("wrong number of lane literals", at)
     lane_type = ("f" if shape[0] == "f" else "i") + str(width)
@@ -418,7 +401,7 @@ def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
     imms = OPCODES[op].imms
     kinds = r.kinds
     if op == "local.get" or op == "local.set" or op == "local.tee":
-        return Instr(op, (local(r, f),))
+        return Instr(op, (index(r, f.locals),))
     first = imms[0] if imms else None
     if first in ("i32", "i64", "f32", "f64"):
         return Instr(op, (num(r, first),))
@@ -435,7 +418,7 @@ def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
             return Instr(op, (ma, laneidx(r, c)))
         return Instr(op, (memarg(r, c, op, _opt_index(r, c.mems)),))
     if first == "labelidx":
-        lab = label(r, f)
+        lab = index(r, f.labels)
         if len(imms) == 1:
             return Instr(op, (lab,))
         return Instr(op, (lab, reftype(r, c), reftype(r, c)))   # br_on_cast(_fail)
@@ -453,9 +436,9 @@ def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
         x, params, results, at = typeuse(r, c, None)
         return Instr(op, (table, resolve_typeuse(r, c, x, params, results, at)))
     if first == "labelvec":
-        targets = [label(r, f)]
+        targets = [index(r, f.labels)]
         while _is_index(r, r.i):
-            targets.append(label(r, f))
+            targets.append(index(r, f.labels))
         return Instr(op, (tuple(targets[:-1]), targets[-1]))
     if first == "laneidx":
         return Instr(op, (laneidx(r, c),))

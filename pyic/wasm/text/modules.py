@@ -228,7 +228,7 @@ class _ModuleParser:
             return
         f = FuncContext()
         for name, pos in names:
-            f.bind_local(name, r, pos)
+            f.locals.bind(name, r, pos)
         need_params = x is not None and not params and not results
         locals_: list = []
         while r.peek_field() == "local":
@@ -236,19 +236,19 @@ class _ModuleParser:
             if r.kinds[r.i] == ID:
                 if need_params:
                     # named locals come after the parameters of the explicit type
-                    f.nlocals = len(functype_at(r, c, x, at).params) + len(locals_)
+                    f.locals.count = len(functype_at(r, c, x, at).params) + len(locals_)
                     need_params = False
-                f.bind_local(r.vals[r.i], r, r.i)
+                f.locals.bind(r.vals[r.i], r, r.i)
                 r.i += 1
                 locals_.append(valtype(r, c))
             else:
                 while r.kinds[r.i] != RPAR:
                     locals_.append(valtype(r, c))
-                    f.nlocals += 1
+                    f.locals.count += 1
             r.rpar()
-        if f.locals:
+        if f.locals.names:
             self.local_names.append(
-                (entity, tuple(sorted((i, n) for n, i in f.locals.items()))))
+                (entity, tuple(sorted((i, n) for n, i in f.locals.names.items()))))
         f.labels.append(None)   # the function body is a block
         body = instrs(r, c, f)
         self.funcs.append(Func(typeidx, tuple(locals_), body))

@@ -17,14 +17,12 @@ from ..script.commands import (
 )
 from ..syntax.types import ABSHEAPTYPES
 from .context import ModuleContext
-from .instructions import literal, v128_lanes
+from .instructions import SHAPES, literal, v128_lanes, v128_shape
 from .lexer import FLOAT, ID, INT, KEYWORD, LPAR, NAT, tokenize
 from .modules import is_field_keyword, module_fields
 from .reader import Reader
 
 _NUM_TYPES = {"i32.const": "i32", "i64.const": "i64", "f32.const": "f32", "f64.const": "f64"}
-_SHAPES = {"i8x16": (8, 16), "i16x8": (16, 8), "i32x4": (32, 4), "i64x2": (64, 2),
-           "f32x4": (32, 4), "f64x2": (64, 2)}
 _NANS = {"nan:canonical": "canonical", "nan:arithmetic": "arithmetic"}
 # Result patterns that match any reference of a class: ``(ref.func)`` ...
 _REF_CLASSES = {"ref.func": "func", "ref.extern": "extern", "ref.any": "any", "ref": "any",
@@ -269,10 +267,7 @@ class _Script:
             shape, lanes, at = v128_lanes(r)
             return self._lanes(shape, lanes, at, [])
         at = r.i
-        if r.kinds[at] != KEYWORD or r.vals[at] not in _SHAPES:
-            raise r.unexpected()
-        shape = r.vals[at]
-        r.i += 1
+        shape = v128_shape(r)
         lanes = []
         nans = []
         while True:
@@ -291,7 +286,7 @@ class _Script:
 
     def _lanes(self, shape: str, lanes: list, at: int, nans: list) -> Vec:
         r = self.r
-        width, count = _SHAPES[shape]
+        width, count = SHAPES[shape]
         if len(lanes) != count:
             raise r.error("wrong number of lane literals", at)
         lane_type = ("f" if shape[0] == "f" else "i") + str(width)

@@ -107,24 +107,24 @@ def storagetype(r: Reader, c: ModuleContext):
     return valtype(r, c)
 
 
-def fieldtype(r: Reader, c: ModuleContext) -> FieldType:
-    """``storagetype | (mut storagetype)``."""
+def _mut(r: Reader, c: ModuleContext, inner) -> tuple:
+    """``inner | (mut inner)``: (whether mutable, the inner type)."""
     if r.peek_field() == "mut":
         r.i += 2
-        st = storagetype(r, c)
+        t = inner(r, c)
         r.rpar()
-        return FieldType(True, st)
-    return FieldType(False, storagetype(r, c))
+        return True, t
+    return False, inner(r, c)
+
+
+def fieldtype(r: Reader, c: ModuleContext) -> FieldType:
+    """``storagetype | (mut storagetype)``."""
+    return FieldType(*_mut(r, c, storagetype))
 
 
 def globaltype(r: Reader, c: ModuleContext) -> GlobalType:
     """``valtype | (mut valtype)``."""
-    if r.peek_field() == "mut":
-        r.i += 2
-        t = valtype(r, c)
-        r.rpar()
-        return GlobalType(True, t)
-    return GlobalType(False, valtype(r, c))
+    return GlobalType(*_mut(r, c, valtype))
 
 
 def params_results(r: Reader, c: ModuleContext, names: list | None):

@@ -1,4 +1,6 @@
-"""Fixtures for the Wasm canister tests: the probe canister (probe.wat) built once."""
+"""Fixtures for the Wasm canister tests: the probe canister (probe.wat) built once.
+
+``pic`` is the suite's (tests/ic/conftest.py), whose sender is ``USER``."""
 
 from __future__ import annotations
 
@@ -6,10 +8,7 @@ import os
 
 import pytest
 
-from pyic.testing import PocketIC
-
 HERE = os.path.dirname(__file__)
-CONTROLLER = b"\x99\x02"
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +17,6 @@ def probe_wasm() -> bytes:
     from pyic.wasm.text import parse_module
     with open(os.path.join(HERE, "probe.wat")) as f:
         return encode_module(parse_module(f.read(), source="probe.wat"))
-
-
-@pytest.fixture
-def pic() -> PocketIC:
-    p = PocketIC()
-    p.set_sender(CONTROLLER)
-    return p
 
 
 @pytest.fixture

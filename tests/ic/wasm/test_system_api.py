@@ -13,7 +13,7 @@ from pyic.ic.system_api import SYSTEM_API, contexts
 from pyic.ic.wasm_canister import parse_wasm_canister
 from pyic.testing import to_principal_bytes
 
-CONTROLLER = b"\x99\x02"   # the sender conftest.py sets
+CONTROLLER = b"\x99\x02"   # the sender tests/ic/conftest.py sets (USER)
 
 pytestmark = pytest.mark.spec("Abstract Canisters to System API")
 
