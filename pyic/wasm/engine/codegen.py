@@ -2,7 +2,7 @@
 
 Shape of the generated function (see docs/fast-tier.md)::
 
-    def f(b, r, l0, l1):            # b: instruction budget left, r: fast frames left
+    def f(b, r, l0, l1):            # b: instruction budget (see fast.py), r: fast frames left
         if r < 0: return DEEP(b, r, l0, l1)
         l2 = 0                       # declared locals
         r1 = r - 1
@@ -11,7 +11,7 @@ Shape of the generated function (see docs/fast-tier.md)::
             while True:              # dispatch over blocks with several predecessors
                 if B < 7:
                     b -= 5           # the block's static cost, charged once
-                    if b < 0: LIM(b + 5, 0, 0, locals())
+                    if b < 0: b = LIM(b + 5, 0, 0, locals()) - 5
                     ...              # straight-line code, stack slots as locals
                     B = 7; continue
                 ...
@@ -117,9 +117,10 @@ PACK = {2: "P16", 4: "P32", 8: "P64"}
 class Source:
     """The result: source text, the objects its names stand for, trap refunds by line."""
 
-    __slots__ = ("text", "bindings", "refund", "nlocals", "memories")
+    __slots__ = ("text", "bindings", "refund", "nlocals", "memories", "costs")
 
-    def __init__(self, text, bindings, refund, nlocals, memories):
+    def __init__(self, text, bindings, refund, nlocals, memories, costs=None):
+        self.costs = costs or {}
         self.text = text
         self.bindings = bindings
         self.refund = refund
@@ -315,7 +316,8 @@ class Gen:
             n = len(loads)
             self.refund = {ln + (n if ln - 1 > mem_line else 0): v for ln, v in self.refund.items()}
         text = head + "\n" + "\n".join(self.lines) + "\n"
-        return Source(text, self.bind, self.refund, self.nlocals, self.mems)
+        costs = {pc: blk.cost for pc, blk in self.blocks.items()}
+        return Source(text, self.bind, self.refund, self.nlocals, self.mems, costs)
 
     def f_zero(self, i: int) -> str:
         v = self.zeros[i - self.nparams]
@@ -437,7 +439,7 @@ class Gen:
         if blk.cost:
             k = blk.cost
             self.line(f"b -= {k}", ind)
-            self.line(f"if b < 0: LIM(b + {k}, {blk.start}, {h}, locals())", ind)
+            self.line(f"if b < 0: b = LIM(b + {k}, {blk.start}, {h}, locals()) - {k}", ind)
         # cost of the instructions after each one (trap refunds)
         after = 0
         rest = {}
@@ -513,7 +515,7 @@ class Gen:
             t = self.temp()
             self.line(f"{t} = s{h - ins[3]} * {ins[2]} + {ins[4]}", ind)
             self.line(f"b -= {t}", ind)
-            self.line(f"if b < 0: LIMDYN(b + {t})", ind)
+            self.line(f"if b < 0: b = LIMDYN(b + {t}, {t}) - {t}", ind)
             work.append(("goto", pc + 1, ind))
             return
         raise Unsupported(getattr(hd, "__name__", "terminator"))

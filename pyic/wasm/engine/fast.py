@@ -39,6 +39,7 @@ NLBIG = 1024        # functions with more locals (params included) run on the re
 HOST_CAP = 400      # fast frames stacked on the host stack per run, at most
 HOST_MARGIN = 120   # Python frames kept free below the recursion limit
 CODE_CACHE_MAX = 8192
+CAP = (1 << 30) - 1  # the most budget generated code carries at once
 
 _CODE_CACHE: dict = {}      # source text -> (code object, refund table)
 NLOCALS: dict = {}          # generated code object -> number of locals (params included)
@@ -47,11 +48,16 @@ _STATES: dict = {}          # id(store) -> (store, {FuncInst: callable})
 
 
 class Run:
-    __slots__ = ("store", "meter", "limit", "depth0", "slots0", "T", "maxd", "maxs")
+    """One run of the fast tier.  The budget left is ``b + reserve``: generated code carries
+    ``b`` (kept below 2**30, where CPython's int arithmetic is fastest) and takes more from
+    ``reserve`` when a block does not fit (`_refill`)."""
+
+    __slots__ = ("store", "meter", "limit", "depth0", "slots0", "T", "maxd", "maxs", "reserve")
 
     def __init__(self, store, meter, depth0, slots0, T) -> None:
         self.store = store
         self.meter = meter
+        self.reserve = 0
         self.limit = meter.limit
         self.depth0 = depth0
         self.slots0 = slots0
@@ -87,8 +93,24 @@ def WR(m, ea: int, v: int, n: int) -> None:
     m.write(ea, (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
 
 
-def LIMDYN(b: int) -> None:
-    raise _limit_error(b)
+def _refill(bb: int, need: int) -> int:
+    """Move budget from the run's reserve into the local budget ``bb`` until ``need`` fits
+    or the reserve is empty."""
+    run = RUNS[-1]
+    while bb < need and run.reserve:
+        take = min(run.reserve, CAP)
+        run.reserve -= take
+        bb += take
+    return bb
+
+
+def LIMDYN(bb: int, need: int) -> int:
+    """A bulk operation's dynamic charge ``need`` does not fit the local budget ``bb``:
+    refill it, or stop before the operation (docs/semantics.md)."""
+    bb = _refill(bb, need)
+    if bb < need:
+        raise _limit_error(bb)
+    return bb
 
 
 def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict) -> None:
@@ -183,17 +205,17 @@ def ref_call(f, b: int, r: int, args: tuple):
         if slots + f.nparams + len(c.zeros) > run.maxs:
             raise _annotate(Exhaustion("call stack exhausted"), b)
     m = run.meter
-    m.count = run.limit - b
+    m.count = run.limit - b - run.reserve
     store.depth = depth - 1
     store.slots = slots
     try:
         res = machine.run(store, f, list(args), m, tier="reference")
     except PyicError as e:
-        raise _annotate(e, run.limit - m.count)
+        raise _annotate(e, run.limit - m.count - run.reserve)
     finally:
         store.depth = run.depth0
         store.slots = run.slots0
-    return _results(run.limit - m.count, res, f.nresults)
+    return _results(run.limit - m.count - run.reserve, res, f.nresults)
 
 
 def _ref_adapter(f):
@@ -210,17 +232,17 @@ def _host_adapter(g, mi):
         store = run.store
         k = run.T - r            # the callee's relative depth; the caller is k - 1
         m = run.meter
-        m.count = run.limit - b
+        m.count = run.limit - b - run.reserve
         store.depth = run.depth0 + k - 1
         store.slots = run.slots0 + fast_slots(k - 1)
         try:
             res = machine.call_host(store, g, list(args), mi, m)
         except PyicError as e:
-            raise _annotate(e, run.limit - m.count)
+            raise _annotate(e, run.limit - m.count - run.reserve)
         finally:
             store.depth = run.depth0
             store.slots = run.slots0
-        return _results(run.limit - m.count, res, nres)
+        return _results(run.limit - m.count - run.reserve, res, nres)
     return call
 
 
@@ -284,7 +306,13 @@ def _compile(store, f):
     ns["REF"] = cached[1]
     ns["DEEP"] = _ref_adapter(f)
 
-    def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals):
+    def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals, _blocks=src.costs):
+        # the block does not fit the local budget: refill it from the run's reserve, or the
+        # limit falls inside this block
+        k = _blocks[pc]
+        bb = _refill(bb, k)
+        if bb >= k:
+            return bb
         step_to_limit(_code, _n, bb, pc, h, loc)
     ns["LIM"] = lim
     for name, obj in src.bindings.items():
@@ -338,22 +366,26 @@ def run(store, f, args: list, meter) -> list:
     if nl is None or T < 1:
         return machine.run(store, f, args, meter, tier="reference")
     limit = meter.limit
-    RUNS.append(Run(store, meter, depth0, slots0, T))
+    run = Run(store, meter, depth0, slots0, T)
+    left = limit - meter.count
+    b0 = min(left, CAP)
+    run.reserve = left - b0
+    RUNS.append(run)
     try:
-        out = fn(limit - meter.count, T - 1, *args)
+        out = fn(b0, T - 1, *args)
     except PyicError as e:
         pb = e.__dict__.pop("_pb", None)
         if pb is not None:
-            meter.count = limit - pb
+            meter.count = limit - pb - run.reserve
         raise
     finally:
         RUNS.pop()
         store.depth = depth0
         store.slots = slots0
     if f.nresults == 0:
-        meter.count = limit - out
+        meter.count = limit - out - run.reserve
         return []
-    meter.count = limit - out[0]
+    meter.count = limit - out[0] - run.reserve
     return list(out[1:])
 
 

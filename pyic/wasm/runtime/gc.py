@@ -132,9 +132,9 @@ def ref_matches(r: Ref, rt: RefType, funcs) -> bool:
     if cls is StructInst or cls is ArrayInst:
         return type(ht) is DefType and match_deftype(r.type, ht)
     if cls is FuncRef:
-        if funcs is None or type(ht) is not DefType:
-            return True
-        return match_deftype(funcs[r.addr].deftype, ht)
+        if type(ht) is not DefType or ht.kind != "func":
+            return False
+        return funcs is None or match_deftype(funcs[r.addr].deftype, ht)
     return False
 
 

@@ -139,13 +139,10 @@ def is_value_of(v: object, t: object) -> bool:
     if isinstance(t, RefType):
         if isinstance(v, NullRef):
             return t.nullable
-        if isinstance(v, FuncRef):
-            return t.heaptype in ("func", "any") or not isinstance(t.heaptype, str)
-        if isinstance(v, ExternRef):
-            return t.heaptype in ("extern", "any")
-        if isinstance(v, Ref):
-            # internal references (host, i31, GC objects, exceptions): their hierarchy
-            # (a module-relative type index is not checked further here)
-            from .gc import ref_matches
-            return ref_matches(v, t, None) or type(t.heaptype) is int
+        if not isinstance(v, Ref):
+            return False
+        if type(t.heaptype) is int:
+            return True     # a module-relative type index: not checked further here
+        from .gc import ref_matches
+        return ref_matches(v, t, None)
     return False

@@ -340,3 +340,21 @@ def test_deftypes_are_canonical_objects():
     d1, d2 = deftypes_of(m1.types), deftypes_of(m2.types)
     assert all(x is y for x, y in zip(d1, d2))
     assert match_deftype(d1[2], d1[0]) and not match_deftype(d1[0], d1[2])
+
+
+def test_embedder_arguments_are_checked_by_hierarchy():
+    store, i = inst(CONVERT)
+    with pytest.raises(Trap, match="type mismatch"):
+        call(store, i, "internalize", HostRef(1))        # an anyref where an externref is expected
+    with pytest.raises(Trap, match="type mismatch"):
+        call(store, i, "externalize", ExternRef(1))
+    assert call(store, i, "externalize", I31Ref(1))[0] == [ExternRef(I31Ref(1))]
+
+
+def test_host_function_types_with_type_indices_stay_distinct():
+    from pyic.wasm.runtime.types import deftype_of_functype
+    from pyic.wasm.syntax.types import FuncType, RefType
+    t = FuncType((RefType(True, 0),), ())
+    assert deftype_of_functype(t) is not deftype_of_functype(t)
+    plain = FuncType(("i32",), ())
+    assert deftype_of_functype(plain) is deftype_of_functype(plain)
