@@ -34,6 +34,7 @@ if str(ROOT / "tools") not in sys.path:
     sys.path.insert(0, str(ROOT / "tools"))
 
 import wasmgen  # noqa: E402
+import op_programs  # noqa: E402
 
 from pyic.errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap  # noqa: E402
 from pyic.wasm import embed  # noqa: E402
@@ -335,12 +336,12 @@ def check_program(seed: int, canonical: bool = True, size: int = 120, tier: str 
 
 
 def plan_op_calls(prog, seed: int, per_op: int) -> list:
-    """``per_op`` random operand tuples for each instruction export of `wasmgen.ops_program`."""
+    """``per_op`` random operand tuples for each instruction export of `op_programs.ops_program`."""
     rng = random.Random(seed)
 
     def args(types):
         for t in types:
-            v = wasmgen.operand(rng, t)
+            v = op_programs.operand(rng, t)
             yield from ((v & (1 << 64) - 1, v >> 64) if t == "v128" else (v,))
     return [(name, tuple(args(orig.params))) for name, _, orig in prog.exports for _ in range(per_op)]
 
@@ -355,7 +356,7 @@ def check_ops(seed: int, per_op: int = 40, canonical: bool = True, tier: str | N
     results compare bit for bit with ``canonical``, as NaN classes without (scalars only)."""
     key = (vector, seed % 16 if vector else 0)
     if key not in _OPS:
-        prog = wasmgen.ops_program(vector, key[1])
+        prog = op_programs.ops_program(vector, key[1])
         _OPS[key] = prog, pyic_module(prog)
     prog, module = _OPS[key]
     calls = plan_op_calls(prog, seed, per_op)

@@ -2,7 +2,7 @@
 
 Shape of the generated function (see docs/fast-tier.md)::
 
-    def f(b, r, l0, l1):            # b: instruction budget (see fast.py), r: fast frames left
+    def f_18(b, r, l0, l1):         # 18 locals; b: instruction budget, r: fast frames left
         if r < 0: return DEEP(b, r, l0, l1)
         l2 = 0                       # declared locals
         r1 = r - 1
@@ -269,7 +269,7 @@ class Gen:
                 t = self.temp()
                 lhs.append(t)
                 rhs.append(e[0] if e[3] == 2 else self.val(e))
-                out.append((t, frozenset((t,)), 0, e[3]))
+                out.append((t, frozenset((t,)), 0, 2 if e[3] == 2 else 0))
             else:
                 out.append(e)
         if lhs:
@@ -289,7 +289,8 @@ class Gen:
                 self.has_calls = True
         self.plan(blocks)
         params = ", ".join(f"l{i}" for i in range(self.nparams))
-        head = f"def f(b, r{', ' if params else ''}{params}):"
+        # the name carries the frame's number of locals (see fast.fast_slots)
+        head = f"def f_{self.nlocals}(b, r{', ' if params else ''}{params}):"
         ind = 1
         self.line(f"if r < 0: return DEEP(b, r{', ' if params else ''}{params})", ind)
         for i in range(self.nparams, self.nlocals):

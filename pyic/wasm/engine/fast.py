@@ -42,9 +42,8 @@ CODE_CACHE_MAX = 8192
 CAP = (1 << 30) - 1  # the most budget generated code carries at once
 
 _CODE_CACHE: dict = {}      # source text -> (code object, refund table)
-NLOCALS: dict = {}          # generated code object -> number of locals (params included)
+FILENAME = "<pyic fast tier>"   # of every generated function; its name is f_<number of locals>
 RUNS: list = []             # the runs in progress, innermost last
-_STATES: dict = {}          # id(store) -> (store, {FuncInst: callable})
 
 
 class Run:
@@ -171,15 +170,20 @@ BASE = {
 
 # ---------------------------------------------------------------------- frames and adapters
 
+def is_generated(fn) -> bool:
+    """Whether ``fn`` is a generated function (not an adapter running the reference)."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and code.co_filename == FILENAME
+
+
 def fast_slots(n: int) -> int:
     """Locals of the innermost ``n`` generated frames on the host stack (exact slot count)."""
     total = 0
     fr = sys._getframe(1)
-    get = NLOCALS.get
     while n > 0 and fr is not None:
-        nl = get(fr.f_code)
-        if nl is not None:
-            total += nl
+        code = fr.f_code
+        if code.co_filename == FILENAME:
+            total += int(code.co_name[2:])
             n -= 1
         fr = fr.f_back
     return total
@@ -249,12 +253,12 @@ def _host_adapter(g, mi):
 # ---------------------------------------------------------------------- compiling
 
 def _state(store) -> dict:
-    st = _STATES.get(id(store))
-    if st is None or st[0] is not store:
-        if len(_STATES) > 256:
-            _STATES.clear()
-        st = _STATES[id(store)] = (store, {})
-    return st[1]
+    """The store's compiled functions ({FuncInst or (host FuncInst, caller): callable}),
+    kept on the store so they live and die with it."""
+    st = store.__dict__.get("_fast_tier")
+    if st is None:
+        st = store._fast_tier = {}
+    return st
 
 
 def callable_of(store, f, caller_mi=None):
@@ -294,13 +298,15 @@ def _compile(store, f):
         return mk
     try:
         src = generate(f, lc.code, lc.zeros, resolve)
-    except Unsupported:
+        cached = _CODE_CACHE.get(src.text)
+        if cached is None:
+            code = compile(src.text, FILENAME, "exec")
+            if len(_CODE_CACHE) >= CODE_CACHE_MAX:
+                _CODE_CACHE.clear()
+            cached = _CODE_CACHE[src.text] = (code, src.refund)
+    except (Unsupported, SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        # anything the compiler or Python's cannot take runs on the reference, unchanged
         return _ref_adapter(f)
-    cached = _CODE_CACHE.get(src.text)
-    if cached is None:
-        if len(_CODE_CACHE) >= CODE_CACHE_MAX:
-            _CODE_CACHE.clear()
-        cached = _CODE_CACHE[src.text] = (compile(src.text, "<pyic fast tier>", "exec"), src.refund)
     ns = dict(BASE)
     ns.update(src.bindings)
     ns["REF"] = cached[1]
@@ -319,9 +325,7 @@ def _compile(store, f):
         if type(obj) is _Callee:
             ns[name] = _stub(store, ns, name, obj.f, f.module)
     exec(cached[0], ns)
-    fn = ns["f"]
-    NLOCALS[fn.__code__] = nlocals
-    return fn
+    return ns[f"f_{nlocals}"]
 
 
 def _stub(store, ns: dict, name: str, g, mi):
@@ -360,10 +364,9 @@ def run(store, f, args: list, meter) -> list:
     if depth0 + 1 > cfg.max_call_depth:
         raise Exhaustion("call stack exhausted")
     fn = callable_of(store, f)
-    nl = NLOCALS.get(getattr(fn, "__code__", None))
     room = min(HOST_CAP, sys.getrecursionlimit() - _py_depth() - HOST_MARGIN)
     T = min(cfg.max_call_depth - depth0, room, (cfg.max_stack_values - slots0) // NLBIG)
-    if nl is None or T < 1:
+    if T < 1 or not is_generated(fn):
         return machine.run(store, f, args, meter, tier="reference")
     limit = meter.limit
     run = Run(store, meter, depth0, slots0, T)

@@ -40,7 +40,7 @@ class Gen:
             return f"(select {self.e32(d - 1)} {self.e32(d - 1)} {self.e32(d - 1)})"
         if k == 7:
             op = r.choice(["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u"])
-            return f"({op} offset={r.choice([0, 1, 4, 65532, 65535])} {self.addr(d - 1)})"
+            return f"({op} offset={r.choice([0, 0, 1, 4, 8, 64, 65535])} {self.addr(d - 1)})"
         if k == 8:
             return f"(call $h {self.e32(d - 1)} {self.e32(d - 1)})"
         if k == 9:
@@ -52,7 +52,8 @@ class Gen:
         if k == 11:
             return f"(i32.wrap_i64 {self.e64(d - 1)})"
         if k == 12:
-            return f"(call_indirect (type $t) {self.e32(d - 1)} {self.e32(d - 1)} (i32.const {r.randrange(3)}))"
+            i = r.choice([0, 0, 0, 1, 1, 1, 2])
+            return f"(call_indirect (type $t) {self.e32(d - 1)} {self.e32(d - 1)} (i32.const {i}))"
         if k == 13:
             return f"(local.tee $y {self.e32(d - 1)})"
         if k == 14:
@@ -79,8 +80,8 @@ class Gen:
         return f"(f64.{op} {self.ef(d - 1)} {self.ef(d - 1)})"
 
     def addr(self, d: int) -> str:
-        if self.r.random() < 0.85:
-            return f"(i32.and {self.e32(d)} (i32.const 0xFFFF))"
+        if self.r.random() < 0.95:
+            return f"(i32.and {self.e32(d)} (i32.const 0x7FFF))"
         return self.e32(d)
 
     def stmt(self, d: int) -> str:
@@ -90,7 +91,7 @@ class Gen:
             return f"(local.set ${r.choice('xy')} {self.e32(d)})"
         if k == 3:
             op = r.choice(["i32.store", "i32.store8", "i32.store16"])
-            return f"({op} offset={r.choice([0, 2, 65534])} {self.addr(d)} {self.e32(d)})"
+            return f"({op} offset={r.choice([0, 2, 16, 65534])} {self.addr(d)} {self.e32(d)})"
         if k == 4:
             return f"(global.set $g {self.e32(d)})"
         if k == 5 and d > 0:
@@ -112,10 +113,10 @@ class Gen:
         return f"(drop {self.e32(d)})"
 
     def stmts(self, d: int) -> str:
-        return " ".join(self.stmt(d) for _ in range(self.r.randrange(1, 4)))
+        return " ".join(self.stmt(d) for _ in range(self.r.randrange(1, 5)))
 
     def module(self) -> str:
-        d = self.r.randrange(1, 4)
+        d = self.r.randrange(1, 5)
         body = f"{self.stmts(d)} {self.e32(d)}"
         self.loops = 2   # no loops in $h
         hbody = self.e32(2).replace("(call $h", "(i32.add").replace("$x", "$a").replace("$y", "$b")

@@ -13,7 +13,7 @@ def _fast_compiled(module, name="run"):
     store = embed.Store(embed.Config(tier="fast"))
     inst = embed.module_instantiate(store, module)
     f = store.funcs[inst.exports[name].addr]
-    return fast.callable_of(store, f).__code__ in fast.NLOCALS
+    return fast.is_generated(fast.callable_of(store, f))
 
 
 def _check(wat, args, compiled=True):
