@@ -216,12 +216,13 @@ def _wasmtime_trap(e) -> tuple:
     return ("trap", code.name)
 
 
-def run_wasmtime(prog, calls, canonical: bool = True) -> Run:
+def run_wasmtime(prog, calls, canonical: bool = True, binary: bytes | None = None) -> Run:
+    """Run on wasmtime, from the WAT text (its own parser) or from ``binary``."""
     run = Run()
     engine = _engine(canonical)
     store = wasmtime.Store(engine)
     store.set_fuel(LIMIT)
-    module = wasmtime.Module(engine, prog.wat)
+    module = wasmtime.Module(engine, binary if binary is not None else prog.wat)
     try:
         inst = wasmtime.Instance(store, module, [])
     except wasmtime.Trap as e:
@@ -330,8 +331,16 @@ def check_program(seed: int, canonical: bool = True, size: int = 120, tier: str 
     compare: ``(program, calls, diffs, number of calls compared)``."""
     prog = wasmgen.generate(seed, size, nan_bits=canonical, features=features)
     calls = plan_calls(prog)
-    mine = run_pyic(prog, calls, tier=tier)
-    theirs = run_wasmtime(prog, calls, canonical)
+    module = pyic_module(prog)
+    # Every third program reaches wasmtime as pyic's binary encoding (an independent decoder
+    # checks pyic's encoder), and another third reaches pyic as wasmtime's encoding of the text
+    # (an independent text parser and encoder feed pyic's decoder).
+    binary = encode_module(module) if seed % 3 == 0 else None
+    if seed % 3 == 1:
+        module = decode_module(bytes(wasmtime.wat2wasm(prog.wat)))
+        validate_module(module)
+    mine = run_pyic(prog, calls, tier=tier, module=module)
+    theirs = run_wasmtime(prog, calls, canonical, binary)
     return prog, calls, compare(prog, calls, mine, theirs, exact=canonical), len(mine.events)
 
 

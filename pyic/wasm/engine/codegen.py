@@ -11,7 +11,7 @@ Shape of the generated function (see docs/fast-tier.md)::
             while True:              # dispatch over blocks with several predecessors
                 if B < 7:
                     b -= 5           # the block's static cost, charged once
-                    if b < 0: b = LIM(b + 5, 0, 0, locals()) - 5
+                    if b < 0: b = LIM(b + 5, 0, 0, locals()) - 5   # refill or stop
                     ...              # straight-line code, stack slots as locals
                     B = 7; continue
                 ...
@@ -37,81 +37,18 @@ from __future__ import annotations
 import math
 import struct
 
-from ...errors import Trap
 from ..exec import basic_ops as B
 from ..exec import control as C
 from ..exec import memory_ops as M
-from ..numerics import NUMERIC
-from ..runtime.values import NullRef
 from .cfg import (BRANCHES, COND_BRANCHES, LOAD_OPS, STORE_OPS, Unsupported, analyse, effect,
                   functype)
+from .ops import (FLOAT_OPS, INLINE, LOADS, M32, M64, OP_OF_FN, PACK, ROTATES, TRAPPING,
+                  UNPACK)
 
-M32 = "0xFFFFFFFF"
-M64 = "0xFFFFFFFFFFFFFFFF"
-OP_OF_FN = {id(fn): op for op, (fn, _) in NUMERIC.items()}
 MAX_DEPTH = 12          # expression nesting before a temporary
 MAX_LEN = 300           # expression length before a temporary
 MAX_NEST = 24           # indentation levels of inlined blocks before a dispatch leaf
 INLINE_TAIL = 3         # a terminal block this small is duplicated rather than dispatched
-
-
-def _i(bits: int) -> dict:
-    """Inline templates of integer ops of width ``bits``: op -> (template, kind)."""
-    m = M32 if bits == 32 else M64
-    sign = hex(1 << (bits - 1))
-    sh = bits - 1
-    p = f"i{bits}."
-    t = {
-        "add": (f"(({{0}} + {{1}}) & {m})", 1), "sub": (f"(({{0}} - {{1}}) & {m})", 1),
-        "mul": (f"(({{0}} * {{1}}) & {m})", 1), "and": ("({0} & {1})", 1),
-        "or": ("({0} | {1})", 1), "xor": ("({0} ^ {1})", 1),
-        "shl": (f"(({{0}} << ({{1}} & {sh})) & {m})", 1), "shr_u": (f"({{0}} >> ({{1}} & {sh}))", 1),
-        "shr_s": (f"(((({{0}} ^ {sign}) - {sign}) >> ({{1}} & {sh})) & {m})", 1),
-        "eq": ("({0} == {1})", 2), "ne": ("({0} != {1})", 2),
-        "lt_u": ("({0} < {1})", 2), "gt_u": ("({0} > {1})", 2),
-        "le_u": ("({0} <= {1})", 2), "ge_u": ("({0} >= {1})", 2),
-        "lt_s": (f"(({{0}} ^ {sign}) < ({{1}} ^ {sign}))", 2),
-        "gt_s": (f"(({{0}} ^ {sign}) > ({{1}} ^ {sign}))", 2),
-        "le_s": (f"(({{0}} ^ {sign}) <= ({{1}} ^ {sign}))", 2),
-        "ge_s": (f"(({{0}} ^ {sign}) >= ({{1}} ^ {sign}))", 2),
-        "eqz": ("({0} == 0)", 2), "clz": (f"({bits} - ({{0}}).bit_length())", 1),
-        "popcnt": ("({0}).bit_count()", 1),
-        "extend8_s": (f"((({{0}} & 0xFF ^ 0x80) - 0x80) & {m})", 1),
-        "extend16_s": (f"((({{0}} & 0xFFFF ^ 0x8000) - 0x8000) & {m})", 1),
-    }
-    out = {p + k: v for k, v in t.items()}
-    if bits == 64:
-        out["i64.extend32_s"] = (f"((({{0}} & 0xFFFFFFFF ^ 0x80000000) - 0x80000000) & {m})", 1)
-    return out
-
-
-INLINE = {**_i(32), **_i(64),
-          "i32.wrap_i64": (f"({{0}} & {M32})", 1),
-          "i64.extend_i32_u": ("{0}", 1),
-          "i64.extend_i32_s": (f"((({{0}} ^ 0x80000000) - 0x80000000) & {M64})", 1),
-          "f32.reinterpret_i32": ("{0}", 1), "i32.reinterpret_f32": ("{0}", 1),
-          "f64.reinterpret_i64": ("{0}", 1), "i64.reinterpret_f64": ("{0}", 1),
-          "f64.neg": ("({0} ^ 0x8000000000000000)", 1), "f64.abs": ("({0} & 0x7FFFFFFFFFFFFFFF)", 1),
-          "f32.neg": ("({0} ^ 0x80000000)", 1), "f32.abs": ("({0} & 0x7FFFFFFF)", 1)}
-# f64 ops computed on Python floats: op -> (operator, kind of the result: 3 float, 2 bool,
-# 4 conversion from i32).  Not div (Python raises on zero), min/max (signed zeros), sqrt.
-FLOAT_OPS = {"f64.add": ("+", 3), "f64.sub": ("-", 3), "f64.mul": ("*", 3),
-             "f64.eq": ("==", 2), "f64.ne": ("!=", 2), "f64.lt": ("<", 2), "f64.gt": (">", 2),
-             "f64.le": ("<=", 2), "f64.ge": (">=", 2),
-             "f64.convert_i32_s": ("", 4), "f64.convert_i32_u": ("", 4)}
-ROTATES = ("i32.rotl", "i32.rotr", "i64.rotl", "i64.rotr")
-# Ops that may trap (one per source line).
-TRAPPING = frozenset(op for op in NUMERIC if op.split(".")[1].startswith(("div_", "rem_"))
-                     or ("trunc_f" in op and "sat" not in op and op[0] == "i"))
-LOADS = {
-    "i32.load": (4, 0, 32), "i64.load": (8, 0, 64), "f32.load": (4, 0, 32), "f64.load": (8, 0, 64),
-    "i32.load8_s": (1, 8, 32), "i32.load8_u": (1, 0, 32), "i32.load16_s": (2, 16, 32),
-    "i32.load16_u": (2, 0, 32), "i64.load8_s": (1, 8, 64), "i64.load8_u": (1, 0, 64),
-    "i64.load16_s": (2, 16, 64), "i64.load16_u": (2, 0, 64), "i64.load32_s": (4, 32, 64),
-    "i64.load32_u": (4, 0, 64), "v128.load": (16, 0, 128),
-}
-UNPACK = {2: "U16", 4: "U32", 8: "U64"}
-PACK = {2: "P16", 4: "P32", 8: "P64"}
 
 
 class Source:
@@ -611,7 +548,7 @@ class Gen:
                 # keep the float too: later f64 arithmetic on this local skips the conversion
                 t = self.temp()
                 self.line(f"{t} = {v[0]}", ind)
-                self.line(f"l{k} = F2B({t})", ind)
+                self.line(f"l{k} = UQ(PD({t}))[0] if {t} == {t} else 0x7ff8000000000000", ind)
                 self.fmemo[f"l{k}"] = t
             else:
                 self.line(f"l{k} = {self.val(v)}", ind)
@@ -816,4 +753,4 @@ def generate(f, code: list, zeros: list, resolve_callee) -> Source:
     return g.generate()
 
 
-__all__ = ["generate", "Source", "Unsupported", "Trap", "NullRef"]
+__all__ = ["generate", "Source", "Unsupported"]

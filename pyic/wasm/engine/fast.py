@@ -163,6 +163,7 @@ _U64 = struct.Struct("<Q")
 BASE = {
     "PyicError": PyicError, "Trap": Trap, "NullRef": NullRef, "FIX": FIX, "RD": RD, "WR": WR,
     "LIMDYN": LIMDYN, "CI": CI, "F2B": F2B, "UD": _F64.unpack, "PQ": _Q64.pack,
+    "UQ": _Q64.unpack, "PD": _F64.pack,
     "U16": _U16.unpack_from, "U32": _U32.unpack_from, "U64": _U64.unpack_from,
     "P16": _U16.pack_into, "P32": _U32.pack_into, "P64": _U64.pack_into,
 }

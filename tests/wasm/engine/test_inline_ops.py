@@ -23,16 +23,22 @@ F_BIN = ["add", "sub", "mul", "div", "min", "max", "eq", "ne", "lt", "gt", "le",
 F_UN = ["neg", "abs", "sqrt", "ceil", "floor", "trunc", "nearest"]
 
 
+def _signed(c, bits):
+    return c - (1 << bits) if c >> (bits - 1) else c
+
+
 def _module(t):
     funcs = []
-    consts = EDGE32[:8] + [0x80000000, 0xFFFFFFFF] if t == "i32" else [0, 1, 7, 63, 64, 65, 1 << 63]
     if t in ("i32", "i64"):
+        bits = int(t[1:])
+        consts = EDGE32[:8] + [0x80000000, 0xFFFFFFFF] if t == "i32" else [0, 1, 7, 63, 64, 65, 1 << 63]
         for op in INT_BIN:
-            funcs.append(f'(func (export "{op}") (param {t} {t}) (result {t if op in INT_BIN[:15] else "i32"}) '
+            r = t if op in INT_BIN[:15] else "i32"
+            funcs.append(f'(func (export "{op}") (param {t} {t}) (result {r}) '
                          f'({t}.{op} (local.get 0) (local.get 1)))')
             for k, c in enumerate(consts):
-                funcs.append(f'(func (export "{op}_c{k}") (param {t}) (result {t if op in INT_BIN[:15] else "i32"}) '
-                             f'({t}.{op} (local.get 0) ({t}.const {c - (1 << (int(t[1:]) )) if c >> (int(t[1:]) - 1) else c})))')
+                funcs.append(f'(func (export "{op}_c{k}") (param {t}) (result {r}) '
+                             f'({t}.{op} (local.get 0) ({t}.const {_signed(c, bits)})))')
         for op in INT_UN + (["extend32_s"] if t == "i64" else []):
             r = "i32" if op == "eqz" else t
             funcs.append(f'(func (export "{op}") (param {t}) (result {r}) ({t}.{op} (local.get 0)))')
@@ -44,9 +50,13 @@ def _module(t):
     else:
         for op in F_BIN:
             r = "i32" if op in ("eq", "ne", "lt", "gt", "le", "ge") else "f64"
-            funcs.append(f'(func (export "{op}") (param f64 f64) (result {r}) (f64.{op} (local.get 0) (local.get 1)))')
+            funcs.append(f'(func (export "{op}") (param f64 f64) (result {r}) '
+                         f'(f64.{op} (local.get 0) (local.get 1)))')
         funcs.append('(func (export "fused") (param f64 f64) (result f64) '
                      '(f64.sub (f64.mul (local.get 0) (local.get 1)) (f64.add (local.get 1) (f64.const -0.0))))')
+        funcs.append('(func (export "viaLocal") (param f64 f64) (result i32) (local f64) '
+                     '(local.set 2 (f64.add (local.get 0) (local.get 1))) '
+                     '(f64.lt (local.get 2) (f64.mul (local.get 2) (local.get 0))))')
         for op in F_UN:
             funcs.append(f'(func (export "{op}") (param f64) (result f64) (f64.{op} (local.get 0)))')
         funcs.append('(func (export "cvt_s") (param i32) (result f64) (f64.convert_i32_s (local.get 0)))')
