@@ -9,8 +9,7 @@ import pytest
 from pyic.ic.universal import Program
 from pyic.testing import PocketIC
 
-USER = b"\x99\x02"          # a user principal other than anonymous
-OTHER = b"\x77\x02"
+from principals import OTHER, USER  # noqa: F401  (the suite's principals)
 
 
 def pytest_configure(config):

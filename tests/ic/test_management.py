@@ -13,7 +13,7 @@ from pyic.ic.management.args import interface, method_types
 from pyic.ic.universal import UNIVERSAL_WASM
 from pyic.testing import to_python
 
-from conftest import OTHER, USER
+from principals import OTHER, USER
 
 
 def arg(method, **fields):

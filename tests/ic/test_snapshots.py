@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ic_helpers import P, global_of, reject_of, spec
 
-from conftest import OTHER
+from principals import OTHER
 
 
 def setup(pic, uc):
