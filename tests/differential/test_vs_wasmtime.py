@@ -1,6 +1,6 @@
 """pyic against wasmtime (an independent engine) on programs from tools/wasmgen.py.
 
-``PYIC_DIFF_N`` sets the number of programs per mode (default 300: well under a
+``PYIC_DIFF_N`` sets the number of programs per mode (default 300: about a
 minute).  wasmtime is required (``pip install -e .[oracle]``): without it these
 tests fail, unless ``PYIC_NO_ORACLE=1`` says to skip them.
 """
