@@ -1,7 +1,7 @@
 """pyic against wasmtime (an independent engine) on programs from tools/wasmgen.py.
 
 ``PYIC_DIFF_N`` sets the number of programs per mode (default 300: about a
-minute).  wasmtime is required (``pip install -e .[oracle]``): without it these
+minute).  wasmtime is required (``pip install -e .[test]``): without it these
 tests fail, unless ``PYIC_NO_ORACLE=1`` says to skip them.
 """
 
@@ -24,7 +24,7 @@ def require_oracle() -> None:
     if os.environ.get("PYIC_NO_ORACLE") == "1":
         pytest.skip("wasmtime is not installed and PYIC_NO_ORACLE=1")
     pytest.fail("the differential tests need wasmtime as their oracle: `pip install wasmtime` "
-                "(or `pip install -e .[oracle]`); set PYIC_NO_ORACLE=1 to skip them instead")
+                "(or `pip install -e .[test]`); set PYIC_NO_ORACLE=1 to skip them instead")
 
 
 # Each tier of pyic is compared with wasmtime (the default tier if pyic has no choice of tier).
