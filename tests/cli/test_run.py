@@ -1,5 +1,7 @@
 """``pyic run``: results in Wasm value syntax, counts, limits, one-line failures."""
 
+from pathlib import Path
+import os
 import pathlib
 
 import pytest
@@ -7,7 +9,11 @@ from click.testing import CliRunner
 
 from pyic.cli.run import format_value, parse_arg, run
 
-FIB = "/work/shared/bench/wasm/fib.wasm"
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[3] / "shared")
+
+FIB = SHARED + "/bench/wasm/fib.wasm"
 needs_bench = pytest.mark.skipif(not pathlib.Path(FIB).exists(), reason="bench kit not present")
 
 

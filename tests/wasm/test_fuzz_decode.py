@@ -11,6 +11,8 @@ again, and its encoding must be a fixed point of decode-then-encode.
 
 from __future__ import annotations
 
+import os
+
 import gc
 import random
 import sys
@@ -25,6 +27,10 @@ from pyic.wasm.binary import decode_module, encode_module
 sys.path.insert(0, str(Path(__file__).parent / "binary"))
 from samples import rich_module  # noqa: E402
 from wastbin import suite_cases  # noqa: E402
+
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[3] / "shared")
 
 try:
     from pyic.wasm.valid import validate_module
@@ -52,7 +58,7 @@ def _bases() -> tuple[list[bytes], list[bytes]]:
             if case.data not in seen and len(case.data) <= 4096:
                 seen.add(case.data)
                 every.append(case.data)
-    for path in sorted(Path("/work/shared/bench/wasm").glob("*.wasm")):
+    for path in sorted(Path(SHARED + "/bench/wasm").glob("*.wasm")):
         data = path.read_bytes()
         if len(data) <= 4096:
             every.append(data)
@@ -68,8 +74,8 @@ def _bases() -> tuple[list[bytes], list[bytes]]:
 
 
 def _big() -> list[bytes]:
-    paths = [p for p in sorted(Path("/work/shared/bench/wasm").glob("*.wasm")) if p.stat().st_size > 4096]
-    paths += sorted(Path("/work/shared/canisters").glob("*/*.wasm"))
+    paths = [p for p in sorted(Path(SHARED + "/bench/wasm").glob("*.wasm")) if p.stat().st_size > 4096]
+    paths += sorted(Path(SHARED + "/canisters").glob("*/*.wasm"))
     return [p.read_bytes() for p in paths]
 
 

@@ -15,13 +15,19 @@ together (the first few, as ``file:line``).
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import pytest
 
 from pyic.errors import MalformedError, PyicError
 
-SUITE = Path("/work/shared/wasm-testsuite")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[3] / "shared")
+
+SUITE = Path(SHARED + "/wasm-testsuite")
 
 # From the suite's README: the files the Wasm 3.0 proposals below introduced
 # or (extended-const) changed.

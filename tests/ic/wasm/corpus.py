@@ -1,8 +1,10 @@
-"""Runs a scripted canister test of /work/shared/canisters (``expected_calls.json``,
+"""Runs a scripted canister test of ../shared/canisters (``expected_calls.json``,
 schema ``motoko-corpus/expected_calls/v1``, see that folder's README.md) on
 `pyic.testing.PocketIC` and reports, per step, whether it passed."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import json
 import os
@@ -14,7 +16,11 @@ from pyic.candid import Principal
 from pyic.errors import Reject
 from pyic.testing import PocketIC
 
-CORPUS = "/work/shared/canisters"
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+CORPUS = SHARED + "/canisters"
 BUILDS = ("eop", "classic")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import os
 
 import pytest
@@ -9,9 +11,13 @@ from click.testing import CliRunner
 
 from pyic.cli.main import cli
 
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
 pytestmark = pytest.mark.spec("Abstract Canisters to System API")
 
-COUNTER = "/work/shared/canisters/counter/counter.classic.wasm"
+COUNTER = SHARED + "/canisters/counter/counter.classic.wasm"
 
 
 def run(state, *args):

@@ -1,4 +1,4 @@
-"""Every canister of /work/shared/canisters, both builds: installs, upgrades and
+"""Every canister of ../shared/canisters, both builds: installs, upgrades and
 answers every scripted call with exactly the expected reply bytes.
 
 Steps the corpus measured at more than `HEAVY_INSTRUCTIONS` instructions are
@@ -23,7 +23,7 @@ KNOWN_FAILURES: dict = {}
 
 
 def test_corpus_is_present():
-    assert canister_names(), "no canisters found in /work/shared/canisters"
+    assert canister_names(), "no canisters found in ../shared/canisters"
 
 
 @pytest.mark.parametrize("build", BUILDS)

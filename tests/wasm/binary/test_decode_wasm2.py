@@ -8,6 +8,8 @@ decodes with ``version=2`` to what ``version=3`` gives.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,11 @@ from pyic.wasm.syntax.opcodes import OPCODES
 from samples import sample_imm
 from test_decode import HEADER, ONE_FUNC, TYPE_VOID, func_module, sec
 
-SUITE2 = Path("/work/shared/wasm-testsuite/wasm-2.0")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+SUITE2 = Path(SHARED + "/wasm-testsuite/wasm-2.0")
 
 DATACOUNT0 = sec(12, b"\x00")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import time
 from pathlib import Path
 
@@ -18,8 +20,12 @@ from pyic.wasm.syntax import (
 from samples import every_instruction, rich_module
 from wastbin import suite_cases
 
-BENCH = sorted(Path("/work/shared/bench/wasm").glob("*.wasm"))
-CANISTERS = sorted(Path("/work/shared/canisters").glob("*/*.wasm"))
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+BENCH = sorted(Path(SHARED + "/bench/wasm").glob("*.wasm"))
+CANISTERS = sorted(Path(SHARED + "/canisters").glob("*/*.wasm"))
 
 
 def _decodable():
@@ -133,7 +139,7 @@ def test_deep_nesting_round_trips_without_recursion():
 
 
 def test_big_module_speed():
-    data = (Path("/work/shared/bench/wasm/big.wasm")).read_bytes()
+    data = (Path(SHARED + "/bench/wasm/big.wasm")).read_bytes()
     t0 = time.process_time()
     decode_module(data)
     spent = time.process_time() - t0

@@ -8,11 +8,17 @@ string*)`` forms, with the assertion around them (``assert_malformed``,
 
 from __future__ import annotations
 
+import os
+
 import re
 from pathlib import Path
 from typing import NamedTuple
 
-SUITE = Path("/work/shared/wasm-testsuite")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+SUITE = Path(SHARED + "/wasm-testsuite")
 
 _ESCAPES = {"n": 0x0A, "t": 0x09, "r": 0x0D, "\\": 0x5C, '"': 0x22, "'": 0x27}
 

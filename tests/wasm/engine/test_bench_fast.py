@@ -1,6 +1,8 @@
 """The bench modules on the fast tier: checksums, exact manifest counts, the wasmtime-fuel
 cost model, and instruction limits stopping at exactly the reference's point."""
 
+from pathlib import Path
+import os
 import json
 import pathlib
 import random
@@ -12,7 +14,11 @@ from pyic.wasm.exec import CostModel
 
 from .tiers import run_on, same_on_both
 
-BENCH = pathlib.Path("/work/shared/bench")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+BENCH = pathlib.Path(SHARED + "/bench")
 MANIFEST = json.loads((BENCH / "manifest.json").read_text()) if BENCH.exists() else {"modules": []}
 FUEL = CostModel(instr={"nop": 0, "drop": 0, "block": 0, "loop": 0, "return": 0, "unreachable": 0,
                         "call": 2, "call_indirect": 2},

@@ -1,6 +1,8 @@
 """Generated code carries at most `fast.CAP` units of budget and refills from the run's
 reserve; with a tiny CAP every refill path runs constantly and nothing observable changes."""
 
+from pathlib import Path
+import os
 import json
 import pathlib
 
@@ -13,7 +15,11 @@ from .test_bench_fast import FUEL
 from .test_calls import HOSTY, REC, _host_imports
 from .tiers import same_on_both
 
-BENCH = pathlib.Path("/work/shared/bench")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+BENCH = pathlib.Path(SHARED + "/bench")
 MANIFEST = json.loads((BENCH / "manifest.json").read_text()) if BENCH.exists() else {"modules": []}
 
 

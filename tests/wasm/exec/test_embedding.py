@@ -1,5 +1,7 @@
 """The embedding API: host functions, imports and link errors, canonical NaNs, real canisters."""
 
+from pathlib import Path
+import os
 import glob
 
 import pytest
@@ -9,6 +11,10 @@ from pyic.errors import InstructionLimitExceeded, LinkError, Trap
 from pyic.wasm import embed
 from pyic.wasm.runtime import Config
 from pyic.wasm.runtime.values import default_value
+
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
 
 I32, F32 = "i32", "f32"
 
@@ -94,7 +100,7 @@ def _stub_imports(store, module):
     return imports
 
 
-CANISTERS = sorted(glob.glob("/work/shared/canisters/*/*.wasm"))
+CANISTERS = sorted(glob.glob(SHARED + "/canisters/*/*.wasm"))
 
 
 @pytest.mark.parametrize("path", CANISTERS, ids=lambda p: p.rsplit("/", 1)[-1])

@@ -3,11 +3,17 @@ every execution command (assert_return, assert_trap, assert_exhaustion,
 assert_unlinkable, actions, module instantiation) passes.  The whole suite is
 run by ``pyic spec`` (figures in docs/semantics.md and the report)."""
 
+from pathlib import Path
+import os
 import pathlib
 
 import pytest
 
-SUITE = pathlib.Path("/work/shared/wasm-testsuite")
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+SUITE = pathlib.Path(SHARED + "/wasm-testsuite")
 EXEC_COMMANDS = ("module", "register", "action", "assert_return", "assert_trap",
                  "assert_exhaustion", "assert_unlinkable", "assert_exception")
 FILES = [

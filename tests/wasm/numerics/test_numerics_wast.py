@@ -3,6 +3,8 @@ straight-line numeric function, run directly on `NUMERIC` (see numerics_wastlib)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import glob
 import os
 
@@ -10,7 +12,11 @@ import pytest
 
 from numerics_wastlib import check_file
 
-SUITE = "/work/shared/wasm-testsuite"
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+SUITE = SHARED + "/wasm-testsuite"
 _SCALAR = ("i32 i64 f32 f64 conversions f32_bitwise f64_bitwise f32_cmp f64_cmp int_exprs "
            "float_exprs float_misc float_literals const").split()
 _RELAXED = ("i16x8_relaxed_q15mulr_s i8x16_relaxed_swizzle relaxed_dot_product relaxed_laneselect "

@@ -4,6 +4,8 @@ with the expected message, the Wasm 2.0 scripts with ``version=2``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import glob
 import os
 
@@ -13,7 +15,11 @@ from pyic.errors import MalformedError
 from pyic.wasm.script.commands import AssertInvalid, AssertMalformed, ModuleCmd, QuoteModule
 from pyic.wasm.text import parse_module, parse_script
 
-SUITE = "/work/shared/wasm-testsuite"
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+SUITE = SHARED + "/wasm-testsuite"
 FILES = sorted(glob.glob(f"{SUITE}/wasm-2.0/*.wast")) + sorted(glob.glob(f"{SUITE}/wasm-3.0/*.wast"))
 
 

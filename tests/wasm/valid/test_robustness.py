@@ -141,7 +141,7 @@ def test_garbage_syntax_trees_give_invalid_error():
 
 
 def _big_module(n):
-    """Like /work/shared/bench/src/gen_big.py: n small loop functions, a table and an elem."""
+    """Like ../shared/bench/src/gen_big.py: n small loop functions, a table and an elem."""
     funcs = []
     for i in range(n):
         loop_body = [I("local.get", 1), I("i32.const", i % 7 + 3), I("i32.ge_u"), I("br_if", 1)]

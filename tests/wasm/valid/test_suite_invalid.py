@@ -10,6 +10,8 @@ the counts for any files, e.g. all of wasm-3.0.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import glob
 import os
 import sys
@@ -18,7 +20,11 @@ import pytest
 
 from pyic.errors import InvalidError, MalformedError, PyicError
 
-SUITE = "/work/shared/wasm-testsuite"
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.
+SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+
+SUITE = SHARED + "/wasm-testsuite"
 
 MEMORY64 = """address64 align64 binary_leb128_64 bulk64 call_indirect64 endianness64
     float_memory64 load64 memory64 memory64-imports memory_copy64 memory_fill64 memory_grow64
