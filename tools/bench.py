@@ -48,7 +48,6 @@ import math
 import os
 import platform
 import resource
-import shlex
 import shutil
 import statistics
 import subprocess

@@ -19,10 +19,10 @@ from ..canister import (
 )
 from ..loader import parse_wasm_mod
 from ..principal_text import principal_text
-from ..rules.common import env_of, liquid_balance, trim_canister_logs
+from ..rules.common import append_logs, env_of, liquid_balance
 from ..rules.cycles import uninstall_canister
 from ..rules.execution import schedule_on_low_wasm_memory
-from ..state import CanState, CanisterLog, S, replace_in, with_canister
+from ..state import CanState, S, replace_in, with_canister
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field, principal_bytes
 from .canisters import _variant_name, change_origin, record_change
@@ -144,7 +144,6 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
     if mode in ("install", "reinstall"):
         r = parsed.module.init(cid, arg, caller, env)
         if not isinstance(r, InitReturn):
-            _charge_failed(state, cid, r)
             raise _trapped(cid, "install" if mode == "install" else "reinstall", r)
         new_state, used, logs = r.new_state, r.cycles_used, r.logs
         certified = r.new_certified_data if r.new_certified_data is not None else b""
@@ -186,7 +185,7 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
         balance=max(c.balance - used, 0))
     if mode in ("install", "reinstall"):
         new = evolve(new, canister_logs=(), next_log_idx=c.next_log_idx)
-    new = _append_logs(new, logs, cfg)
+    new = evolve(new, **append_logs(new, logs, new.time, cfg))
     # "Code installation": the change records the new version (``canister_version[A] + 1``)
     new = evolve(new, canister_version=c.canister_version + 1)
     new = record_change(new, c.time, change_origin(cm, state),
@@ -194,23 +193,6 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     state = schedule_on_low_wasm_memory(state, cid)
     return Outcome(state, Reply(encode_result("install_code")), cm.transferred_cycles)
-
-
-def _charge_failed(state: S, cid: bytes, r) -> None:
-    """Cycles a failed installation used are charged (the state change survives
-    the reject, see `_dispatch`); pyic keeps installation free of charge when it
-    fails, as the rejected call leaves no state behind."""
-    return None
-
-
-def _append_logs(c, logs, cfg):
-    entries = list(c.canister_logs)
-    idx = c.next_log_idx
-    for content in logs:
-        entries.append(CanisterLog(idx, c.time, bytes(content)))
-        idx += 1
-    return evolve(c, canister_logs=trim_canister_logs(tuple(entries), cfg.max_canister_log_bytes),
-                  next_log_idx=idx)
 
 
 @method("install_code", "controllers")

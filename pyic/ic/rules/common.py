@@ -10,7 +10,8 @@ from __future__ import annotations
 from ..canister import Env, WasmState
 from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid
 from ..state import (
-    UNORDERED, CallMessage, Canister, Expired, FromCanister, FuncMessage, S, simple_status,
+    UNORDERED, CallMessage, Canister, CanisterLog, Expired, FromCanister, FuncMessage, S,
+    simple_status,
 )
 
 
@@ -86,6 +87,18 @@ def trim_canister_logs(entries: tuple, limit: int) -> tuple:
             break
         keep = i
     return tuple(entries[keep:])
+
+
+def append_logs(c, logs, time: int, cfg: SubnetConfig = DEFAULT) -> dict:
+    """``canister_logs[A] · canister_logs``: consecutive indices, at ``time``; then
+    "Trimming canister logs".  The changes to make to the `Canister`, as a dict."""
+    entries = list(c.canister_logs)
+    idx = c.next_log_idx
+    for content in logs:
+        entries.append(CanisterLog(idx, time, bytes(content)))
+        idx += 1
+    return dict(canister_logs=trim_canister_logs(tuple(entries), cfg.max_canister_log_bytes),
+                next_log_idx=idx)
 
 
 def trap_reject(canister_id: bytes, trap_message: str):

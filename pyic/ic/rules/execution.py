@@ -17,10 +17,10 @@ from ..canister import (
 from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid, saturating_add
 from ..state import (
     GLOBAL_TIMER, HEARTBEAT, IC_PRINCIPAL, ON_LOW_WASM_MEMORY, UNORDERED, CallbackEntry,
-    CallMessage, CanisterLog, Expired, FromCanister, FuncMessage, PublicMethod, Queue,
+    CallMessage, Expired, FromCanister, FuncMessage, PublicMethod, Queue,
     ResponseMessage, S, delete_from, replace_in, with_call_context, with_canister,
 )
-from .common import at_queue_head, env_of, memory_usage, trim_canister_logs, without
+from .common import append_logs, at_queue_head, env_of, memory_usage, without
 
 # Management methods whose argument carries ``sender_canister_version``.
 _VERSIONED_METHODS = {"create_canister", "update_settings", "install_code", "install_chunked_code",
@@ -94,18 +94,6 @@ def _sender_canister_version(arg: bytes) -> int | None:
     return sender_canister_version(arg)
 
 
-def _append_logs(c, logs: tuple, time: int, cfg: SubnetConfig = DEFAULT) -> dict:
-    """``canister_logs[A] · canister_logs``: consecutive indices, the canister's time;
-    then "Trimming canister logs"."""
-    entries = list(c.canister_logs)
-    idx = c.next_log_idx
-    for content in logs:
-        entries.append(CanisterLog(idx, time, bytes(content)))
-        idx += 1
-    return dict(canister_logs=trim_canister_logs(tuple(entries), cfg.max_canister_log_bytes),
-                next_log_idx=idx)
-
-
 def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:
     """"Message execution": run the `FuncMessage` at ``index``."""
     m = state.messages[index]
@@ -137,7 +125,7 @@ def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | 
                    last_trap=replace_in(state.last_trap, m.call_context, r.message))
     trap_log = tuple(r.logs) + ((f"[TRAP]: {r.message}".encode(),) if r.message else ())
     return with_canister(state, m.receiver, balance=c.balance + reserved - used,
-                         **_append_logs(c, trap_log, c.time, cfg))
+                         **append_logs(c, trap_log, c.time, cfg))
 
 
 def _commit_conditions(state, c, r: UpdateReturn, ctxt, is_response, reserved, limit_applies,
@@ -202,7 +190,7 @@ def _commit(state, index, m, c, ctxt, r: UpdateReturn, reserved, bumps_version, 
         can_state=evolve(c.can_state, wasm_state=r.new_state),
         canister_version=c.canister_version + (1 if bumps_version else 0),
         balance=new_balance,
-        **_append_logs(c, r.logs, c.time, cfg))
+        **append_logs(c, r.logs, c.time, cfg))
     if r.new_certified_data is not None:
         changes["certified_data"] = r.new_certified_data
     if r.new_global_timer is not None:

@@ -16,7 +16,7 @@ from ..canister import (
 from ..costs import DEFAULT, SubnetConfig
 from ..state import IC_PRINCIPAL, RUNNING, S, with_canister
 from ..principal_text import principal_text
-from .common import env_of, liquid_balance
+from .common import env_of, liquid_balance, trap_reject
 
 # Management methods a composite query may call ("management_canister_query").
 MANAGEMENT_QUERY_METHODS = frozenset({"canister_status", "canister_metrics",
@@ -57,7 +57,7 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
     else:
         r = module.composite_query_methods[method_name](w, arg, caller, env)
     if not isinstance(r, (QueryReturn, CompositeQueryReturn)):
-        return _trapped(who, r), cycles - r.cycles_used
+        return _trapped(canister_id, r), cycles - r.cycles_used
     per_message = cfg.execution_cost(cfg.max_instructions_per_query)
     if r.cycles_used > per_message:
         return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit for "
@@ -96,7 +96,7 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
                           "limit", "IC0526"), cycles
         r2 = module.composite_callback(w, call.callback, caller, response, env)
         if not isinstance(r2, (CompositeQueryReturn,)) and not hasattr(r2, "new_state"):
-            return _trapped(who, r2), cycles - r2.cycles_used
+            return _trapped(canister_id, r2), cycles - r2.cycles_used
         if r2.cycles_used > per_message:
             return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit",
                           "IC0522"), cycles - per_message
@@ -108,10 +108,8 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
     return Reject(CANISTER_ERROR, f"Canister {who} did not reply to the call", "IC0506"), cycles
 
 
-def _trapped(who: str, r) -> Reject:
-    from .common import trap_reject
-    from ..principal_text import principal_bytes
-    return trap_reject(principal_bytes(who), getattr(r, "message", "") or "trapped")
+def _trapped(canister_id: bytes, r) -> Reject:
+    return trap_reject(canister_id, getattr(r, "message", "") or "trapped")
 
 
 def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, arg: bytes,

@@ -493,4 +493,4 @@ def _field(r: Reader, c: ModuleContext, x: int) -> int:
 
 
 __all__ = ["instrs", "folded", "const_expr", "blocktype", "num", "literal", "v128_lanes",
-           "v128_const", "index", "label", "is_instr_keyword"]
+           "v128_const", "index", "is_instr_keyword"]

@@ -16,9 +16,8 @@ from ...errors import InvalidError
 from ..syntax.opcodes import MEMORY_OPS, OPCODES, natural_alignment
 from ..syntax.types import RefType
 from .types import (
-    BOT, NUMTYPES, check_heaptype, check_reftype, check_valtype, defaultable, diff_reftype,
-    match_reftype, match_resulttype, match_valtype, string_of_resulttype, string_of_valtype,
-    top_heaptype, unpacked,
+    BOT, NUMTYPES, check_heaptype, check_reftype, check_valtype, diff_reftype, match_reftype,
+    match_resulttype, match_valtype, string_of_resulttype, string_of_valtype, top_heaptype,
 )
 
 I32 = "i32"
