@@ -14,13 +14,18 @@ from principals import OTHER, USER  # noqa: F401  (the suite's principals)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "spec(section): the interface spec section a test checks")
+    config.addinivalue_line("markers", "ref_test(name): the ic-hs Spec.hs scenario a test ports")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test of this suite must name the spec section it checks."""
+    """Every test of this suite must name the spec section it checks; every
+    test under ``tests/ic/ref`` the ic-hs scenario it ports."""
     for item in items:
-        if "tests/ic/" in str(item.fspath).replace("\\", "/") \
-                and item.get_closest_marker("spec") is None:
+        path = str(item.fspath).replace("\\", "/")
+        if "tests/ic/ref/" in path:
+            if item.get_closest_marker("ref_test") is None:
+                raise pytest.UsageError(f"{item.nodeid} has no @ref_test(...) marker")
+        elif "tests/ic/" in path and item.get_closest_marker("spec") is None:
             raise pytest.UsageError(f"{item.nodeid} has no @spec(...) marker")
 
 
