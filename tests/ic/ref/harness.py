@@ -25,8 +25,8 @@ from pyic.errors import Reject
 from pyic.ic.management.args import interface, method_types
 from pyic.testing import to_python
 
-import uc
-from uc import Prog, noop, run
+import pyic.universal as uc
+from pyic.universal import Prog, noop, run
 
 #: ``defaultUser`` / ``otherUser`` of ic-hs: self-authenticating principals
 #: (29 bytes, last byte 0x02), fixed here.

@@ -8,8 +8,10 @@ of type ``I`` (i32), ``I64`` or ``B`` (blob) on the stack, a `Prog` is code
 that leaves nothing.  Operands are encoded before their op, so an expression
 tree becomes post-order bytecode; ``a >> b`` (or ``a + b``) sequences programs.
 
-The canister itself is ``universal_canister.wat`` beside this file, assembled
-by pyic's own ``wat2wasm`` (`universal_canister_wasm`).
+The canister itself is ``universal_canister.wat`` beside this file, a real
+wasm32 module calling only ``ic0`` imports, assembled by pyic's own text
+parser and encoder (`universal_canister_wasm`).  pyic's IC treats it like any
+other module; tests and the CLI's cycles wallet install it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ WAT_PATH = pathlib.Path(__file__).with_name("universal_canister.wat")
 @functools.cache
 def universal_canister_wasm() -> bytes:
     """The universal canister module, assembled from its WAT by pyic."""
-    from pyic.wasm.text import parse_module  # noqa: PLC0415 (loaded on first use)
-    from pyic.wasm.binary import encode_module  # noqa: PLC0415
+    from ..wasm.text import parse_module  # noqa: PLC0415 (loaded on first use)
+    from ..wasm.binary import encode_module  # noqa: PLC0415
     return encode_module(parse_module(WAT_PATH.read_text(), source=str(WAT_PATH)))
 
 
