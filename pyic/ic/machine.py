@@ -19,7 +19,6 @@ from ..errors import ICError
 from . import scheduler
 from .canister import Reject, Reply
 from .costs import DEFAULT, SubnetConfig
-from .loader import parse_wasm_mod
 from .rules import ingress, queries
 from .rules.ingress import RequestRefused
 from .state import (
@@ -150,10 +149,11 @@ class IC:
         ic = cls(data["cfg"])
         ic._nonce = data["nonce"]
         state = data["state"]
+        from .management.code import parse_for_subnet
         canisters = {}
         for cid, c in state.canisters.items():
             if c.can_state is not None:
-                parsed = parse_wasm_mod(c.can_state.raw_module)
+                parsed = parse_for_subnet(c.can_state.raw_module, ic.cfg)
                 c = evolve(c, can_state=evolve(c.can_state, module=parsed.module))
             canisters[cid] = c
         ic.state = evolve(state, canisters=canisters)

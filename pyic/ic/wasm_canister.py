@@ -28,6 +28,7 @@ from attrs import evolve
 
 from ..errors import (
     Exhaustion, ICError, InstructionLimitExceeded, InvalidError, MalformedError, PyicError, Trap,
+    UncaughtException,
 )
 from ..wasm import embed
 from ..wasm.exec.machine import Meter
@@ -306,6 +307,12 @@ class WasmCanister:
         self.composite_query_methods = {n: self._composite_fn(i)
                                         for n, i in m["composite_query"].items()}
 
+    def configure(self, cfg) -> None:
+        """Run under the fees and limits of the subnet that installs the module
+        (``SubnetConfig``): parsing knows only the bytes, so a new module starts with
+        the default configuration until the installing rule hands it its own."""
+        self.cfg = cfg
+
     # ---------------------------------------------------------------- instances
 
     def _instantiate(self) -> _Live:
@@ -444,6 +451,10 @@ class WasmCanister:
                 raise _Failed(f"Canister exceeded the limit of {self._limit_of(es.context)} "
                               "instructions for single message execution.", meter.count) from None
             except (Trap, Exhaustion) as e:
+                raise _Failed(e.message, meter.count) from None
+            except UncaughtException as e:
+                # An exception no handler caught ends the entry point as a trap does
+                # ("Abstract Canisters to System API": a function either returns or traps).
                 raise _Failed(e.message, meter.count) from None
         except _Failed:
             snap.rollback()

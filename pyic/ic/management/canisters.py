@@ -123,6 +123,12 @@ def _new_canister(state: S, cm, canister_id: bytes, settings, cycles: int, cfg) 
     return evolve(state, canisters=replace_in(state.canisters, canister_id, c))
 
 
+def in_canister_ranges(canister_id: bytes) -> bool:
+    """Whether ``canister_id`` is in the canister ranges of pyic's one subnet: the ids
+    ``Principal.from_canister_id(n)`` gives, for every u64 ``n`` (the ids it assigns)."""
+    return Principal(canister_id).canister_counter() is not None
+
+
 def fresh_canister_id(state: S) -> tuple[bytes, S]:
     """The next canister id from pyic's counter (skipping ids in use)."""
     n = state.next_canister_index
@@ -160,6 +166,12 @@ def provisional_create_canister_with_cycles(state: S, cm, args, cfg) -> Outcome:
     specified = field(args, "specified_id")
     if specified is not None:
         canister_id = principal_bytes(specified)
+        # ``is_system_assigned Canister_id`` (with ``Canister_id = A.specified_id``): the id
+        # must be one of the subnet's canister ids, never ``aaaaa-aa``, the anonymous or a
+        # user's principal.  Rejected as ic-hs and the replica reject it (CANISTER_REJECT).
+        if not in_canister_ranges(canister_id):
+            raise MgmtReject(CANISTER_REJECT, f"The specified_id {principal_text(canister_id)} "
+                             "does not belong to the subnet's canister ranges", "IC0405")
         if canister_id in state.canisters:
             raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(canister_id)} already "
                              "exists", "IC0205")

@@ -3,7 +3,10 @@
 "Code upgrade", "Install chunked code", "Code uninstallation".
 
 Installation is atomic: the new state is committed only if every entry point
-returned; otherwise the call is rejected and only the cycles used are charged.
+returned and every condition of the rule holds; otherwise the call is rejected
+and has no effect, so nothing is charged, not even the cycles the entry points
+used (``install_code``: "If the response to this request is a reject, then this
+call had no effect"; the replica charges them: see docs/ic-rules.md).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from attrs import evolve
 from ...candid import Record
 from ...errors import ICError
 from ..canister import (
-    CANISTER_ERROR, CallerInfo, InitReturn, PreUpgradeReturn, Reply, WasmState,
+    CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, InitReturn, ParsedModule, PreUpgradeReturn, Reply, WasmState,
 )
 from ..loader import parse_wasm_mod
 from ..principal_text import principal_text
@@ -110,6 +113,16 @@ def _check_persistence(cid: bytes, old, parsed, persistence: str | None) -> None
                          "IC0504")
 
 
+def parse_for_subnet(raw: bytes, cfg) -> ParsedModule:
+    """``parse_wasm_mod``, the module then bound to this subnet's configuration, so
+    that a Wasm canister's instruction limits and fees are the ``SubnetConfig`` ones."""
+    parsed = parse_wasm_mod(raw)
+    configure = getattr(parsed.module, "configure", None)
+    if configure is not None:
+        configure(cfg)
+    return parsed
+
+
 def _trapped(cid: bytes, where: str, r) -> MgmtReject:
     msg = getattr(r, "message", "trapped")
     code = "IC0503" if "`ic0.trap`" in msg else "IC0502"
@@ -129,20 +142,32 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
     if mode == "upgrade" and c.can_state is None:
         raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} is empty: there is "
                          "no code to upgrade", "IC0537")
-    if liquid_balance(c, cfg) < 0:
-        raise MgmtReject(2, f"Canister {principal_text(cid)} is out of cycles", "IC0207")
+    # "Code installation" / "Code upgrade": ``liquid_balance(S, A.canister_id) ≥
+    # MAX_CYCLES_PER_MESSAGE``.  Rejected as the replica rejects it (CanisterOutOfCycles).
+    liquid = liquid_balance(c, cfg)
+    if liquid < cfg.max_cycles_per_message:
+        raise MgmtReject(SYS_TRANSIENT, f"Canister {principal_text(cid)} is out of cycles: "
+                         "please top up the canister with at least "
+                         f"{cfg.max_cycles_per_message - liquid} additional cycles", "IC0207")
     try:
-        parsed = parse_wasm_mod(raw)
+        parsed = parse_for_subnet(raw, cfg)
     except ICError as e:
         raise MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister's "
                          f"Wasm module is not valid: {e.message}", "IC0505") from None
     env = env_of(c)
+    # ``Env`` of "Code installation" and ``Env2`` of "Code upgrade": the new module, the
+    # history with this change, the timer deactivated and the version after the install.
+    # (pre_upgrade runs in ``Env1``: the old timer and version, i.e. ``env``.)
+    history = min(len(c.canister_history.recent_changes) + 1, cfg.max_canister_history_changes)
+    new_env = evolve(env, memory_usage_raw_module=len(raw),
+                     memory_usage_canister_history=100 * history,
+                     global_timer=0, canister_version=c.canister_version + 1)
     caller = CallerInfo(cm.caller)
     logs: tuple = ()
     used = 0
     certified = None
     if mode in ("install", "reinstall"):
-        r = parsed.module.init(cid, arg, caller, env)
+        r = parsed.module.init(cid, arg, caller, new_env)
         if not isinstance(r, InitReturn):
             raise _trapped(cid, "install" if mode == "install" else "reinstall", r)
         new_state, used, logs = r.new_state, r.cycles_used, r.logs
@@ -162,7 +187,7 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
                           stable_memory=ws.stable_memory,
                           globals=tuple(getattr(parsed.module, "initial_globals", ())),
                           self_id=cid)
-        r = parsed.module.post_upgrade(fresh, arg, caller, env)
+        r = parsed.module.post_upgrade(fresh, arg, caller, new_env)
         if not isinstance(r, InitReturn):
             raise _trapped(cid, "post_upgrade", r)
         new_state = r.new_state
@@ -182,7 +207,9 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
                            parsed.private_custom_sections),
         certified_data=certified if certified is not None else c.certified_data,
         global_timer=timer, last_install_timestamp=c.time,
-        balance=max(c.balance - used, 0))
+        # ``New_balance = S.balances[A] - Cycles_used - Cycles_reserved``, with
+        # ``cycles_to_reserve`` taken as 0 (see docs/ic-rules.md).
+        balance=c.balance - used)
     if mode in ("install", "reinstall"):
         new = evolve(new, canister_logs=(), next_log_idx=c.next_log_idx)
     new = evolve(new, **append_logs(new, logs, new.time, cfg))
@@ -190,6 +217,10 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
     new = evolve(new, canister_version=c.canister_version + 1)
     new = record_change(new, c.time, change_origin(cm, state),
                         ("code_deployment", mode, hashlib.sha256(raw).digest()), cfg)
+    # ``liquid_balance(S', A.canister_id) ≥ 0``: otherwise the install has no effect.
+    if liquid_balance(new, cfg) < 0:
+        raise MgmtReject(SYS_TRANSIENT, f"Canister {principal_text(cid)} is out of cycles: "
+                         f"installing used {used} cycles and would leave it frozen", "IC0207")
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     state = schedule_on_low_wasm_memory(state, cid)
     return Outcome(state, Reply(encode_result("install_code")), cm.transferred_cycles)

@@ -83,8 +83,8 @@ def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
     snap = c.snapshots.get(snapshot_id)
     if snap is None:
         raise _not_found(cid, snapshot_id)
-    from ..loader import parse_wasm_mod
-    parsed = parse_wasm_mod(snap.raw_module)
+    from .code import parse_for_subnet
+    parsed = parse_for_subnet(snap.raw_module, cfg)
     new = evolve(c, can_state=CanState(snap.wasm_state, parsed.module, snap.raw_module,
                                        parsed.public_custom_sections,
                                        parsed.private_custom_sections),
