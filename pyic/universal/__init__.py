@@ -212,8 +212,22 @@ mint_cycles = _op(75, ("I64",), "I64")
 one_way_call_new = _op(76, ("B", "B"), None)
 is_controller = _op(77, ("B",), "I")
 
-#: Every opcode the canister defines (0..77 but 25): 77 of them.
-OPCODES = tuple(c for c in range(78) if c != 25)
+# Later ops of dfinity/ic's universal canister, under its numbers.
+append_global = _op(25, ("B",), None)
+cycles_burn128 = _op(78, ("I64", "I64"), "B")
+blob_length = _op(79, ("B",), "I")
+push_equal_bytes = _op(80, ("I", "I"), "B")
+in_replicated_execution = _const(81, "I")
+call_with_best_effort_response = _op(82, ("I",), None)
+msg_deadline = _const(83, "I64")
+memory_size_is_at_least = _op(84, ("I64",), None)
+liquid_cycles_balance128 = _const(92, "B")
+on_low_wasm_memory = _op(95, ("B",), None)
+
+#: The opcodes of ic-hs's universal canister (0..77 but 25): 77 of them.
+IC_HS_OPCODES = tuple(c for c in range(78) if c != 25)
+#: The later ones of dfinity/ic this canister also speaks.
+EXTENSION_OPCODES = (25, 78, 79, 80, 81, 82, 83, 84, 92, 95)
 
 
 # ------------------------------------------------------------------ convenience, as in Universal.hs
