@@ -27,7 +27,7 @@ from .ic import canister as _canister
 from .ic.machine import IC
 from .ic.management.args import interface, method_types
 from .ic.state import ANONYMOUS_ID, IC_PRINCIPAL, Replied, Rejected, Request, with_canister
-from .ic.universal import UNIVERSAL_WASM, Program
+from .universal import Prog, universal_canister_wasm
 
 # pocket-ic's default: canisters are created with plenty of cycles for tests.
 DEFAULT_CANISTER_CYCLES = 100_000_000_000_000  # 100 T
@@ -116,11 +116,11 @@ def _mode(mode: str, skip_pre_upgrade=None, wasm_memory_persistence=None) -> Var
 
 
 def _arg_bytes(arg) -> bytes:
-    """An install / call argument: bytes as given; a `Program` as its bytes; a
+    """An install / call argument: bytes as given; a universal canister `Prog` as its bytes; a
     list or tuple of Candid values encoded with their inferred types."""
     if arg is None:
         return encode(())
-    if isinstance(arg, Program):
+    if isinstance(arg, Prog):
         return arg.bytes()
     if isinstance(arg, (bytes, bytearray)):
         return bytes(arg)
@@ -461,25 +461,25 @@ class PocketIC:
 
     def install_universal_canister(self, cycles: int | None = None, arg=b"", *, settings=None,
                                    sender=None) -> Principal:
-        """Create a canister and install the universal test canister in it
-        (`pyic.ic.universal`); ``arg`` is its init program."""
+        """Create a canister and install the universal canister in it (the
+        Wasm module of `pyic.universal`); ``arg`` is its init program."""
         cid = self.create_canister(settings, cycles=cycles, sender=sender)
-        self.install_code(cid, UNIVERSAL_WASM, arg, sender=sender)
+        self.install_code(cid, universal_canister_wasm(), arg, sender=sender)
         return cid
 
-    def universal_update(self, canister_id, program: Program | bytes, *, sender=None) -> bytes:
+    def universal_update(self, canister_id, program: Prog | bytes, *, sender=None) -> bytes:
         """Run ``program`` in the universal canister's ``update`` method."""
         return self.update_call(canister_id, "update", _arg_bytes(program), sender=sender)
 
-    def universal_query(self, canister_id, program: Program | bytes, *, sender=None) -> bytes:
+    def universal_query(self, canister_id, program: Prog | bytes, *, sender=None) -> bytes:
         """Run ``program`` in the universal canister's ``query`` method."""
         return self.query_call(canister_id, "query", _arg_bytes(program), sender=sender)
 
-    def universal_composite_query(self, canister_id, program: Program | bytes, *,
+    def universal_composite_query(self, canister_id, program: Prog | bytes, *,
                                   sender=None) -> bytes:
         return self.query_call(canister_id, "composite_query", _arg_bytes(program),
                                sender=sender)
 
 
-__all__ = ["PocketIC", "Program", "UNIVERSAL_WASM", "Reject", "Principal", "to_principal_bytes",
+__all__ = ["PocketIC", "Prog", "Reject", "Principal", "to_principal_bytes",
            "to_python", "settings_record", "DEFAULT_CANISTER_CYCLES"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from pyic.ic.universal import Program
 from pyic.testing import PocketIC
 
 from principals import OTHER, USER  # noqa: F401  (the suite's principals)
@@ -38,7 +37,7 @@ def pic() -> PocketIC:
 
 @pytest.fixture
 def uc(pic) -> bytes:
-    """A universal canister (its id as bytes)."""
+    """A universal canister (the Wasm module of `pyic.universal`; its id as bytes)."""
     return pic.install_universal_canister().bytes
 
 
@@ -51,6 +50,3 @@ def uc2(pic, uc) -> bytes:
 def uc3(pic, uc2) -> bytes:
     return pic.install_universal_canister().bytes
 
-
-def P() -> Program:
-    return Program()
