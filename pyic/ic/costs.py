@@ -49,7 +49,9 @@ class SubnetConfig:
     max_canister_log_bytes: int = 4096
     max_chunk_size: int = 1024 * 1024
     max_canister_history_changes: int = 20
-    round_time_nanos: int = 1_000_000_000   # pyic: time a tick() advances by default? (0: see scheduler)
+    # Unused: a round advances time by `scheduler.tick`'s ``time_step`` (1 ns).  Kept so
+    # that saved states, which pickle the configuration, still load.
+    round_time_nanos: int = 1_000_000_000
 
     def scale(self, fee: int) -> int:
         """A fee for this subnet's size (integer arithmetic, as the replica does)."""

@@ -14,7 +14,7 @@ canister-id order.
 ``tick`` is one round: first each canister's system tasks (heartbeat, then a due
 global timer, then the low-memory hook; canisters in id order), then steps until
 nothing moves or the round's step budget is spent.  Time moves only when asked
-(`advance_time`, `set_time`), plus ``time_step_per_round`` nanoseconds at the
+(`advance_time`, `set_time`), plus ``time_step`` nanoseconds (`tick`) at the
 start of every round (1 ns by default, so a canister's time strictly increases
 between rounds, as the spec requires between executions).
 """

@@ -1,7 +1,9 @@
 """Rules on responses and call contexts (interface spec, "Abstract behavior"):
 "Callback invocation", "Call context starvation", "Call context removal",
-"Call expiry", "Dropping expired messages", "Respond to user request",
-"Update call request clean up".
+"Call expiry", "Dropping expired messages", "Respond to user request".
+
+"Update call request clean up" is not applied (the spec lets it fire, never
+requires it): an answered request stays readable, as docs/ic-rules.md says.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from attrs import evolve
 from ..canister import CANISTER_ERROR, SYS_UNKNOWN, Reject
 from ..costs import DEFAULT, SubnetConfig, saturating_add
 from ..state import (
-    IC_PRINCIPAL, UNORDERED, CallbackEntry, CallMessage, Done, Expired, FromCanister, FromUser,
+    IC_PRINCIPAL, UNORDERED, CallbackEntry, CallMessage, Expired, FromCanister, FromUser,
     FuncMessage, Processing, Rejected, Replied, ResponseMessage, S, Stopping, delete_from,
     replace_in, with_call_context, with_canister,
 )
@@ -172,16 +174,3 @@ def user_error_code(r: Reject) -> str | None:
         return "IC0406"
     return r.error_code
 
-
-def request_clean_up(state: S, request) -> S | None:
-    """"Update call request clean up": replied or rejected -> done; done and past
-    its expiry -> removed."""
-    entry = state.requests.get(request)
-    if entry is None:
-        return None
-    status, ecid = entry
-    if isinstance(status, (Replied, Rejected)):
-        return evolve(state, requests=replace_in(state.requests, request, (Done(), ecid)))
-    if isinstance(status, Done) and request.ingress_expiry < state.system_time:
-        return evolve(state, requests=delete_from(state.requests, request))
-    return None

@@ -1,5 +1,6 @@
-"""Ingress: "API Request submission", "Request rejection" and "Initiating canister
-calls" (interface spec, "Abstract behavior").
+"""Ingress: "API Request submission" and "Initiating canister calls" (interface
+spec, "Abstract behavior").  "Request rejection" is not applied: pyic never
+rejects a request it has received (the spec allows, never requires it).
 
 pyic has no HTTP layer and no signatures: a `Request` is submitted directly,
 with its sender taken as authenticated (what ``verify_envelope`` would decide
@@ -14,7 +15,7 @@ from attrs import evolve
 from ..canister import CallerInfo, InspectReturn
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
-    IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, FromUser, Processing, Received, Rejected,
+    IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, FromUser, Processing, Received,
     Request, S, replace_in,
 )
 from ..principal_text import principal_text
@@ -136,15 +137,6 @@ def _only_controllers(c, sender: bytes) -> str:
     management canister uses when it rejects a call from a non-controller."""
     from ..management import only_controllers_message
     return only_controllers_message(c.canister_id, sender, c.controllers)
-
-
-def request_rejection(state: S, request: Request, code: int, message: str) -> S | None:
-    """"Request rejection": a received request rejected with SYS_FATAL or SYS_TRANSIENT."""
-    entry = state.requests.get(request)
-    if entry is None or not isinstance(entry[0], Received) or code not in (1, 2):
-        return None
-    return evolve(state, requests=replace_in(state.requests, request,
-                                             (Rejected(code, message), entry[1])))
 
 
 def initiate_canister_call(state: S, request: Request) -> S | None:
