@@ -6,13 +6,9 @@ import pytest
 
 from pyic.errors import Reject
 from pyic.ic import scheduler
-from pyic.ic.universal import Program
+from pyic.universal import get_global, reply_data
 
 spec = pytest.mark.spec
-
-
-def P(ops=None) -> Program:
-    return Program(ops)
 
 
 def reject_of(fn, *args, **kwargs) -> Reject:
@@ -23,7 +19,7 @@ def reject_of(fn, *args, **kwargs) -> Reject:
 
 
 def global_of(pic, cid) -> bytes:
-    return pic.universal_query(cid, P().append_global().reply())
+    return pic.universal_query(cid, reply_data(get_global))
 
 
 def steps(pic, n: int = 1) -> int:
