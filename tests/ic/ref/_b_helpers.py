@@ -120,15 +120,24 @@ def submit_call(ref: Ref, cid: bytes, prog: Prog, user: bytes = DEFAULT_USER):
     return ref.pic.submit_call(cid, "update", uc.run(prog), sender=user)
 
 
+def _refused(submit):
+    try:
+        request = submit()
+    except Reject as r:
+        return Rejected(r.reject_code, r.message, r.error_code)
+    pytest.fail(f"the IC accepted the call (request {request!r}); it should refuse it")
+
+
 def submission_refused(ref: Ref, cid: bytes, prog: Prog, user: bytes = DEFAULT_USER):
     """An ingress call of ``update`` that the IC must not accept ("API Request
     submission"; over HTTP, an error status): pyic refuses it at submission,
     raising `Reject`.  The refusal, as `Rejected`."""
-    try:
-        request = ref.pic.submit_call(cid, "update", uc.run(prog), sender=user)
-    except Reject as r:
-        return Rejected(r.reject_code, r.message, r.error_code)
-    pytest.fail(f"the IC accepted the call (request {request!r}); it should refuse it")
+    return _refused(lambda: ref.pic.submit_call(cid, "update", uc.run(prog), sender=user))
+
+
+def submission_refused_ic00(ref: Ref, method: str, user: bytes = DEFAULT_USER, **fields):
+    """`submission_refused` for a call to the management canister."""
+    return _refused(lambda: submit_ic00(ref, method, user, **fields))
 
 
 def submit_ic00(ref: Ref, method: str, user: bytes = DEFAULT_USER, **fields):
