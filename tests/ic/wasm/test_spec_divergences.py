@@ -256,6 +256,29 @@ def test_init_obeys_the_subnets_install_limit():
     pic.install_code(cid, SPINNER, b"")               # without the argument, init is short
 
 
+@spec("The system state")
+def test_a_loaded_state_keeps_the_subnets_limits(tmp_path):
+    pic = pic_with(max_instructions_per_message=10_000)
+    cid = pic.create_canister()
+    pic.install_code(cid, SPINNER, b"")
+    path = str(tmp_path / "state")
+    pic.save(path)
+    loaded = PocketIC.load(path)
+    r = reject(loaded.update_call, cid, "spin", b"")
+    assert "limit of 10000 instructions" in r.message
+
+
+@spec("IC Management Canister: Load canister snapshot")
+def test_a_loaded_snapshot_keeps_the_subnets_limits():
+    pic = pic_with(max_instructions_per_message=10_000)
+    cid = pic.create_canister()
+    pic.install_code(cid, SPINNER, b"")
+    snapshot = pic.take_canister_snapshot(cid)
+    pic.load_canister_snapshot(cid, snapshot["id"])
+    r = reject(pic.update_call, cid, "spin", b"")
+    assert "limit of 10000 instructions" in r.message
+
+
 # ------------------------------------------------------------------ 2, 6. cycles of an install
 
 
