@@ -38,7 +38,7 @@ def blob64(n: int) -> bytes:
     return struct.pack("<Q", n)
 
 
-# ------------------------------------------------------------------ the harness, as these ports use it
+# ------------------------------------------------------------------ the harness, fixed
 
 
 class RefB(Ref):

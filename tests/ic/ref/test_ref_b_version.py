@@ -16,7 +16,7 @@ import pytest
 from pyic.universal import (
     CallArgs, api_global_timer_set, callback, canister_version as _canister_version, get_global,
     i64tob, ignore, int_, int64, inter_call, noop, on_global_timer, on_heartbeat, on_pre_upgrade,
-    reply, reply_data, set_global, stable_grow, stable_read, stable_write, trap, trap_if_neq,
+    reply_data, set_global, stable_grow, stable_read, stable_write, trap, trap_if_neq,
 )
 from harness import (
     OTHER_USER, as_word64, is_err_or_reject, is_reject, is_reply, ref_test, settings,
