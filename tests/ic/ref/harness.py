@@ -214,8 +214,8 @@ class Ref:
                                cycles: int | None = None, settings: Record | None = None):
         return self.ic_call_(
             ic00, "provisional_create_canister_with_cycles",
-            amount=Opt(cycles) if cycles is not None else Opt(None),
-            settings=Opt(settings) if settings is not None else Opt(None),
+            amount=Opt(cycles) if cycles is not None else None,
+            settings=Opt(settings) if settings is not None else None,
             specified_id=Opt(Principal(specified_id)) if specified_id is not None else None)
 
     def ic_provisional_create(self, ic00: IC00, specified_id: bytes | None = None,
@@ -225,7 +225,7 @@ class Ref:
 
     def ic_create_(self, ic00: IC00, settings: Record | None = None):
         return self.ic_call_(ic00, "create_canister",
-                             settings=Opt(settings) if settings is not None else Opt(None))
+                             settings=Opt(settings) if settings is not None else None)
 
     def ic_create(self, ic00: IC00, settings: Record | None = None) -> bytes:
         return self._canister_id(self.ic_create_(ic00, settings), "create_canister")
@@ -291,11 +291,11 @@ class Ref:
 
     def ic_canister_info_(self, ic00, cid, num_requested_changes: int | None = None):
         return self._on(ic00, "canister_info", cid,
-                        num_requested_changes=Opt(num_requested_changes))
+                        num_requested_changes=_opt(num_requested_changes))
 
     def ic_canister_info(self, ic00, cid, num_requested_changes: int | None = None) -> dict:
         return self.ic_call(ic00, "canister_info", canister_id=Principal(cid),
-                            num_requested_changes=Opt(num_requested_changes))
+                            num_requested_changes=_opt(num_requested_changes))
 
     # ---- the universal canister (Utils.hs)
 
@@ -372,6 +372,11 @@ class Ref:
             self.ic_stop_canister(self.ic00, c)
         for c in cids:
             self.ic_start_canister(self.ic00, c)
+
+
+def _opt(v):
+    """An optional argument: absent (None) or ``opt v``."""
+    return None if v is None else Opt(v)
 
 
 def settings(**fields) -> Record:
