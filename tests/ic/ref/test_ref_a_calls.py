@@ -12,7 +12,7 @@ from harness import (
     ANONYMOUS_USER, DEFAULT_USER, OTHER_USER, is_reject, is_reply, ref_test, settings,
 )
 from _a_helpers import (
-    RC, SPEC_ROOT,
+    RC,
     ECDSA_USER, SECP256K1_USER, call_method, controllers_of, is_err_or_reject, is_set, ref,
     submit_twice,
 )

@@ -11,8 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 
-import pytest
-
 from pyic.candid import Principal, Record, Variant, encode
 from pyic.ic.management.args import interface, method_types
 
