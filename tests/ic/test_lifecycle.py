@@ -3,11 +3,36 @@ deleted canisters."""
 
 from __future__ import annotations
 
-from ic_helpers import P, global_of, reject_of, run_idle, spec, steps
+from ic_helpers import global_of, reject_of, run_idle, spec, steps
 
 from pyic.candid import Principal, Record, encode
 from pyic.ic.management.args import interface, method_types
 from pyic.ic.state import Stopping
+from pyic.universal import (
+    api_global_timer_set, bytes_, callback, get_refund, get_status, get_time, i2b, i64tob, ignore,
+    int64, on_global_timer, on_heartbeat, reject_code, reject_msg, reply, reply_data,
+    reply_data_append, set_global, stable64_grow, stable64_write, update_call,
+)
+
+# ``ic0.canister_status``: 1 running, 2 stopping, 3 stopped (as a 4-byte little-endian blob)
+RUNNING, STOPPING = (1).to_bytes(4, "little"), (2).to_bytes(4, "little")
+
+
+def le32(n: int) -> bytes:
+    return n.to_bytes(4, "little")
+
+
+def le64(n: int) -> bytes:
+    return n.to_bytes(8, "little")
+
+
+def code_slash_refund(then=None):
+    """A reject callback replying ``reject_code (4 bytes) / refund (8 bytes)`` [``/ message``]."""
+    p = (reply_data_append(i2b(reject_code)) >> reply_data_append(bytes_(b"/"))
+         >> reply_data_append(i64tob(get_refund)))
+    if then == "message":
+        p = p >> reply_data_append(bytes_(b"/")) >> reply_data_append(reject_msg)
+    return p >> reply
 
 
 def mgmt_arg(method, **fields):
@@ -21,9 +46,9 @@ def submit_stop(pic, cid):
 
 def open_call(pic, a, b):
     """Submit (not await) an update on ``a`` that calls ``b`` and replies from its callback."""
-    return pic.submit_call(a, "update", P().call(b, "update", P().append(b"from b").reply(),
-                                                 on_reply=P().set_global(b"cb ran")
-                                                 .append_status().reply()).bytes())
+    return pic.submit_call(a, "update", update_call(
+        b, "update", arg=reply_data(bytes_(b"from b")).bytes(),
+        on_reply=set_global(bytes_(b"cb ran")) >> reply_data(i2b(get_status))).bytes())
 
 
 @spec("IC Management Canister: Stopping a canister")
@@ -47,7 +72,7 @@ def test_stop_with_open_call_context_waits(pic, uc, uc2):
     assert isinstance(pic.ic.state.canisters[uc].canister_status, Stopping)
     assert pic.ingress_status(stop) is None
     assert pic.canister_status(uc)["status"] == "stopping"
-    assert pic.await_call(req) == b"stopping"   # the callback ran on the stopping canister
+    assert pic.await_call(req) == STOPPING   # the callback ran on the stopping canister
     pic.await_call(stop)
     assert pic.canister_status(uc)["status"] == "stopped"
     assert global_of_stopped(pic, uc) == b"cb ran"
@@ -63,7 +88,7 @@ def test_stopping_canister_rejects_new_calls(pic, uc, uc2):
     open_call(pic, uc, uc2)
     submit_stop(pic, uc)
     steps(pic, 2)
-    r = reject_of(pic.universal_update, uc, P().reply())
+    r = reject_of(pic.universal_update, uc, reply)
     assert r.reject_code == 5 and r.error_code == "IC0509"
 
 
@@ -72,26 +97,25 @@ def test_call_to_stopping_canister_rejected(pic, uc, uc2, uc3):
     open_call(pic, uc2, uc3)
     submit_stop(pic, uc2)
     steps(pic, 2)
-    req = pic.submit_call(uc, "update", P().call(uc2, "update", P().reply(), cycles=9,
-                                                  on_reject=P().append_reject_code().append(b"/")
-                                                  .append_refunded().reply()).bytes())
-    assert pic.await_call(req) == b"5/9"
+    req = pic.submit_call(uc, "update", update_call(
+        uc2, "update", arg=reply.bytes(), cycles=9, on_reply=reply_data(bytes_(b"replied")),
+        on_reject=code_slash_refund()).bytes())
+    assert pic.await_call(req) == le32(5) + b"/" + le64(9)
 
 
 @spec("Calls to stopped/stopping canisters are rejected")
 def test_call_to_stopped_canister_rejected(pic, uc, uc2):
     pic.stop_canister(uc2)
-    out = pic.universal_update(uc, P().call(uc2, "update", P().reply(), cycles=11,
-                                            on_reject=P().append_reject_code().append(b"/")
-                                            .append_refunded().append(b"/")
-                                            .append_reject_message().reply()))
-    assert out.startswith(b"5/11/") and b"stopped" in out
+    out = pic.universal_update(uc, update_call(uc2, "update", arg=reply.bytes(), cycles=11,
+                                               on_reply=reply_data(bytes_(b"replied")),
+                                               on_reject=code_slash_refund("message")))
+    assert out.startswith(le32(5) + b"/" + le64(11) + b"/") and b"stopped" in out
 
 
 @spec("API Request submission")
 def test_ingress_to_stopped_canister_refused(pic, uc):
     pic.stop_canister(uc)
-    r = reject_of(pic.universal_update, uc, P().reply())
+    r = reject_of(pic.universal_update, uc, reply)
     assert r.reject_code == 5 and r.error_code == "IC0508"
     assert Principal(uc).to_text() in r.message
 
@@ -99,7 +123,7 @@ def test_ingress_to_stopped_canister_refused(pic, uc):
 @spec("Query call")
 def test_query_to_stopped_canister_rejected(pic, uc):
     pic.stop_canister(uc)
-    r = reject_of(pic.universal_query, uc, P().reply())
+    r = reject_of(pic.universal_query, uc, reply)
     assert r.reject_code == 5 and r.error_code == "IC0508"
 
 
@@ -108,12 +132,12 @@ def test_start_stopped_canister(pic, uc):
     pic.stop_canister(uc)
     pic.start_canister(uc)
     assert pic.canister_status(uc)["status"] == "running"
-    assert pic.universal_update(uc, P().append(b"back").reply()) == b"back"
+    assert pic.universal_update(uc, reply_data(bytes_(b"back"))) == b"back"
 
 
 @spec("IC Management Canister: Starting a canister")
 def test_start_keeps_state(pic, uc):
-    pic.universal_update(uc, P().set_global(b"keep").reply())
+    pic.universal_update(uc, set_global(bytes_(b"keep")) >> reply)
     pic.stop_canister(uc)
     pic.start_canister(uc)
     assert global_of(pic, uc) == b"keep"
@@ -129,7 +153,7 @@ def test_start_while_stopping_rejects_stop_call(pic, uc, uc2):
     pic.await_call(start)
     r = reject_of(pic.await_call, stop)
     assert r.reject_code == 5 and r.error_code == "IC0511"
-    assert pic.await_call(req) == b"running"
+    assert pic.await_call(req) == RUNNING
 
 
 @spec("IC Management Canister: Starting a canister")
@@ -186,7 +210,7 @@ def test_delete_empty_stopped_canister(pic):
 def test_ingress_to_deleted_canister(pic, uc):
     pic.stop_canister(uc)
     pic.delete_canister(uc)
-    r = reject_of(pic.universal_update, uc, P().reply())
+    r = reject_of(pic.universal_update, uc, reply)
     assert r.reject_code == 3 and r.error_code == "IC0301"
 
 
@@ -194,10 +218,10 @@ def test_ingress_to_deleted_canister(pic, uc):
 def test_call_to_deleted_canister(pic, uc, uc2):
     pic.stop_canister(uc2)
     pic.delete_canister(uc2)
-    out = pic.universal_update(uc, P().call(uc2, "update", P().reply(), cycles=3,
-                                            on_reject=P().append_reject_code().append(b"/")
-                                            .append_refunded().reply()))
-    assert out == b"3/3"
+    out = pic.universal_update(uc, update_call(uc2, "update", arg=reply.bytes(), cycles=3,
+                                               on_reply=reply_data(bytes_(b"replied")),
+                                               on_reject=code_slash_refund()))
+    assert out == le32(3) + b"/" + le64(3)
 
 
 @spec("IC Management Canister: Canister deletion")
@@ -218,36 +242,54 @@ def test_deleted_id_not_reused(pic, uc):
 @spec("IC Management Canister: Stopping a canister")
 def test_canister_controlled_by_canister_can_stop_it(pic, uc):
     child = pic.create_canister(settings={"controllers": [uc]})
-    out = pic.universal_update(uc, P().call(b"", "stop_canister",
-                                            mgmt_arg("stop_canister", canister_id=child),
-                                            on_reply=P().append(b"stopped").reply(),
-                                            on_reject=P().append_reject_message().reply()))
+    out = pic.universal_update(uc, update_call(b"", "stop_canister",
+                                               arg=mgmt_arg("stop_canister", canister_id=child),
+                                               on_reply=reply_data(bytes_(b"stopped")),
+                                               on_reject=reply_data(reject_msg)))
     assert out == b"stopped"
     assert pic.ic.state.canisters[child.bytes].canister_status == "stopped"
 
 
+def stable_time(pic, cid) -> bytes:
+    """What a heartbeat or timer program made of `stamp_time` wrote last: its time."""
+    return pic.get_stable_memory(cid)[:8]
+
+
+def stamp_time():
+    return stable64_write(int64(0), i64tob(get_time))
+
+
 @spec("IC Management Canister: Stopping a canister")
 def test_stopped_canister_runs_no_heartbeat(pic, uc):
-    pic.universal_update(uc, P().on_heartbeat(P().append_to_global(b"h")).reply())
+    # the heartbeat writes its time to stable memory, which the test API reads even
+    # when the canister is stopped (queries are refused then)
+    pic.universal_update(uc, ignore(stable64_grow(int64(1))) >> on_heartbeat(callback(stamp_time()))
+                         >> reply)
+    pic.advance_time(10)
+    pic.tick()
+    assert stable_time(pic, uc) != bytes(8)           # heartbeats do run on a running canister
     pic.stop_canister(uc)
-    before = pic.ic.state.canisters[uc].can_state.wasm_state.wasm_memory.global_data
+    before, version = stable_time(pic, uc), pic.canister_status(uc)["version"]
+    pic.advance_time(10)
     pic.tick(3)
-    after = pic.ic.state.canisters[uc].can_state.wasm_state.wasm_memory.global_data
-    assert before == after
+    assert stable_time(pic, uc) == before
+    assert pic.canister_status(uc)["version"] == version
 
 
 @spec("IC Management Canister: Stopping a canister")
 def test_stopped_canister_timer_waits_until_start(pic, uc):
     t = pic.get_time()["nanos_since_epoch"] + 5
-    pic.universal_update(uc, P().on_global_timer(P().set_global(b"fired"))
-                         .set_global_timer(t).reply())
+    pic.universal_update(uc, ignore(stable64_grow(int64(1)))
+                         >> on_global_timer(callback(set_global(bytes_(b"fired")) >> stamp_time()))
+                         >> ignore(api_global_timer_set(int64(t))) >> reply)
     pic.stop_canister(uc)
     pic.advance_time(10)
     pic.tick()
-    assert pic.ic.state.canisters[uc].can_state.wasm_state.wasm_memory.global_data == b""
+    assert stable_time(pic, uc) == bytes(8)           # the timer has not run
     pic.start_canister(uc)
     pic.tick()
     assert global_of(pic, uc) == b"fired"
+    assert int.from_bytes(stable_time(pic, uc), "little") >= t
 
 
 @spec("Call context removal")
@@ -255,6 +297,6 @@ def test_stopping_becomes_stopped_when_contexts_gone(pic, uc, uc2):
     req = open_call(pic, uc, uc2)
     stop = submit_stop(pic, uc)
     run_idle(pic)
-    assert pic.ingress_status(req) == b"stopping"
+    assert pic.ingress_status(req) == STOPPING
     assert pic.ingress_status(stop) is not None
     assert pic.ic.state.canisters[uc].canister_status == "stopped"
