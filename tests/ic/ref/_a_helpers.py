@@ -11,20 +11,18 @@ may appear anywhere, Wasm 2.0 §5.5.3).
 
 from __future__ import annotations
 
-import pytest
 from attrs import frozen
 
 from pyic.errors import Reject
-from pyic.candid import Opt, Principal, Record, encode
+from pyic.candid import Principal, Record, encode
 from pyic.ic.management.args import interface, method_types
 from pyic.ic.rules import ingress
 from pyic.wasm.binary import encode_module
-from pyic.testing import PocketIC
 from pyic.wasm.text import parse_module
 
 import pyic.universal as uc
 import harness
-from harness import DEFAULT_USER, Ref, _respond
+from harness import DEFAULT_USER, _respond
 
 #: The root ``testGroup`` of ``icTests``, and the group most scenarios sit in.
 SPEC_ROOT = "Interface Spec acceptance tests/"
@@ -137,9 +135,10 @@ def await_status(ref, request):
 
 def message_hold(ref):
     """``createMessageHold``: a program whose call does not complete until
-    ``release()``.  A canister controlling itself tries to stop itself from
-    inside a call to itself: the stop waits for that very call, so the call
-    hangs until a start (``release``) makes the stop fail with a reject."""
+    ``release()``.  It calls a hold canister, its own controller, which then
+    asks ``aaaaa-aa`` to stop it: the stop waits for that very call to end, so
+    the call hangs until a start (``release``) rejects the pending stop and the
+    hold canister's reject callback replies."""
     cid = ref.install(uc.noop)
     ref.ic_set_controllers(ref.ic00, cid, [DEFAULT_USER, cid])
     stop_arg = encode((Record.of(canister_id=Principal(cid)),),
@@ -180,31 +179,3 @@ def is_set(expected, actual) -> None:
 
 def controllers_of(status: dict) -> list[bytes]:
     return [p.bytes for p in status["settings"]["controllers"]]
-
-
-# ------------------------------------------------------------------ the harness, as these ports use it
-
-
-class RefA(Ref):
-    """`Ref` with absent Candid options passed as ``None`` (pyic's absent
-    ``opt``): the harness's ``Opt(None)`` encodes as a present option holding
-    nothing and fails to encode (reported to the lead)."""
-
-    def ic_provisional_create_(self, ic00, specified_id=None, cycles=None, settings=None):
-        return self.ic_call_(
-            ic00, "provisional_create_canister_with_cycles",
-            amount=None if cycles is None else Opt(cycles),
-            settings=None if settings is None else Opt(settings),
-            specified_id=None if specified_id is None else Opt(Principal(specified_id)))
-
-    def ic_create_(self, ic00, settings=None):
-        return self.ic_call_(ic00, "create_canister",
-                             settings=None if settings is None else Opt(settings))
-
-
-@pytest.fixture
-def ref() -> RefA:
-    """Shadows the ``ref`` fixture of conftest.py in the modules that import it."""
-    pic = PocketIC()
-    pic.set_sender(DEFAULT_USER)
-    return RefA(pic)

@@ -22,9 +22,7 @@ import pytest
 import pyic.universal as uc
 from pyic.universal import CallArgs, noop
 from harness import Reply, is_reject, is_relay, ref_test
-from _a_helpers import RC, call_method, is_err_or_reject, ref
-
-__all__ = ["ref"]
+from _a_helpers import RC, call_method, is_err_or_reject
 
 G = RC + "API availability/"
 

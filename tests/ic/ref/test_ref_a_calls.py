@@ -12,12 +12,9 @@ from harness import (
     ANONYMOUS_USER, DEFAULT_USER, OTHER_USER, is_reject, is_reply, ref_test, settings,
 )
 from _a_helpers import (
-    RC,
-    ECDSA_USER, SECP256K1_USER, call_method, controllers_of, is_err_or_reject, is_set, ref,
+    RC, ECDSA_USER, SECP256K1_USER, call_method, controllers_of, is_err_or_reject, is_set,
     submit_twice,
 )
-
-__all__ = ["ref"]
 
 SC = RC + "simple calls/"
 CYCLES_20T = 20_000_000_000_000

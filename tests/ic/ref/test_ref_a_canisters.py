@@ -22,11 +22,9 @@ from harness import (
 )
 from _a_helpers import (
     RC, SPEC_ROOT,
-    await_known, await_status, controllers_of, is_pending_or_processing, message_hold, ref,
+    await_known, await_status, controllers_of, is_pending_or_processing, message_hold,
     stop_request, submit_prog,
 )
-
-__all__ = ["ref"]
 
 EMPTY_CANDID = encode(())  # ``Candid.encode ()``: what stop_canister replies
 

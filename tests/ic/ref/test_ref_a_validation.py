@@ -20,9 +20,7 @@ import functools
 import pytest
 
 from harness import is_reject, is_reply, as_word32, ref_test
-from _a_helpers import RC, EMPTY_MODULE, call_method, ref, wasm_of, with_custom_sections
-
-__all__ = ["ref"]
+from _a_helpers import RC, EMPTY_MODULE, call_method, wasm_of, with_custom_sections
 
 G = RC + "WebAssembly module validation/"
 MIB = 1 << 20
