@@ -6,14 +6,20 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from ic_helpers import P, reject_of, spec
+from ic_helpers import global_of, reject_of, spec
 
 from pyic.candid import Principal, Record, decode, encode
 from pyic.ic.management.args import interface, method_types
-from pyic.ic.universal import UNIVERSAL_WASM
 from pyic.testing import to_python
+from pyic.universal import (
+    arg_data, bytes_, debug_print, i2b, ignore, int64, is_controller, reject_code, reject_msg,
+    reply, reply_data, reply_data_append, set_global, stable64_grow, universal_canister_wasm,
+    update_call,
+)
 
 from principals import OTHER, USER
+
+UNIVERSAL_WASM = universal_canister_wasm()
 
 
 def arg(method, **fields):
@@ -26,14 +32,15 @@ def result(method, data):
 
 def via_canister(pic, caller, method, argument, cycles=0):
     """Call aaaaa-aa from canister ``caller``; (reply bytes, None) or (None, (code, message))."""
-    out = pic.universal_update(caller, P().call(
-        b"", method, argument, cycles=cycles, on_reply=P().append(b"OK").append_response().reply(),
-        on_reject=P().append(b"NO").append_reject_code().append(b":").append_reject_message()
-        .reply()))
+    out = pic.universal_update(caller, update_call(
+        b"", method, arg=argument, cycles=cycles,
+        on_reply=reply_data_append(bytes_(b"OK")) >> reply_data(arg_data),
+        on_reject=reply_data_append(bytes_(b"NO")) >> reply_data_append(i2b(reject_code))
+        >> reply_data(reject_msg)))
     if out.startswith(b"OK"):
         return out[2:], None
-    code, _, message = out[2:].partition(b":")
-    return None, (int(code), message.decode())
+    assert out.startswith(b"NO")
+    return None, (int.from_bytes(out[2:6], "little"), out[6:].decode())
 
 
 CONTROLLER_ONLY = [
@@ -210,7 +217,17 @@ def test_update_settings_bumps_version(pic, uc):
 
 @spec("IC Management Canister: Changing settings")
 def test_controllers_visible_to_canister(pic, uc):
-    assert pic.universal_update(uc, P().append_controllers().reply()) == USER
+    def sees_as_controller(who) -> bool:
+        out = pic.universal_update(uc, reply_data(i2b(is_controller(bytes_(who)))))
+        return int.from_bytes(out, "little") == 1
+    assert sees_as_controller(USER) and not sees_as_controller(OTHER)
+    pic.set_controllers(uc, [USER, OTHER])
+    assert sees_as_controller(USER) and sees_as_controller(OTHER)
+    data, rejected = via_canister(pic, uc, "canister_status",
+                                  arg("canister_status", canister_id=Principal(uc)))
+    assert rejected is None
+    assert set(result("canister_status", data)["settings"]["controllers"]) == \
+        {Principal(USER), Principal(OTHER)}
 
 
 @spec("IC Management Canister: Canister status")
@@ -229,7 +246,7 @@ def test_status_allowed_viewers(pic, uc):
 
 @spec("IC Management Canister: Canister status")
 def test_status_fields(pic, uc):
-    pic.universal_update(uc, P().stable_grow(2).reply())
+    pic.universal_update(uc, ignore(stable64_grow(int64(2))) >> reply)
     st = pic.canister_status(uc)
     assert st["module_hash"] == hashlib.sha256(UNIVERSAL_WASM).digest()
     assert st["memory_metrics"]["stable_memory_size"] == 2 * 65536
@@ -364,7 +381,8 @@ def test_sender_canister_version_checked(pic, uc):
     child = pic.create_canister(settings={"controllers": [uc]})
     wrong = arg("update_settings", canister_id=child, settings=Record.of(),
                 sender_canister_version=__import__("pyic.candid", fromlist=["Opt"]).Opt(999))
-    r = reject_of(pic.universal_update, uc, P().call(b"", "update_settings", wrong).reply())
+    r = reject_of(pic.universal_update, uc,
+                  update_call(b"", "update_settings", arg=wrong) >> reply)
     assert r.reject_code == 5 and "sender_canister_version" in r.message
 
 
@@ -404,8 +422,8 @@ def test_install_chunked_code(pic):
     parts = [UNIVERSAL_WASM[:10], UNIVERSAL_WASM[10:]]
     hashes = [pic.upload_chunk(cid, p) for p in parts]
     pic.install_chunked_code(cid, "install", hashes, hashlib.sha256(UNIVERSAL_WASM).digest(),
-                             P().set_global(b"chunked").bytes())
-    assert pic.universal_query(cid, P().append_global().reply()) == b"chunked"
+                             set_global(bytes_(b"chunked")).bytes())
+    assert global_of(pic, cid) == b"chunked"
 
 
 @spec("IC Management Canister: Install chunked code")
@@ -440,7 +458,7 @@ def test_install_chunked_code_missing_chunk(pic):
 
 @spec("IC Management Canister: Canister logs (query call)")
 def test_logs_indices_and_timestamps(pic, uc):
-    pic.universal_update(uc, P().debug_print("one").debug_print("two").reply())
+    pic.universal_update(uc, debug_print(bytes_(b"one")) >> debug_print(bytes_(b"two")) >> reply)
     logs = pic.fetch_canister_logs(uc)
     assert [r["content"] for r in logs] == [b"one", b"two"]
     assert logs[1]["idx"] == logs[0]["idx"] + 1
@@ -456,7 +474,7 @@ def test_logs_controllers_only_by_default(pic, uc):
 @spec("IC Management Canister: Canister logs (query call)")
 def test_logs_public_visibility(pic, uc):
     pic.update_canister_settings(uc, {"log_visibility": "public"})
-    pic.universal_update(uc, P().debug_print("pub").reply())
+    pic.universal_update(uc, debug_print(bytes_(b"pub")) >> reply)
     assert pic.fetch_canister_logs(uc, sender=OTHER)[-1]["content"] == b"pub"
 
 
@@ -476,7 +494,7 @@ def test_logs_not_an_update(pic, uc):
 @spec("Trimming canister logs")
 def test_logs_trimmed_to_limit(pic, uc):
     for i in range(60):
-        pic.universal_update(uc, P().debug_print("x" * 100).reply())
+        pic.universal_update(uc, debug_print(bytes_(b"x" * 100)) >> reply)
     logs = pic.fetch_canister_logs(uc)
     assert sum(len(r["content"]) for r in logs) <= pic.ic.cfg.max_canister_log_bytes
     assert len(logs) == 40 and logs[-1]["idx"] == 59 and logs[0]["idx"] == 20
