@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 
 import pytest
-from ic_helpers import P, global_of, spec
+from ic_helpers import global_of, spec
 
 from pyic.errors import ICError
 from pyic.testing import PocketIC
+from pyic.universal import (
+    bytes_, ignore, int64, reply, reply_data, set_global, stable64_grow, stable64_write,
+)
 
 
 @spec("The system state")
 def test_save_load_round_trip(pic, uc, tmp_path):
-    pic.universal_update(uc, P().set_global(b"persisted").stable_grow(1).stable_write(0, b"st")
-                         .reply())
+    pic.universal_update(uc, set_global(bytes_(b"persisted")) >> ignore(stable64_grow(int64(1)))
+                         >> stable64_write(int64(0), bytes_(b"st")) >> reply)
     path = str(tmp_path / "ic.state")
     pic.save(path)
     other = PocketIC.load(path)
@@ -31,7 +34,7 @@ def test_loaded_instance_keeps_running(pic, uc, tmp_path):
     pic.save(path)
     other = PocketIC.load(path)
     other.set_sender(pic.sender)
-    assert other.universal_update(uc, P().append(b"alive").reply()) == b"alive"
+    assert other.universal_update(uc, reply_data(bytes_(b"alive"))) == b"alive"
     new = other.create_canister()
     assert new.bytes != uc and new not in pic.ic.state.canisters
 
@@ -43,7 +46,7 @@ def test_load_is_deterministic(pic, uc, tmp_path):
     a, b = PocketIC.load(path), PocketIC.load(path)
     for p in (a, b):
         p.set_sender(pic.sender)
-        p.universal_update(uc, P().set_global(b"x").reply())
+        p.universal_update(uc, set_global(bytes_(b"x")) >> reply)
     assert a.ic.state.canisters[uc].balance == b.ic.state.canisters[uc].balance
     assert a.create_canister() == b.create_canister()
 
@@ -67,9 +70,9 @@ def save_crashing_in(pic, path: str, monkeypatch, os_function: str) -> None:
 @spec("The system state")
 def test_crash_during_save_keeps_old_file(pic, uc, tmp_path, monkeypatch):
     path = str(tmp_path / "ic.state")
-    pic.universal_update(uc, P().set_global(b"old").reply())
+    pic.universal_update(uc, set_global(bytes_(b"old")) >> reply)
     pic.save(path)
-    pic.universal_update(uc, P().set_global(b"new").reply())
+    pic.universal_update(uc, set_global(bytes_(b"new")) >> reply)
     save_crashing_in(pic, path, monkeypatch, "replace")      # before the rename
     assert [n for n in os.listdir(tmp_path) if n != "ic.state"] == []   # no temp file left
     restored = PocketIC.load(path)
@@ -102,7 +105,7 @@ def test_load_missing_file_is_ic_error(tmp_path):
 def test_save_overwrites(pic, uc, tmp_path):
     path = str(tmp_path / "ic.state")
     pic.save(path)
-    pic.universal_update(uc, P().set_global(b"second").reply())
+    pic.universal_update(uc, set_global(bytes_(b"second")) >> reply)
     pic.save(path)
     other = PocketIC.load(path)
     other.set_sender(pic.sender)
