@@ -200,7 +200,8 @@ def test_invalid(ref, name):
 @ref_test(G + "(start) function")
 def test_start_function(ref):
     cid = inst(ref, "start.wat")
-    assert read(ref, cid, "read") == 4  # the (start) function ran, once
+    assert read(ref, cid, "read") == 4  # the (start) function ran
+    assert read(ref, cid, "read") == 4  # at instantiation only, not per message
 
 
 @ref_test(G + "no (start) function")
