@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from ic_helpers import P, global_of, reject_of, spec
+from ic_helpers import global_of, reject_of, spec
+
+from pyic.universal import (
+    bytes_, ignore, int64, reply, set_certified_data, set_global, stable64_grow, stable64_write,
+    universal_canister_wasm,
+)
 
 from principals import OTHER
 
+UNIVERSAL_WASM = universal_canister_wasm()
+
 
 def setup(pic, uc):
-    pic.universal_update(uc, P().set_global(b"v1").stable_grow(1).stable_write(0, b"s1")
-                         .set_certified_data(b"c1").reply())
+    pic.universal_update(uc, set_global(bytes_(b"v1")) >> ignore(stable64_grow(int64(1)))
+                         >> stable64_write(int64(0), bytes_(b"s1"))
+                         >> set_certified_data(bytes_(b"c1")) >> reply)
 
 
 @spec("IC Management Canister: Take canister snapshot")
@@ -25,8 +33,9 @@ def test_take_snapshot_returns_record(pic, uc):
 def test_load_snapshot_restores_state(pic, uc):
     setup(pic, uc)
     snap = pic.take_canister_snapshot(uc)
-    pic.universal_update(uc, P().set_global(b"v2").stable_write(0, b"s2")
-                         .set_certified_data(b"c2").reply())
+    pic.universal_update(uc, set_global(bytes_(b"v2")) >> stable64_write(int64(0), bytes_(b"s2"))
+                         >> set_certified_data(bytes_(b"c2")) >> reply)
+    assert global_of(pic, uc) == b"v2" and pic.get_stable_memory(uc)[:2] == b"s2"
     pic.load_canister_snapshot(uc, snap["id"])
     assert global_of(pic, uc) == b"v1"
     assert pic.get_stable_memory(uc)[:2] == b"s1"
@@ -35,12 +44,13 @@ def test_load_snapshot_restores_state(pic, uc):
 
 @spec("IC Management Canister: Load canister snapshot")
 def test_load_snapshot_after_reinstall(pic, uc):
-    from pyic.ic.universal import UNIVERSAL_WASM
     setup(pic, uc)
     snap = pic.take_canister_snapshot(uc)
     pic.reinstall_code(uc, UNIVERSAL_WASM, b"")
+    assert global_of(pic, uc) == b"" and pic.get_stable_memory(uc) == b""
     pic.load_canister_snapshot(uc, snap["id"])
     assert global_of(pic, uc) == b"v1"
+    assert pic.get_stable_memory(uc)[:2] == b"s1"
 
 
 @spec("IC Management Canister: Load canister snapshot")
@@ -124,7 +134,6 @@ def test_snapshot_counts_in_memory(pic, uc):
 
 @spec("IC Management Canister: Load canister snapshot")
 def test_snapshot_survives_upgrade(pic, uc):
-    from pyic.ic.universal import UNIVERSAL_WASM
     setup(pic, uc)
     snap = pic.take_canister_snapshot(uc)
     pic.upgrade_canister(uc, UNIVERSAL_WASM, b"")
