@@ -24,6 +24,7 @@ from typing import Any, Iterable
 from .candid import Opt, Principal, Record, Variant, decode, encode
 from .errors import ICError, Reject
 from .ic import canister as _canister
+from .ic.costs import SubnetConfig
 from .ic.machine import IC
 from .ic.management.args import interface, method_types
 from .ic.state import ANONYMOUS_ID, IC_PRINCIPAL, Replied, Rejected, Request, with_canister
@@ -140,10 +141,16 @@ class PocketIC:
 
     def __init__(self, subnet_config=None, *, time: int | None = None, seed: bytes = b"pyic",
                  ic: IC | None = None) -> None:
-        # ``subnet_config`` is accepted for pocket-ic compatibility: pyic has one
-        # application subnet, whatever is asked.
+        # ``subnet_config``: pyic's `SubnetConfig` (fees and limits) is applied;
+        # anything else is accepted for pocket-ic compatibility (pyic has one
+        # application subnet, whatever is asked).
         if ic is None:
-            ic = IC(seed=seed) if time is None else IC(time=time, seed=seed)
+            kw = {"seed": seed}
+            if time is not None:
+                kw["time"] = time
+            if isinstance(subnet_config, SubnetConfig):
+                kw["cfg"] = subnet_config
+            ic = IC(**kw)
         self.ic = ic
         self.sender = ANONYMOUS_ID
 

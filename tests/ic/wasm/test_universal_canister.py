@@ -370,3 +370,15 @@ def test_http_transform_context_is_read_from_a_transform_arg(pic, uc):
 
 def test_mint_cycles_traps_outside_the_cycles_minting_canister(pic, uc):
     assert "mint" in trap_message(pic, uc, ignore(U.mint_cycles(int64(1))))
+
+
+def test_a_subnet_config_given_to_pocketic_limits_the_canister():
+    import attrs
+    from pyic.ic.costs import SubnetConfig
+    from pyic.testing import PocketIC
+    pic = PocketIC(attrs.evolve(SubnetConfig(), max_instructions_per_message=200_000))
+    cid = pic.install_universal_canister()
+    with pytest.raises(Reject) as info:
+        pic.universal_update(cid, U.instruction_counter_is_at_least(int64(10 ** 6)) >> reply)
+    assert info.value.error_code == "IC0522"
+    assert pic.universal_update(cid, reply_data(b"small")) == b"small"
