@@ -303,15 +303,24 @@ def _wallet(s: _Session) -> bytes:
 
 def _call_through_wallet(s: _Session, cid: bytes, method: str, arg: bytes, cycles: int) -> bytes:
     from ..errors import Reject
-    from ..ic.universal import Program
+    from ..universal import (
+        arg_data, bytes_, call_cycles_add128, call_data_append, call_new, call_perform, callback,
+        i2b, int64, reject_code, reject_msg, reply_data, reply_data_append,
+    )
     wallet = _wallet(s)
     s.pic.add_cycles(wallet, cycles)
-    program = Program().call(cid, method, arg, cycles,
-                             on_reply=Program().append_response().reply(),
-                             on_reject=Program().append(_REJECTED).append_reject_code()
-                             .append(b"\x00").append_reject_message().reply())
+    # The wallet forwards the call with the cycles (128 bits) and relays the callee's
+    # reply as is, or a reject as ``_REJECTED``, the code (4 bytes, little-endian), the message.
+    on_reply = reply_data(arg_data)
+    on_reject = (reply_data_append(bytes_(_REJECTED)) >> reply_data_append(i2b(reject_code))
+                 >> reply_data(reject_msg))
+    program = (call_new(bytes_(bytes(cid)), bytes_(method), callback(on_reply), callback(on_reject))
+               >> call_data_append(bytes_(arg))
+               >> call_cycles_add128(int64(cycles >> 64), int64(cycles & (2**64 - 1)))
+               >> call_perform)
     reply = s.pic.universal_update(wallet, program, sender=s.sender)
     if reply.startswith(_REJECTED):
-        code, _, message = reply[len(_REJECTED):].partition(b"\x00")
-        raise Reject(int(code), message.decode("utf-8", "replace"))
+        rest = reply[len(_REJECTED):]
+        code, message = int.from_bytes(rest[:4], "little"), rest[4:]
+        raise Reject(code, message.decode("utf-8", "replace"))
     return reply
