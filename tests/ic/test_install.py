@@ -256,6 +256,9 @@ def test_upgrade_keep_wasm_memory(pic, uc):
     assert wasm_memory_size(pic, uc) >= 4 * MIB
     pic.upgrade_canister(uc, with_custom_section(W, EOP), b"", wasm_memory_persistence="keep")
     assert wasm_memory_size(pic, uc) >= 4 * MIB
+    # ``globals = Mod.initial_globals``: the canister starts over from its roots, and runs
+    assert global_of(pic, uc) == b""
+    assert stable(pic, uc) == b"stable"
 
 
 @spec("IC Management Canister: Code upgrade")
