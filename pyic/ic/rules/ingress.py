@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CallerInfo, InspectReturn
+from ..canister import CallerInfo, InspectReturn, Trap
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, FromUser, Processing, Received,
     Request, S, replace_in,
 )
 from ..principal_text import principal_text
-from .common import env_of, liquid_balance
+from .common import env_of, liquid_balance, trap_reject
 
 # "API Request submission": management methods a controller may call by ingress.
 INGRESS_CONTROLLER_METHODS = frozenset({
@@ -106,11 +106,15 @@ def submit_request(state: S, request: Request, effective_canister_id: bytes,
         if module.has_inspect_message():
             r = module.inspect_message(c.can_state.wasm_state, request.method_name, request.arg,
                                        CallerInfo(request.sender), env_of(c))
-            if not (isinstance(r, InspectReturn) and r.accept):
-                why = getattr(r, "message", "") or ""
+            if isinstance(r, Trap):
+                # A trap is CANISTER_ERROR ("Reject codes"), reported as any
+                # trap is (IC0503 for ic0.trap, IC0502 otherwise), as the replica does.
+                t = trap_reject(target, r.message)
+                raise RequestRefused(t.code, t.message, t.error_code)
+            if not r.accept:
                 raise RequestRefused(CANISTER_REJECT,
-                                     f"Canister {principal_text(target)} rejected the message"
-                                     + (f": {why}" if why else ""), "IC0406")
+                                     f"Canister {principal_text(target)} rejected the message",
+                                     "IC0406")
     return evolve(state, requests=replace_in(state.requests, request,
                                              (Received(), effective_canister_id)))
 

@@ -367,3 +367,22 @@ def test_trapping_post_upgrade_has_no_effect_on_the_balance(pic):
     assert r.reject_code == 5 and "post_upgrade" in r.message
     assert pic.get_cycles_balance(cid) == before
     assert pic.query_call(cid, "ok", b"") == b""
+
+
+# ---------------------------------------------------------------- message inspection
+
+
+@spec("API Request submission")
+def test_a_trap_in_inspect_message_refuses_with_canister_error():
+    """A trap is CANISTER_ERROR (https-interface.md, "Reject codes"), also when it
+    happens in ``canister_inspect_message``; not calling ``accept_message`` is the
+    canister's refusal, CANISTER_REJECT (IC0406)."""
+    import pyic.universal as U
+    pic = PocketIC()
+    pic.set_sender(USER)
+    trapping = pic.install_universal_canister(arg=U.on_inspect_message(U.callback(U.trap(b"no!"))))
+    r = reject(pic.universal_update, trapping, U.reply)
+    assert (r.reject_code, r.error_code) == (5, "IC0503") and "no!" in r.message
+    silent = pic.install_universal_canister(arg=U.on_inspect_message(U.callback(U.noop)))
+    r = reject(pic.universal_update, silent, U.reply)
+    assert (r.reject_code, r.error_code) == (4, "IC0406")
