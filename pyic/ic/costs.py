@@ -49,6 +49,9 @@ class SubnetConfig:
     max_canister_log_bytes: int = 4096
     max_chunk_size: int = 1024 * 1024
     max_canister_history_changes: int = 20
+    # The memory a subnet can guarantee (the replica's default for application
+    # subnets): a memory_allocation above it is one "the IC cannot guarantee".
+    subnet_memory_capacity: int = 2 * 1024 ** 4
     # Unused: a round advances time by `scheduler.tick`'s ``time_step`` (1 ns).  Kept so
     # that saved states, which pickle the configuration, still load.
     round_time_nanos: int = 1_000_000_000

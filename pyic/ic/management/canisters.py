@@ -14,7 +14,7 @@ from ...candid import Opt, Principal, Record, Variant
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, Reply
 from ..costs import DEFAULT, saturating_add
 from ..principal_text import principal_text
-from ..rules.common import memory_usage
+from ..rules.common import liquid_balance, memory_usage
 from ..state import (
     FromCanister, FromSystemTask, FromUser, Canister, CanisterHistory, Change, S, Subnet,
     replace_in, with_canister,
@@ -93,6 +93,12 @@ def apply_settings(c: Canister, settings, cfg=DEFAULT) -> Canister:
             if v >= limit:
                 raise MgmtReject(CANISTER_ERROR, f"Invalid settings: {name} out of range",
                                  "IC0408")
+            if name == "memory_allocation" and v > cfg.subnet_memory_capacity:
+                # management-canister.md, memory_allocation: "If the IC cannot
+                # guarantee the requested memory allocation ... the call is rejected".
+                raise MgmtReject(CANISTER_ERROR, f"Invalid settings: memory_allocation {v} "
+                                 "exceeds what the subnet can guarantee "
+                                 f"({cfg.subnet_memory_capacity} bytes)", "IC0408")
             changes["reserved_balance_limit" if name == "reserved_cycles_limit" else name] = v
     for name, attr in (("log_visibility", "canister_log_visibility"),
                        ("snapshot_visibility", "canister_snapshot_visibility"),
@@ -118,9 +124,23 @@ def _new_canister(state: S, cm, canister_id: bytes, settings, cycles: int, cfg) 
                  freezing_threshold=cfg.default_freezing_threshold,
                  reserved_balance_limit=cfg.default_reserved_balance_limit)
     c = apply_settings(c, settings, cfg)
+    # "Canister creation": ``if New_compute_allocation > 0 or New_memory_allocation > 0
+    # ...: liquid_balance(S', Canister_id) ≥ 0`` (``Cycles_reserved`` is not modelled).
+    if c.compute_allocation > 0 or c.memory_allocation > 0:
+        _check_affordable(c, cfg)
     c = record_change(c, state.system_time, change_origin(cm, state),
                       ("creation", tuple(sorted(c.controllers))), cfg)
     return evolve(state, canisters=replace_in(state.canisters, canister_id, c))
+
+
+def _check_affordable(c: Canister, cfg) -> None:
+    """``liquid_balance(S', A.canister_id) ≥ 0`` once allocations are granted: the
+    canister must hold the cycles its freezing threshold asks for them."""
+    liquid = liquid_balance(c, cfg)
+    if liquid < 0:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(c.canister_id)} cannot "
+                         f"afford its allocations: it would need {-liquid} more cycles to "
+                         "stay above its freezing threshold", "IC0408")
 
 
 def in_canister_ranges(canister_id: bytes) -> bool:
@@ -217,6 +237,11 @@ def update_settings(state: S, cm, args, cfg) -> Outcome:
             raise MgmtReject(CANISTER_ERROR, f"Invalid settings: wasm_memory_limit "
                              f"{new.wasm_memory_limit} is below the current Wasm memory size "
                              f"{size}", "IC0408")
+    # ``if New_compute_allocation > S.compute_allocation or New_memory_allocation >
+    # S.memory_allocation ...: liquid_balance(S', A.canister_id) ≥ 0``.
+    if new.compute_allocation > c.compute_allocation \
+            or new.memory_allocation > c.memory_allocation:
+        _check_affordable(new, cfg)
     new = evolve(new, canister_version=c.canister_version + 1)
     if field(settings, "controllers") is not None:
         new = record_change(new, state.system_time, change_origin(cm, state),

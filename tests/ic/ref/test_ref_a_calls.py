@@ -229,24 +229,15 @@ INVALID = [("Invalid compute allocation (101)", {"compute_allocation": 101}),
            ("Invalid memory allocation (2^48+1)", {"memory_allocation": 2 ** 48 + 1}),
            ("Invalid freezing threshold (2^64)", {"freezing_threshold": 2 ** 64})]
 
-# A memory allocation of 2^48+1 bytes (256 TiB) is within the spec's range
-# (0..2^64-1) but no IC can guarantee it; the rules reject it where the
-# canister cannot pay its idle cost for the freezing threshold:
+# A memory allocation of 2^48+1 bytes (256 TiB) is within the Candid range but
+# no subnet can guarantee it ("cannot guarantee the requested memory
+# allocation", management-canister.md), and at creation the rules also ask
 # ``liquid_balance(S', Canister_id) ≥ 0`` once an allocation is > 0.
-MEMORY_NOT_CHECKED = pytest.mark.xfail(
-    strict=True, reason="pyic: a canister created with memory_allocation > 0 skips the rule's "
-    "liquid_balance(S', Canister_id) >= 0 (abstract behavior, 'Canister creation' / "
-    "'Canister creation with cycles')")
 
 
-def _invalid_cases(group: str, memory_mark=MEMORY_NOT_CHECKED):
-    out = []
-    for name, fields in INVALID:
-        marks = [ref_test(ST + group + "/" + name)]
-        if "memory_allocation" in fields and memory_mark is not None:
-            marks.append(memory_mark)
-        out.append(pytest.param(fields, marks=marks, id=name))
-    return out
+def _invalid_cases(group: str):
+    return [pytest.param(fields, marks=[ref_test(ST + group + "/" + name)], id=name)
+            for name, fields in INVALID]
 
 
 @pytest.mark.parametrize("fields", _invalid_cases("via provisional_create_canister_with_cycles:"))
@@ -264,14 +255,7 @@ def test_invalid_via_create_canister(ref, fields):
     is_reject([5], ref.ic_create_(ref.ic00via(cid, CYCLES_20T), settings(**fields)))
 
 
-UPDATE_MEMORY = pytest.mark.xfail(
-    strict=True, reason="pyic: has no subnet memory capacity and grants a 256 TiB "
-    "memory_allocation a canister with 2^60 cycles can pay for; the IC 'cannot guarantee the "
-    "requested memory allocation' and rejects (management-canister.md, canister_settings, "
-    "memory_allocation)")
-
-
-@pytest.mark.parametrize("fields", _invalid_cases("via update_settings", UPDATE_MEMORY))
+@pytest.mark.parametrize("fields", _invalid_cases("via update_settings"))
 def test_invalid_via_update_settings(ref, fields):
     cid = ref.install(noop)
     is_reject([5], ref.ic_update_settings_(ref.ic00, cid, settings(**fields)))

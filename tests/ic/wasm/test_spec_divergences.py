@@ -386,3 +386,37 @@ def test_a_trap_in_inspect_message_refuses_with_canister_error():
     silent = pic.install_universal_canister(arg=U.on_inspect_message(U.callback(U.noop)))
     r = reject(pic.universal_update, silent, U.reply)
     assert (r.reject_code, r.error_code) == (4, "IC0406")
+
+
+# ---------------------------------------------------------------- allocations
+
+
+@spec("IC Management Canister: Canister creation with cycles")
+def test_creation_with_an_allocation_it_cannot_afford_is_rejected():
+    """``if New_compute_allocation > 0 or New_memory_allocation > 0 …:
+    liquid_balance(S', Canister_id) ≥ 0``: 1 TiB allocated for the default
+    30-day freezing threshold costs far more than 10^9 cycles."""
+    pic = PocketIC()
+    pic.set_sender(USER)
+    r = reject(pic.create_canister, {"memory_allocation": 2 ** 40}, cycles=10 ** 9)
+    assert r.reject_code == 5 and "freezing threshold" in r.message
+    before = len(pic.ic.state.canisters)
+    assert pic.create_canister({"memory_allocation": 2 ** 20}, cycles=10 ** 13)
+    assert len(pic.ic.state.canisters) == before + 1
+
+
+@spec("IC Management Canister: Changing settings")
+def test_raising_an_allocation_needs_the_cycles_for_it_and_subnet_capacity():
+    pic = PocketIC()
+    pic.set_sender(USER)
+    cid = pic.create_canister(cycles=10 ** 9)
+    r = reject(pic.update_canister_settings, cid, {"compute_allocation": 50})
+    assert r.reject_code == 5
+    assert pic.canister_status(cid)["settings"]["compute_allocation"] == 0
+    # more memory than the subnet can guarantee, even for a rich canister
+    rich = pic.create_canister(cycles=2 ** 60)
+    r = reject(pic.update_canister_settings, rich, {"memory_allocation": 2 ** 48 + 1})
+    assert r.reject_code == 5 and "guarantee" in r.message
+    # lowering an allocation needs nothing
+    pic.update_canister_settings(rich, {"memory_allocation": 2 ** 20})
+    pic.update_canister_settings(rich, {"memory_allocation": 0})
