@@ -9,7 +9,7 @@ from ic_helpers import global_of, reject_of, spec
 
 from pyic.candid import Principal
 from pyic.universal import (
-    Prog, append_global, arg_data, bytes_, caller, i2b, noop, reject, reject_code, reject_msg,
+    Prog, append_global, arg_data, caller, i2b, noop, reject, reject_code, reject_msg,
     reply, reply_data, reply_data_append, set_global, trap, update_call,
 )
 
