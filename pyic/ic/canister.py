@@ -136,6 +136,10 @@ class UpdateReturn:
     cycles_used: int = 0
     logs: tuple = ()
     trap_message: str | None = None  # a callback trapped and its cleanup ran: why, for reports
+    # ``ic0.cycles_burn128`` lowers ``es.balance``, which the spec's Return records do
+    # not carry (a gap of v0.66.0): carried here, apart from cycles_used, so a burn is
+    # neither capped by MAX_CYCLES_PER_MESSAGE nor lost.
+    cycles_burned: int = 0
 
 
 @frozen
@@ -170,6 +174,7 @@ class SystemTaskReturn:
     new_global_timer: int | None = None
     cycles_used: int = 0
     logs: tuple = ()
+    cycles_burned: int = 0  # as in UpdateReturn
 
 
 @frozen

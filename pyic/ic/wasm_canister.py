@@ -506,7 +506,8 @@ class WasmCanister:
         """What an update or a reply/reject callback that completed returns."""
         return UpdateReturn(new_state, tuple(es.calls), es.new_certified_data,
                             es.new_global_timer, es.response, es.cycles_accepted,
-                            self._cycles(count), tuple(es.logs))
+                            self._cycles(count), tuple(es.logs),
+                            cycles_burned=es.cycles_burned)
 
     def _composite_return(self, es: ExecutionState, new_state: WasmState,
                           count: int) -> CompositeQueryReturn:
@@ -547,8 +548,10 @@ class WasmCanister:
                                          - start_count, True)
         except _Failed as f:
             return self._trap(f, start_count, es.logs)
+        # Installs have no per-message cap: a burn is paid with the cycles used.
         return InitReturn(new_state, es.new_certified_data, es.new_global_timer,
-                          self._cycles(start_count + count), tuple(es.logs))
+                          self._cycles(start_count + count) + es.cycles_burned,
+                          tuple(es.logs))
 
     def init(self, canister_id, arg, caller, env):
         state = WasmState(wasm_memory=b"", stable_memory=PagedBlob(), globals=(),
@@ -568,8 +571,8 @@ class WasmCanister:
                                          self.cfg.max_instructions_per_install_code, True)
         except _Failed as f:
             return self._trap(f, 0, es.logs)
-        return PreUpgradeReturn(new_state, es.new_certified_data, self._cycles(count),
-                                tuple(es.logs))
+        return PreUpgradeReturn(new_state, es.new_certified_data,
+                                self._cycles(count) + es.cycles_burned, tuple(es.logs))
 
     # ---------------------------------------------------------------- methods
 
@@ -631,7 +634,8 @@ class WasmCanister:
             return self._trap(f, 0, es.logs)
         discard_pending_call(es)
         return SystemTaskReturn(new_state, tuple(es.calls), es.new_certified_data,
-                                es.new_global_timer, self._cycles(count), tuple(es.logs))
+                                es.new_global_timer, self._cycles(count), tuple(es.logs),
+                                cycles_burned=es.cycles_burned)
 
     def heartbeat(self, state, env):
         return self._task("canister_heartbeat", state, env)

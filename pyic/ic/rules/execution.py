@@ -75,7 +75,7 @@ def _system_task_as_update(r):
         return UpdateReturn(new_state=r.new_state, new_calls=r.new_calls,
                             new_certified_data=r.new_certified_data,
                             new_global_timer=r.new_global_timer, cycles_used=r.cycles_used,
-                            logs=r.logs)
+                            logs=r.logs, cycles_burned=r.cycles_burned)
     return r
 
 
@@ -139,9 +139,9 @@ def _commit_conditions(state, c, r: UpdateReturn, ctxt, is_response, reserved, l
         return "canister accepted more cycles than available"
     outgoing = sum(cfg.max_cycles_per_response + call.transferred_cycles for call in r.new_calls)
     funds = c.balance + r.cycles_accepted + reserved
-    if r.cycles_used + outgoing > funds:
+    if r.cycles_used + outgoing + r.cycles_burned > funds:
         return "canister sent more cycles than it has"
-    new_balance = funds - (r.cycles_used + outgoing)
+    new_balance = funds - (r.cycles_used + outgoing + r.cycles_burned)
     if not is_response:
         new_c = evolve(c, can_state=evolve(c.can_state, wasm_state=r.new_state))
         min_balance = cfg.freezing_limit(c.compute_allocation, c.memory_allocation,
@@ -164,7 +164,8 @@ def _commit_conditions(state, c, r: UpdateReturn, ctxt, is_response, reserved, l
 
 def _commit(state, index, m, c, ctxt, r: UpdateReturn, reserved, bumps_version, cfg) -> S:
     outgoing = sum(cfg.max_cycles_per_response + call.transferred_cycles for call in r.new_calls)
-    new_balance = c.balance + r.cycles_accepted + reserved - (r.cycles_used + outgoing)
+    new_balance = (c.balance + r.cycles_accepted + reserved
+                   - (r.cycles_used + outgoing + r.cycles_burned))
     available = ctxt.available_cycles
     new_messages = [
         CallMessage(

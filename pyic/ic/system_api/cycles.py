@@ -45,6 +45,7 @@ def msg_cycles_accept128(es, high, low, dst):
 def cycles_burn128(es, high, low, dst):
     burned = max(0, min(u128(high, low), liquid_balance(es)))
     es.balance -= burned
+    es.cycles_burned += burned
     copy_cycles_to_canister(es, dst, burned, "cycles_burn128")
 
 

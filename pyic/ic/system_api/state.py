@@ -78,6 +78,7 @@ class ExecutionState:
     cycles_accepted: int = 0
     cycles_available: int = 0
     balance: int = 0
+    cycles_burned: int = 0              # by ic0.cycles_burn128 (see UpdateReturn)
     reply_arg: bytearray = field(factory=bytearray)
     pending_call: PendingCall | None = None
     calls: list = field(factory=list)
