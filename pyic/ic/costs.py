@@ -53,7 +53,7 @@ class SubnetConfig:
     # subnets): a memory_allocation above it is one "the IC cannot guarantee".
     subnet_memory_capacity: int = 2 * 1024 ** 4
     # Unused: a round advances time by `scheduler.tick`'s ``time_step`` (1 ns).  Kept so
-    # that saved states, which pickle the configuration, still load.
+    # that state stores, which keep every field of the configuration, still load.
     round_time_nanos: int = 1_000_000_000
 
     def scale(self, fee: int) -> int:

@@ -1,19 +1,12 @@
 """An IC instance: the current state ``S``, the subnet's configuration, and the
 operations users (the testing API, the CLI) perform on it.
 
-Persistence is atomic: `save` writes a new file beside the old one, flushes it
-to disk and renames it over the old one, so a crash leaves the last committed
-state intact.  Canister modules are not stored; they are parsed again from
-each canister's raw module when the state is loaded.
+Persistence is the state store's (`pyic.ic.store`, docs/state-format.md): an
+SQLite database with no code in it; canisters' modules are parsed again from
+their raw bytes when a state is loaded.
 """
 
 from __future__ import annotations
-
-import os
-import pickle
-import tempfile
-
-from attrs import evolve
 
 from ..errors import ICError
 from . import scheduler
@@ -27,7 +20,6 @@ from .state import (
 
 # 2025-01-01T00:00:00Z, the default start of time (deterministic, not the wall clock).
 DEFAULT_START_TIME = 1_735_689_600_000_000_000
-STATE_FORMAT = 1
 
 
 class IC:
@@ -117,47 +109,19 @@ class IC:
     # ---------------------------------------------------------------- persistence
 
     def save(self, path: str) -> None:
-        """Write the state to ``path`` atomically."""
-        canisters = {
-            cid: evolve(c, can_state=evolve(c.can_state, module=None)) if c.can_state else c
-            for cid, c in self.state.canisters.items()}
-        blob = pickle.dumps({"format": STATE_FORMAT, "cfg": self.cfg, "nonce": self._nonce,
-                             "state": evolve(self.state, canisters=canisters)},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".pyic-state-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(blob)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write the state to ``path`` as a new state store (`pyic.ic.store`), atomically:
+        built beside it, flushed to disk and renamed over the old one, so a crash
+        leaves the last saved state.  Commands sharing a store use
+        `pyic.ic.store.Store.transaction` instead, which writes only what changed."""
+        from .store import write_new
+        write_new(self, path)
 
     @classmethod
     def load(cls, path: str) -> "IC":
-        try:
-            with open(path, "rb") as f:
-                data = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as e:
-            raise ICError(f"cannot read IC state from {path}: {e}") from None
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-            raise ICError(f"{path} is not a pyic state file of format {STATE_FORMAT}")
-        ic = cls(data["cfg"])
-        ic._nonce = data["nonce"]
-        state = data["state"]
-        from .management.code import parse_for_subnet
-        canisters = {}
-        for cid, c in state.canisters.items():
-            if c.can_state is not None:
-                parsed = parse_for_subnet(c.can_state.raw_module, ic.cfg)
-                c = evolve(c, can_state=evolve(c.can_state, module=parsed.module))
-            canisters[cid] = c
-        ic.state = evolve(state, canisters=canisters)
-        return ic
+        """The IC saved at ``path``; `ICError` (one line) if it is not a pyic state store."""
+        from .store import Store
+        with Store.open(path) as store:
+            return store.load_ic()
 
 
 class _RejectRaised(Exception):

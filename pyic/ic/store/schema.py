@@ -1,0 +1,220 @@
+"""The state store's schema, version 1 (docs/state-format.md describes every column).
+
+A store is an SQLite database whose header carries `APPLICATION_ID` and whose
+``meta`` table names the format and its version.  Opening a store checks, in
+order: SQLite can read it, the application id, the format name, the version,
+and that the database holds exactly the tables below with exactly this SQL (no
+views, no triggers, no other tables).  Anything else is refused with one line.
+A store written by another schema version is refused, naming both versions:
+version 1 is the first, so there is nothing to migrate from yet.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from ...errors import ICError
+from .codec import CorruptStore
+
+FORMAT = "pyic-state"
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x70796963          # "pyic" in the SQLite header (offset 68)
+
+TABLES = {
+    "meta": """CREATE TABLE meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID""",
+    "subnet_config": """CREATE TABLE subnet_config (
+    name TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID""",
+    "system": """CREATE TABLE system (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    time INTEGER NOT NULL,
+    nonce INTEGER NOT NULL,
+    seed BLOB NOT NULL,
+    next_canister_index INTEGER NOT NULL,
+    next_call_id INTEGER NOT NULL,
+    next_snapshot_index INTEGER NOT NULL,
+    rand_counter INTEGER NOT NULL,
+    subnet_admins TEXT NOT NULL
+)""",
+    "modules": """CREATE TABLE modules (
+    hash BLOB PRIMARY KEY NOT NULL,
+    raw BLOB NOT NULL
+)""",
+    "canisters": """CREATE TABLE canisters (
+    id BLOB PRIMARY KEY NOT NULL,
+    position INTEGER NOT NULL,
+    module_hash BLOB,
+    public_custom_sections TEXT,
+    private_custom_sections TEXT,
+    controllers TEXT NOT NULL,
+    compute_allocation INTEGER NOT NULL,
+    memory_allocation TEXT NOT NULL,
+    freezing_threshold TEXT NOT NULL,
+    canister_status TEXT NOT NULL,
+    canister_version INTEGER NOT NULL,
+    canister_subnet TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    global_timer TEXT NOT NULL,
+    balance TEXT NOT NULL,
+    reserved_balance TEXT NOT NULL,
+    reserved_balance_limit TEXT NOT NULL,
+    minimum_incoming_canister_call_cycles TEXT NOT NULL,
+    wasm_memory_limit TEXT NOT NULL,
+    wasm_memory_threshold TEXT NOT NULL,
+    environment_variables TEXT NOT NULL,
+    on_low_wasm_memory_hook_status TEXT NOT NULL,
+    certified_data BLOB NOT NULL,
+    canister_creation_timestamp INTEGER NOT NULL,
+    last_install_timestamp INTEGER,
+    history_total_num_changes INTEGER NOT NULL,
+    canister_log_visibility TEXT NOT NULL,
+    canister_snapshot_visibility TEXT NOT NULL,
+    canister_status_visibility TEXT NOT NULL,
+    next_log_idx INTEGER NOT NULL,
+    query_stats TEXT NOT NULL
+) WITHOUT ROWID""",
+    "wasm_states": """CREATE TABLE wasm_states (
+    canister BLOB NOT NULL,
+    snapshot BLOB NOT NULL,
+    wasm_memory_kind TEXT NOT NULL,
+    wasm_memory_size INTEGER NOT NULL,
+    wasm_memory_value TEXT,
+    tables TEXT NOT NULL,
+    dropped_datas TEXT NOT NULL,
+    dropped_elems TEXT NOT NULL,
+    stable_memory_kind TEXT NOT NULL,
+    stable_memory_size INTEGER NOT NULL,
+    globals TEXT NOT NULL,
+    self_id BLOB NOT NULL,
+    PRIMARY KEY (canister, snapshot)
+) WITHOUT ROWID""",
+    "pages": """CREATE TABLE pages (
+    canister BLOB NOT NULL,
+    snapshot BLOB NOT NULL,
+    memory TEXT NOT NULL CHECK (memory IN ('wasm', 'stable')),
+    page INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (canister, snapshot, memory, page)
+)""",
+    "history": """CREATE TABLE history (
+    canister BLOB NOT NULL,
+    position INTEGER NOT NULL,
+    change TEXT NOT NULL,
+    PRIMARY KEY (canister, position)
+) WITHOUT ROWID""",
+    "logs": """CREATE TABLE logs (
+    canister BLOB NOT NULL,
+    idx INTEGER NOT NULL,
+    timestamp_nanos INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (canister, idx)
+) WITHOUT ROWID""",
+    "chunks": """CREATE TABLE chunks (
+    canister BLOB NOT NULL,
+    snapshot BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    position INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (canister, snapshot, hash)
+)""",
+    "snapshots": """CREATE TABLE snapshots (
+    canister BLOB NOT NULL,
+    id BLOB NOT NULL,
+    position INTEGER NOT NULL,
+    taken_at_timestamp INTEGER NOT NULL,
+    module_hash BLOB NOT NULL,
+    canister_version INTEGER NOT NULL,
+    certified_data BLOB NOT NULL,
+    global_timer TEXT,
+    on_low_wasm_memory_hook_status TEXT,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (canister, id)
+) WITHOUT ROWID""",
+    "call_contexts": """CREATE TABLE call_contexts (
+    id INTEGER PRIMARY KEY NOT NULL,
+    canister BLOB NOT NULL,
+    origin TEXT NOT NULL,
+    needs_to_respond INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    available_cycles TEXT NOT NULL
+)""",
+    "last_traps": """CREATE TABLE last_traps (
+    call_id INTEGER PRIMARY KEY NOT NULL,
+    message TEXT NOT NULL
+)""",
+    "messages": """CREATE TABLE messages (
+    position INTEGER PRIMARY KEY NOT NULL,
+    message TEXT NOT NULL
+)""",
+    "requests": """CREATE TABLE requests (
+    key BLOB PRIMARY KEY NOT NULL,
+    position INTEGER NOT NULL,
+    request TEXT NOT NULL,
+    status TEXT NOT NULL,
+    effective_canister_id BLOB NOT NULL
+)""",
+}
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Lay out an empty store (inside the caller's transaction)."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    for sql in TABLES.values():
+        conn.execute(sql)
+    conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                     [("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)),
+                      ("generation", os.urandom(16).hex())])
+
+
+def is_empty(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def check(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse, with one line, anything but a store of this schema version."""
+    not_store = ICError(f"{path}: not a pyic state store")
+    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        raise not_store
+    objects = {name: (kind, sql) for kind, name, sql in conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'")}
+    if "meta" not in objects:
+        raise not_store
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    if meta.get("format") != FORMAT:
+        raise not_store
+    version = meta.get("schema_version")
+    if version != str(SCHEMA_VERSION):
+        raise ICError(f"{path}: a pyic state store of schema version {version}; this pyic "
+                      f"reads schema version {SCHEMA_VERSION} only (no migration from "
+                      f"version {version})")
+    expected = {name: ("table", sql) for name, sql in TABLES.items()}
+    if objects != expected:
+        extra = sorted(set(objects) - set(expected))
+        missing = sorted(set(expected) - set(objects))
+        what = (f"unexpected {objects[extra[0]][0]} {extra[0]!r}" if extra
+                else f"no table {missing[0]!r}" if missing else "a table of another shape")
+        raise CorruptStore(what)
+
+
+def generation(conn: sqlite3.Connection) -> str:
+    """The token the last save wrote: a cheap "has anyone saved since?" check."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    if row is None or not isinstance(row[0], str):
+        raise CorruptStore("no save generation in meta")
+    return row[0]
+
+
+def new_generation(conn: sqlite3.Connection) -> str:
+    """A fresh token (random, so a save that was rolled back never matches a later one)."""
+    token = os.urandom(16).hex()
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (token,))
+    return token
+
+
+__all__ = ["FORMAT", "SCHEMA_VERSION", "APPLICATION_ID", "TABLES", "create", "check",
+           "generation", "new_generation"]
