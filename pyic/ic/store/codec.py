@@ -31,7 +31,6 @@ from ...errors import ICError
 from .. import canister, state
 from ..system_api import images
 from ..system_api.state import WasmCallback
-from ..universal import Heap
 
 
 class CorruptStore(ICError):
@@ -53,9 +52,8 @@ REGISTRY: dict[str, type] = _registry(
     state.ResponseMessage, canister.Reply, canister.Reject, WasmCallback,
     # parts of canisters
     state.Stopping, state.Change, state.CanisterHistory, state.CanisterLog, state.Subnet,
-    # execution states that are not page images (the Python universal canister's heap),
-    # and images met outside a canister's own memories
-    canister.WasmState, Heap, images.HeapImage, images.PagedBlob,
+    # execution states and images met outside a canister's own Wasm state
+    canister.WasmState, images.HeapImage, images.PagedBlob,
 )
 _NAMES: dict[type, str] = {cls: name for name, cls in REGISTRY.items()}
 _TAGS = ("bytes", "list", "dict", "set", "record")

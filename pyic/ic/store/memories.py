@@ -19,8 +19,8 @@ from .codec import CorruptStore
 from .columns import BLOB, INT, TEXT, VALUE, from_sql, to_sql
 
 IMAGE = "image"       # wasm_memory is a HeapImage: pages, tables and dropped segments
-VALUE_KIND = "value"  # wasm_memory is another value (b"" before install, the Python
-                      # universal canister's Heap): in wasm_memory_value, no pages
+VALUE_KIND = "value"  # wasm_memory is another value (b"" before the first capture):
+                      # in wasm_memory_value, no pages
 PAGED = "paged"       # stable_memory is a PagedBlob
 BYTES = "bytes"       # stable_memory is bytes (kept as pages all the same)
 
