@@ -3,8 +3,8 @@
 Interface spec, "Abstract behavior" > "Abstract canisters": a canister module
 is a set of pure functions over an opaque execution state (``WasmState``).
 The rules of `pyic.ic.rules` see canisters only through this boundary; a
-Wasm module bound to the ``ic0`` System API is one implementation of it, the
-universal test canister (`pyic.ic.universal`) another.
+Wasm module bound to the ``ic0`` System API (`pyic.ic.wasm_canister`) is the
+implementation pyic installs; tests may model others.
 
 A function either traps (`Trap`) or returns one of the ``*Return`` records.
 Execution states are values: a function never mutates the state it is given,

@@ -97,11 +97,8 @@ def _check_persistence(cid: bytes, old, parsed, persistence: str | None) -> None
     ``wasm_memory_persistence``; ``keep`` needs the new module to use it too."""
     old_eop = EOP_SECTION in old.private_custom_sections \
         or EOP_SECTION in old.public_custom_sections
-    # An abstract canister (the universal canister) may declare that it can keep
-    # its memory across upgrades without the Wasm custom section.
     new_eop = EOP_SECTION in parsed.private_custom_sections \
-        or EOP_SECTION in parsed.public_custom_sections \
-        or getattr(parsed.module, "supports_memory_persistence", False)
+        or EOP_SECTION in parsed.public_custom_sections
     if old_eop and persistence is None:
         raise MgmtReject(CANISTER_ERROR, "Missing upgrade option: Enhanced orthogonal "
                          "persistence requires the `wasm_memory_persistence` upgrade option.",
