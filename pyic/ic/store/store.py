@@ -34,7 +34,7 @@ from typing import Iterator
 from attrs import frozen
 
 from ...errors import ICError
-from ..costs import DEFAULT, SubnetConfig
+from ..costs import SubnetConfig
 from ..machine import IC
 from ..state import CanisterLog, S
 from . import memories, rows, schema
@@ -165,7 +165,9 @@ class Store:
         with _errors(self.path), self._within(write=False):
             stored = self._read(parse=True)
         self._stored = stored
-        ic = IC(stored.cfg or DEFAULT)
+        if stored.cfg is None:
+            return IC()
+        ic = IC(stored.cfg)
         ic._nonce = stored.nonce
         ic.state = stored.state
         return ic
@@ -175,6 +177,10 @@ class Store:
         generation = schema.generation(conn)
         system = conn.execute(f"SELECT {', '.join(rows.SYSTEM_COLUMNS)} FROM system").fetchall()
         if not system:
+            # Only a store nothing was saved to yet has no system row.
+            if any(conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                   for table in schema.TABLES if table != "meta"):
+                raise CorruptStore("no system row")
             return _Stored(generation, None, 0, S())
         if len(system) != 1:
             raise CorruptStore("more than one system row")
