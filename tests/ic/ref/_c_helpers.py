@@ -15,7 +15,9 @@ import pyic.universal as uc
 from pyic.candid import Principal, Record, encode, encode_text
 from pyic.errors import Reject
 
-from harness import TRIVIAL_WASM_MODULE, Rejected, Reply, Ref, as_word64, as_word128, settings
+from harness import (
+    DEFAULT_USER, TRIVIAL_WASM_MODULE, Rejected, Reply, Ref, as_word64, as_word128, settings,
+)
 
 #: The groups above this part's scenarios in Spec.hs, common to all of them.
 SPEC_ROOT = "Interface Spec acceptance tests/regular canisters/"
@@ -90,18 +92,26 @@ def both_same(pair) -> None:
     assert a == b, f"{a} != {b}"
 
 
-# ------------------------------------------------------------------ ingress to aaaaa-aa with an explicit effective id
+# ------------------------------------------------------------------ ingress the IC refuses
 
 
-def ic00_ingress_(ref: Ref, user: bytes, ecid: bytes, method: str, arg: bytes):
-    """``callIC'' user ecid``: an ingress call of ``aaaaa-aa``.``method`` sent
-    through the effective canister id ``ecid``; the response (the IC refusing
-    the message at submission is a reject too, as in ``isNoErrReject``)."""
+def refused_(ref: Ref, canister_id: bytes | None, method: str, arg: bytes, *,
+             user: bytes = DEFAULT_USER, ecid: bytes | None = None) -> Rejected:
+    """An ingress call the IC must not accept (abstract-behavior.md "API
+    Request submission": the target is not empty, ``inspect_message``
+    accepts, the management method may be called by ingress): the refusal,
+    raised by submission.  Fails if the message enters the IC, even if it is
+    rejected later (ic-hs's ``isNoErrReject`` cannot tell the two apart)."""
     try:
-        msg = ref.pic.submit_call(None, method, arg, sender=user, effective_principal=ecid)
-        return Reply(ref.pic.await_call(msg))
+        msg = ref.pic.submit_call(canister_id, method, arg, sender=user,
+                                  effective_principal=ecid)
     except Reject as r:
         return Rejected(r.reject_code, r.message, r.error_code)
+    try:
+        outcome = Reply(ref.pic.await_call(msg))
+    except Reject as r:
+        outcome = Rejected(r.reject_code, r.message, r.error_code)
+    pytest.fail(f"the IC accepted the message; its outcome: {outcome!r}")
 
 
 def canister_id_arg(cid: bytes) -> bytes:
