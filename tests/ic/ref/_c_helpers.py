@@ -26,6 +26,9 @@ SPEC_ROOT = "Interface Spec acceptance tests/regular canisters/"
 
 #: ``def_cycles``: comfortably above the creation fee and the freezing limit.
 DEF_CYCLES = 80_000_000_000_000
+#: The balance ``provisional_create_canister_with_cycles`` gives without an
+#: amount (the replica's value of the spec's constant).
+DEFAULT_PROVISIONAL_CYCLES_BALANCE = 100_000_000_000_000
 #: ``eps``: the most any one scenario may burn in fees (the creation fee, and more).
 EPS = 3_000_000_000_000
 

@@ -17,9 +17,9 @@ from harness import (
     is_reply, ref_test,
 )
 from _c_helpers import (
-    DEF_CYCLES, SPEC_ROOT, accept_all, both_same, create_via, create_with,
-    is_roughly, query_balance, query_balance128, query_balance_balance128, recall_balance,
-    remember_balance, reply_balance, unused_canister_id,
+    DEF_CYCLES, DEFAULT_PROVISIONAL_CYCLES_BALANCE, SPEC_ROOT, accept_all, both_same, create_via,
+    create_with, is_roughly, query_balance, query_balance128, query_balance_balance128,
+    recall_balance, remember_balance, reply_balance, unused_canister_id,
 )
 
 G = SPEC_ROOT + "cycles/"
@@ -131,9 +131,10 @@ def test_provisional_create_balance_as_expected(ref):
 def test_provisional_create_default_balance(ref):
     cid = ref.ic_provisional_create(ref.ic00, settings=Record.of({}))
     ref.install_at(cid, uc.noop)
-    # ic-hs only reports the balance; the default amount is implementation-
-    # specific (management-canister.md), but a canister must be able to run.
-    assert query_balance128(ref, cid) > 0
+    # ic-hs only reports the balance.  The spec names the default
+    # DEFAULT_PROVISIONAL_CYCLES_BALANCE (index.md, implementation-specific);
+    # the replica's is 100T (shared/reference/management-canister.md).
+    is_roughly(DEFAULT_PROVISIONAL_CYCLES_BALANCE, query_balance128(ref, cid))
 
 
 @ref_test(G + "provisional_create_canister_with_cycles/> 2^128 succeeds")
