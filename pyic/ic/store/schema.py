@@ -43,7 +43,8 @@ TABLES = {
 )""",
     "modules": """CREATE TABLE modules (
     hash BLOB PRIMARY KEY NOT NULL,
-    raw BLOB NOT NULL
+    raw BLOB NOT NULL,
+    facts TEXT
 )""",
     "canisters": """CREATE TABLE canisters (
     id BLOB PRIMARY KEY NOT NULL,
@@ -196,8 +197,11 @@ def check(conn: sqlite3.Connection, path: str) -> None:
     if objects != expected:
         extra = sorted(set(objects) - set(expected))
         missing = sorted(set(expected) - set(objects))
+        changed = sorted(n for n in set(expected) & set(objects) if objects[n] != expected[n])
         what = (f"unexpected {objects[extra[0]][0]} {extra[0]!r}" if extra
-                else f"no table {missing[0]!r}" if missing else "a table of another shape")
+                else f"no table {missing[0]!r}" if missing
+                else f"table {changed[0]!r} has other columns than schema version "
+                     f"{SCHEMA_VERSION}'s")
         raise CorruptStore(what)
 
 

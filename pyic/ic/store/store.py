@@ -39,7 +39,8 @@ from ..machine import IC
 from ..state import CanisterLog, S
 from . import memories, rows, schema
 from .codec import CorruptStore, dumps, loads
-from .columns import BLOB, INT, TEXT, VALUE, from_sql, to_sql
+from .columns import BLOB, INT, OPTIONAL, TEXT, VALUE, from_sql, to_sql
+from .lazy import LazyModule, check_facts, facts_of
 
 DEFAULT_TIMEOUT = 60.0     # seconds a command waits for another one's write lock
 
@@ -161,7 +162,8 @@ class Store:
     # ---------------------------------------------------------------- loading
 
     def load_ic(self) -> IC:
-        """The stored IC, its canisters' modules parsed (an empty store: a new IC)."""
+        """The stored IC (an empty store: a new IC); each canister's module is parsed
+        when a command first needs it (`LazyModule`)."""
         with _errors(self.path), self._within(write=False):
             stored = self._read(parse=True)
         self._stored = stored
@@ -247,9 +249,8 @@ class Store:
             wasm_state = states.pop((cid, b""), None)
             can_state = None
             if row[1] is not None:
-                raw = modules.raw(row[1])
-                can_state = rows.can_state_of(row[1:], raw, _need(wasm_state, cid),
-                                              modules.parse(raw))
+                can_state = rows.can_state_of(row[1:], modules.raw(row[1]),
+                                              _need(wasm_state, cid), modules.module(row[1]))
             elif wasm_state is not None:
                 raise CorruptStore(f"empty canister {cid.hex()} has a Wasm state")
             canisters[cid] = rows.canister_of(cid, row[1:], dict(
@@ -369,7 +370,7 @@ class Store:
         old_cs = o.can_state if o is not None else None
         if c.can_state is not None and (old_cs is None
                                         or old_cs.raw_module is not c.can_state.raw_module):
-            self._put_module(c.can_state.raw_module)
+            self._put_module(c.can_state.raw_module, c.can_state.module)
         memories.write_state(conn, written, cid, b"",
                              old_cs.wasm_state if old_cs is not None else None,
                              c.can_state.wasm_state if c.can_state is not None else None)
@@ -450,10 +451,15 @@ class Store:
                                  o.wasm_state if o is not None else None, snap.wasm_state)
             self._write_chunks(cid, sid, o.chunk_store if o is not None else {}, snap.chunk_store)
 
-    def _put_module(self, raw: bytes) -> None:
-        """Store a module once, under its hash (canisters and snapshots share it)."""
-        cursor = self._conn.execute("INSERT OR IGNORE INTO modules (hash, raw) VALUES (?, ?)",
-                                    (rows.module_hash(raw), to_sql(BLOB, raw, "module")))
+    def _put_module(self, raw: bytes, module=None) -> None:
+        """Store a module once, under its hash (canisters and snapshots share it), with
+        the facts a `LazyModule` answers unparsed when a canister runs it (``module``)."""
+        facts = None if module is None else to_sql(VALUE, facts_of(module), "module facts")
+        cursor = self._conn.execute(
+            "INSERT INTO modules (hash, raw, facts) VALUES (?, ?, ?) ON CONFLICT (hash) "
+            "DO UPDATE SET facts = excluded.facts WHERE modules.facts IS NULL "
+            "AND excluded.facts IS NOT NULL",
+            (rows.module_hash(raw), to_sql(BLOB, raw, "module"), facts))
         self.written["modules"] += cursor.rowcount
 
 
@@ -465,25 +471,31 @@ class _Modules:
 
     def __init__(self, conn: sqlite3.Connection, cfg: SubnetConfig | None) -> None:
         self._conn = conn
-        self._cfg = cfg          # None: do not parse (a state to compare with)
-        self._raw: dict = {}
+        self._cfg = cfg          # None: no modules (a state to compare with)
+        self._rows: dict = {}
 
-    def raw(self, hash_) -> bytes:
+    def _row(self, hash_) -> tuple:
         hash_ = from_sql(BLOB, hash_, "module_hash")
-        raw = self._raw.get(hash_)
-        if raw is None:
-            row = self._conn.execute("SELECT raw FROM modules WHERE hash = ?", (hash_,)).fetchone()
+        row = self._rows.get(hash_)
+        if row is None:
+            row = self._conn.execute("SELECT raw, facts FROM modules WHERE hash = ?",
+                                     (hash_,)).fetchone()
             if row is None or not isinstance(row[0], bytes) \
                     or rows.module_hash(row[0]) != hash_:
                 raise CorruptStore(f"module {hash_.hex()[:16]}... is missing or damaged")
-            raw = self._raw[hash_] = row[0]
-        return raw
+            facts = from_sql(VALUE + OPTIONAL, row[1], "module facts")
+            row = self._rows[hash_] = (row[0], None if facts is None else check_facts(facts))
+        return row
 
-    def parse(self, raw: bytes):
+    def raw(self, hash_) -> bytes:
+        return self._row(hash_)[0]
+
+    def module(self, hash_):
+        """The canister module of a stored hash, parsed when first used (`LazyModule`)."""
         if self._cfg is None:
             return None
-        from ..management.code import parse_for_subnet
-        return parse_for_subnet(raw, self._cfg).module
+        raw, facts = self._row(hash_)
+        return LazyModule(raw, self._cfg, facts)
 
 
 def _dense(rows_, what: str) -> list:
