@@ -67,4 +67,11 @@ def from_sql(kind: str, value, what: str):
     raise CorruptStore(f"{what} holds {type(value).__name__} {value!r:.40}, not a {kind}")
 
 
-__all__ = ["INT", "NAT", "BOOL", "BLOB", "TEXT", "VALUE", "OPTIONAL", "to_sql", "from_sql"]
+def expect(value, types, what: str):
+    """``value`` if it is one of ``types`` (a decoded value of the shape the state holds)."""
+    if not isinstance(value, types):
+        raise CorruptStore(f"{what} is a {type(value).__name__}, not what the state holds there")
+    return value
+
+
+__all__ = ["expect", "INT", "NAT", "BOOL", "BLOB", "TEXT", "VALUE", "OPTIONAL", "to_sql", "from_sql"]

@@ -14,9 +14,12 @@ import hashlib
 import attrs
 
 from ..costs import SubnetConfig
-from ..state import CallCtxt, Canister, CanisterHistory, CanState, Snapshot
+from ..state import (
+    CallCtxt, Canister, CanisterHistory, CanState, FromCanister, FromSystemTask, FromUser, Snapshot,
+    Stopping, Subnet,
+)
 from .codec import CorruptStore
-from .columns import BLOB, BOOL, INT, NAT, OPTIONAL, TEXT, VALUE, from_sql, to_sql
+from .columns import BLOB, BOOL, INT, NAT, OPTIONAL, TEXT, VALUE, expect, from_sql, to_sql
 
 # ------------------------------------------------------------------ canisters
 
@@ -36,6 +39,12 @@ CANISTER = (
 # Canister fields with tables of their own, or split into several columns.
 CANISTER_ELSEWHERE = ("canister_id", "can_state", "canister_history", "canister_logs",
                       "chunk_store", "snapshots")
+# What the VALUE columns decode to (a crafted file gets CorruptStore, not a strange state).
+CANISTER_TYPES = {"controllers": frozenset, "canister_status": (str, Stopping),
+                  "canister_subnet": Subnet, "environment_variables": tuple,
+                  "canister_log_visibility": (str, tuple),
+                  "canister_snapshot_visibility": (str, tuple),
+                  "canister_status_visibility": (str, tuple), "query_stats": tuple}
 CANISTER_COLUMNS = ("module_hash", "public_custom_sections", "private_custom_sections",
                     "history_total_num_changes") + tuple(name for name, _ in CANISTER)
 
@@ -58,6 +67,8 @@ def canister_of(cid: bytes, row: tuple, parts: dict) -> Canister:
     """A `Canister` from its row; ``parts``: the fields kept elsewhere (can_state built)."""
     fields = {name: from_sql(kind, value, f"canister {cid.hex()}: {name}")
               for (name, kind), value in zip(CANISTER, row[4:])}
+    for name, types in CANISTER_TYPES.items():
+        expect(fields[name], types, f"canister {cid.hex()}: {name}")
     total = from_sql(INT, row[3], "history_total_num_changes")
     history = CanisterHistory(total, parts.pop("recent_changes"))
     return Canister(canister_id=cid, canister_history=history, **parts, **fields)
@@ -109,8 +120,10 @@ def call_context_row(ctxt: CallCtxt) -> tuple:
 
 
 def call_context_of(row: tuple) -> CallCtxt:
-    return CallCtxt(**{name: from_sql(kind, value, f"call context {name}")
-                       for (name, kind), value in zip(CALL_CONTEXT, row)})
+    fields = {name: from_sql(kind, value, f"call context {name}")
+              for (name, kind), value in zip(CALL_CONTEXT, row)}
+    expect(fields["origin"], (FromUser, FromCanister, FromSystemTask), "call context origin")
+    return CallCtxt(**fields)
 
 
 # ------------------------------------------------------------------ the system row

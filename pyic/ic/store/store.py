@@ -36,15 +36,20 @@ from attrs import frozen
 from ...errors import ICError
 from ..costs import SubnetConfig
 from ..machine import IC
-from ..state import CanisterLog, S
+from ..state import (
+    CallMessage, CanisterLog, Change, Done, FuncMessage, Processing, Received, Rejected, Replied,
+    Request, ResponseMessage, S,
+)
 from . import memories, rows, schema
 from .codec import CorruptStore, dumps, loads
-from .columns import BLOB, INT, OPTIONAL, TEXT, VALUE, from_sql, to_sql
+from .columns import BLOB, INT, OPTIONAL, TEXT, VALUE, expect, from_sql, to_sql
 from .lazy import LazyModule, check_facts, facts_of
 
 DEFAULT_TIMEOUT = 60.0     # seconds a command waits for another one's write lock
 
 _HUSH = "PRAGMA trusted_schema = OFF"     # a crafted schema's functions never run
+MESSAGES = (CallMessage, FuncMessage, ResponseMessage)
+STATUSES = (Received, Processing, Rejected, Replied, Done)
 
 
 @frozen
@@ -92,7 +97,10 @@ class Store:
                         schema.create(conn)
                     conn.execute("COMMIT")
                 schema.check(conn, path)
-                conn.execute("PRAGMA journal_mode = WAL")
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")    # already so, unless new
+                except sqlite3.OperationalError:
+                    pass            # a read-only file: it can still be read
                 conn.execute("PRAGMA synchronous = FULL")
             except BaseException:
                 conn.close()
@@ -197,14 +205,15 @@ class Store:
             contexts[from_sql(INT, row[0], "call context id")] = rows.call_context_of(row[1:])
         last_trap = {from_sql(INT, i, "last_traps call_id"): from_sql(TEXT, m, "last_traps")
                      for i, m in conn.execute("SELECT call_id, message FROM last_traps")}
-        messages = tuple(from_sql(VALUE, m, "messages message") for m in _dense(
-            conn.execute("SELECT position, message FROM messages ORDER BY position"), "messages"))
+        messages = tuple(expect(from_sql(VALUE, m, "message"), MESSAGES, "a message")
+                         for m in _dense(conn.execute("SELECT position, message FROM messages "
+                                                      "ORDER BY position"), "messages"))
         requests = {}
         for request, status, effective in _dense(conn.execute(
                 "SELECT position, request, status, effective_canister_id FROM requests "
                 "ORDER BY position"), "requests"):
-            requests[from_sql(VALUE, request, "request")] = (
-                from_sql(VALUE, status, "request status"),
+            requests[expect(from_sql(VALUE, request, "request"), Request, "a request")] = (
+                expect(from_sql(VALUE, status, "request status"), STATUSES, "a request status"),
                 from_sql(BLOB, effective, "effective_canister_id"))
         state = S(requests=requests, canisters=canisters, call_contexts=contexts,
                   messages=messages, system_time=values["time"],
@@ -235,7 +244,8 @@ class Store:
         history: dict = {}
         for cid, position, change in conn.execute(
                 "SELECT canister, position, change FROM history ORDER BY canister, position"):
-            history.setdefault(cid, []).append((position, from_sql(VALUE, change, "history")))
+            history.setdefault(cid, []).append(
+                (position, expect(from_sql(VALUE, change, "history"), Change, "a history entry")))
         logs: dict = {}
         for cid, idx, timestamp, content in conn.execute(
                 "SELECT canister, idx, timestamp_nanos, content FROM logs ORDER BY canister, idx"):

@@ -149,8 +149,12 @@ def test_other_schema_objects_are_refused(saved, sql):
     ("UPDATE pages SET page = 100000 WHERE page = (SELECT max(page) FROM pages)", ()),
     ("UPDATE canisters SET position = 7", ()),
     ("DELETE FROM system", ()),
+    ("UPDATE canisters SET controllers = ?", ('{"bytes": "BA=="}',)),
+    ("UPDATE requests SET status = ?", ('"running"',)),
+    ("UPDATE requests SET request = ?", ('{"record": "Received", "fields": {}}',)),
 ], ids=["blob-for-nat", "float-text", "huge-nat", "text-for-int", "module-hash",
-        "no-wasm-state", "page-beyond", "positions", "no-system"])
+        "no-wasm-state", "page-beyond", "positions", "no-system", "controllers-type",
+        "status-type", "request-type"])
 def test_tampered_rows_are_refused(saved, sql, args):
     edit(saved, (sql, args))
     assert "corrupt pyic state store" in refusal(saved)
