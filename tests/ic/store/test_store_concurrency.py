@@ -96,3 +96,26 @@ def test_sigkill_at_random_moments_leaves_the_last_commit(tmp_path):
         reported = value
     assert reported > kills // 2                    # the children did commit work
     assert time.monotonic() - started < 60
+
+
+@spec("The system state")
+def test_save_replaces_a_store_a_killed_process_left(tmp_path):
+    """``IC.save`` over a store whose writer was killed (its log not yet folded back)
+    leaves exactly the saved state, and no log of the old file beside the new one."""
+    path, cid = _store_with_counter(tmp_path, classic=True)
+    receive, send = FORK.Pipe(duplex=False)
+    child = FORK.Process(target=_incrementer, args=(path, cid, 10_000, send))
+    child.start()
+    send.close()
+    receive.recv()                                   # one command committed at least
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+    receive.close()
+    assert os.path.exists(path + "-wal")             # what the killed writer left
+    fresh = PocketIC()
+    fresh.create_canister()
+    fresh.save(path)
+    assert not os.path.exists(path + "-wal") or os.path.getsize(path + "-wal") == 0
+    loaded = PocketIC.load(path)
+    assert list(loaded.ic.state.canisters) == list(fresh.ic.state.canisters)
+    assert loaded.ic.state.canisters[next(iter(fresh.ic.state.canisters))].can_state is None
