@@ -74,4 +74,5 @@ def expect(value, types, what: str):
     return value
 
 
-__all__ = ["expect", "INT", "NAT", "BOOL", "BLOB", "TEXT", "VALUE", "OPTIONAL", "to_sql", "from_sql"]
+__all__ = ["expect", "INT", "NAT", "BOOL", "BLOB", "TEXT", "VALUE", "OPTIONAL", "to_sql",
+           "from_sql"]

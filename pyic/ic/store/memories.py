@@ -162,8 +162,9 @@ def _state_of(row: tuple, wasm: dict, stable: dict) -> WasmState:
     if size < 0 or stable_kind not in (PAGED, BYTES):
         raise CorruptStore(f"a stored stable memory is malformed ({stable_kind!r:.30}, {size})")
     blob = PagedBlob(size, _page_tuple(stable, size, STABLE))
-    return WasmState(memory, blob if stable_kind == PAGED else read_pages(blob.pages, size, 0, size),
-                     from_sql(VALUE, row[8], "globals"), from_sql(BLOB, row[9], "self_id"))
+    stable_memory = blob if stable_kind == PAGED else read_pages(blob.pages, size, 0, size)
+    return WasmState(memory, stable_memory, from_sql(VALUE, row[8], "globals"),
+                     from_sql(BLOB, row[9], "self_id"))
 
 
 __all__ = ["write_state", "write_pages", "read_states", "state_row"]

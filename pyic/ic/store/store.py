@@ -24,6 +24,7 @@ documents them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import tempfile
@@ -41,7 +42,7 @@ from ..state import (
     Request, ResponseMessage, S,
 )
 from . import memories, rows, schema
-from .codec import CorruptStore, dumps, loads
+from .codec import CorruptStore, dumps
 from .columns import BLOB, INT, OPTIONAL, TEXT, VALUE, expect, from_sql, to_sql
 from .lazy import LazyModule, check_facts, facts_of
 
@@ -304,9 +305,10 @@ class Store:
             if ctxt is None:
                 conn.execute("DELETE FROM call_contexts WHERE id = ?", (ctxt_id,))
             else:
-                conn.execute(f"INSERT OR REPLACE INTO call_contexts "
-                             f"(id, {', '.join(rows.CALL_CONTEXT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
-                             (to_sql(INT, ctxt_id, "call context id"),) + rows.call_context_row(ctxt))
+                conn.execute(f"INSERT OR REPLACE INTO call_contexts (id, "
+                             f"{', '.join(rows.CALL_CONTEXT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                             (to_sql(INT, ctxt_id, "call context id"),)
+                             + rows.call_context_row(ctxt))
             written["call_contexts"] += 1
         for call_id, message in _changed(old.last_trap, new.last_trap):
             if message is None:
@@ -545,7 +547,6 @@ def _changed(old: dict, new: dict):
 
 
 def _key(text: str) -> bytes:
-    import hashlib
     return hashlib.sha256(text.encode()).digest()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import EMPTY_ARGS, counter_value, differences
 
-from pyic.ic.state import CallMessage, FuncMessage, Processing, ResponseMessage
+from pyic.ic import scheduler
+from pyic.ic.state import Processing
 from pyic.ic.store import Store
 from pyic.testing import PocketIC
 from pyic.universal import bytes_, get_global, reply, reply_data, set_global
@@ -49,8 +50,7 @@ def test_loaded_state_finishes_the_call_in_flight(rich, tmp_path):
     pic, ids = rich
     other = _loaded(pic, tmp_path / "s.db")
     for p in (pic, other):
-        p.ic.state = __import__("pyic.ic.scheduler", fromlist=["x"]).run_until_idle(
-            p.ic.state, p.ic.cfg)
+        p.ic.state = scheduler.run_until_idle(p.ic.state, p.ic.cfg)
     assert differences(pic.ic.state, other.ic.state) == []
     assert not other.ic.state.messages
     assert any(b"Hello " in getattr(s, "data", b"") for s, _ in other.ic.state.requests.values())
@@ -86,7 +86,8 @@ def test_each_save_round_trips(rich, tmp_path):
             pic.update_call(ids["eop"], "inc", EMPTY_ARGS)
             pic.universal_update(ids["b"], set_global(bytes_(b"b%d" % n)) >> reply)
             if n == 1:
-                pic.delete_canister_snapshot(ids["a"], pic.list_canister_snapshots(ids["a"])[0]["id"])
+                snapshot = pic.list_canister_snapshots(ids["a"])[0]["id"]
+                pic.delete_canister_snapshot(ids["a"], snapshot)
                 pic.clear_chunk_store(ids["a"])
             store.save_ic(pic.ic)
             with Store.open(path) as reader:
