@@ -174,7 +174,7 @@ class Store:
         """The stored IC (an empty store: a new IC); each canister's module is parsed
         when a command first needs it (`LazyModule`)."""
         with _errors(self.path), self._within(write=False):
-            stored = self._read(parse=True)
+            stored = self._read(with_modules=True)
         self._stored = stored
         if stored.cfg is None:
             return IC()
@@ -183,7 +183,9 @@ class Store:
         ic.state = stored.state
         return ic
 
-    def _read(self, parse: bool) -> _Stored:
+    def _read(self, with_modules: bool) -> _Stored:
+        """What the store holds; ``with_modules``: canisters get their (lazy) modules,
+        else ``None`` (a state to compare with)."""
         conn = self._conn
         generation = schema.generation(conn)
         system = conn.execute(f"SELECT {', '.join(rows.SYSTEM_COLUMNS)} FROM system").fetchall()
@@ -197,7 +199,7 @@ class Store:
             raise CorruptStore("more than one system row")
         values = rows.system_of(system[0])
         cfg = rows.config_of(conn.execute("SELECT name, value FROM subnet_config"))
-        modules = _Modules(conn, cfg if parse else None)
+        modules = _Modules(conn, cfg if with_modules else None)
         states = memories.read_states(conn, "1", ())
         canisters = self._read_canisters(modules, states)
         contexts = {}
@@ -231,7 +233,8 @@ class Store:
         for canister, snapshot, position, hash_, data in conn.execute(
                 "SELECT canister, snapshot, position, hash, data FROM chunks "
                 "ORDER BY canister, snapshot, position"):
-            chunks.setdefault((canister, snapshot), []).append((position, (hash_, data)))
+            chunks.setdefault((canister, snapshot), []).append(
+                (position, (from_sql(BLOB, hash_, "chunk hash"), from_sql(BLOB, data, "chunk"))))
         chunks = {k: dict(_dense(v, "chunks")) for k, v in chunks.items()}
         snapshots: dict = {}
         for row in conn.execute(f"SELECT canister, id, position, "
@@ -282,7 +285,7 @@ class Store:
             generation = schema.generation(conn)
             stored = self._stored
             if stored is None or stored.generation != generation:
-                stored = self._read(parse=False)
+                stored = self._read(with_modules=False)
             self._write(stored, ic)
             generation = schema.new_generation(conn)
         self._stored = _Stored(generation, ic.cfg, ic._nonce, ic.state)
