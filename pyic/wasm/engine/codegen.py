@@ -447,11 +447,12 @@ class Gen:
             work.append(("goto", pc + 1, ind))
             return
         if hd is C.charge:
-            # (charge, 0, unit, position from the top, cost): the bulk op's whole cost, now
+            # (charge, 0, unit, position from the top, cost, shift): the bulk op's whole cost, now
             self.flush(ind)
             h = self.height()
             t = self.temp()
-            self.line(f"{t} = s{h - ins[3]} * {ins[2]} + {ins[4]}", ind)
+            n = f"(s{h - ins[3]} >> {ins[5]})" if ins[5] else f"s{h - ins[3]}"
+            self.line(f"{t} = {n} * {ins[2]} + {ins[4]}", ind)
             self.line(f"b -= {t}", ind)
             self.line(f"if b < 0: b = LIMDYN(b + {t}, {t}) - {t}", ind)
             work.append(("goto", pc + 1, ind))

@@ -168,7 +168,8 @@ def return_call_ref(ins, S, L, pc):
 
 
 def charge(ins, S, L, pc):
-    # (charge, 0, unit cost, position of the element count from the top, instruction cost):
-    # a bulk operation's whole cost, paid in one step before it runs
-    S.append(S[-ins[3]] * ins[2] + ins[4])
+    # (charge, 0, unit cost, position of the element count from the top, instruction cost,
+    # shift): a bulk operation's whole cost ``(n >> shift) * unit + cost``, paid in one step
+    # before it runs
+    S.append((S[-ins[3]] >> ins[5]) * ins[2] + ins[4])
     return ~pc

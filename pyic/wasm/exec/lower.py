@@ -36,7 +36,7 @@ from . import gc_ops as G
 from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
-from .cost import BULK_OPS, DEFAULT
+from .cost import DEFAULT, METERED_OPS
 
 
 class Label:
@@ -318,7 +318,8 @@ def lower(f, store) -> Compiled:
         if op in G.GC_OPS:
             pops, pushes = G.effect(op, imm, mi)
             h += pushes - pops
-            emit(G.lower_gc(op, imm, cost, mi, store))
+            ins = G.lower_gc(op, imm, cost, mi, store)
+            _emit_metered(emit, op, ins, costs)
             continue
         if op in MEMORY_OPS:
             pops, pushes = _mem_effect(op)
@@ -328,12 +329,7 @@ def lower(f, store) -> Compiled:
             pops, pushes = N.arity(op), 1
         h += pushes - pops
         ins = _simple(op, imm, cost, mi, store, canon)
-        unit = costs.unit_cost(op) if op in BULK_OPS else 0
-        if unit:
-            # per-unit charge first (docs/semantics.md: bulk costs are paid before the bounds check)
-            emit([C.charge, 0, unit, 1, cost])
-            ins[1] = 0
-        emit(ins)
+        _emit_metered(emit, op, ins, costs)
 
     # resolve labels; the hot loop sees tuples of plain ints
     for k, ins in enumerate(code):
@@ -350,6 +346,18 @@ def lower(f, store) -> Compiled:
     handlers_ = tuple((start, end, tuple((tag, ref, lbl.pc, height) for tag, ref, lbl, height in cl))
                       for start, end, cl in handlers)
     return Compiled(code, zeros, handlers_)
+
+
+def _emit_metered(emit, op: str, ins: list, costs) -> None:
+    """Emit ``ins``; a bulk operation is preceded by its whole charge (docs/semantics.md:
+    instruction cost plus the per-element cost, paid before the bounds check, so a limit
+    stops it before anything is allocated).  Its element count is the top operand."""
+    if op in METERED_OPS:
+        unit, shift = costs.unit_cost(op)
+        if unit:
+            emit([C.charge, 0, unit, 1, ins[1], shift])
+            ins[1] = 0
+    emit(ins)
 
 
 def _dead(ctrl: _Ctrl) -> None:
