@@ -10,7 +10,7 @@ import signal
 import time
 
 import pytest
-from conftest import EMPTY_ARGS, counter_value, counter_wasm
+from store_helpers import EMPTY_ARGS, counter_value, counter_wasm
 
 from pyic.ic.state import Replied
 from pyic.ic.store import Store
@@ -98,16 +98,28 @@ def test_sigkill_at_random_moments_leaves_the_last_commit(tmp_path):
     assert time.monotonic() - started < 60
 
 
+def _commit_and_hang(path: str, cid: bytes, report) -> None:
+    """Commit one command and keep the store open (its log not folded back) until killed."""
+    store = Store.open(path)
+    store.begin()
+    ic = store.load_ic()
+    ic.update_call(USER, cid, "inc", EMPTY_ARGS)
+    store.save_ic(ic)
+    store.commit()
+    report.send(1)
+    time.sleep(60)
+
+
 @spec("The system state")
 def test_save_replaces_a_store_a_killed_process_left(tmp_path):
     """``IC.save`` over a store whose writer was killed (its log not yet folded back)
     leaves exactly the saved state, and no log of the old file beside the new one."""
     path, cid = _store_with_counter(tmp_path, classic=True)
     receive, send = FORK.Pipe(duplex=False)
-    child = FORK.Process(target=_incrementer, args=(path, cid, 10_000, send))
+    child = FORK.Process(target=_commit_and_hang, args=(path, cid, send))
     child.start()
     send.close()
-    receive.recv()                                   # one command committed at least
+    receive.recv()                                   # committed, store still open
     os.kill(child.pid, signal.SIGKILL)
     child.join()
     receive.close()

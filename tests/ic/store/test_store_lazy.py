@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EMPTY_ARGS, counter_value, counter_wasm, differences
+from store_helpers import EMPTY_ARGS, counter_value, counter_wasm, differences
 
 from pyic.ic.management.code import parse_for_subnet
 from pyic.ic.store import Store

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 
 import pytest
-from conftest import EMPTY_ARGS, counter_wasm
+from store_helpers import EMPTY_ARGS, counter_wasm
 
 from pyic.errors import ICError
 from pyic.ic.machine import IC

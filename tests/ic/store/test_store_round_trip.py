@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EMPTY_ARGS, counter_value, differences
+from store_helpers import EMPTY_ARGS, counter_value, differences
 
 from pyic.ic import scheduler
 from pyic.ic.state import Processing

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import EMPTY_ARGS, counter_value, counter_wasm
+from store_helpers import EMPTY_ARGS, counter_value, counter_wasm
 
 from pyic.errors import ICError
 from pyic.ic.store import Store
