@@ -22,6 +22,7 @@ COMMANDS = {
     "wasm2wat": ("pyic.cli.wasmtools", "wasm2wat", "Translate the binary format to the text format."),
     "candid": ("pyic.cli.candid", "candid", "Encode, decode and test Candid."),
     "canister": ("pyic.cli.canister", "canister", "Run canisters."),
+    "replica": ("pyic.cli.replica", "replica", "Serve the IC's HTTPS interface for agents."),
 }
 
 

@@ -30,6 +30,9 @@ class IC:
         self.cfg = cfg
         self.state = S(system_time=time, seed=seed)
         self._nonce = 0
+        # ``certifier(S, canister_id)``: the certificate of the canister's certified
+        # data a non-replicated query sees (``ic0.data_certificate_copy``).
+        self.certifier = default_certifier
 
     # ---------------------------------------------------------------- time and rounds
 
@@ -99,7 +102,8 @@ class IC:
             return management_query(self.state, sender, method, arg, self.cfg)
         from .management import management_canister_query
         response, self.state = queries.query_call(self.state, sender, canister_id, method, arg,
-                                                  self.cfg, management_canister_query)
+                                                  self.cfg, management_canister_query,
+                                                  certify=self.certifier)
         return response
 
     def request_status(self, request: Request):
@@ -137,6 +141,14 @@ def raise_reject(reject: Reject) -> None:
 def _answered(state: S, request: Request) -> bool:
     entry = state.requests.get(request)
     return entry is not None and not isinstance(entry[0], (Received, Processing, Done))
+
+
+def default_certifier(state: S, canister_id: bytes) -> bytes:
+    """A certificate covering ``/canister/<id>/certified_data`` and ``/time``,
+    signed with the root key derived from ``S.seed`` (certification is the HTTPS
+    layer's machinery, imported only when a query needs it)."""
+    from ..http.certifier import data_certificate
+    return data_certificate(state, canister_id)
 
 
 def _effective_canister_id(method: str, arg: bytes) -> bytes:

@@ -25,8 +25,11 @@ MANAGEMENT_QUERY_METHODS = frozenset({"canister_status", "canister_metrics",
 
 def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, caller: CallerInfo,
                            canister_id: bytes, method_name: str, arg: bytes,
-                           cfg: SubnetConfig = DEFAULT, management_query=None):
-    """``composite_query_helper``: returns (response, cycles left)."""
+                           cfg: SubnetConfig = DEFAULT, management_query=None,
+                           root_certificate: bytes | None = None):
+    """``composite_query_helper``: returns (response, cycles left).  Only the
+    root canister sees a certificate (``root_certificate``; without one, its raw
+    certified data)."""
     c = state.canisters.get(canister_id)
     who = principal_text(canister_id)
     if c is None:
@@ -50,7 +53,11 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
                       "IC0526"), cycles
     if liquid_balance(c, cfg) < 0:
         return Reject(SYS_TRANSIENT, f"Canister {who} is out of cycles", "IC0207"), cycles
-    env = env_of(c, certificate=c.certified_data if canister_id == root else None)
+    if canister_id != root:
+        certificate = None
+    else:
+        certificate = root_certificate if root_certificate is not None else c.certified_data
+    env = env_of(c, certificate=certificate)
     w = c.can_state.wasm_state
     if is_query:
         r = module.query_methods[method_name](w, arg, caller, env, 0, replicated=False)
@@ -113,11 +120,16 @@ def _trapped(canister_id: bytes, r) -> Reject:
 
 
 def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, arg: bytes,
-               cfg: SubnetConfig = DEFAULT, management_query=None):
-    """A query call: the response, and the state after (with ``query_stats``)."""
+               cfg: SubnetConfig = DEFAULT, management_query=None, certify=None):
+    """A query call: the response, and the state after (with ``query_stats``).
+    ``certify(S, canister_id)`` gives the certificate the called canister sees
+    ("Certified data": a certificate of ``/canister/<id>/certified_data``)."""
     budget = cfg.execution_cost(cfg.max_instructions_per_composite_query_call)
+    certificate = certify(state, canister_id) \
+        if certify is not None and canister_id in state.canisters else None
     response, left = composite_query_helper(state, budget, 0, canister_id, CallerInfo(sender),
-                                            canister_id, method_name, arg, cfg, management_query)
+                                            canister_id, method_name, arg, cfg, management_query,
+                                            root_certificate=certificate)
     if isinstance(response, Reject) and response.error_code is None:
         from .contexts import user_error_code
         response = Reject(response.code, response.message, user_error_code(response))

@@ -1,0 +1,43 @@
+"""The IC's default certifier (canister-interface.md "Certified data"): the
+certificate ``ic0.data_certificate_copy`` returns in a non-replicated query,
+revealing ``/canister/<id>/certified_data`` and ``/time`` of the state tree,
+signed with the root key derived from ``S.seed`` (`keys`).
+
+`pyic.ic.machine.IC` calls `data_certificate` through its ``certifier`` hook;
+a running `replica.Replica` installs its own (same tree, request ids as they
+arrived over HTTP).
+"""
+
+from __future__ import annotations
+
+from ..ic.state import Request, S
+from . import certificate, hash_tree
+from .keys import derive
+from .request_id import request_id
+from .state_tree import state_tree
+
+
+def content_of(request: Request) -> dict:
+    """The ``content`` map a `Request` stands for (its nonce omitted when empty)."""
+    content = {"request_type": "call", "sender": request.sender,
+               "canister_id": request.canister_id, "method_name": request.method_name,
+               "arg": request.arg, "ingress_expiry": request.ingress_expiry}
+    if request.nonce:
+        content["nonce"] = request.nonce
+    return content
+
+
+def content_request_id(request: Request) -> bytes:
+    return request_id(content_of(request))
+
+
+def certify_paths(state: S, paths, request_id_of=content_request_id) -> bytes:
+    """A certificate revealing ``paths`` and ``/time`` of ``state``'s tree."""
+    keys = derive(state.seed)
+    tree = hash_tree.construct(state_tree(state, keys, request_id_of))
+    tree = hash_tree.prune(tree, [[b"time"]] + [list(p) for p in paths])
+    return certificate.certify(tree, keys.root_secret)
+
+
+def data_certificate(state: S, canister_id: bytes) -> bytes:
+    return certify_paths(state, [[b"canister", canister_id, b"certified_data"]])

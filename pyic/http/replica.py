@@ -1,0 +1,213 @@
+"""One running replica: the IC, the lock that serialises access to it, its
+clock, the background rounds, the certifier, and where its state is kept.
+
+Everything the HTTP endpoints do to the IC goes through `Replica`; the state
+store is used in `_Persistence` only, so moving to another store touches one
+class.  The IC is single-threaded: every read or change of ``ic.state`` holds
+``lock``.  States are immutable, so a snapshot taken under the lock can be read
+after it is released (certificates are built that way).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time as _time
+
+from ..ic import scheduler
+from ..ic.machine import IC
+from ..ic.rules import ingress
+from ..ic.state import Processing, Received, Request, S
+from .certifier import certify_paths, content_of
+from .keys import Keys, derive
+from .request_id import request_id as hash_content
+
+ROUND_PAUSE_BUSY = 0.01     # seconds between rounds while messages are pending
+ROUND_PAUSE_IDLE = 0.5      # between rounds otherwise (heartbeats, timers, time)
+SAVE_INTERVAL = 1.0         # seconds between saves of a changed state
+
+
+def wall_time_ns() -> int:
+    return _time.time_ns()
+
+
+class _Persistence:
+    """The state file (`pyic.ic.store`); none for an in-memory replica."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._store = None
+        if path is not None:
+            from ..ic.store import Store
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self._store = Store.open(path, create=True)
+
+    def load(self) -> IC:
+        return self._store.load_ic() if self._store is not None else IC()
+
+    def save(self, ic: IC) -> None:
+        if self._store is None:
+            return
+        self._store.begin(write=True)
+        try:
+            self._store.save_ic(ic)
+        except BaseException:
+            self._store.rollback()
+            raise
+        self._store.commit()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+class Replica:
+    """A pyic IC served over HTTP."""
+
+    def __init__(self, state_path: str | None = None, clock: str = "wall",
+                 sign_queries: bool = True, ic: IC | None = None) -> None:
+        if clock not in ("wall", "frozen"):
+            raise ValueError(f"clock must be 'wall' or 'frozen', not {clock!r}")
+        self.clock = clock
+        self.sign_queries = sign_queries
+        self.lock = threading.RLock()
+        self._persistence = _Persistence(state_path)
+        self.ic = ic if ic is not None else self._persistence.load()
+        self.keys: Keys = derive(self.ic.state.seed)
+        # Request ids as the requests arrived (a content map may carry fields a
+        # `Request` does not keep, e.g. an empty nonce); others are recomputed.
+        self._request_ids: dict[Request, bytes] = {}
+        self._requests_by_id: dict[bytes, Request] = {}
+        self.ic.certifier = self.data_certificate
+        self._saved_state: S | None = self.ic.state
+        self._last_save = _time.monotonic()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.sync_time()
+
+    # ---------------------------------------------------------------- time and rounds
+
+    def now(self) -> int:
+        """The time requests are judged by (ingress expiry, delegations)."""
+        return wall_time_ns() if self.clock == "wall" else self.ic.time
+
+    def sync_time(self) -> None:
+        """With the wall clock: the IC's time catches up with it (never goes back)."""
+        if self.clock == "wall":
+            with self.lock:
+                t = wall_time_ns()
+                if t > self.ic.time:
+                    self.ic.set_time(t)
+
+    def round(self) -> None:
+        """One round: time moves on, system tasks, then messages."""
+        with self.lock:
+            step = max(0, wall_time_ns() - self.ic.time) if self.clock == "wall" else 0
+            self.ic.state = scheduler.tick(self.ic.state, self.ic.cfg, time_step=step)
+
+    def busy(self) -> bool:
+        s = self.ic.state
+        return bool(s.messages) or any(isinstance(e[0], (Received, Processing))
+                                       for e in s.requests.values())
+
+    def start(self) -> None:
+        """Run rounds in a background thread until `stop`."""
+        self._thread = threading.Thread(target=self._run, name="pyic-rounds", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.round()
+                self.maybe_save()
+            except Exception as e:  # noqa: BLE001 - a failing round must not kill the server
+                import sys
+                print(f"pyic replica: round failed: {type(e).__name__}: {e}", file=sys.stderr)
+                self._stop.wait(1.0)
+            with self.lock:
+                pause = ROUND_PAUSE_BUSY if self.busy() else ROUND_PAUSE_IDLE
+            self._stop.wait(pause)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.save()
+        self._persistence.close()
+
+    def maybe_save(self) -> None:
+        if _time.monotonic() - self._last_save >= SAVE_INTERVAL:
+            self.save()
+
+    def save(self) -> None:
+        with self.lock:
+            if self.ic.state is not self._saved_state:
+                self._persistence.save(self.ic)
+                self._saved_state = self.ic.state
+            self._last_save = _time.monotonic()
+
+    # ---------------------------------------------------------------- requests
+
+    def request_id(self, request: Request) -> bytes:
+        rid = self._request_ids.get(request)
+        return rid if rid is not None else hash_content(content_of(request))
+
+    def find_request(self, rid: bytes) -> tuple[Request, tuple] | None:
+        """The request known by ``rid`` and its ``(status, effective id)``."""
+        with self.lock:
+            requests = self.ic.state.requests
+            r = self._requests_by_id.get(rid)
+            if r is not None and r in requests:
+                return r, requests[r]
+            for r, entry in requests.items():
+                if self.request_id(r) == rid:
+                    return r, entry
+        return None
+
+    def submit(self, request: Request, rid: bytes, effective_canister_id: bytes) -> None:
+        """"API Request submission" (then "Initiating canister calls"); raises
+        `ingress.RequestRefused`.  Submitting a request the IC already has is
+        harmless: nothing happens."""
+        with self.lock:
+            self.sync_time()
+            if request in self.ic.state.requests:
+                return
+            state = ingress.submit_request(self.ic.state, request, effective_canister_id,
+                                           self.ic.cfg)
+            self._request_ids[request] = rid
+            self._requests_by_id[rid] = request
+            self.ic.state = ingress.initiate_canister_call(state, request) or state
+
+    def await_final(self, request: Request, timeout: float) -> bool:
+        """Run rounds until ``request`` is replied, rejected or done, at most
+        ``timeout`` seconds; whether it got there."""
+        deadline = _time.monotonic() + timeout
+        while True:
+            with self.lock:
+                entry = self.ic.state.requests.get(request)
+                if entry is not None and not isinstance(entry[0], (Received, Processing)):
+                    return True
+                if _time.monotonic() >= deadline:
+                    return False
+                self.round()
+
+    def query(self, sender: bytes, canister_id: bytes, method: str, arg: bytes):
+        with self.lock:
+            self.sync_time()
+            return self.ic.query_call(sender, canister_id, method, arg)
+
+    def snapshot(self) -> S:
+        with self.lock:
+            self.sync_time()
+            return self.ic.state
+
+    # ---------------------------------------------------------------- certification
+
+    def certify(self, state: S, paths) -> bytes:
+        """A certificate revealing ``paths`` (and ``/time``) of ``state``'s tree."""
+        return certify_paths(state, paths, self.request_id)
+
+    def data_certificate(self, state: S, canister_id: bytes) -> bytes:
+        """The certificate ``ic0.data_certificate_copy`` returns in a
+        non-replicated query (canister-interface.md "Certified data")."""
+        return self.certify(state, [[b"canister", canister_id, b"certified_data"]])

@@ -1,0 +1,381 @@
+"""End to end: ``pyic replica`` in a subprocess on a free port, real CBOR
+envelopes over HTTP (tests/http/agent.py), certificates checked against the
+root key from ``/api/v2/status``.  One replica serves the module's tests; the
+canister is pyic's universal canister, installed in the state beforehand as
+``pyic canister --state`` would."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import leb128
+import pytest
+from http_agent import HTTP, Identity, content, envelope, expiry
+
+import pyic.universal as U
+from pyic.candid.principal import Principal
+from pyic.http import certificate, signatures
+from pyic.http.hash_tree import (
+    ABSENT,
+    UNKNOWN,
+    Found,
+    flatten_forks,
+    lookup_path,
+    lookup_subtree,
+)
+from pyic.http.request_id import hash_of_map, request_id
+from pyic.testing import PocketIC
+
+spec = pytest.mark.spec
+
+ANON = Identity()
+ED = Identity("Ed25519", b"alice")
+K1 = Identity("secp256k1", b"bob")
+P256 = Identity("P-256", b"carol")
+
+
+def start_replica(state_dir: pathlib.Path, *extra: str):
+    port_file = state_dir / "port"
+    if port_file.exists():
+        port_file.unlink()
+    proc = subprocess.Popen([sys.executable, "-m", "pyic", "replica", "--state", str(state_dir),
+                             "--port-file", str(port_file), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not port_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            _out, err = proc.communicate()
+            pytest.fail(f"pyic replica did not start: {err.decode()[-2000:]}")
+        time.sleep(0.05)
+    return proc, HTTP(f"http://127.0.0.1:{int(port_file.read_text())}")
+
+
+def stop_replica(proc) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("pyic replica did not stop on SIGTERM")
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return err.decode()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    state = tmp_path_factory.mktemp("replica")
+    pic = PocketIC()
+    uc = pic.install_universal_canister().bytes
+    other = pic.install_universal_canister().bytes
+    pic.save(str(state / "state.pyic"))
+    proc, http = start_replica(state)
+    status, body = http.get("/api/v2/status")
+    assert status == 200
+    yield http, uc, other, body["root_key"]
+    stop_replica(proc)
+
+
+def call_path(version: str, ecid: bytes) -> str:
+    return f"/api/{version}/canister/{Principal(ecid).to_text()}/call"
+
+
+def path_of(verb: str, ecid: bytes, version: str = "v2") -> str:
+    return f"/api/{version}/canister/{Principal(ecid).to_text()}/{verb}"
+
+
+def update(uc: bytes, prog, who: Identity, **kw) -> dict:
+    return content("call", who.principal, canister_id=uc, method_name="update",
+                   arg=bytes(prog), **kw)
+
+
+def read_state(http, ecid, paths, who=ANON, version="v2"):
+    c = content("read_state", who.principal, paths=paths)
+    return http.post(path_of("read_state", ecid, version), envelope(c, who))
+
+
+def certificate_of(body, root_key=None):
+    cert = certificate.decode(body["certificate"])
+    if root_key is not None:
+        assert certificate.verify_cert(cert, root_key)
+    return cert
+
+
+def poll(http, uc, rid, who):
+    for _ in range(200):
+        status, body = read_state(http, uc, [[b"request_status", rid]], who)
+        assert status == 200, body
+        tree = certificate_of(body).tree
+        st = lookup_path([b"request_status", rid, b"status"], tree)
+        if st in (Found(b"replied"), Found(b"rejected")):
+            return body
+        time.sleep(0.05)
+    pytest.fail("the call did not complete")
+
+
+# ---------------------------------------------------------------- status
+
+@spec("https-interface.md: Status endpoint")
+def test_status_gives_the_root_key(setup):
+    _http, _, _, root_key = setup
+    assert len(root_key) == 133 and root_key.startswith(bytes.fromhex("308182301d060d2b06"))
+
+
+# ---------------------------------------------------------------- calls
+
+@spec("https-interface.md: Request: Asynchronous Call")
+def test_async_call_then_read_state_certificate(setup):
+    http, uc, _, root_key = setup
+    c = update(uc, U.reply_data(U.bytes_(b"hello")), ANON)
+    status, body = http.post(call_path("v2", uc), envelope(c, ANON))
+    assert (status, body) == (202, None)
+    rid = request_id(c)
+    cert = certificate_of(poll(http, uc, rid, ANON), root_key)    # BLS-verified
+    assert lookup_path([b"request_status", rid, b"reply"], cert.tree) == Found(b"hello")
+    cert_time = leb128.u.decode(lookup_path([b"time"], cert.tree).value)
+    assert abs(cert_time - time.time_ns()) < 5 * 60 * 10**9      # what agents require
+    # nothing else is revealed: the canister's data is pruned away
+    assert lookup_path([b"canister", uc, b"certified_data"], cert.tree) == UNKNOWN
+
+
+@spec("https-interface.md: Request: Call")
+@pytest.mark.parametrize("version, who", [("v3", ED), ("v4", P256)])
+def test_sync_call_returns_a_certificate(setup, version, who):
+    http, uc, _, _ = setup
+    c = update(uc, U.reply_data(U.bytes_(b"sync " + version.encode())), who)
+    status, body = http.post(call_path(version, uc), envelope(c, who))
+    assert status == 200 and body["status"] == "replied"
+    rid = request_id(c)
+    tree = certificate_of(body).tree
+    assert lookup_path([b"request_status", rid, b"status"], tree) == Found(b"replied")
+    assert lookup_path([b"request_status", rid, b"reply"], tree) == \
+        Found(b"sync " + version.encode())
+
+
+@spec("https-interface.md: Request: Call")
+def test_refused_calls_are_non_replicated_rejections(setup):
+    http, uc, _, _ = setup
+    c = content("call", K1.principal, canister_id=uc, method_name="no_such_method", arg=b"")
+    status, body = http.post(call_path("v3", uc), envelope(c, K1))
+    assert status == 200 and body["status"] == "non_replicated_rejection"
+    assert body["reject_code"] == 5 and body["error_code"] == "IC0536"
+    c["nonce"] = b"again"
+    status, body = http.post(call_path("v2", uc), envelope(c, K1))
+    assert status == 200 and body["reject_code"] == 5 and "status" not in body
+
+
+@spec("https-interface.md: Request: Call")
+def test_a_rejected_call_is_certified_as_rejected(setup):
+    http, uc, _, _ = setup
+    c = update(uc, U.trap(U.bytes_(b"boom")), ED)
+    status, body = http.post(call_path("v3", uc), envelope(c, ED))
+    assert status == 200 and body["status"] == "replied"
+    tree = certificate_of(body).tree
+    rid = request_id(c)
+    assert lookup_path([b"request_status", rid, b"status"], tree) == Found(b"rejected")
+    assert lookup_path([b"request_status", rid, b"reject_code"], tree) == Found(b"\x05")
+    msg = lookup_path([b"request_status", rid, b"reject_message"], tree)
+    assert b"boom" in msg.value
+    assert lookup_path([b"request_status", rid, b"error_code"], tree) == Found(b"IC0503")
+
+
+# ---------------------------------------------------------------- queries
+
+def node_keys(http, uc):
+    status, body = read_state(http, uc, [[b"subnet"]])
+    assert status == 200
+    tree = certificate_of(body).tree
+    (subnet,) = [t.label for t in flatten_forks(lookup_subtree([b"subnet"], tree))]
+    nodes = lookup_subtree([b"subnet", subnet, b"node"], tree)
+    return subnet, {n.label: lookup_path([b"public_key"], n.tree).value
+                    for n in flatten_forks(nodes)}
+
+
+@spec("https-interface.md: Request: Query call")
+def test_query_reply_is_signed_by_a_node_of_the_subnet(setup):
+    http, uc, _, root_key = setup
+    c = content("query", K1.principal, canister_id=uc, method_name="query",
+                arg=bytes(U.reply_data(U.bytes_(b"q!"))))
+    status, body = http.post(path_of("query", uc, "v3"), envelope(c, K1))
+    assert status == 200 and body["status"] == "replied"
+    assert body["reply"] == {"arg": b"q!"}
+    subnet, keys = node_keys(http, uc)
+    assert subnet == Principal.self_authenticating(root_key).bytes
+    (sig,) = body["signatures"]
+    signed = {"status": "replied", "reply": body["reply"], "timestamp": sig["timestamp"],
+              "request_id": request_id(c)}
+    payload = b"\x0Bic-response" + hash_of_map(signed)
+    assert signatures.verify(keys[sig["identity"]], sig["signature"], payload)
+    assert not signatures.verify(keys[sig["identity"]], sig["signature"], payload + b"x")
+
+
+@spec("https-interface.md: Request: Query call")
+def test_query_reject_is_signed_over_the_reject_fields(setup):
+    http, uc, _, _ = setup
+    c = content("query", ANON.principal, canister_id=uc, method_name="query",
+                arg=bytes(U.trap(U.bytes_(b"no"))))
+    status, body = http.post(path_of("query", uc), envelope(c, ANON))
+    assert status == 200 and body["status"] == "rejected" and body["reject_code"] == 5
+    _, keys = node_keys(http, uc)
+    (sig,) = body["signatures"]
+    signed = {k: body[k] for k in ("status", "reject_code", "reject_message", "error_code")}
+    signed.update(timestamp=sig["timestamp"], request_id=request_id(c))
+    assert signatures.verify(keys[sig["identity"]], sig["signature"],
+                             b"\x0Bic-response" + hash_of_map(signed))
+
+
+@spec("canister-interface.md: Certified data")
+def test_data_certificate_covers_the_certified_data(setup):
+    http, uc, _, root_key = setup
+    c = update(uc, U.set_certified_data(U.bytes_(b"certified!")) >> U.reply, ED)
+    status, body = http.post(call_path("v3", uc), envelope(c, ED))
+    assert status == 200 and body["status"] == "replied"
+    q = content("query", ED.principal, canister_id=uc, method_name="query",
+                arg=bytes(U.reply_data(U.get_certificate)))
+    status, body = http.post(path_of("query", uc, "v3"), envelope(q, ED))
+    assert status == 200 and body["status"] == "replied"
+    cert = certificate.decode(body["reply"]["arg"])
+    assert certificate.verify_cert(cert, root_key)
+    assert lookup_path([b"canister", uc, b"certified_data"], cert.tree) == Found(b"certified!")
+    assert isinstance(lookup_path([b"time"], cert.tree), Found)
+
+
+# ---------------------------------------------------------------- read_state
+
+@spec("https-interface.md: Request: Read state")
+def test_read_state_reveals_canister_information_to_the_right_requests(setup):
+    http, uc, other, _ = setup
+    status, body = read_state(http, uc, [[b"canister", uc, b"module_hash"],
+                                         [b"canister", uc, b"controllers"]], version="v3")
+    assert status == 200
+    tree = certificate_of(body).tree
+    assert lookup_path([b"canister", uc, b"module_hash"], tree) == \
+        Found(hashlib.sha256(U.universal_canister_wasm()).digest())
+    assert isinstance(lookup_path([b"canister", uc, b"controllers"], tree), Found)
+    # another canister's information, certified_data, unknown paths: refused
+    assert read_state(http, uc, [[b"canister", other, b"module_hash"]])[0] == 403
+    assert read_state(http, uc, [[b"canister", uc, b"certified_data"]])[0] == 403
+    assert read_state(http, uc, [[b"no_such_thing"]])[0] == 404
+    assert read_state(http, uc, [[b"request_status", b"short"]])[0] == 400
+    # an unknown request is provably absent
+    status, body = read_state(http, uc, [[b"request_status", bytes(32)]])
+    assert status == 200
+    assert lookup_path([b"request_status", bytes(32), b"status"],
+                       certificate_of(body).tree) == ABSENT
+
+
+@spec("https-interface.md: Request: Read state")
+def test_request_status_only_for_its_sender(setup):
+    http, uc, _, _ = setup
+    c = update(uc, U.reply_data(U.bytes_(b"mine")), ED)
+    assert http.post(call_path("v3", uc), envelope(c, ED))[0] == 200
+    rid = request_id(c)
+    assert read_state(http, uc, [[b"request_status", rid]], ED)[0] == 200
+    assert read_state(http, uc, [[b"request_status", rid]], K1)[0] == 403
+
+
+# ---------------------------------------------------------------- authentication
+
+@spec("https-interface.md: Authentication")
+def test_bad_envelopes_get_400(setup):
+    http, uc, _, _ = setup
+    prog = U.reply_data(U.bytes_(b"x"))
+    c = update(uc, prog, ED)
+    bad_sig = envelope(c, ED, signer=K1)                       # signed with another key
+    assert http.post(call_path("v2", uc), bad_sig)[0] == 400
+    stranger = envelope(update(uc, prog, K1), ED)              # sender is not ED's principal
+    status, text = http.post(call_path("v2", uc), stranger)
+    assert status == 400 and "self-authenticating" in text
+    unsigned = {"content": update(uc, prog, ED)}               # a user without a signature
+    assert http.post(call_path("v2", uc), unsigned)[0] == 400
+    anon_signed = envelope(update(uc, prog, ANON), ANON)
+    anon_signed["sender_sig"] = b"\x00" * 64
+    assert http.post(call_path("v2", uc), anon_signed)[0] == 400
+    late = update(uc, prog, ED, ingress_expiry=expiry(-1))
+    status, text = http.post(call_path("v2", uc), envelope(late, ED))
+    assert status == 400 and text.startswith("Invalid request expiry: ")
+    far = update(uc, prog, ED, ingress_expiry=expiry(30))
+    assert http.post(call_path("v2", uc), envelope(far, ED))[0] == 400
+    missing = update(uc, prog, ED)
+    del missing["arg"]
+    assert http.post(call_path("v2", uc), envelope(missing, ED))[0] == 400
+
+
+@spec("https-interface.md: HTTPS Interface")
+def test_bad_http_requests(setup):
+    http, uc, other, _ = setup
+    good = envelope(update(uc, U.reply_data(U.bytes_(b"x")), ANON), ANON)
+    assert http.post(call_path("v2", uc), b"\xff\x00", raw=True)[0] == 400
+    assert http.post(call_path("v2", uc), good, content_type="application/json")[0] == 400
+    assert http.post("/api/v2/canister/not-a-principal/call", good)[0] == 400
+    assert http.post(call_path("v2", other), good)[0] == 400     # wrong effective id
+    assert http.post("/api/v1/canister/x/call", good)[0] == 404
+    assert http.post(path_of("frobnicate", uc), good)[0] == 404
+    assert http.get("/api/v2/nothing")[0] == 404
+    # the server is still answering
+    assert http.get("/api/v2/status")[0] == 200
+
+
+@spec("https-interface.md: Authentication")
+def test_delegation_chains(setup):
+    http, uc, other, _ = setup
+    session = Identity("secp256k1", b"session")
+    prog = U.reply_data(U.bytes_(b"delegated"))
+
+    def send(dels):
+        c = update(uc, prog, ED, nonce=os.urandom(8))
+        return http.post(call_path("v3", uc), envelope(c, ED, signer=session, delegations=dels))
+
+    ok = [ED.delegate(session, expiry(10))]
+    status, body = send(ok)
+    assert status == 200 and body["status"] == "replied"
+    assert send([ED.delegate(session, expiry(10), targets=[uc])])[0] == 200
+    assert send([ED.delegate(session, expiry(10), targets=[other])])[0] == 400
+    assert send([ED.delegate(session, expiry(-1))])[0] == 400           # expired
+    assert send([K1.delegate(session, expiry(10))])[0] == 400           # not signed by ED
+    assert send([ED.delegate(session, expiry(10), permissions="queries")])[0] == 403
+    two = [ED.delegate(P256, expiry(10)), P256.delegate(session, expiry(10))]
+    assert send(two)[0] == 200
+    cycle = [ED.delegate(P256, expiry(10)), P256.delegate(ED, expiry(10)),
+             ED.delegate(session, expiry(10))]
+    assert send(cycle)[0] == 400
+
+
+# ---------------------------------------------------------------- restarts
+
+@spec("certification.md: Root of trust")
+def test_a_restarted_replica_keeps_its_root_key_and_state(tmp_path):
+    pic = PocketIC()
+    uc = pic.install_universal_canister().bytes
+    pic.save(str(tmp_path / "state.pyic"))
+    proc, http = start_replica(tmp_path, "--no-query-signatures")
+    try:
+        key1 = http.get("/api/v2/status")[1]["root_key"]
+        c = update(uc, U.set_certified_data(U.bytes_(b"kept")) >> U.reply, ED)
+        assert http.post(call_path("v3", uc), envelope(c, ED))[1]["status"] == "replied"
+        q = content("query", ANON.principal, canister_id=uc, method_name="query",
+                    arg=bytes(U.reply_data(U.bytes_(b"q"))))
+        assert "signatures" not in http.post(path_of("query", uc), envelope(q, ANON))[1]
+    finally:
+        stop_replica(proc)
+    proc, http = start_replica(tmp_path)
+    try:
+        assert http.get("/api/v2/status")[1]["root_key"] == key1
+        status, body = read_state(http, uc, [[b"request_status", request_id(c)]], ED)
+        assert status == 200
+        tree = certificate_of(body).tree
+        assert lookup_path([b"request_status", request_id(c), b"status"], tree) == \
+            Found(b"replied")
+        q = content("query", ANON.principal, canister_id=uc, method_name="query",
+                    arg=bytes(U.reply_data(U.get_certificate)))
+        cert = certificate.decode(http.post(path_of("query", uc), envelope(q, ANON))[1]
+                                  ["reply"]["arg"])
+        assert lookup_path([b"canister", uc, b"certified_data"], cert.tree) == Found(b"kept")
+    finally:
+        stop_replica(proc)
