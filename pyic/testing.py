@@ -1,36 +1,45 @@
-"""``pyic.testing.PocketIC``: a pocket-ic-like test API over pyic's IC, in process.
+"""``pyic.testing.PocketIC``: the ``pocket-ic`` Python API over pyic, in process.
 
-The method names, parameter orders and return types follow the ``pocket-ic``
-Python library 3.1 (``shared/reference/pocketic-api.md``) where it has them;
-what its users miss (reinstall, upgrade, stop / start / delete, settings,
-status, logs, snapshots, chunked code, save / load) is added under the names
-the Rust crate uses.
+The methods, parameter orders and results are those of the ``pocket-ic`` 3.1
+library (``shared/reference/pocketic-api.md``); what its users miss (reinstall,
+upgrade, stop / start / delete, settings, status, logs, snapshots, chunked code,
+save / load) is added under the names of the Rust crate, whose other names are
+aliases (`install_canister`, `upgrade_eop_canister`, ...).  docs/pocket-ic.md.
 
-There is no server process: every call drives `pyic.ic.machine.IC` directly.
-Calls to the management canister are ingress update calls to ``aaaaa-aa``
-with a Candid argument and an effective canister id, exactly as a real client
-sends them, so they go through the same rules as any other call.
+There is no server process: the instance is `pyic.pocketic.instance.Instance`,
+the same code the ``pyic-pocket-ic-server`` runs for the real ``pocket-ic``
+client.  ``PocketIC(SubnetConfig(...))`` lays out subnets as PocketIC does;
+``PocketIC()`` alone is pyic's single subnet owning every canister id (ids
+from 0, as pyic always numbered them), and so is ``PocketIC(ic=...)``.
 
-Principals may be given as `pyic.candid.Principal`, textual (``"aaaaa-aa"``)
-or raw ``bytes``; they are returned as `Principal`.  Every reject, whether
-the IC refuses a request or a canister answers with a reject, raises
-`pyic.errors.Reject` with ``reject_code``, ``error_code`` and ``message``.
+Principals may be given as `pyic.candid.Principal`, ic-py's ``Principal``, text
+(``"aaaaa-aa"``) or raw ``bytes``; they are returned as `Principal`.  Every
+reject raises `CallRejected`: both the `ValueError` pocket-ic raises (same
+wording) and `pyic.errors.Reject` (``reject_code``, ``error_code``, ``message``).
+A request the server would refuse (HTTP 400) raises `InstanceError`, also a
+`ValueError` and the `ConnectionError` the client raises.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Iterable
 
 from .candid import Opt, Principal, Record, Variant, decode, encode
 from .errors import ICError, Reject
 from .ic import canister as _canister
-from .ic.costs import SubnetConfig
-from .ic.machine import IC
+from .ic.costs import SubnetConfig as CostConfig
+from .ic.machine import IC, _RejectRaised
 from .ic.management.args import interface, method_types
-from .ic.state import ANONYMOUS_ID, IC_PRINCIPAL, Replied, Rejected, Request, with_canister
+from .ic.state import ANONYMOUS_ID, IC_PRINCIPAL, Request
+from .pocketic import icpy
+from .pocketic.config import SubnetConfig, build_instance
+from .pocketic.errors import CallRejected, InstanceError
+from .pocketic.instance import Instance, Subnet, message_id
+from .pocketic.topology import PYIC_SUBNET, SubnetKind
 from .universal import Prog, universal_canister_wasm
 
-# pocket-ic's default: canisters are created with plenty of cycles for tests.
+# pyic's provisional default: canisters are created with plenty of cycles for tests.
 DEFAULT_CANISTER_CYCLES = 100_000_000_000_000  # 100 T
 
 PrincipalLike = "Principal | str | bytes"
@@ -117,14 +126,17 @@ def _mode(mode: str, skip_pre_upgrade=None, wasm_memory_persistence=None) -> Var
 
 
 def _arg_bytes(arg) -> bytes:
-    """An install / call argument: bytes as given; a universal canister `Prog` as its bytes; a
-    list or tuple of Candid values encoded with their inferred types."""
+    """An install / call argument: bytes as given; a universal canister `Prog` as its bytes;
+    an ic-py typed list (``[{"type": T, "value": v}]``) encoded by ic-py; a list or tuple
+    of Candid values encoded with their inferred types."""
     if arg is None:
         return encode(())
     if isinstance(arg, Prog):
         return arg.bytes()
     if isinstance(arg, (bytes, bytearray)):
         return bytes(arg)
+    if icpy.is_typed_args(arg):
+        return icpy.encode_typed_args(arg)
     if isinstance(arg, (list, tuple)):
         return encode(tuple(arg))
     raise ICError(f"cannot use {type(arg).__name__} as a call argument (give bytes)")
@@ -132,8 +144,41 @@ def _arg_bytes(arg) -> bytes:
 
 def _raise(response) -> bytes:
     if isinstance(response, _canister.Reject):
-        raise Reject(response.code, response.message, response.error_code)
-    return response.data
+        raise CallRejected(response.code, response.message, response.error_code)
+    return ReplyBytes(response.data)
+
+
+class ReplyBytes(bytes):
+    """A reply.  pocket-ic returns a reply that is not Candid as a list of ints;
+    pyic returns bytes, which also compare equal to that list."""
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return bytes.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = bytes.__hash__
+
+
+def _effective(effective_principal) -> tuple:
+    """pocket-ic's effective principal (``None``, ``{"CanisterId": b64}``,
+    ``{"SubnetId": b64}``) or a principal (a canister id) as the instance takes it."""
+    if effective_principal is None or effective_principal == "None":
+        return ("None", b"")
+    if isinstance(effective_principal, dict):
+        if len(effective_principal) == 1:
+            (kind, value), = effective_principal.items()
+            if kind in ("CanisterId", "SubnetId") and isinstance(value, str):
+                try:
+                    return (kind, base64.b64decode(value, validate=True))
+                except ValueError:
+                    pass
+        raise InstanceError(f"not an effective principal: {effective_principal!r} (use "
+                            '{"CanisterId": base64} or {"SubnetId": base64})')
+    return ("CanisterId", to_principal_bytes(effective_principal))
 
 
 class PocketIC:
@@ -141,23 +186,46 @@ class PocketIC:
 
     def __init__(self, subnet_config=None, *, time: int | None = None, seed: bytes = b"pyic",
                  ic: IC | None = None) -> None:
-        # ``subnet_config``: pyic's `SubnetConfig` (fees and limits) is applied;
-        # anything else is accepted for pocket-ic compatibility (pyic has one
-        # application subnet, whatever is asked).
-        if ic is None:
-            kw = {"seed": seed}
-            if time is not None:
-                kw["time"] = time
-            if isinstance(subnet_config, SubnetConfig):
-                kw["cfg"] = subnet_config
-            ic = IC(**kw)
-        self.ic = ic
+        # ``subnet_config``: pocket-ic's `SubnetConfig` (subnets as PocketIC lays them
+        # out), or pyic's fees and limits (`pyic.ic.costs.SubnetConfig`) for its one subnet.
+        self.state_dir = None
+        if ic is None and hasattr(subnet_config, "_json"):
+            if hasattr(subnet_config, "validate"):
+                subnet_config.validate()
+            self.instance, self.state_dir = build_instance(subnet_config._json(), time=time,
+                                                           seed=seed)
+        else:
+            if ic is None:
+                kw = {"seed": seed}
+                if time is not None:
+                    kw["time"] = time
+                if isinstance(subnet_config, CostConfig):
+                    kw["cfg"] = subnet_config
+                elif subnet_config is not None:
+                    raise ICError(f"not a subnet config: {subnet_config!r}")
+                ic = IC(**kw)
+            self.instance = Instance([Subnet(PYIC_SUBNET, ic, 0)], seed=seed)
         self.sender = ANONYMOUS_ID
+
+    def __del__(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Write the state to ``state_dir`` if one was configured (as the server does
+        when an instance is deleted); the instance stays usable."""
+        if getattr(self, "state_dir", None) is not None:
+            from .pocketic.state_dir import save_instance
+            save_instance(self.instance, self.state_dir)
+
+    @property
+    def ic(self) -> IC:
+        """The IC of the default subnet (the only one of ``PocketIC()``)."""
+        return self.instance.default_subnet().ic
 
     # ---------------------------------------------------------------- persistence
 
     def save(self, path: str) -> None:
-        """Write the instance's state to ``path`` atomically (`IC.save`)."""
+        """Write the default subnet's state to ``path`` atomically (`IC.save`)."""
         self.ic.save(path)
 
     @classmethod
@@ -180,116 +248,91 @@ class PocketIC:
     # ---------------------------------------------------------------- topology and time
 
     def topology(self) -> dict:
-        from .ic.management.canisters import SUBNET_ID
-        return {Principal(SUBNET_ID): "Application"}
+        """``{subnet id: SubnetKind}`` (a `SubnetKind` also equals its name, "Application")."""
+        return {Principal(s.subnet_id): s.kind for s in self.instance.subnets}
 
     def get_root_key(self) -> bytes | None:
-        """pyic has no NNS subnet and no certificates: ``None``."""
-        return None
+        """The NNS subnet's public key (DER), or None without an NNS subnet."""
+        nns = [s for s in self.instance.subnets if s.kind == SubnetKind.NNS]
+        return self.instance.root_key(nns[0].subnet_id) if nns else None
 
     def get_time(self) -> dict:
-        return {"nanos_since_epoch": self.ic.time}
+        return {"nanos_since_epoch": self.instance.time}
 
     def set_time(self, time_nanosec: int) -> None:
-        """Set the time (never backwards: `ICError`); no round is executed."""
-        self.ic.set_time(time_nanosec)
+        """Set the time (never backwards: `InstanceError`); no round is executed."""
+        self.instance.set_time(time_nanosec)
 
     def advance_time(self, nanosecs: int) -> None:
         """Move time forward; like pocket-ic, this does not execute a round."""
-        if nanosecs < 0:
-            raise ICError("time cannot go back")
-        self.ic.advance_time(nanosecs)
+        if not isinstance(nanosecs, int) or nanosecs < 0:
+            raise InstanceError(f"time cannot go back: {nanosecs!r}")
+        self.instance.set_time(self.instance.time + nanosecs)
 
     def tick(self, rounds: int = 1) -> None:
-        """Execute one round (or ``rounds`` rounds)."""
+        """Execute one round (or ``rounds`` rounds) on every subnet."""
         for _ in range(rounds):
-            self.ic.tick()
+            self.instance.tick()
 
     # ---------------------------------------------------------------- canisters as data
 
     def _canister(self, canister_id):
         cid = to_principal_bytes(canister_id)
-        c = self.ic.state.canisters.get(cid)
-        if c is None:
-            raise Reject(3, f"Canister {Principal(cid).to_text()} not found", "IC0301")
-        return cid, c
+        return cid, self.instance.canister(cid)[1]
 
     def check_canister_exists(self, canister_id) -> bool:
-        return to_principal_bytes(canister_id) in self.ic.state.canisters
+        return self.get_subnet(canister_id) is not None
 
     def get_subnet(self, canister_id) -> Principal | None:
-        c = self.ic.state.canisters.get(to_principal_bytes(canister_id))
-        return None if c is None else Principal(c.canister_subnet.subnet_id)
+        subnet = self.instance.get_subnet(to_principal_bytes(canister_id))
+        return None if subnet is None else Principal(subnet)
 
     def get_cycles_balance(self, canister_id) -> int:
-        return self._canister(canister_id)[1].balance
+        return self.instance.get_cycles(to_principal_bytes(canister_id))
 
     def add_cycles(self, canister_id, amount: int) -> int:
         """Add cycles (administratively, as pocket-ic does); the new balance."""
-        from .ic.costs import saturating_add
-        cid, c = self._canister(canister_id)
-        self.ic.state = with_canister(self.ic.state, cid,
-                                      balance=saturating_add(c.balance, amount))
-        return self.ic.state.canisters[cid].balance
+        return self.instance.add_cycles(to_principal_bytes(canister_id), amount)
 
     def get_stable_memory(self, canister_id) -> bytes:
-        cid, c = self._canister(canister_id)
-        if c.can_state is None:
-            raise Reject(5, f"Canister {Principal(cid).to_text()} is empty: it has no Wasm "
-                         "module", "IC0537")
-        return bytes(c.can_state.wasm_state.stable_memory)
+        return self.instance.get_stable_memory(to_principal_bytes(canister_id))
 
     def set_stable_memory(self, canister_id, data: bytes, compression=None) -> None:
         """Replace the stable memory (administratively), padded to whole 64 KiB pages."""
-        from attrs import evolve
         if compression not in (None, "gzip"):
-            raise ICError('only "gzip" compression is supported')
+            raise InstanceError('only "gzip" compression is supported')
         if compression == "gzip":
             import gzip
-            data = gzip.decompress(data)
-        cid, c = self._canister(canister_id)
-        if c.can_state is None:
-            raise Reject(5, f"Canister {Principal(cid).to_text()} is empty: it has no Wasm "
-                         "module", "IC0537")
-        data = bytes(data) + bytes(-len(data) % 65536)
-        ws = evolve(c.can_state.wasm_state, stable_memory=data)
-        self.ic.state = with_canister(self.ic.state, cid,
-                                      can_state=evolve(c.can_state, wasm_state=ws))
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError) as e:
+                raise InstanceError(f"the data is not gzip: {e}") from None
+        self.instance.set_stable_memory(to_principal_bytes(canister_id), data)
 
     # ---------------------------------------------------------------- calls
 
     def submit_call(self, canister_id, method: str, payload: bytes, *, sender=None,
                     effective_principal=None) -> Request:
         """Submit an ingress update call without waiting (the Rust crate's
-        ``submit_call``); `Reject` if the IC refuses it.  Wait with `await_call`."""
+        ``submit_call``); `CallRejected` if the IC refuses it.  Wait with `await_call`."""
         cid = IC_PRINCIPAL if canister_id is None else to_principal_bytes(canister_id)
-        ecid = None if effective_principal is None else to_principal_bytes(effective_principal)
-        from .ic.machine import _RejectRaised
-        try:
-            return self.ic.submit(self._who(sender), cid, method, _arg_bytes(payload), ecid)
-        except _RejectRaised as r:
-            _raise(r.reject)
-        raise ICError("unreachable")  # pragma: no cover
+        submitted = self.instance.submit(self._who(sender), cid, method, _arg_bytes(payload),
+                                         _effective(effective_principal))
+        if isinstance(submitted, _canister.Reject):
+            _raise(submitted)
+        return self.instance.ingress[submitted].request
 
     def await_call(self, message: Request, max_rounds: int = 100) -> bytes:
-        """Run rounds until the call is answered: the reply bytes, or `Reject`."""
-        try:
-            return _raise(self.ic.await_request(message, max_rounds))
-        except Reject:
-            raise
-        except ICError as e:
-            raise ICError(f"PocketIC did not complete the update call within {max_rounds} "
-                          f"rounds: {e.message}") from None
+        """Run rounds until the call is answered: the reply bytes, or `CallRejected`."""
+        return _raise(self.instance.await_ingress(message_id(message), max_rounds))
 
     def ingress_status(self, message: Request):
         """The request's status: ``None`` while pending, else the reply bytes or a
         `Reject` value (not raised)."""
-        status = self.ic.request_status(message)
-        if isinstance(status, Replied):
-            return status.data
-        if isinstance(status, Rejected):
-            return Reject(status.code, status.message, status.error_code)
-        return None
+        answer = self.instance.ingress_status(message_id(message))
+        if isinstance(answer, _canister.Reject):
+            return CallRejected(answer.code, answer.message, answer.error_code)
+        return None if answer is None else ReplyBytes(answer.data)
 
     def update_call(self, canister_id, method: str, payload: bytes, *, sender=None) -> bytes:
         """An ingress update call; ``canister_id=None`` means the management
@@ -298,51 +341,67 @@ class PocketIC:
 
     def update_call_with_effective_principal(self, canister_id, effective_principal, method: str,
                                              payload: bytes, *, sender=None) -> bytes:
-        """``effective_principal``: a principal, pocket-ic's ``{"CanisterId": b64}``, or None."""
-        if isinstance(effective_principal, dict):
-            import base64
-            value = effective_principal.get("CanisterId")
-            if value is None:
-                raise ICError("pyic has one subnet: only a CanisterId effective principal "
-                              "is supported")
-            effective_principal = base64.b64decode(value)
+        """``effective_principal``: pocket-ic's ``{"CanisterId": b64}`` /
+        ``{"SubnetId": b64}``, a canister id, or None."""
         return self.await_call(self.submit_call(canister_id, method, payload, sender=sender,
                                                 effective_principal=effective_principal))
 
-    def query_call(self, canister_id, method: str, payload: bytes, *, sender=None) -> bytes:
-        """A (non-replicated) query call: the reply bytes, or `Reject`."""
+    def query_call(self, canister_id, method: str, payload: bytes, *, sender=None,
+                   effective_principal=None) -> bytes:
+        """A (non-replicated) query call: the reply bytes, or `CallRejected`."""
         cid = IC_PRINCIPAL if canister_id is None else to_principal_bytes(canister_id)
-        return _raise(self.ic.query_call(self._who(sender), cid, method, _arg_bytes(payload)))
+        return _raise(self.instance.query(self._who(sender), cid, method, _arg_bytes(payload),
+                                          _effective(effective_principal)))
+
+    # ---------------------------------------------------------------- ic-py's Agent
+
+    def query_raw(self, canister_id, name, arguments, return_types,
+                  _effective_canister_id=None):
+        """What ic-py's ``Canister`` calls for a query method: decoded with ic-py."""
+        return icpy.decode_reply(self.query_call(canister_id, name, arguments), return_types)
+
+    def update_raw(self, canister_id, name, arguments, return_types,
+                   _effective_canister_id=None):
+        """What ic-py's ``Canister`` calls for an update method: decoded with ic-py."""
+        return icpy.decode_reply(self.update_call(canister_id, name, arguments), return_types)
 
     # ---------------------------------------------------------------- the management canister
 
-    def _management(self, method: str, args: Record | None, *, sender=None, query=False):
+    def _management(self, method: str, args: Record | None, *, sender=None, query=False,
+                    effective_principal=None):
         """Call ``aaaaa-aa``.``method`` with Candid ``args``: the decoded result (plain Python)."""
         arg_types, result_types = method_types(method)
         env = interface().env
         arg = encode((args,) if args is not None else (), arg_types, env)
         if query:
-            data = self.query_call(None, method, arg, sender=sender)
+            data = self.query_call(None, method, arg, sender=sender,
+                                   effective_principal=effective_principal)
         else:
-            data = self.update_call(None, method, arg, sender=sender)
+            data = self.update_call_with_effective_principal(None, effective_principal, method,
+                                                             arg, sender=sender)
         values = decode(data, result_types, env)
         return to_python(values[0]) if values else None
 
     def create_canister(self, settings=None, subnet=None, canister_id=None, *, cycles=None,
                         specified_id=None, sender=None) -> Principal:
         """``provisional_create_canister_with_cycles``: a new empty canister whose
-        controller is the sender.  ``cycles`` defaults to 100 T (pyic's
-        provisional default); ``canister_id``/``specified_id`` asks for an id."""
-        del subnet  # one subnet only
+        controller is the sender.  ``settings``: pocket-ic's ic-py record value
+        (optional fields as ``[]`` / ``[v]``) or a plain dict; ``subnet``: the subnet
+        id to create it on; ``canister_id``/``specified_id``: the id it must get (on
+        the subnet owning it, one being added if none does, as PocketIC does).
+        ``cycles`` defaults to 100 T (pyic's provisional default)."""
         specified = specified_id if specified_id is not None else canister_id
+        settings = icpy.plain_settings(settings)
         args = Record.of(
             amount=Opt(cycles) if cycles is not None else None,
             settings=Opt(settings_record(settings)) if settings is not None else None,
             specified_id=Opt(Principal(to_principal_bytes(specified)))
             if specified is not None else None,
             sender_canister_version=None)
+        effective = None if subnet is None else {
+            "SubnetId": base64.b64encode(to_principal_bytes(subnet)).decode()}
         return self._management("provisional_create_canister_with_cycles", args,
-                                sender=sender)["canister_id"]
+                                sender=sender, effective_principal=effective)["canister_id"]
 
     def _install(self, mode: Variant, canister_id, wasm_module: bytes, arg, sender) -> None:
         args = Record.of(mode=mode, canister_id=Principal(to_principal_bytes(canister_id)),
@@ -351,7 +410,8 @@ class PocketIC:
         self._management("install_code", args, sender=sender)
 
     def install_code(self, canister_id, wasm_module: bytes, arg=b"", *, sender=None) -> None:
-        """``install_code`` in mode ``install``."""
+        """``install_code`` in mode ``install``; ``arg``: bytes, an ic-py typed list
+        (``[{"type": Types.Nat, "value": 1}]``) or a list of Candid values."""
         self._install(_mode("install"), canister_id, wasm_module, arg, sender)
 
     def reinstall_code(self, canister_id, wasm_module: bytes, arg=b"", *, sender=None) -> None:
@@ -413,7 +473,8 @@ class PocketIC:
                          if num_requested_changes is not None else None)
         cm = CallMessage(FromCanister(-1, None), self.sender, IC_PRINCIPAL, "canister_info", b"",
                          0, "unordered")
-        outcome = rule(self.ic.state, cm, args, self.ic.cfg)
+        subnet = self.instance.route_or_fail(cid)
+        outcome = rule(subnet.ic.state, cm, args, subnet.ic.cfg)
         return to_python(decode(outcome.response.data, method_types("canister_info")[1],
                                 interface().env)[0])
 
@@ -464,6 +525,69 @@ class PocketIC:
     def delete_canister_snapshot(self, canister_id, snapshot_id: bytes, *, sender=None) -> None:
         self._on("delete_canister_snapshot", canister_id, sender, snapshot_id=bytes(snapshot_id))
 
+    # ---------------------------------------------------------------- pocket-ic: Candid
+
+    def create_and_install_canister_with_candid(self, candid: str, wasm_module: bytes,
+                                                init_args=None, subnet=None):
+        """Create a canister, give it 2 T cycles, install ``wasm_module`` with
+        ``init_args`` typed by the .did's service arguments: an ic-py ``Canister``
+        whose methods call this instance (``canister.greet("Lisa")``)."""
+        canister_id = self.create_canister(subnet=subnet)
+        can = icpy.canister(self, canister_id, candid)
+        arguments = can.actor["arguments"]
+        if len(arguments) == 0:
+            arg = []
+        elif len(arguments) == 1:
+            arg = [{"type": arguments[0], "value": init_args}]
+        else:
+            raise InstanceError("The candid file appears to be malformed")
+        self.add_cycles(canister_id, 2_000_000_000_000)
+        self.install_code(canister_id, wasm_module, arg)
+        return can
+
+    # ---------------------------------------------------------------- the Rust crate's names
+
+    def install_canister(self, canister_id, wasm_module: bytes, arg=b"", sender=None) -> None:
+        """Rust ``install_canister(canister_id, wasm_module, arg, sender)``."""
+        self.install_code(canister_id, wasm_module, arg, sender=sender)
+
+    def reinstall_canister(self, canister_id, wasm_module: bytes, arg=b"",
+                           sender=None) -> None:
+        """Rust ``reinstall_canister``."""
+        self.reinstall_code(canister_id, wasm_module, arg, sender=sender)
+
+    def upgrade_eop_canister(self, canister_id, wasm_module: bytes, arg=b"",
+                             sender=None) -> None:
+        """Rust ``upgrade_eop_canister``: an upgrade keeping the Wasm memory (enhanced
+        orthogonal persistence, ``wasm_memory_persistence = opt keep``)."""
+        self.upgrade_canister(canister_id, wasm_module, arg, wasm_memory_persistence="keep",
+                              sender=sender)
+
+    def create_canister_with_settings(self, sender=None, settings=None) -> Principal:
+        """Rust ``create_canister_with_settings(sender, settings)``."""
+        return self.create_canister(settings, sender=sender)
+
+    def create_canister_on_subnet(self, sender=None, settings=None, subnet_id=None) -> Principal:
+        """Rust ``create_canister_on_subnet(sender, settings, subnet_id)``."""
+        return self.create_canister(settings, subnet=subnet_id, sender=sender)
+
+    def create_canister_with_id(self, sender=None, settings=None, canister_id=None) -> Principal:
+        """Rust ``create_canister_with_id(sender, settings, canister_id)``."""
+        if canister_id is None:
+            raise InstanceError("create_canister_with_id needs a canister_id")
+        return self.create_canister(settings, canister_id=canister_id, sender=sender)
+
+    def root_key(self) -> bytes | None:
+        """Rust ``root_key``."""
+        return self.get_root_key()
+
+    def cycle_balance(self, canister_id) -> int:
+        """Rust ``cycle_balance``."""
+        return self.get_cycles_balance(canister_id)
+
+    def get_subnet_of(self, canister_id) -> Principal | None:
+        return self.get_subnet(canister_id)
+
     # ---------------------------------------------------------------- the universal canister
 
     def install_universal_canister(self, cycles: int | None = None, arg=b"", *, settings=None,
@@ -488,5 +612,6 @@ class PocketIC:
                                sender=sender)
 
 
-__all__ = ["PocketIC", "Prog", "Reject", "Principal", "to_principal_bytes",
-           "to_python", "settings_record", "DEFAULT_CANISTER_CYCLES"]
+__all__ = ["PocketIC", "SubnetConfig", "SubnetKind", "CallRejected", "InstanceError", "Prog",
+           "Reject", "Principal", "to_principal_bytes", "to_python", "settings_record",
+           "DEFAULT_CANISTER_CYCLES"]

@@ -1,0 +1,416 @@
+"""A PocketIC instance: several subnets, each one `pyic.ic.machine.IC`, run as one IC.
+
+What the instance adds to the IC layer is what a multi-subnet IC adds to one
+subnet, nothing else:
+
+- **routing**: a canister id belongs to the subnet whose canister ranges hold
+  it; an ingress message goes to the subnet of its effective principal (the
+  callee, the ``canister_id`` in a management call's argument, or a subnet id);
+- **XNet**: a call a canister makes to a canister of another subnet (or to the
+  management canister about one) leaves its subnet's message queue and enters
+  the other's; the response travels back the same way.  Each subnet numbers its
+  call contexts from its own base (``call_id_base``), so an origin's context id
+  tells which subnet it belongs to;
+- **one clock**: every subnet has the same time; a round (`tick`) is a round on
+  every subnet, interleaved step by step so calls between them complete in it.
+
+Known differences from the replica, from keeping `pyic.ic` a one-subnet model:
+a callee on another subnet sees a deadline of a best-effort call as already
+passed (its subnet cannot read the caller's clock: such calls expire at once),
+and a callback of a context opened by a call from another subnet sees
+``aaaaa-aa`` as the caller's caller.  System subnets charge cycles like
+application subnets (scaled by their size).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from attrs import define, evolve
+
+from ..candid import Principal
+from ..ic import scheduler
+from ..ic.canister import CANISTER_ERROR, Reject, Reply
+from ..ic.costs import DEFAULT, SubnetConfig as Costs
+from ..ic.machine import IC, _RejectRaised
+from ..ic.state import (
+    IC_PRINCIPAL, CallMessage, FromCanister, Rejected, Replied, ResponseMessage, with_canister,
+)
+from .errors import CanisterNotFound, InstanceError
+from .topology import SUBNET_SIZE, RangeGen, SubnetKind, SubnetLayout, layout_for_canister
+
+# Call-context ids of subnet n start at n << CALL_ID_BITS (far beyond any run's count).
+CALL_ID_BITS = 40
+MAX_ROUNDS_PER_CALL = 100
+
+
+@define
+class Subnet:
+    """One subnet of the instance: where it sits, and its IC."""
+
+    layout: SubnetLayout
+    ic: IC
+    call_id_base: int
+
+    @property
+    def subnet_id(self) -> bytes:
+        return self.layout.subnet_id
+
+    @property
+    def kind(self) -> SubnetKind:
+        return self.layout.kind
+
+    def owns_calls_of(self, ctxt_id: int) -> bool:
+        return ctxt_id >> CALL_ID_BITS == self.call_id_base >> CALL_ID_BITS
+
+
+@define
+class Ingress:
+    """An ingress message the instance accepted: where it went, and its request."""
+
+    subnet: Subnet
+    request: object
+    effective_principal: tuple    # ("CanisterId" | "SubnetId", bytes) or ("None", b"")
+
+
+def subnet_ic(layout: SubnetLayout, index: int, *, costs: Costs | None = None,
+              time: int | None = None, seed: bytes = b"pyic") -> Subnet:
+    """A new subnet: an empty IC whose fresh canister ids come from the layout's
+    allocation range and whose call ids from the subnet's own base."""
+    cfg = costs if costs is not None else evolve(DEFAULT, subnet_size=SUBNET_SIZE[layout.kind])
+    kw = {} if time is None else {"time": time}
+    ic = IC(cfg, seed=seed, **kw)
+    base = index << CALL_ID_BITS
+    ic.state = evolve(ic.state, next_canister_index=layout.allocation.start, next_call_id=base)
+    return Subnet(layout, ic, base)
+
+
+class Instance:
+    """The subnets of one instance and every operation of the protocol on them."""
+
+    def __init__(self, subnets: list[Subnet], range_gen: RangeGen | None = None,
+                 seed: bytes = b"pyic") -> None:
+        if not subnets:
+            raise InstanceError("At least one subnet must be configured.")
+        self.subnets = subnets
+        self.range_gen = range_gen if range_gen is not None else RangeGen()
+        self.seed = seed
+        self.ingress: dict[bytes, Ingress] = {}
+        self._sync_time(max(s.ic.time for s in subnets))
+
+    # ---------------------------------------------------------------- topology
+
+    def subnet_by_id(self, subnet_id: bytes) -> Subnet | None:
+        return next((s for s in self.subnets if s.subnet_id == subnet_id), None)
+
+    def route(self, canister_id: bytes) -> Subnet | None:
+        """The subnet whose ranges hold ``canister_id`` (None for non-canister principals)."""
+        index = Principal(canister_id).canister_counter()
+        owner = None if index is None else next(
+            (s for s in self.subnets if s.layout.owns(index)), None)
+        return owner or next((s for s in self.subnets if s.layout.catch_all), None)
+
+    def route_or_fail(self, canister_id: bytes) -> Subnet:
+        subnet = self.route(canister_id)
+        if subnet is None:
+            raise InstanceError(f"CanisterId {_text(canister_id)} does not belong to any subnet.")
+        return subnet
+
+    def default_subnet(self) -> Subnet:
+        """Where calls with no effective principal create canisters: the first
+        application subnet, else verified application, else system, else the first."""
+        for kind in (SubnetKind.APPLICATION, SubnetKind.VERIFIED_APPLICATION, SubnetKind.SYSTEM):
+            for s in self.subnets:
+                if s.kind == kind:
+                    return s
+        return self.subnets[0]
+
+    def default_effective_canister_id(self) -> bytes:
+        return Principal.from_canister_id(self.default_subnet().layout.allocation.start).bytes
+
+    def add_subnet_for(self, canister_id: bytes) -> Subnet:
+        """The subnet the server adds when a specified id belongs to none."""
+        index = Principal(canister_id).canister_counter()
+        if index is None:
+            raise InstanceError(f"The specified id {_text(canister_id)} is not a canister id.")
+        layout = layout_for_canister(index, self.range_gen)
+        subnet = subnet_ic(layout, self._next_subnet_index(), time=self.time, seed=self.seed)
+        self.subnets.append(subnet)
+        return subnet
+
+    def _next_subnet_index(self) -> int:
+        return max(s.call_id_base >> CALL_ID_BITS for s in self.subnets) + 1
+
+    # ---------------------------------------------------------------- time and rounds
+
+    @property
+    def time(self) -> int:
+        return self.subnets[0].ic.time
+
+    def _sync_time(self, t: int) -> None:
+        for s in self.subnets:
+            if s.ic.time < t:
+                s.ic.set_time(t)
+
+    def set_time(self, t: int) -> None:
+        if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+            raise InstanceError(f"time must be nanoseconds since the epoch, got {t!r}")
+        if t < self.time:
+            raise InstanceError(f"SettingTimeIntoPast(({self.time}, {t}))")
+        self._sync_time(t)
+
+    def tick(self) -> None:
+        """One round on every subnet: time moves 1 ns, system tasks run, then
+        every subnet steps (with XNet transfers between steps) until all are idle."""
+        for s in self.subnets:
+            s.ic.state = scheduler.advance_all_time(s.ic.state, 1, s.ic.cfg)
+        for s in self.subnets:
+            s.ic.state = scheduler.system_tasks(s.ic.state, s.ic.cfg)
+        self._run()
+
+    def _run(self, done=None) -> None:
+        """Steps, one per subnet in turn, until nothing moves (or ``done()``), within
+        one round's step budget."""
+        for _ in range(scheduler.MAX_STEPS_PER_ROUND):
+            if done is not None and done():
+                return
+            moved = self._xnet()
+            stepped = False
+            for s in self.subnets:
+                nxt = scheduler.step(s.ic.state, s.ic.cfg)
+                if nxt is not None:
+                    s.ic.state = nxt
+                    stepped = True
+            if not (moved or stepped):
+                return
+
+    # ---------------------------------------------------------------- XNet
+
+    def _destination(self, here: Subnet, m) -> Subnet | None:
+        """The subnet message ``m`` (in ``here``'s queue) must move to, if another."""
+        if isinstance(m, CallMessage):
+            target = m.callee
+            if target == IC_PRINCIPAL:
+                from ..ic.management.args import effective_canister_id
+                target = effective_canister_id(m.method_name, m.arg)
+                if not target:
+                    return None
+            there = self.route(target)
+        elif isinstance(m, ResponseMessage) and isinstance(m.origin, FromCanister):
+            ctxt = m.origin.calling_context
+            there = next((s for s in self.subnets if s.owns_calls_of(ctxt)), None)
+        else:
+            return None
+        return there if there is not None and there is not here else None
+
+    def _xnet(self) -> bool:
+        """Move every message whose destination is on another subnet; whether any moved."""
+        if len(self.subnets) == 1:
+            return False
+        moved = False
+        for here in self.subnets:
+            keep, leave = [], []
+            for m in here.ic.state.messages:
+                there = self._destination(here, m)
+                (keep if there is None else leave).append((m, there))
+            if leave:
+                here.ic.state = evolve(here.ic.state, messages=tuple(m for m, _ in keep))
+                for m, there in leave:
+                    there.ic.state = evolve(there.ic.state,
+                                            messages=there.ic.state.messages + (m,))
+                moved = True
+        return moved
+
+    # ---------------------------------------------------------------- canisters as data
+
+    def canister(self, canister_id: bytes):
+        """``(subnet, canister)``; `InstanceError` if no subnet has it (as the server)."""
+        subnet = self.route_or_fail(canister_id)
+        c = subnet.ic.state.canisters.get(canister_id)
+        if c is None:
+            raise CanisterNotFound(canister_id)
+        return subnet, c
+
+    def get_subnet(self, canister_id: bytes) -> bytes | None:
+        subnet = self.route(canister_id)
+        if subnet is None or canister_id not in subnet.ic.state.canisters:
+            return None
+        return subnet.subnet_id
+
+    def get_cycles(self, canister_id: bytes) -> int:
+        return self.canister(canister_id)[1].balance
+
+    def add_cycles(self, canister_id: bytes, amount: int) -> int:
+        from ..ic.costs import saturating_add
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise InstanceError(f"amount must be a non-negative number of cycles, got {amount!r}")
+        subnet, c = self.canister(canister_id)
+        subnet.ic.state = with_canister(subnet.ic.state, canister_id,
+                                        balance=saturating_add(c.balance, amount))
+        return subnet.ic.state.canisters[canister_id].balance
+
+    def get_stable_memory(self, canister_id: bytes) -> bytes:
+        _, c = self.canister(canister_id)
+        if c.can_state is None:
+            return b""
+        return bytes(c.can_state.wasm_state.stable_memory)
+
+    def set_stable_memory(self, canister_id: bytes, data: bytes) -> None:
+        """Replace the stable memory, padded to whole 64 KiB pages (as the server does)."""
+        subnet, c = self.canister(canister_id)
+        if c.can_state is None:
+            raise InstanceError(f"CanisterIsEmpty({_text(canister_id)})")
+        data = bytes(data) + bytes(-len(data) % 65536)
+        ws = evolve(c.can_state.wasm_state, stable_memory=data)
+        subnet.ic.state = with_canister(subnet.ic.state, canister_id,
+                                        can_state=evolve(c.can_state, wasm_state=ws))
+
+    # ---------------------------------------------------------------- calls
+
+    def _call_subnet(self, canister_id: bytes, method: str, arg: bytes,
+                     effective: tuple) -> Subnet:
+        """Where an ingress message or query goes (see the module docstring)."""
+        kind, principal = effective
+        if kind == "SubnetId":
+            subnet = self.subnet_by_id(principal)
+            if subnet is None:
+                raise InstanceError(f"SubnetNotFound({_text(principal)})")
+            return subnet
+        if canister_id != IC_PRINCIPAL:
+            return self.route_or_fail(canister_id)
+        if method in ("provisional_create_canister_with_cycles", "create_canister"):
+            specified = _specified_id(arg)
+            if specified is not None:
+                return self.route(specified) or self.add_subnet_for(specified)
+            if kind == "CanisterId":
+                return self.route_or_fail(principal)
+            return self.default_subnet()
+        if kind == "CanisterId":
+            return self.route_or_fail(principal)
+        from ..ic.management.args import effective_canister_id
+        target = effective_canister_id(method, arg)
+        # A call naming no canister goes to the default subnet, whose IC answers it.
+        return self.route_or_fail(target) if target else self.default_subnet()
+
+    def submit(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
+               effective: tuple = ("None", b"")) -> bytes | Reject:
+        """Submit an ingress update call: its message id, or the `Reject` refusing it."""
+        subnet = self._call_subnet(canister_id, method, arg, effective)
+        refused = _refuse_existing_specified_id(subnet, canister_id, method, arg)
+        if refused is not None:
+            return refused
+        ecid = effective[1] if effective[0] == "CanisterId" else None
+        try:
+            request = subnet.ic.submit(sender, canister_id, method, arg, ecid)
+        except _RejectRaised as r:
+            return r.reject
+        mid = message_id(request)
+        self.ingress[mid] = Ingress(subnet, request, effective)
+        return mid
+
+    def _ingress(self, message_id: bytes) -> Ingress:
+        entry = self.ingress.get(message_id)
+        if entry is None:
+            raise InstanceError(f"IngressMessageNotFound({message_id.hex()})")
+        return entry
+
+    def ingress_status(self, message_id: bytes) -> Reply | Reject | None:
+        """The answer of a submitted message, or None while it is pending."""
+        entry = self._ingress(message_id)
+        status = entry.subnet.ic.request_status(entry.request)
+        if isinstance(status, Replied):
+            return Reply(status.data)
+        if isinstance(status, Rejected):
+            return Reject(status.code, status.message, status.error_code)
+        return None
+
+    def await_ingress(self, message_id: bytes,
+                      max_rounds: int = MAX_ROUNDS_PER_CALL) -> Reply | Reject:
+        """Run rounds until the message is answered."""
+        self._ingress(message_id)
+        for _ in range(max_rounds):
+            self._run(done=lambda: self.ingress_status(message_id) is not None)
+            answer = self.ingress_status(message_id)
+            if answer is not None:
+                return answer
+            self.tick()
+        raise InstanceError(f"PocketIC did not complete the update call within {max_rounds} "
+                            "rounds")
+
+    def execute_ingress(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
+                        effective: tuple = ("None", b"")) -> Reply | Reject:
+        submitted = self.submit(sender, canister_id, method, arg, effective)
+        if isinstance(submitted, Reject):
+            return submitted
+        return self.await_ingress(submitted)
+
+    def query(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
+              effective: tuple = ("None", b"")) -> Reply | Reject:
+        """A non-replicated query on the subnet of the callee."""
+        subnet = self._call_subnet(canister_id, method, arg, effective)
+        return subnet.ic.query_call(sender, canister_id, method, arg)
+
+    # ---------------------------------------------------------------- the NNS root key
+
+    def root_key(self, subnet_id: bytes) -> bytes:
+        """The subnet's public key, DER-encoded as a BLS12-381 G2 key.  pyic signs no
+        certificates here, so the key bytes are derived from the subnet's seed:
+        well-formed and stable, verifying nothing."""
+        subnet = self.subnet_by_id(subnet_id)
+        if subnet is None:
+            raise InstanceError(f"SubnetNotFound({_text(subnet_id)})")
+        key = hashlib.sha512(subnet.layout.seed).digest() + hashlib.sha256(
+            subnet.layout.seed).digest()
+        return _BLS_DER_PREFIX + key[:96]
+
+
+# DER SubjectPublicKeyInfo prefix of a BLS12-381 G2 public key (interface spec, "Certification").
+_BLS_DER_PREFIX = bytes.fromhex(
+    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100")
+
+
+def _text(p: bytes) -> str:
+    return Principal(p).to_text()
+
+
+def _specified_id(arg: bytes) -> bytes | None:
+    from ..candid import decode
+    from ..errors import CandidError
+    from ..ic.management.args import Record, field
+    try:
+        values = decode(arg)
+    except CandidError:
+        return None
+    if not values or not isinstance(values[0], Record):
+        return None
+    p = field(values[0], "specified_id")
+    return bytes(p.bytes) if p is not None and hasattr(p, "bytes") else None
+
+
+def _refuse_existing_specified_id(subnet: Subnet, canister_id: bytes, method: str,
+                                  arg: bytes) -> Reject | None:
+    """The replica answers a specified id already in use with CanisterAlreadyInstalled
+    (IC0538); pyic's management canister says IC0205 (CanisterIdAlreadyExists).
+    PocketIC clients match the replica's code, so on PocketIC's layout the instance
+    answers it before the call is made (pyic's own subnet answers as its IC does)."""
+    if canister_id != IC_PRINCIPAL or method != "provisional_create_canister_with_cycles" \
+            or subnet.layout.catch_all:
+        return None
+    specified = _specified_id(arg)
+    if specified is None or specified not in subnet.ic.state.canisters:
+        return None
+    return Reject(CANISTER_ERROR, f"Canister {_text(specified)} is already installed.", "IC0538")
+
+
+def message_id(request) -> bytes:
+    """A 32-byte id for an ingress message (a hash of its fields; pyic has no
+    signed envelopes, so not the spec's request id)."""
+    h = hashlib.sha256()
+    for part in (request.nonce, request.sender, request.canister_id,
+                 request.method_name.encode(), request.arg,
+                 request.ingress_expiry.to_bytes(8, "big")):
+        h.update(len(part).to_bytes(8, "big") + part)
+    return h.digest()
+
+
+__all__ = ["Instance", "Subnet", "Ingress", "subnet_ic", "message_id", "CALL_ID_BITS", "MAX_ROUNDS_PER_CALL"]
