@@ -31,12 +31,19 @@ def content_request_id(request: Request) -> bytes:
     return request_id(content_of(request))
 
 
-def certify_paths(state: S, paths, request_id_of=content_request_id) -> bytes:
-    """A certificate revealing ``paths`` and ``/time`` of ``state``'s tree."""
-    keys = derive(state.seed)
-    tree = hash_tree.construct(state_tree(state, keys, request_id_of))
-    tree = hash_tree.prune(tree, [[b"time"]] + [list(p) for p in paths])
-    return certificate.certify(tree, keys.root_secret)
+def full_tree(state: S, request_id_of=content_request_id) -> hash_tree.HashTree:
+    """The hash tree of ``state``'s whole state tree."""
+    return hash_tree.construct(state_tree(state, derive(state.seed), request_id_of))
+
+
+def certify_paths(state: S, paths, request_id_of=content_request_id,
+                  tree: hash_tree.HashTree | None = None) -> bytes:
+    """A certificate revealing ``paths`` and ``/time`` of ``state``'s tree
+    (``tree``: that tree, if already built)."""
+    if tree is None:
+        tree = full_tree(state, request_id_of)
+    pruned = hash_tree.prune(tree, [[b"time"]] + [list(p) for p in paths])
+    return certificate.certify(pruned, derive(state.seed).root_secret)
 
 
 def data_certificate(state: S, canister_id: bytes) -> bytes:

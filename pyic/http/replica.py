@@ -18,7 +18,7 @@ from ..ic import scheduler
 from ..ic.machine import IC
 from ..ic.rules import ingress
 from ..ic.state import Processing, Received, Request, S
-from .certifier import certify_paths, content_of
+from .certifier import certify_paths, content_of, full_tree
 from .keys import Keys, derive
 from .request_id import request_id as hash_content
 
@@ -79,6 +79,7 @@ class Replica:
         self._request_ids: dict[Request, bytes] = {}
         self._requests_by_id: dict[bytes, Request] = {}
         self.ic.certifier = self.data_certificate
+        self._tree_cache: tuple | None = None
         self._saved_state: S | None = self.ic.state
         self._last_save = _time.monotonic()
         self._stop = threading.Event()
@@ -204,8 +205,15 @@ class Replica:
     # ---------------------------------------------------------------- certification
 
     def certify(self, state: S, paths) -> bytes:
-        """A certificate revealing ``paths`` (and ``/time``) of ``state``'s tree."""
-        return certify_paths(state, paths, self.request_id)
+        """A certificate revealing ``paths`` (and ``/time``) of ``state``'s tree.
+        The last state's tree is kept: polls between two rounds reuse it."""
+        cached = self._tree_cache
+        if cached is not None and cached[0] is state:
+            tree = cached[1]
+        else:
+            tree = full_tree(state, self.request_id)
+            self._tree_cache = (state, tree)
+        return certify_paths(state, paths, self.request_id, tree)
 
     def data_certificate(self, state: S, canister_id: bytes) -> bytes:
         """The certificate ``ic0.data_certificate_copy`` returns in a
