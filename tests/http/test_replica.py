@@ -379,3 +379,80 @@ def test_a_restarted_replica_keeps_its_root_key_and_state(tmp_path):
         assert lookup_path([b"canister", uc, b"certified_data"], cert.tree) == Found(b"kept")
     finally:
         stop_replica(proc)
+
+
+# ---------------------------------------------------------------- management and subnets
+
+def _decode_principal_reply(data: bytes) -> bytes:
+    from pyic.candid import decode
+    (record,) = decode(data)            # record { canister_id : principal }
+    ((_, value),) = record.fields
+    return value.bytes
+
+
+@spec("https-interface.md: Effective canister id")
+def test_canister_creation_over_http_and_its_controllers(setup):
+    from pyic.candid import encode_text
+    http, uc, _, root_key = setup
+    arg = encode_text("(record { amount = opt (1_000_000_000_000 : nat); settings = null })")
+    c = content("call", ED.principal, canister_id=b"", method_name=(
+        "provisional_create_canister_with_cycles"), arg=arg)
+    # any effective canister id in the subnet's range will do for a creation
+    status, body = http.post(call_path("v3", uc), envelope(c, ED))
+    assert status == 200 and body["status"] == "replied", body
+    reply = lookup_path([b"request_status", request_id(c), b"reply"],
+                        certificate_of(body).tree).value
+    new = _decode_principal_reply(reply)
+    status, body = read_state(http, new, [[b"canister", new, b"controllers"]], ED, "v3")
+    assert status == 200
+    from pyic.http import cbor
+    controllers = cbor.decode(lookup_path([b"canister", new, b"controllers"],
+                                          certificate_of(body).tree).value)
+    assert controllers == [ED.principal]
+    # the subnet form of the endpoint takes creations only
+    subnet = Principal.self_authenticating(root_key).to_text()
+    c2 = dict(c, nonce=b"2")
+    status, body = http.post(f"/api/v4/subnet/{subnet}/call", envelope(c2, ED))
+    assert status == 200 and body["status"] == "replied"
+    other = update(uc, U.reply_data(U.bytes_(b"x")), ED)
+    assert http.post(f"/api/v4/subnet/{subnet}/call", envelope(other, ED))[0] == 400
+    # a management call whose argument names another canister: wrong effective id
+    status_arg = encode_text(f'(record {{ canister_id = principal "{Principal(new).to_text()}" }})')
+    c3 = content("call", ED.principal, canister_id=b"", method_name="canister_status",
+                 arg=status_arg)
+    assert http.post(call_path("v3", uc), envelope(c3, ED))[0] == 400
+    status, body = http.post(call_path("v3", new), envelope(c3, ED))
+    assert status == 200 and body["status"] == "replied"
+
+
+@spec("https-interface.md: Request: Read state")
+def test_subnet_read_state(setup):
+    http, uc, _, root_key = setup
+    subnet = Principal.self_authenticating(root_key).bytes
+    path = f"/api/v3/subnet/{Principal(subnet).to_text()}/read_state"
+    c = content("read_state", ANON.principal, paths=[[b"canister_ranges", subnet],
+                                                     [b"subnet", subnet, b"public_key"]])
+    status, body = http.post(path, envelope(c, ANON))
+    assert status == 200
+    tree = certificate_of(body).tree
+    assert lookup_path([b"subnet", subnet, b"public_key"], tree) == Found(root_key)
+    shards = flatten_forks(lookup_subtree([b"canister_ranges", subnet], tree))
+    from pyic.http import cbor
+    ranges = cbor.decode(shards[0].tree.value)
+    assert ranges[0][0] <= uc <= ranges[0][1]
+    # canister ranges only at the subnet endpoint; an unknown subnet is refused
+    assert read_state(http, uc, [[b"canister_ranges", subnet]], version="v3")[0] == 403
+    assert http.post(f"/api/v3/subnet/{Principal(bytes(29)).to_text()}/read_state",
+                     envelope(c, ANON))[0] == 400
+
+
+@spec("https-interface.md: Authentication")
+def test_anonymous_queries_may_carry_any_expiry(setup):
+    http, uc, _, _ = setup
+    q = content("query", ANON.principal, canister_id=uc, method_name="query",
+                arg=bytes(U.reply_data(U.bytes_(b"old"))), ingress_expiry=1)
+    status, body = http.post(path_of("query", uc), envelope(q, ANON))
+    assert status == 200 and body["reply"] == {"arg": b"old"}
+    q = content("query", ED.principal, canister_id=uc, method_name="query",
+                arg=bytes(U.reply_data(U.bytes_(b"old"))), ingress_expiry=1)
+    assert http.post(path_of("query", uc), envelope(q, ED))[0] == 400
