@@ -24,7 +24,7 @@ from __future__ import annotations
 from attrs import evolve
 
 from .costs import DEFAULT, SubnetConfig
-from .rules import calls, contexts, cycles, execution
+from .rules import calls, contexts, cycles, execution, ingress
 from .state import IC_PRINCIPAL, CallMessage, FuncMessage, ResponseMessage, S
 
 MAX_STEPS_PER_ROUND = 10_000
@@ -117,7 +117,8 @@ def system_tasks(state: S, cfg: SubnetConfig = DEFAULT) -> S:
 
 
 def advance_all_time(state: S, nanos: int, cfg: SubnetConfig = DEFAULT) -> S:
-    """System time and every canister's time move forward by ``nanos``."""
+    """System time and every canister's time move forward by ``nanos``; answered
+    requests whose expiry the new time has passed are cleaned up."""
     if nanos <= 0:
         return state
     t1 = state.system_time + nanos
@@ -125,7 +126,7 @@ def advance_all_time(state: S, nanos: int, cfg: SubnetConfig = DEFAULT) -> S:
     for canister_id in sorted(state.canisters):
         target = max(t1, state.canisters[canister_id].time + 1)
         state = cycles.advance_canister_time(state, canister_id, target, cfg) or state
-    return state
+    return ingress.request_clean_up(state)
 
 
 def set_all_time(state: S, t: int, cfg: SubnetConfig = DEFAULT) -> S:

@@ -240,7 +240,7 @@ def test_canister_time_follows_system_time(pic, uc):
     assert t >= pic.get_time()["nanos_since_epoch"]
 
 
-@spec("Update call request clean up")
+@spec("Initiating canister calls")
 def test_ingress_expiry(pic, uc):
     # a request submitted but not run before its expiry is never executed
     req = pic.submit_call(uc, "update", bytes(set_global(b"late") >> reply))
@@ -339,3 +339,16 @@ def test_each_request_answered_once(pic, uc):
     reqs = [pic.submit_call(uc, "update", bytes(reply_data(str(i).encode())))
             for i in range(3)]
     assert [pic.await_call(r) for r in reqs] == [b"0", b"1", b"2"]
+
+
+@spec("Update call request clean up")
+def test_answered_request_is_kept_until_its_expiry_then_removed(pic, uc):
+    req = pic.submit_call(uc, "update", bytes(reply_data(b"done")))
+    assert pic.await_call(req) == b"done"
+    pic.advance_time(req.ingress_expiry - pic.ic.state.system_time - 10)
+    pic.tick()
+    assert pic.ingress_status(req) == b"done"       # not before the expiry
+    pic.advance_time(60 * SECOND)
+    pic.tick()
+    assert pic.ingress_status(req) is None           # dropped after it
+    assert req not in pic.ic.state.requests

@@ -15,8 +15,8 @@ from attrs import evolve
 from ..canister import CallerInfo, InspectReturn, Trap
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
-    IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, FromUser, Processing, Received,
-    Request, S, replace_in,
+    IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, Done, FromUser, Processing, Received,
+    Rejected, Replied, Request, S, replace_in,
 )
 from ..principal_text import principal_text
 from .common import env_of, liquid_balance, trap_reject
@@ -159,3 +159,19 @@ def initiate_canister_call(state: S, request: Request) -> S | None:
                      queue=UNORDERED)
     return evolve(state, messages=state.messages + (cm,),
                   requests=replace_in(state.requests, request, (Processing(), entry[1])))
+
+
+def request_clean_up(state: S) -> S:
+    """"Update call request clean up", both rules at once for every answered request
+    whose ``ingress_expiry`` has passed: its data is dropped (``Done``) and the request
+    removed, "no earlier than the ingress expiry time set in the request".  Until
+    then the reply stays readable, as pocket-ic and the replica keep it."""
+    expired = [r for r, (status, _) in state.requests.items()
+               if isinstance(status, (Replied, Rejected, Done))
+               and r.ingress_expiry < state.system_time]
+    if not expired:
+        return state
+    requests = dict(state.requests)
+    for r in expired:
+        del requests[r]
+    return evolve(state, requests=requests)
