@@ -80,6 +80,7 @@ class Replica:
         self._requests_by_id: dict[bytes, Request] = {}
         self.ic.certifier = self.data_certificate
         self._tree_cache: tuple | None = None
+        self._data_certificates: tuple = (None, {})
         self._saved_state: S | None = self.ic.state
         self._last_save = _time.monotonic()
         self._stop = threading.Event()
@@ -217,5 +218,13 @@ class Replica:
 
     def data_certificate(self, state: S, canister_id: bytes) -> bytes:
         """The certificate ``ic0.data_certificate_copy`` returns in a
-        non-replicated query (canister-interface.md "Certified data")."""
-        return self.certify(state, [[b"canister", canister_id, b"certified_data"]])
+        non-replicated query (canister-interface.md "Certified data"); queries
+        between two rounds share it (signing costs milliseconds)."""
+        cached = self._data_certificates
+        if cached[0] is not state:
+            cached = self._data_certificates = (state, {})
+        cert = cached[1].get(canister_id)
+        if cert is None:
+            cert = self.certify(state, [[b"canister", canister_id, b"certified_data"]])
+            cached[1][canister_id] = cert
+        return cert

@@ -291,6 +291,7 @@ def check_effective_canister_id(ecid: bytes, canister_id: bytes, method: str, ar
 class _Handler(BaseHTTPRequestHandler):
     server_version = "pyic-replica"
     protocol_version = "HTTP/1.1"
+    timeout = 60                 # seconds a stalled client may hold a connection
     endpoints: Endpoints         # set on the subclass `serve` makes
 
     def do_GET(self) -> None:

@@ -456,3 +456,28 @@ def test_anonymous_queries_may_carry_any_expiry(setup):
     q = content("query", ED.principal, canister_id=uc, method_name="query",
                 arg=bytes(U.reply_data(U.bytes_(b"old"))), ingress_expiry=1)
     assert http.post(path_of("query", uc), envelope(q, ED))[0] == 400
+
+
+@spec("index.md: Time")
+def test_frozen_time_judges_requests_by_the_state_time(tmp_path):
+    pic = PocketIC()
+    uc = pic.install_universal_canister().bytes
+    state_time = pic.ic.state.system_time
+    pic.save(str(tmp_path / "state.pyic"))
+    proc, http = start_replica(tmp_path, "--time", "frozen")
+    try:
+        status, body = read_state(http, uc, [[b"time"]])
+        assert status == 200
+        assert leb128.u.decode(lookup_path([b"time"], certificate_of(body).tree).value) \
+            == state_time
+        prog = U.reply_data(U.bytes_(b"frozen"))
+        status, text = http.post(call_path("v3", uc), envelope(update(uc, prog, ED), ED))
+        assert status == 400 and text.startswith("Invalid request expiry: ")
+        c = update(uc, prog, ED, ingress_expiry=state_time + 60 * 10**9)
+        status, body = http.post(call_path("v3", uc), envelope(c, ED))
+        assert status == 200 and body["status"] == "replied"
+        status, body = read_state(http, uc, [[b"time"]])
+        assert leb128.u.decode(lookup_path([b"time"], certificate_of(body).tree).value) \
+            == state_time
+    finally:
+        stop_replica(proc)
