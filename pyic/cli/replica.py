@@ -20,7 +20,7 @@ import threading
 
 import click
 
-from .canister import STATE_FILE
+from .canister_session import STORE_FILE
 from .common import reporting
 
 
@@ -45,7 +45,7 @@ def replica(state_dir: str, port: int | None, port_file: str | None, clock: str,
     from ..http.replica import Replica
     from ..http.server import Endpoints, make_server
     with reporting(None):
-        r = Replica(os.path.join(state_dir, STATE_FILE), clock=clock,
+        r = Replica(os.path.join(state_dir, STORE_FILE), clock=clock,
                     sign_queries=not no_query_signatures)
         server = make_server(Endpoints(r), port=(0 if port_file else 4943) if port is None
                              else port, verbose=verbose)

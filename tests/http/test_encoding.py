@@ -110,9 +110,13 @@ trees = st.recursive(st.binary(max_size=4),
 
 
 def _paths(labeled, prefix=()):
+    """(path, value) of every leaf; (path, None) of every non-empty inner node
+    (an empty one is ``Empty``, where lookups find nothing)."""
     if isinstance(labeled, bytes):
         yield prefix, labeled
         return
+    if labeled:
+        yield prefix, None
     for k, v in labeled.items():
         yield from _paths(v, prefix + (k,))
 
@@ -126,14 +130,15 @@ def test_pruning_keeps_the_root_hash_and_what_was_asked(labeled, asked):
     assert hash_tree.well_formed(full)
     pruned = prune(full, asked)
     assert reconstruct(pruned) == reconstruct(full)
-    values = dict(_paths(labeled))
+    nodes = dict(_paths(labeled))
     for path in asked:
         path = tuple(path)
         got = lookup_path(path, pruned)
-        if path in values:
-            assert got == Found(values[path])
-        elif not any(p[:len(path)] == path for p in values) \
-                and not any(path[:len(p)] == p for p in values):
+        if nodes.get(path) is not None:
+            assert got == Found(nodes[path])
+        elif path in nodes:
+            assert got == ERROR             # an inner node, not a value
+        elif not any(nodes[p] is not None and path[:len(p)] == p for p in nodes):
             assert got == ABSENT            # absence is provable, not just unknown
 
 

@@ -74,7 +74,7 @@ def setup(tmp_path_factory):
     pic = PocketIC()
     uc = pic.install_universal_canister().bytes
     other = pic.install_universal_canister().bytes
-    pic.save(str(state / "state.pyic"))
+    pic.save(str(state / "state.db"))
     proc, http = start_replica(state)
     status, body = http.get("/api/v2/status")
     assert status == 200
@@ -353,7 +353,7 @@ def test_delegation_chains(setup):
 def test_a_restarted_replica_keeps_its_root_key_and_state(tmp_path):
     pic = PocketIC()
     uc = pic.install_universal_canister().bytes
-    pic.save(str(tmp_path / "state.pyic"))
+    pic.save(str(tmp_path / "state.db"))
     proc, http = start_replica(tmp_path, "--no-query-signatures")
     try:
         key1 = http.get("/api/v2/status")[1]["root_key"]
@@ -463,7 +463,7 @@ def test_frozen_time_judges_requests_by_the_state_time(tmp_path):
     pic = PocketIC()
     uc = pic.install_universal_canister().bytes
     state_time = pic.ic.state.system_time
-    pic.save(str(tmp_path / "state.pyic"))
+    pic.save(str(tmp_path / "state.db"))
     proc, http = start_replica(tmp_path, "--time", "frozen")
     try:
         status, body = read_state(http, uc, [[b"time"]])
