@@ -25,7 +25,14 @@ import click
 
 from .canister_calls import call
 from .canister_manage import (
-    advance_time, info, list_canisters, logs, snapshot, tick, uninstall_code, update_settings,
+    advance_time,
+    info,
+    list_canisters,
+    logs,
+    snapshot,
+    tick,
+    uninstall_code,
+    update_settings,
 )
 from .canister_output import plain_json
 from .canister_session import TIME_MODES, Session, answering

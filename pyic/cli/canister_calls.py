@@ -218,8 +218,19 @@ def _call_through_wallet(s: Session, pic, cid: bytes, method: str, arg: bytes,
                          cycles: int) -> bytes:
     from ..errors import Reject
     from ..universal import (
-        arg_data, bytes_, call_cycles_add128, call_data_append, call_new, call_perform, callback,
-        i2b, int64, reject_code, reject_msg, reply_data, reply_data_append,
+        arg_data,
+        bytes_,
+        call_cycles_add128,
+        call_data_append,
+        call_new,
+        call_perform,
+        callback,
+        i2b,
+        int64,
+        reject_code,
+        reject_msg,
+        reply_data,
+        reply_data_append,
     )
     wallet = _wallet(s, pic)
     pic.add_cycles(wallet, cycles)

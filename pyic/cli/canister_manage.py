@@ -221,5 +221,13 @@ def advance_time(s: Session, duration: str) -> None:
     click.echo(f"The time is {iso8601(now)} ({now} ns).", err=True)
 
 
-__all__ = ["update_settings", "uninstall_code", "info", "logs", "list_canisters", "snapshot",
-           "tick", "advance_time"]
+__all__ = [
+    "advance_time",
+    "info",
+    "list_canisters",
+    "logs",
+    "snapshot",
+    "tick",
+    "uninstall_code",
+    "update_settings",
+]

@@ -31,7 +31,7 @@ def iso8601(nanos: int) -> str:
     """``2025-01-01T00:00:00.000000001Z``: UTC, to the nanosecond."""
     seconds, frac = divmod(nanos, 1_000_000_000)
     try:
-        moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+        moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
     except (OverflowError, OSError, ValueError):
         return f"{nanos} ns since the epoch"
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
@@ -71,7 +71,14 @@ def _json(value: Any, t: Any, env) -> Any:
     # The decoder bounds nesting depth, and json.dumps recurses as deep anyway.
     from ..candid import Opt, Principal, Record, Variant
     from ..candid.types import (
-        FuncType, OptType, PrimType, RecordType, ServiceType, VariantType, VecType, resolve,
+        FuncType,
+        OptType,
+        PrimType,
+        RecordType,
+        ServiceType,
+        VariantType,
+        VecType,
+        resolve,
     )
     t = resolve(t, env)
     if isinstance(t, OptType):
@@ -129,4 +136,4 @@ def _label(i: int, field, name: str | None) -> str:
     return name if name is not None else f"_{i}_"
 
 
-__all__ = ["reject_line", "iso8601", "parse_duration", "values_to_json", "plain_json"]
+__all__ = ["iso8601", "parse_duration", "plain_json", "reject_line", "values_to_json"]

@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import attrs
 import click
@@ -142,7 +142,7 @@ class _CommitGuard:
         self.committing = False
         self.held = False
 
-    def _handler(self, signum, frame) -> None:  # noqa: ANN001 - signal's signature
+    def _handler(self, signum, frame) -> None:
         if self.committing:
             self.held = True
             return
@@ -186,7 +186,7 @@ class Progress:
         stream = stream if stream is not None else sys.stderr
         return bool(getattr(stream, "isatty", lambda: False)())
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._start = time.monotonic()
         self._base = self._instructions()
         self._thread = threading.Thread(target=self._run, name="pyic-progress", daemon=True)
@@ -239,5 +239,13 @@ def answering() -> Iterator[None]:
             raise CommandFailed(reject_line(e.reject_code, e.message, e.error_code)) from None
 
 
-__all__ = ["Session", "Progress", "Interrupted", "answering", "STORE_FILE", "OLD_STATE_FILE",
-           "DEFAULT_IDENTITY", "TIME_MODES"]
+__all__ = [
+    "DEFAULT_IDENTITY",
+    "OLD_STATE_FILE",
+    "STORE_FILE",
+    "TIME_MODES",
+    "Interrupted",
+    "Progress",
+    "Session",
+    "answering",
+]
