@@ -34,6 +34,10 @@ FIELDS = {
 }
 _NEW = {"state_config": "New", "instruction_config": "Production"}
 
+# Where a PocketIC instance's clock starts: the replica test framework's genesis,
+# 2021-05-06T19:17:10Z (clients set the time forward from there, never back).
+GENESIS = 1_620_328_630_000_000_000
+
 
 class SubnetConfig:
     """pocket-ic's ``SubnetConfig``: how many subnets of each kind, or a state to load.
@@ -124,7 +128,9 @@ def _state_path(name: str, spec) -> str | None:
 
 def build_instance(config: dict, *, costs=None, time: int | None = None,
                    seed: bytes = b"pyic") -> tuple[Instance, str | None]:
-    """The instance a config asks for, and the directory to save it to (or None)."""
+    """The instance a config asks for, and the directory to save it to (or None);
+    fresh subnets start at ``time``, by default `GENESIS`."""
+    time = GENESIS if time is None else time
     if not isinstance(config, dict):
         raise InstanceError("the instance config must be a JSON object")
     state_dir = config.get("state_dir")
@@ -161,4 +167,4 @@ def build_instance(config: dict, *, costs=None, time: int | None = None,
     return Instance(subnets, gen, seed), state_dir
 
 
-__all__ = ["SubnetConfig", "SubnetKind", "build_instance", "FIELDS"]
+__all__ = ["SubnetConfig", "SubnetKind", "build_instance", "FIELDS", "GENESIS"]

@@ -30,8 +30,8 @@ CANISTER_IDS_PER_SUBNET = 1 << 20
 U64_MAX = (1 << 64) - 1
 
 
-class SubnetKind(enum.Enum):
-    """The protocol's subnet kinds, valued by their JSON names."""
+class SubnetKind(str, enum.Enum):
+    """The protocol's subnet kinds, valued (and equal to) their JSON names."""
 
     APPLICATION = "Application"
     BITCOIN = "Bitcoin"

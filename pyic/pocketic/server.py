@@ -1,0 +1,221 @@
+"""The PocketIC server over HTTP: instances, the blob store, idle shutdown.
+
+Routes (those the ``pocket-ic`` clients use; docs/pocket-ic.md lists them):
+
+    GET    /status                          200 once the server is up
+    GET    /instances                       ["Available" | "Deleted", ...]
+    POST   /instances                       {"Created": {"instance_id", "topology"}}
+    DELETE /instances/<id>                  the instance's state goes to its state_dir
+    GET|POST /instances/<id>/read/...       `pyic.pocketic.rest.INSTANCE_ROUTES`
+    POST   /instances/<id>/update/...
+    POST   /blobstore                       body stored as is (``Content-Encoding: gzip``
+                                            kept compressed), answers its hex id
+    GET    /blobstore/<hex id>
+
+Every request is served to its end before the next operation starts (one lock),
+so answers are always synchronous: 200 with the body, or 400 ``{"message"}`` for
+a request that cannot be carried out (404 for an unknown route).  No request
+ever answers with a traceback: an unexpected failure is a 500 ``{"message"}``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ..errors import PyicError
+from . import rest
+from .config import build_instance
+from .errors import InstanceError
+from .instance import Instance
+
+MAX_BODY = 512 * 1024 * 1024   # a Wasm module and its argument fit far below this
+
+
+class BlobStore:
+    """Blobs by the hex of their SHA-256, kept as sent (gzip or not)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[bytes, tuple[bytes, str | None]] = {}
+
+    def put(self, data: bytes, compression: str | None) -> str:
+        if compression not in (None, "gzip"):
+            raise InstanceError(f"unsupported Content-Encoding {compression!r} (use gzip)")
+        key = hashlib.sha256(data).digest()
+        self.blobs[key] = (data, compression)
+        return key.hex()
+
+    def raw(self, key: bytes) -> bytes:
+        if key not in self.blobs:
+            raise InstanceError(f"BlobNotFound({key.hex()})")
+        return self.blobs[key][0]
+
+    def get(self, key: bytes) -> bytes:
+        """The blob, decompressed."""
+        data = self.raw(key)
+        if self.blobs[key][1] == "gzip":
+            try:
+                return gzip.decompress(data)
+            except (OSError, EOFError) as e:
+                raise InstanceError(f"BlobNotGzip({key.hex()}): {e}") from None
+        return data
+
+
+class App:
+    """The server's state (instances, blobs) and the dispatch of one request."""
+
+    def __init__(self) -> None:
+        self.instances: list[tuple[Instance, str | None] | None] = []   # None: deleted
+        self.blobs = BlobStore()
+        self.lock = threading.Lock()
+        self.active = 0
+        self.last_activity = time.monotonic()
+
+    # ---------------------------------------------------------------- instances
+
+    def create_instance(self, body) -> dict:
+        instance, state_dir = build_instance(body)
+        self.instances.append((instance, state_dir))
+        return {"Created": {"instance_id": len(self.instances) - 1,
+                            "topology": rest.topology_json(instance),
+                            "http_gateway_info": None}}
+
+    def instance(self, text: str) -> Instance:
+        entry = self._entry(text)
+        if entry is None:
+            raise InstanceError(f"Instance {text} was deleted")
+        return entry[0]
+
+    def _entry(self, text: str):
+        if not text.isdigit() or int(text) >= len(self.instances):
+            raise InstanceError(f"Instance {text} not found")
+        return self.instances[int(text)]
+
+    def delete_instance(self, text: str) -> None:
+        entry = self._entry(text)
+        if entry is not None:
+            self._persist(entry)
+            self.instances[int(text)] = None
+
+    def close(self) -> None:
+        """Save every live instance that has a state directory."""
+        for entry in self.instances:
+            if entry is not None:
+                self._persist(entry)
+
+    @staticmethod
+    def _persist(entry) -> None:
+        instance, state_dir = entry
+        if state_dir is not None:
+            from .state_dir import save_instance
+            save_instance(instance, state_dir)
+
+    # ---------------------------------------------------------------- dispatch
+
+    def dispatch(self, method: str, path: str, headers, body: bytes) -> tuple[int, object]:
+        """``(status, JSON value)``; a `bytes` value is sent as is (blobs, blob ids)."""
+        parts = [p for p in path.split("?", 1)[0].split("/") if p]
+        if parts == ["status"] and method == "GET":
+            return 200, None
+        if parts[:1] == ["blobstore"]:
+            if method == "POST" and len(parts) == 1:
+                encoding = headers.get("Content-Encoding")
+                return 200, self.blobs.put(body, encoding).encode()
+            if method == "GET" and len(parts) == 2:
+                try:
+                    key = bytes.fromhex(parts[1])
+                except ValueError:
+                    raise InstanceError(f"not a blob id: {parts[1]!r}") from None
+                return 200, self.blobs.raw(key)
+        if parts[:1] == ["instances"]:
+            if len(parts) == 1 and method == "GET":
+                return 200, ["Deleted" if e is None else "Available" for e in self.instances]
+            if len(parts) == 1 and method == "POST":
+                return 201, self.create_instance(_json(body))
+            if len(parts) == 2 and method == "DELETE":
+                self.delete_instance(parts[1])
+                return 200, None
+            if len(parts) >= 4:
+                handler = rest.INSTANCE_ROUTES.get((method, "/".join(parts[2:])))
+                if handler is not None:
+                    instance = self.instance(parts[1])
+                    value = _json(body) if method == "POST" else None
+                    if handler in rest.NEEDS_BLOBS:
+                        return 200, handler(instance, value, self.blobs)
+                    return 200, handler(instance, value)
+        return 404, {"message": f"no route {method} {path}"}
+
+
+def _json(body: bytes):
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InstanceError(f"the body is not JSON: {e}") from None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "pyic-pocket-ic-server"
+
+    def log_message(self, format, *args) -> None:   # noqa: A002 -- the base class's name
+        pass   # quiet, as the real server is without --log-levels
+
+    def _serve(self) -> None:
+        app: App = self.server.app   # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(413, {"message": f"the body exceeds {MAX_BODY} bytes"})
+            return
+        body = self.rfile.read(length) if length else b""
+        with app.lock:
+            app.active += 1
+            try:
+                status, value = app.dispatch(self.command, self.path, self.headers, body)
+            except (InstanceError, PyicError) as e:
+                status, value = 400, {"message": str(e)}
+            except Exception as e:   # noqa: BLE001 -- never a traceback to the client
+                status, value = 500, {"message": f"internal error: {type(e).__name__}: {e}"}
+            finally:
+                app.active -= 1
+                app.last_activity = time.monotonic()
+        self._send(status, value)
+
+    def _send(self, status: int, value) -> None:
+        if isinstance(value, bytes):
+            data, kind = value, "application/octet-stream"
+        else:
+            data, kind = json.dumps(value).encode(), "application/json"
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_DELETE = _serve
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, ttl: float) -> None:
+        super().__init__(address, Handler)
+        self.app = App()
+        self.ttl = ttl
+
+    def watch_idle(self) -> None:
+        """Shut down once no request has come for ``ttl`` seconds."""
+        while True:
+            time.sleep(min(0.5, self.ttl / 4))
+            app = self.app
+            if app.active == 0 and time.monotonic() - app.last_activity > self.ttl:
+                self.shutdown()
+                return
+
+
+__all__ = ["App", "BlobStore", "Server", "Handler"]
