@@ -69,9 +69,10 @@ def signing_key(scheme: str, seed: bytes) -> ecdsa.SigningKey:
 
 def sign(sk: ecdsa.SigningKey, payload: bytes) -> bytes:
     if sk.curve == ecdsa.Ed25519:
-        return sk.sign(payload)
-    return sk.sign_deterministic(payload, hashfunc=hashlib.sha256, sigencode=sigencode_string)
+        return bytes(sk.sign(payload))
+    return bytes(sk.sign_deterministic(payload, hashfunc=hashlib.sha256,
+                                       sigencode=sigencode_string))
 
 
 def public_key_der(sk: ecdsa.SigningKey) -> bytes:
-    return sk.verifying_key.to_der()
+    return bytes(sk.verifying_key.to_der())
