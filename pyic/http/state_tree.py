@@ -10,6 +10,8 @@ from the IC's state ``S``:
     /canister/<canister_id>/certified_data         blob
                            /module_hash            blob (if not empty)
                            /controllers            CBOR #6.55799([* principal])
+                           /canister_creation_timestamp   nat (from the history)
+                           /last_install_timestamp        nat (from the history)
                            /metadata/<name>        blob (custom sections icp:public / icp:private)
     /subnet/<subnet_id>/public_key                 blob (DER BLS key)
                        /type                       text
@@ -18,9 +20,9 @@ from the IC's state ``S``:
     /canister_ranges/<subnet_id>/<lo>              CBOR #6.55799([[lo, hi]])
 
 Values are encoded as certification.md "Encoding of certificates" says: nats
-as LEB128, text as UTF-8, blobs as they are.  Not in the tree:
-``canister_creation_timestamp``, ``last_install_timestamp`` (pyic keeps no
-record of them), ``/subnet/<id>/metrics`` and ``/api_boundary_nodes``.
+as LEB128, text as UTF-8, blobs as they are.  The two timestamps are read from
+the canister history, so they are absent once the history no longer holds the
+change.  Not in the tree: ``/subnet/<id>/metrics`` and ``/api_boundary_nodes``.
 """
 
 from __future__ import annotations
@@ -74,7 +76,12 @@ def canister_subtree(c) -> dict:
         b"certified_data": c.certified_data,
         b"controllers": cbor.encode(sorted(c.controllers)),
     }
+    created, installed = history_timestamps(c)
+    if created is not None:
+        sub[b"canister_creation_timestamp"] = nat(created)
     cs = c.can_state
+    if cs is not None and installed is not None:
+        sub[b"last_install_timestamp"] = nat(installed)
     if cs is not None:
         sub[b"module_hash"] = hashlib.sha256(cs.raw_module).digest()
         metadata = {name.encode(): bytes(v) for name, v in cs.public_custom_sections.items()}
@@ -83,6 +90,24 @@ def canister_subtree(c) -> dict:
         if metadata:
             sub[b"metadata"] = metadata
     return sub
+
+
+def history_timestamps(c) -> tuple[int | None, int | None]:
+    """When the canister was created, and when code was last deployed to it (an
+    install, reinstall, upgrade or snapshot load), as far as its history tells."""
+    h = c.canister_history
+    changes = h.recent_changes
+    created = None
+    if changes and h.total_num_changes == len(changes) and changes[0].details[0] == "creation":
+        created = changes[0].timestamp_nanos
+    installed = None
+    for change in reversed(changes):
+        if change.details[0] in ("code_deployment", "load_snapshot"):
+            installed = change.timestamp_nanos
+            break
+        if change.details[0] == "code_uninstall":
+            break
+    return created, installed
 
 
 def subnet_subtree(keys: Keys) -> dict:

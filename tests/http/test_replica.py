@@ -258,6 +258,16 @@ def test_read_state_reveals_canister_information_to_the_right_requests(setup):
     assert lookup_path([b"canister", uc, b"module_hash"], tree) == \
         Found(hashlib.sha256(U.universal_canister_wasm()).digest())
     assert isinstance(lookup_path([b"canister", uc, b"controllers"], tree), Found)
+    status, body = read_state(http, uc, [[b"canister", uc, b"canister_creation_timestamp"],
+                                         [b"canister", uc, b"last_install_timestamp"],
+                                         [b"time"]])
+    tree = certificate_of(body).tree
+
+    def nat_at(*path):
+        return leb128.u.decode(lookup_path(list(path), tree).value)
+    created = nat_at(b"canister", uc, b"canister_creation_timestamp")
+    installed = nat_at(b"canister", uc, b"last_install_timestamp")
+    assert 0 < created <= installed < nat_at(b"time")
     # another canister's information, certified_data, unknown paths: refused
     assert read_state(http, uc, [[b"canister", other, b"module_hash"]])[0] == 403
     assert read_state(http, uc, [[b"canister", uc, b"certified_data"]])[0] == 403
