@@ -19,7 +19,7 @@ from attrs import frozen
 
 from ..candid.principal import Principal
 from ..ic.state import ANONYMOUS_ID
-from . import signatures
+from . import canister_signatures, signatures
 from .request_id import hash_of_map, request_id
 
 DOMAIN_REQUEST = b"\x0Aic-request"
@@ -108,9 +108,11 @@ def check_content(content, request_type: str) -> None:
 
 # ---------------------------------------------------------------- the envelope
 
-def authenticate(envelope, request_type: str, now: int) -> Authenticated:
+def authenticate(envelope, request_type: str, now: int,
+                 root_key: bytes | None = None) -> Authenticated:
     """Check ``envelope`` (decoded CBOR) for an endpoint taking ``request_type``
-    at time ``now`` (ns); the `Authenticated` request, else `HTTPError`."""
+    at time ``now`` (ns); the `Authenticated` request, else `HTTPError`.
+    ``root_key``: the instance's, to verify canister signatures (none: refused)."""
     if not isinstance(envelope, dict) or "content" not in envelope:
         raise bad("the request body must be a CBOR map with a 'content' field")
     content = envelope["content"]
@@ -140,14 +142,19 @@ def authenticate(envelope, request_type: str, now: int) -> Authenticated:
     if Principal.self_authenticating(pubkey).bytes != sender:
         raise bad(f"Sender {Principal(sender).to_text()} is not the self-authenticating id "
                   f"of the sender_pubkey ({Principal.self_authenticating(pubkey).to_text()})")
-    key, targets, queries_only = check_delegations(pubkey, delegations, now)
-    if not _verifies(key, sig, DOMAIN_REQUEST + rid):
+    key, targets, queries_only = check_delegations(pubkey, delegations, now, root_key)
+    if not _verifies(key, sig, DOMAIN_REQUEST + rid, root_key):
         raise bad(f"Invalid signature: the signature does not verify for request id "
                   f"0x{rid.hex()} under the {'delegated ' if delegations else ''}public key")
     return Authenticated(content, rid, sender, targets, queries_only)
 
 
-def _verifies(key: bytes, sig: bytes, payload: bytes) -> bool:
+def _verifies(key: bytes, sig: bytes, payload: bytes, root_key: bytes | None) -> bool:
+    canister_key = canister_signatures.parse_key(key)
+    if canister_key is not None:
+        if root_key is None:
+            raise bad("Invalid public key: canister signatures cannot be checked here")
+        return canister_signatures.verify(canister_key, sig, payload, root_key)
     try:
         return signatures.verify(key, sig, payload)
     except signatures.KeyError_ as e:
@@ -170,7 +177,7 @@ def _iso(t: int) -> str:
     return d.strftime("%Y-%m-%d %H:%M:%S") + f".{t % 10**9:09d} UTC"
 
 
-def check_delegations(pubkey: bytes, delegations, now: int):
+def check_delegations(pubkey: bytes, delegations, now: int, root_key: bytes | None = None):
     """Follow ``sender_delegation``: the key that must sign the request, the
     targets all delegations allow together, and whether one restricts to queries."""
     if delegations is None:
@@ -194,7 +201,7 @@ def check_delegations(pubkey: bytes, delegations, now: int):
             payload = DOMAIN_DELEGATION + hash_of_map(d)
         except TypeError as e:
             raise bad(f"Invalid delegation {i}: {e}") from None
-        if not _verifies(key, sig, payload):
+        if not _verifies(key, sig, payload, root_key):
             raise bad(f"Invalid delegation {i}: its signature does not verify")
         if d["pubkey"] in seen:
             raise bad("Invalid delegation: Every public key in the chain of delegations must "

@@ -118,7 +118,7 @@ class Endpoints:
 
     def call(self, version: str, kind: str, target: bytes, envelope) -> Response:
         """"Request: Call" (v3, v4: synchronous) and "Request: Asynchronous Call" (v2)."""
-        auth = authenticate(envelope, "call", self.replica.now())
+        auth = authenticate(envelope, "call", self.replica.now(), self.replica.keys.root_key)
         c = auth.content
         if auth.queries_only:
             raise HTTPError(403, "The delegation chain restricts this sender to queries "
@@ -155,7 +155,7 @@ class Endpoints:
 
     def query(self, kind: str, target: bytes, envelope) -> Response:
         """"Request: Query call", the response signed by the node ("node-signature")."""
-        auth = authenticate(envelope, "query", self.replica.now())
+        auth = authenticate(envelope, "query", self.replica.now(), self.replica.keys.root_key)
         c = auth.content
         check_targets(auth, c["canister_id"])
         if kind == "subnet":
@@ -189,7 +189,7 @@ class Endpoints:
 
     def read_state(self, version: str, kind: str, target: bytes, envelope) -> Response:
         """"Request: Read state": a certificate revealing the requested paths."""
-        auth = authenticate(envelope, "read_state", self.replica.now())
+        auth = authenticate(envelope, "read_state", self.replica.now(), self.replica.keys.root_key)
         paths = auth.content["paths"]
         state = self.replica.snapshot()
         for path in paths:

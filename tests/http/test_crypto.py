@@ -92,3 +92,13 @@ def test_keys_outside_the_accepted_encodings_are_refused():
         signatures.parse_public_key(other_curve.verifying_key.to_der())
     with pytest.raises(signatures.KeyError_):
         signatures.parse_public_key(b"\x30\x03\x02\x01\x00")
+
+
+@spec("index.md: Canister signatures")
+def test_canister_signature_keys():
+    from pyic.http.canister_signatures import CanisterKey, key_der, parse_key
+    der = key_der(b"\x00\x01\x01", b"seed")
+    assert der.startswith(bytes.fromhex("3019300c060a2b0601040183b8430102030900"))
+    assert parse_key(der) == CanisterKey(b"\x00\x01\x01", b"seed")
+    assert parse_key(signatures.public_key_der(signatures.signing_key("Ed25519", b"x"))) is None
+    assert parse_key(der[:-1]) is None

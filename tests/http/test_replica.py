@@ -491,3 +491,41 @@ def test_frozen_time_judges_requests_by_the_state_time(tmp_path):
             == state_time
     finally:
         stop_replica(proc)
+
+
+@spec("index.md: Canister signatures")
+def test_canister_signatures_as_internet_identity_uses_them(setup):
+    from pyic.http import canister_signatures, cbor, hash_tree
+    http, uc, _, _ = setup
+    seed = b"anchor 10000"
+    key = canister_signatures.key_der(uc, seed)
+    user = Principal.self_authenticating(key).bytes
+    session = Identity("Ed25519", b"browser session")
+    d = {"pubkey": session.der, "expiration": expiry(30)}
+    payload = b"\x1Aic-request-auth-delegation" + hash_of_map(d)
+    tree = hash_tree.construct({b"sig": {hashlib.sha256(seed).digest():
+                                         {hashlib.sha256(payload).digest(): b""}}})
+    # the canister certifies the tree's root hash, then reads its data certificate
+    c = update(uc, U.set_certified_data(U.bytes_(hash_tree.reconstruct(tree))) >> U.reply, ED)
+    assert http.post(call_path("v3", uc), envelope(c, ED))[1]["status"] == "replied"
+    q = content("query", ANON.principal, canister_id=uc, method_name="query",
+                arg=bytes(U.reply_data(U.get_certificate)))
+    cert = http.post(path_of("query", uc), envelope(q, ANON))[1]["reply"]["arg"]
+
+    def send(sig_tree):
+        sig = cbor.encode({"certificate": cert, "tree": hash_tree.to_cbor(sig_tree)})
+        call = content("call", user, canister_id=uc, method_name="update",
+                       arg=bytes(U.reply_data(U.caller)), nonce=os.urandom(4))
+        env = {"content": call, "sender_pubkey": key, "sender_sig": session.sign(
+            b"\x0Aic-request" + request_id(call)),
+            "sender_delegation": [{"delegation": d, "signature": sig}]}
+        return call, http.post(call_path("v3", uc), env)
+
+    call, (status, body) = send(tree)
+    assert status == 200 and body["status"] == "replied", body
+    reply = lookup_path([b"request_status", request_id(call), b"reply"],
+                        certificate_of(body).tree)
+    assert reply == Found(user)                  # the canister sees the delegating principal
+    other = hash_tree.construct({b"sig": {hashlib.sha256(b"other seed").digest():
+                                          {hashlib.sha256(payload).digest(): b""}}})
+    assert send(other)[1][0] == 400              # a tree the canister did not certify
