@@ -140,6 +140,14 @@ class Replica:
     def maybe_save(self) -> None:
         if _time.monotonic() - self._last_save >= SAVE_INTERVAL:
             self.save()
+            self._forget_removed_requests()
+
+    def _forget_removed_requests(self) -> None:
+        """Drop the ids of requests the IC has removed (past their expiry)."""
+        with self.lock:
+            requests = self.ic.state.requests
+            for r in [r for r in self._request_ids if r not in requests]:
+                self._requests_by_id.pop(self._request_ids.pop(r), None)
 
     def save(self) -> None:
         with self.lock:
