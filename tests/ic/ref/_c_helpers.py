@@ -148,19 +148,17 @@ CBOR_SELF_DESCRIBE = b"\xd9\xd9\xf7"
 
 
 def extract_cert_data(cid: bytes, blob: bytes) -> bytes:
-    """``extractCertData cid``: the certified data a data certificate vouches for.
-
-    The spec's certificate (certification.md) is CBOR whose tree holds
-    ``/canister/<cid>/certified_data``.  pyic implements no certification
-    (docs/ic-rules.md, "Certified state reads") and hands a query the canister's
-    certified data itself as ``Env.certificate`` (pyic/ic/rules/queries.py);
-    this helper reads that stand-in, so the certified-variables scenarios
-    still check what the canister certified.  That the blob is no certificate
-    is the one divergence, asserted by ``certified variables/validates``."""
-    if blob.startswith(CBOR_SELF_DESCRIBE):
-        pytest.fail("pyic now returns real certificates: decode them here "
-                    "(certification.md) instead of reading the stand-in")
-    return blob
+    """``extractCertData cid``: the certified data a data certificate vouches for,
+    the value at ``/canister/<cid>/certified_data`` of its tree (certification.md;
+    the signature is checked by ``certified variables/validates``)."""
+    from pyic.http.certificate import decode
+    from pyic.http.hash_tree import Found, lookup_path
+    if not blob.startswith(CBOR_SELF_DESCRIBE):
+        pytest.fail(f"not a CBOR certificate: {blob[:40]!r}")
+    found = lookup_path([b"canister", cid, b"certified_data"], decode(blob).tree)
+    if not isinstance(found, Found):
+        pytest.fail(f"the data certificate does not reveal the certified data: {found}")
+    return found.value
 
 
 def cert_data(ref: Ref, cid: bytes) -> bytes:
