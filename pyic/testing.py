@@ -23,13 +23,14 @@ A request the server would refuse (HTTP 400) raises `InstanceError`, also a
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .candid import Opt, Principal, Record, Variant, decode, encode
 from .errors import ICError, Reject
 from .ic import canister as _canister
 from .ic.costs import SubnetConfig as CostConfig
-from .ic.machine import IC, _RejectRaised
+from .ic.machine import IC
 from .ic.management.args import interface, method_types
 from .ic.state import ANONYMOUS_ID, IC_PRINCIPAL, Request
 from .pocketic import icpy
@@ -229,7 +230,7 @@ class PocketIC:
         self.ic.save(path)
 
     @classmethod
-    def load(cls, path: str) -> "PocketIC":
+    def load(cls, path: str) -> PocketIC:
         """An instance with the state saved at ``path``."""
         return cls(ic=IC.load(path))
 
@@ -612,6 +613,17 @@ class PocketIC:
                                sender=sender)
 
 
-__all__ = ["PocketIC", "SubnetConfig", "SubnetKind", "CallRejected", "InstanceError", "Prog",
-           "Reject", "Principal", "to_principal_bytes", "to_python", "settings_record",
-           "DEFAULT_CANISTER_CYCLES"]
+__all__ = [
+    "DEFAULT_CANISTER_CYCLES",
+    "CallRejected",
+    "InstanceError",
+    "PocketIC",
+    "Principal",
+    "Prog",
+    "Reject",
+    "SubnetConfig",
+    "SubnetKind",
+    "settings_record",
+    "to_principal_bytes",
+    "to_python",
+]

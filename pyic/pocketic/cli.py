@@ -90,4 +90,4 @@ def main(ip_addr: str, port: int, port_file: str | None, ttl: float,
     sys.exit(0)
 
 
-__all__ = ["main", "PROTOCOL_VERSION"]
+__all__ = ["PROTOCOL_VERSION", "main"]

@@ -102,5 +102,10 @@ def error_code_name(error_code: str | None, reject_code: int) -> str:
     return ERROR_CODE_NAMES.get(n, f"IC{n:04d}")
 
 
-__all__ = ["REJECT_CODE_NAMES", "ERROR_CODE_NAMES", "reject_code_name", "error_code_name",
-           "error_code_number"]
+__all__ = [
+    "ERROR_CODE_NAMES",
+    "REJECT_CODE_NAMES",
+    "error_code_name",
+    "error_code_number",
+    "reject_code_name",
+]

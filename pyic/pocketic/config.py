@@ -167,4 +167,4 @@ def build_instance(config: dict, *, costs=None, time: int | None = None,
     return Instance(subnets, gen, seed), state_dir
 
 
-__all__ = ["SubnetConfig", "SubnetKind", "build_instance", "FIELDS", "GENESIS"]
+__all__ = ["FIELDS", "GENESIS", "SubnetConfig", "SubnetKind", "build_instance"]

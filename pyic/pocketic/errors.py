@@ -48,4 +48,4 @@ class CanisterNotFound(Reject, InstanceError):
         super().__init__(3, f"Canister {Principal(canister_id).to_text()} not found", "IC0301")
 
 
-__all__ = ["CallRejected", "InstanceError", "CanisterNotFound"]
+__all__ = ["CallRejected", "CanisterNotFound", "InstanceError"]

@@ -86,4 +86,4 @@ def decode_reply(data: bytes, return_types):
     return ic.decode(bytes(data), return_types)
 
 
-__all__ = ["is_typed_args", "encode_typed_args", "plain_settings", "canister", "decode_reply"]
+__all__ = ["canister", "decode_reply", "encode_typed_args", "is_typed_args", "plain_settings"]

@@ -31,13 +31,26 @@ from attrs import define, evolve
 from ..candid import Principal
 from ..ic import scheduler
 from ..ic.canister import CANISTER_ERROR, Reject, Reply
-from ..ic.costs import DEFAULT, SubnetConfig as Costs
+from ..ic.costs import DEFAULT
+from ..ic.costs import SubnetConfig as Costs
 from ..ic.machine import IC, _RejectRaised
 from ..ic.state import (
-    IC_PRINCIPAL, CallMessage, FromCanister, Rejected, Replied, ResponseMessage, with_canister,
+    IC_PRINCIPAL,
+    CallMessage,
+    FromCanister,
+    Rejected,
+    Replied,
+    ResponseMessage,
+    with_canister,
 )
 from .errors import CanisterNotFound, InstanceError
-from .topology import SUBNET_SIZE, RangeGen, SubnetKind, SubnetLayout, layout_for_canister
+from .topology import (
+    SUBNET_SIZE,
+    RangeGen,
+    SubnetKind,
+    SubnetLayout,
+    layout_for_canister,
+)
 
 # Call-context ids of subnet n start at n << CALL_ID_BITS (far beyond any run's count).
 CALL_ID_BITS = 40
@@ -413,4 +426,4 @@ def message_id(request) -> bytes:
     return h.digest()
 
 
-__all__ = ["Instance", "Subnet", "Ingress", "subnet_ic", "message_id", "CALL_ID_BITS", "MAX_ROUNDS_PER_CALL"]
+__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet", "message_id", "subnet_ic"]

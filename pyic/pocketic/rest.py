@@ -24,7 +24,6 @@ from .codes import error_code_name, reject_code_name
 from .errors import InstanceError
 from .instance import Instance
 
-
 # ------------------------------------------------------------------ reading bodies
 
 
@@ -213,5 +212,11 @@ INSTANCE_ROUTES = {
 NEEDS_BLOBS = frozenset({set_stable_memory})
 
 
-__all__ = ["INSTANCE_ROUTES", "NEEDS_BLOBS", "topology_json", "canister_result", "reject_json",
-           "effective_principal"]
+__all__ = [
+    "INSTANCE_ROUTES",
+    "NEEDS_BLOBS",
+    "canister_result",
+    "effective_principal",
+    "reject_json",
+    "topology_json",
+]

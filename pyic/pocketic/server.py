@@ -163,7 +163,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "pyic-pocket-ic-server"
 
-    def log_message(self, format, *args) -> None:   # noqa: A002 -- the base class's name
+    def log_message(self, format, *args) -> None:
         pass   # quiet, as the real server is without --log-levels
 
     def _serve(self) -> None:
@@ -218,4 +218,4 @@ class Server(ThreadingHTTPServer):
                 return
 
 
-__all__ = ["App", "BlobStore", "Server", "Handler"]
+__all__ = ["App", "BlobStore", "Handler", "Server"]

@@ -131,5 +131,11 @@ def check_disjoint(subnets: list[Subnet], gen: RangeGen) -> None:
             raise InstanceError(str(e)) from None
 
 
-__all__ = ["save_instance", "load_subnets", "save_subnet", "load_subnet", "check_disjoint",
-           "TOPOLOGY_FILE"]
+__all__ = [
+    "TOPOLOGY_FILE",
+    "check_disjoint",
+    "load_subnet",
+    "load_subnets",
+    "save_instance",
+    "save_subnet",
+]

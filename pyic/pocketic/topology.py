@@ -53,7 +53,7 @@ class CanisterRange:
     def __contains__(self, index: int) -> bool:
         return self.start <= index <= self.end
 
-    def overlaps(self, other: "CanisterRange") -> bool:
+    def overlaps(self, other: CanisterRange) -> bool:
         return self.start <= other.end and other.start <= self.end
 
     def to_json(self) -> dict:
@@ -200,6 +200,18 @@ WHOLE_RANGE = CanisterRange(0, U64_MAX)
 PYIC_SUBNET = SubnetLayout(SubnetKind.APPLICATION, (WHOLE_RANGE,), catch_all=True)
 
 
-__all__ = ["SubnetKind", "CanisterRange", "RangeGen", "SubnetLayout", "NAMED_RANGES",
-           "SUBNET_SIZE", "CREATION_ORDER", "kind_of_canister", "layout_new",
-           "layout_for_canister", "WHOLE_RANGE", "PYIC_SUBNET", "CANISTER_IDS_PER_SUBNET"]
+__all__ = [
+    "CANISTER_IDS_PER_SUBNET",
+    "CREATION_ORDER",
+    "NAMED_RANGES",
+    "PYIC_SUBNET",
+    "SUBNET_SIZE",
+    "WHOLE_RANGE",
+    "CanisterRange",
+    "RangeGen",
+    "SubnetKind",
+    "SubnetLayout",
+    "kind_of_canister",
+    "layout_for_canister",
+    "layout_new",
+]

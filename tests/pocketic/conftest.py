@@ -10,51 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
+from pic_server import start_server, stop
 
 CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(
     os.path.dirname(__file__), "..", "..", "..", "shared", "canisters")
-
-
-def server_command() -> list[str]:
-    """The installed console script, else the module run by this interpreter."""
-    script = shutil.which("pyic-pocket-ic-server")
-    return [script] if script else [sys.executable, "-m", "pyic.pocketic"]
-
-
-def wait_for_port(port_file: str, proc: subprocess.Popen, timeout: float = 30) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(port_file):
-            with open(port_file, encoding="utf-8") as f:
-                text = f.read()
-            if text.endswith("\n"):
-                return int(text)
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with status {proc.returncode}")
-        time.sleep(0.02)
-    raise RuntimeError("the server wrote no port")
-
-
-def start_server(port_file: str, *extra: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(server_command() + ["--port-file", port_file, *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return proc, wait_for_port(port_file, proc)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -91,3 +54,10 @@ def canisters() -> str:
     if not os.path.isdir(path):
         pytest.fail(f"the canister corpus is not at {path} (set PYIC_CANISTERS)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _client_needs_server(request):
+    """The suite written for ``pocket-ic`` needs a server for the client to find."""
+    if request.module.__name__.endswith("test_suite_client"):
+        request.getfixturevalue("server")

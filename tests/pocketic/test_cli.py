@@ -8,7 +8,7 @@ import time
 
 import requests
 from click.testing import CliRunner
-from conftest import server_command, start_server, stop
+from pic_server import server_command, start_server, stop
 
 from pyic.pocketic.cli import PROTOCOL_VERSION, main
 
@@ -27,8 +27,8 @@ def test_second_launch_exits_quietly_and_ttl_ends_the_first(tmp_path):
     port_file = str(tmp_path / "pic.port")
     first, port = start_server(port_file, "--ttl", "2")
     try:
-        second = subprocess.run(server_command() + ["--port-file", port_file], timeout=60,
-                                capture_output=True)
+        second = subprocess.run(server_command() + ["--port-file", port_file], check=False,
+                                timeout=60, capture_output=True)
         assert second.returncode == 0 and second.stdout == b"" and second.stderr == b""
         assert requests.get(f"http://127.0.0.1:{port}/status", timeout=10).status_code == 200
         assert first.poll() is None   # the second launch left the first running
