@@ -6,7 +6,7 @@ the ZCash serialization.  Public keys travel DER-wrapped (133 bytes, RFC 5480
 with DFINITY's algorithm and curve OIDs).
 
 Arithmetic, hashing to G1 and pairings come from ``py_ecc`` (pure Python).
-Signing costs milliseconds; verifying needs two pairings (about a second), so
+Signing costs about 60 ms; verifying needs two pairings (about a second), so
 the replica never verifies its own signatures (tests and clients do), and
 verifications are cached.
 """
@@ -65,8 +65,10 @@ def extract_der(der: bytes) -> bytes:
     return der[len(DER_PREFIX):]
 
 
+@functools.lru_cache(maxsize=1024)
 def sign(secret_key: int, message: bytes) -> bytes:
-    """The signature (48 bytes) on ``message``: ``sk · hash_to_G1(message)``."""
+    """The signature (48 bytes) on ``message``: ``sk · hash_to_G1(message)``
+    (deterministic, so cached: an unchanged state tree is signed once)."""
     return G1_to_pubkey(multiply(hash_to_G1(message, DST, hashlib.sha256), secret_key))
 
 

@@ -46,5 +46,32 @@ def certify_paths(state: S, paths, request_id_of=content_request_id,
     return certificate.certify(pruned, derive(state.seed).root_secret)
 
 
-def data_certificate(state: S, canister_id: bytes) -> bytes:
-    return certify_paths(state, [[b"canister", canister_id, b"certified_data"]])
+class Deferred:
+    """A blob made when first read (its length or a slice of it): signing costs
+    tens of milliseconds, and most queries never read their certificate.  The
+    System API only takes ``len`` and slices of ``Env.certificate``."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._value: bytes | None = None
+
+    def __bytes__(self) -> bytes:
+        if self._value is None:
+            self._value = self._make()
+            self._make = None
+        return self._value
+
+    def __len__(self) -> int:
+        return len(bytes(self))
+
+    def __getitem__(self, index):
+        return bytes(self)[index]
+
+
+def data_certificate(state: S, canister_id: bytes) -> Deferred:
+    """The certificate of ``canister_id``'s certified data in ``state``, made
+    when the canister reads it."""
+    return Deferred(lambda: certify_paths(state, [[b"canister", canister_id,
+                                                   b"certified_data"]]))

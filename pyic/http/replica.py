@@ -18,7 +18,7 @@ from ..ic import scheduler
 from ..ic.machine import IC
 from ..ic.rules import ingress
 from ..ic.state import Processing, Received, Request, S
-from .certifier import certify_paths, content_of, full_tree
+from .certifier import Deferred, certify_paths, content_of, full_tree
 from .keys import Keys, derive
 from .request_id import request_id as hash_content
 
@@ -224,15 +224,16 @@ class Replica:
             self._tree_cache = (state, tree)
         return certify_paths(state, paths, self.request_id, tree)
 
-    def data_certificate(self, state: S, canister_id: bytes) -> bytes:
+    def data_certificate(self, state: S, canister_id: bytes) -> Deferred:
         """The certificate ``ic0.data_certificate_copy`` returns in a
-        non-replicated query (canister-interface.md "Certified data"); queries
-        between two rounds share it (signing costs milliseconds)."""
+        non-replicated query (canister-interface.md "Certified data"), made when
+        the canister reads it; queries between two rounds share it."""
         cached = self._data_certificates
         if cached[0] is not state:
             cached = self._data_certificates = (state, {})
         cert = cached[1].get(canister_id)
         if cert is None:
-            cert = self.certify(state, [[b"canister", canister_id, b"certified_data"]])
+            cert = Deferred(lambda: self.certify(state, [[b"canister", canister_id,
+                                                          b"certified_data"]]))
             cached[1][canister_id] = cert
         return cert
