@@ -6,7 +6,7 @@ the ZCash serialization.  Public keys travel DER-wrapped (133 bytes, RFC 5480
 with DFINITY's algorithm and curve OIDs).
 
 Arithmetic, hashing to G1 and pairings come from ``py_ecc`` (pure Python).
-Signing costs about 60 ms; verifying needs two pairings (about a second), so
+Signing costs about 20 ms; verifying needs two pairings (about a second), so
 the replica never verifies its own signatures (tests and clients do), and
 verifications are cached.
 """
