@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from ..wasm.features import FEATURES
 from ..wasm.script.report import FileReport
 from ..wasm.script.runner import find_scripts, run_files
 
@@ -36,8 +37,12 @@ from ..wasm.script.runner import find_scripts, run_files
               help="Failures listed in the table output (0: all). --json lists all.")
 @click.option("--tier", type=click.Choice(["fast", "reference"]), default=None,
               help="Execution tier (default: fast).")
+@click.option("--feature", "features", multiple=True, metavar="NAME",
+              type=click.Choice(sorted(FEATURES)),
+              help="Enable a proposal beyond Wasm 3.0 (repeatable; docs/proposals.md). "
+                   "Scripts in a proposal's test-suite folder get its feature anyway.")
 def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool,
-         wasm_version: str, max_failures: int, tier: str | None) -> None:
+         wasm_version: str, max_failures: int, tier: str | None, features: tuple) -> None:
     """Run the .wast scripts in PATHS (files, or folders searched recursively).
 
     \b
@@ -64,7 +69,7 @@ def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool
         progress = _progress(len(scripts)) if sys.stderr.isatty() else None
         version = None if wasm_version == "auto" else int(wasm_version)
         report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
-                           on_done=progress)
+                           features=features, on_done=progress)
         if progress is not None:
             click.echo("\r\033[K", nl=False, err=True)
 

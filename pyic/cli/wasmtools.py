@@ -13,6 +13,7 @@ import os
 import click
 
 from ..errors import MalformedError, Position
+from ..wasm.features import FEATURES, using
 from .common import Loaded, load_module, reporting, validate as validate_syntax, write_output
 
 # 5.5.2 section ids
@@ -23,16 +24,31 @@ SECTION_NAMES = {
 }
 
 
+def _feature_option(f):
+    return click.option(
+        "--feature", "features", multiple=True, metavar="NAME",
+        type=click.Choice(sorted(FEATURES)),
+        help="Enable a proposal beyond Wasm 3.0 (repeatable; docs/proposals.md); "
+             "annotations are always on here.")(f)
+
+
+def _features(features: tuple):
+    """The module tools read ``(@custom ...)`` and ``(@name ...)`` always, so that
+    ``wasm2wat | wat2wasm`` keeps custom sections and names."""
+    return using(set(features) | {"annotations"})
+
+
 # ---------------------------------------------------------------- validate
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-def validate(files: tuple) -> None:
+@_feature_option
+def validate(files: tuple, features: tuple) -> None:
     """Decode or parse each FILE and validate it: prints FILE: valid."""
     failed = False
     for path in files:
         try:
-            with reporting(path):
+            with reporting(path), _features(features):
                 validate_syntax(load_module(path).module)
         except click.ClickException as e:
             e.show()
@@ -57,9 +73,11 @@ def _default_output(path: str, suffix: str) -> str:
 @click.option("-o", "--output", "output", metavar="OUT",
               help="Where to write the binary (default: IN with .wasm; - for stdout).")
 @click.option("--no-validate", is_flag=True, help="Do not validate the module first.")
-def wat2wasm(input_path: str, output: str | None, no_validate: bool) -> None:
-    """Translate a text module (IN) to the binary format."""
-    with reporting(input_path):
+@_feature_option
+def wat2wasm(input_path: str, output: str | None, no_validate: bool, features: tuple) -> None:
+    """Translate a text module (IN) to the binary format (custom sections from
+    ``(@custom ...)`` annotations, names from ids and ``(@name ...)``)."""
+    with reporting(input_path), _features(features):
         module = load_module(input_path).module
         if not no_validate:
             validate_syntax(module)
@@ -78,9 +96,11 @@ def wat2wasm(input_path: str, output: str | None, no_validate: bool) -> None:
 @click.option("-o", "--output", "output", metavar="OUT", default="-",
               help="Where to write the text (default: stdout).")
 @click.option("--no-validate", is_flag=True, help="Do not validate the module first.")
-def wasm2wat(input_path: str, output: str, no_validate: bool) -> None:
-    """Translate a binary module (IN) to the text format."""
-    with reporting(input_path):
+@_feature_option
+def wasm2wat(input_path: str, output: str, no_validate: bool, features: tuple) -> None:
+    """Translate a binary module (IN) to the text format (custom sections as
+    ``(@custom ...)`` annotations, debug names as ids or ``(@name ...)``)."""
+    with reporting(input_path), _features(features):
         module = load_module(input_path).module
         if not no_validate:
             validate_syntax(module)

@@ -12,7 +12,8 @@ abstract syntax, so that ``decode_module(encode_module(m)) == m``:
   segment (``memory.init``, ``data.drop``, ``array.new_data``,
   ``array.init_data``), as the decoder requires it then, and only then;
 * custom sections go back after the section recorded in their ``after``; the
-  name section is re-encoded from ``module.names`` when that is present.
+  name section is re-encoded from ``module.names`` when that is present and
+  its bytes say something else (else they are kept as they are).
 
 Structured instructions are written with an explicit work stack, so deep
 nesting does not use the host stack.
@@ -31,6 +32,7 @@ from ..syntax.types import (
 )
 from .decode import MAGIC, SECTION_ORDER, VERSION
 from .instructions import DATA_OPS
+from .names import decode_names
 from .types import ABSHEAP_BY_NAME
 
 REF_FUNC = RefType(False, "func")
@@ -469,7 +471,10 @@ def encode_module(module: Module) -> bytes:
     if name_bytes is not None:
         for j, c in enumerate(customs):
             if c.name == "name":
-                customs[j] = Custom("name", name_bytes, c.after)
+                if decode_names(bytes(c.data)) != m.names:
+                    # the section's own bytes stand while they say what m.names says
+                    # (they may differ in encoding, e.g. padded LEB128 sizes)
+                    customs[j] = Custom("name", name_bytes, c.after)
                 break
         else:
             customs.append(Custom("name", name_bytes, SECTION_ORDER[-1]))

@@ -42,6 +42,7 @@ from .commands import (
     AssertUnlinkable, BinaryModule, Either, Get, Invoke, Meta, ModuleCmd, ModuleInstance,
     NanPattern, Num, QuoteModule, RefValue, Register, TextModule, Vec,
 )
+from ..features import enabled, for_path, using
 from .engine import Frontend, ScriptEngine, default_engine, version_of_path
 from .report import SCRIPT, FileReport, SuiteReport
 from .results import match_results
@@ -69,12 +70,19 @@ class Broken:
 
 
 def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None,
-             version: int | None = None) -> FileReport:
+             version: int | None = None, features: Iterable[str] = ()) -> FileReport:
     """Read, parse and run one ``.wast`` file.
 
     ``version``: the Wasm version whose rules apply (2 or 3); by default 2 for a
     file in a ``wasm-2.0`` folder, else 3 (`engine.version_of_path`).  Only used
-    without a ``frontend``."""
+    without a ``frontend``.  The file runs with ``features`` enabled, and those
+    its folder needs (`pyic.wasm.features.for_path`)."""
+    with using(set(features) | for_path(path)):
+        return _run_file(path, engine, frontend, version)
+
+
+def _run_file(path: str, engine: object, frontend: Frontend | None,
+              version: int | None) -> FileReport:
     try:
         with open(path, "rb") as stream:
             # Bytes that are not UTF-8 reach the lexer as lone surrogates, which it
@@ -206,8 +214,17 @@ class ScriptRun:
                 module = self.load(source)
                 return expect((LinkError,), expected,
                               lambda: self.instantiate(module, command.line))
-            case AssertMalformedCustom() | AssertInvalidCustom() | Meta():
-                # Custom-section annotations and nested scripts are not supported.
+            case AssertMalformedCustom() | AssertInvalidCustom() if not enabled("annotations"):
+                # custom annotations are skipped unless the feature is on
+                raise NotRun
+            case AssertMalformedCustom(source=source, message=expected):
+                # annotations pyic interprets (docs/proposals.md) fail as malformed ...
+                return expect((MalformedError,), expected, lambda: self.define(source))
+            case AssertInvalidCustom(source=source, message=expected):
+                # ... or, what they say not fitting the module, as invalid
+                return expect((InvalidError,), expected, lambda: self.load(source))
+            case Meta():
+                # Nested scripts are not supported.
                 raise NotRun
         raise ScriptError(f"unknown script command {type(command).__name__}")
 
@@ -412,16 +429,17 @@ def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]
 
 
 def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
-              version: int | None = None,
+              version: int | None = None, features: Iterable[str] = (),
               on_done: Callable[[int, FileReport], None] | None = None) -> SuiteReport:
     """Run files with pyic's engine, in ``jobs`` processes; the report keeps the
     given order.  ``on_done(count_done, report)`` is called as each file ends.
     With ``fail_fast``, no file is started after one has failed.  ``version``
-    as for `run_file`."""
+    and ``features`` as for `run_file`."""
+    features = tuple(features)
     reports: dict[int, FileReport] = {}
     if jobs <= 1 or len(paths) <= 1:
         for index, path in enumerate(paths):
-            reports[index] = run_file(path, version=version)
+            reports[index] = run_file(path, version=version, features=features)
             if on_done is not None:
                 on_done(len(reports), reports[index])
             if fail_fast and reports[index].failed:
@@ -430,7 +448,8 @@ def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
         # Largest first, so that one big file does not finish last on its own.
         order = sorted(range(len(paths)), key=lambda i: -_size(paths[i]))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            pending = {pool.submit(run_file, paths[i], version=version): i for i in order}
+            pending = {pool.submit(run_file, paths[i], version=version, features=features): i
+                       for i in order}
             stop = False
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -156,6 +156,19 @@ class Names:
 
 
 @frozen
+class BranchHint:
+    """A branch hint (branch hinting proposal, WebAssembly/branch-hinting): function
+    ``func``'s instruction ``target`` (the op that follows the hint in the text,
+    ``None`` if none does) is likely taken (``value`` 1) or not (0).  ``at`` says
+    where the hint was written, for messages."""
+
+    func: int
+    target: str | None
+    value: int
+    at: object = None
+
+
+@frozen
 class Module:
     """2.5 ``module``: the fields in the spec's order."""
 
@@ -172,6 +185,7 @@ class Module:
     exports: tuple = ()      # Export*
     customs: tuple = field(default=(), eq=False)  # Custom*: not part of the module's meaning
     names: Names | None = field(default=None, eq=False)
+    hints: tuple = field(default=(), eq=False)   # BranchHint*, from the text format
 
     def deftypes(self) -> tuple:
         """The type index space: every `SubType` of every rec group, in order."""
@@ -184,6 +198,6 @@ class Module:
 
 __all__ = [
     "Func", "Table", "Mem", "Global", "Tag", "Active", "PASSIVE", "DECLARATIVE",
-    "Elem", "Data", "Start", "Import", "Export", "Custom", "Names", "Module",
+    "Elem", "Data", "Start", "Import", "Export", "Custom", "Names", "BranchHint", "Module",
     "FuncType", "GlobalType", "MemType", "RecType", "TableType", "TagType",
 ]

@@ -6,7 +6,9 @@ matching ``)`` (so that the parser can skip a whole field in one step).
 
 * White space, line comments, nested block comments and annotations
   ``(@id ...)`` are dropped; annotations are checked for well-formedness
-  (balanced, legal characters, non-empty id) but otherwise ignored.
+  (balanced, legal characters, non-empty id).  Those pyic interprets
+  (``INTERPRETED``: ``@custom``, ``@name``, branch hints; docs/proposals.md)
+  are remembered in ``Tokens.annots`` with where they stood, for the parser.
 * A *word* is a maximal run of identifier characters and string literals; it
   becomes a string, an identifier, a number, a keyword, or — when it is none
   of these — a ``RESERVED`` token that the parser reports as an unknown
@@ -26,6 +28,7 @@ import re
 from bisect import bisect_right
 
 from ...errors import MalformedError, Position
+from ..features import enabled
 from .literals import FLOAT_RE, INT_RE, NAT_RE
 
 # Token kinds
@@ -58,6 +61,7 @@ _STRING_RE = re.compile(rf"{_STRING}\Z")
 _STRING_PREFIX_RE = re.compile(_STRING)
 _KEYWORD_RE = re.compile(rf"[a-z][{_IDCHAR}]*\Z")
 _ESCAPE_RE = re.compile(_ESCAPE)
+_ANNOT_ID_RE = re.compile(rf"[{_IDCHAR}]+(?=[ \t\n\r()]|;;|\Z)")
 _BLOCK_RE = re.compile(r"\(;|;\)")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _NEWLINE_RE = re.compile(r"\r\n|\n|\r")
@@ -68,7 +72,7 @@ _SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "\\": b"\\", "'": b"'", '
 class Tokens:
     """The tokens of one source text."""
 
-    __slots__ = ("text", "source", "kinds", "vals", "offs", "match", "_lines")
+    __slots__ = ("text", "source", "kinds", "vals", "offs", "match", "annots", "_lines")
 
     def __init__(self, text: str, source: str | None) -> None:
         self.text = text
@@ -77,6 +81,7 @@ class Tokens:
         self.vals: list[object] = []
         self.offs: list[int] = []
         self.match: dict[int, int] = {}   # index of each "(" -> index of its ")"
+        self.annots: list[Annotation] = []
         self._lines: list[int] | None = None
 
     def position(self, offset: int) -> Position:
@@ -89,6 +94,42 @@ class Tokens:
 
     def error(self, message: str, offset: int) -> MalformedError:
         return MalformedError(message, self.position(offset))
+
+
+# The annotations the parser interprets (the annotations proposal's ``@custom``
+# and ``@name``, the branch hinting proposal's hints); others are skipped.
+INTERPRETED = frozenset(("custom", "name", "metadata.code.branch_hint"))
+
+
+class Annotation:
+    """One interpreted annotation ``(@id body)``: its ``id``; the offsets of its
+    ``(@``, of its body and of its end (after the ``)``); ``index``, the index of
+    the first token after it; ``parent``, the index of the ``(`` it stands in
+    (``None`` at the top level)."""
+
+    __slots__ = ("id", "start", "body", "end", "index", "parent")
+
+    def __init__(self, id_: str, start: int, body: int, end: int, index: int,
+                 parent: int | None) -> None:
+        self.id = id_
+        self.start = start
+        self.body = body
+        self.end = end
+        self.index = index
+        self.parent = parent
+
+    def tokens(self, toks: Tokens) -> Tokens:
+        """The tokens of the body (positions stay those of the whole text)."""
+        return tokenize(toks.text, toks.source, self.body, self.end - 1)
+
+
+def _remember(toks: Tokens, text: str, start: int, end: int, opened: list) -> None:
+    """Keep an interpreted annotation that was just skipped (``start``: its ``(@``)."""
+    m = _ANNOT_ID_RE.match(text, start + 2)
+    if m is None or m.group() not in INTERPRETED or not enabled("annotations"):
+        return
+    toks.annots.append(Annotation(m.group(), start, m.end(), end, len(toks.kinds),
+                                  opened[-1] if opened else None))
 
 
 def _error(toks: Tokens, message: str, offset: int):
@@ -291,14 +332,17 @@ _CHUNK = 1 << 16
 _PUNCT = frozenset(",;[]{}")
 
 
-def tokenize(text: str, source: str | None = None) -> Tokens:
-    """All tokens of ``text`` (6.2), ending with one ``EOF`` token."""
+def tokenize(text: str, source: str | None = None, start: int = 0,
+             stop: int | None = None) -> Tokens:
+    """All tokens of ``text`` (6.2), ending with one ``EOF`` token; with
+    ``start``/``stop``, those of that slice (offsets stay the whole text's)."""
     toks = Tokens(text, source)
-    bad = _SURROGATE_RE.search(text)
+    n = len(text) if stop is None else stop
+    bad = _SURROGATE_RE.search(text, start, n)
     if bad is not None:
         # Only comments may hold such characters without an error at them;
         # find the first error the slow way.
-        _tokenize_slow(toks, text)
+        _tokenize_slow(toks, text, start, n)
         return toks
     kinds = toks.kinds
     vals = toks.vals
@@ -309,11 +353,10 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
     simple_kw = _KEYWORD_RE.match
     plain_start = frozenset("abcdefghjklmopqrstuvwxyz")
     seen: dict[str, tuple] = {}     # words classified so far (numbers, ids, strings)
-    n = len(text)
-    pos = 0
+    pos = start
     while pos < n:
         # Chunks end after a newline, which no token spans.
-        end = text.find("\n", pos + _CHUNK)
+        end = text.find("\n", pos + _CHUNK, n)
         end = n if end < 0 else end + 1
         for ws, tok in findall(text, pos, end):
             off = pos + len(ws)
@@ -328,7 +371,11 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
                     vals.append("(")
                     offs.append(off)
                     continue
-                pos = (_skip_block_comment if tok == "(;" else _skip_annotation)(toks, text, off)
+                if tok == "(;":
+                    pos = _skip_block_comment(toks, text, off)
+                else:
+                    pos = _skip_annotation(toks, text, off)
+                    _remember(toks, text, off, pos, opened)
                 break       # restart the scan after the comment or annotation
             if c == ")":
                 if opened:
@@ -364,7 +411,7 @@ def tokenize(text: str, source: str | None = None) -> Tokens:
     return toks
 
 
-def _tokenize_slow(toks: Tokens, text: str) -> None:
+def _tokenize_slow(toks: Tokens, text: str, start: int, n: int) -> None:
     """Like `tokenize`, one match at a time (for texts with stray surrogates)."""
     kinds = toks.kinds
     vals = toks.vals
@@ -372,8 +419,7 @@ def _tokenize_slow(toks: Tokens, text: str) -> None:
     match_ = toks.match
     opened: list[int] = []
     master = _MASTER.match
-    n = len(text)
-    pos = 0
+    pos = start
     while pos < n:
         m = master(text, pos)
         kind = m.lastgroup
@@ -412,7 +458,9 @@ def _tokenize_slow(toks: Tokens, text: str) -> None:
             pos = _skip_block_comment(toks, text, pos)
             continue
         if kind == "an":
-            pos = _skip_annotation(toks, text, pos)
+            end = _skip_annotation(toks, text, pos)
+            _remember(toks, text, pos, end, opened)
+            pos = end
             continue
         if kind == "quote":
             _string_error(toks, text, pos)

@@ -29,9 +29,11 @@ from ..syntax.instructions import Instr
 from ..syntax.opcodes import OPCODES
 from ..syntax.modules import (
     DECLARATIVE, PASSIVE, Active, Data, Elem, Export, Func, Global, Import, Mem, Module,
-    Names, Start, Table, Tag,
+    BranchHint, Names, Start, Table, Tag,
 )
 from ..syntax.types import Limits, MemType, RefType, TableType, TagType
+from ..binary.names import decode_names
+from .annotations import custom_section, misplaced, name_value
 from .context import FuncContext, ModuleContext
 from .instructions import const_expr, folded, index, instrs
 from .lexer import EOF, ID, KEYWORD, LPAR, NAT, RPAR, STRING
@@ -58,23 +60,30 @@ def is_field_keyword(word: str | None) -> bool:
 
 def module(r: Reader, version: int = 3) -> tuple[str | None, Module]:
     """``(module $id? modulefield*)``: the module's id and the module."""
+    at = r.i
     r.open("module")
     name = r.opt_id()
-    m = module_fields(r, name, version)
+    m = module_fields(r, name, version, at)
     r.rpar()
     return name, m
 
 
-def module_fields(r: Reader, name: str | None = None, version: int = 3) -> Module:
-    """The fields of a module, up to the next ``)`` or the end of input."""
-    return _ModuleParser(r, name, version).parse()
+def module_fields(r: Reader, name: str | None = None, version: int = 3,
+                  parent: int | None = None) -> Module:
+    """The fields of a module, up to the next ``)`` or the end of input;
+    ``parent`` is the index of the module's ``(`` (``None`` when the fields
+    stand alone), where its annotations (`annotations`) must stand."""
+    return _ModuleParser(r, name, version, parent).parse()
 
 
 class _ModuleParser:
-    def __init__(self, r: Reader, name: str | None, version: int) -> None:
+    def __init__(self, r: Reader, name: str | None, version: int,
+                 parent: int | None = None) -> None:
         self.r = r
         self.c = ModuleContext(version)
         self.name = name
+        self.parent = parent
+        self.start = r.i
         self.imports: list = []
         self.funcs: list = []
         self.tables: list = []
@@ -84,7 +93,7 @@ class _ModuleParser:
         self.elems: list = []
         self.datas: list = []
         self.exports: list = []
-        self.start: Start | None = None
+        self.start_func: Start | None = None
         self.local_names: list = []
 
     # ------------------------------------------------------------ pass 1
@@ -184,17 +193,96 @@ class _ModuleParser:
             getattr(self, "_" + word)(entity)
             r.rpar()
         r.i = self.end
-        func_names = tuple(sorted((i, n) for n, i in c.funcs.names.items()))
+        customs, module_name, debug_names, hints = self._annotations(fields)
+        funcs = {i: n for n, i in c.funcs.names.items()}
+        funcs.update(debug_names)
+        func_names = tuple(sorted(funcs.items()))
         names = None
-        if self.name is not None or func_names or self.local_names:
-            names = Names(module=self.name, funcs=func_names, locals=tuple(self.local_names))
+        explicit = [cs for cs in customs if cs.name == "name"]
+        if explicit:
+            # an explicit name section (``(@custom "name" ...)``) stands for itself
+            names = decode_names(explicit[0].data)
+        elif module_name is not None or func_names or self.local_names:
+            names = Names(module=module_name, funcs=func_names, locals=tuple(self.local_names))
         return Module(
             types=tuple(c.rectypes), imports=tuple(self.imports), funcs=tuple(self.funcs),
             tables=tuple(self.tables), mems=tuple(self.mems), globals=tuple(self.globals),
             tags=tuple(self.tags), elems=tuple(self.elems), datas=tuple(self.datas),
-            start=self.start, exports=tuple(self.exports),
-            names=names,
+            start=self.start_func, exports=tuple(self.exports),
+            customs=tuple(customs), names=names, hints=tuple(hints),
         )
+
+    def _annotations(self, fields: list) -> tuple[list, str | None, dict, list]:
+        """The module's ``@custom`` sections, its name, its functions' ``@name``s
+        (funcidx -> name) and its branch hints, from the annotations among its tokens."""
+        r = self.r
+        toks = r.toks
+        kinds = r.kinds
+        customs: list = []
+        module_name = self.name
+        named_module = False
+        debug_names: dict = {}
+        hints: list = []
+        hinted: set = set()
+        heads = {}      # "(" of a field (or an import's inner field) -> (keyword, entity)
+        for word, i, entity in fields:
+            if word == "import":
+                heads[i + 4] = (r.vals[i + 5], entity)
+            else:
+                heads[i] = (word, entity)
+        for a in toks.annots:
+            if not self.start <= a.index <= self.end:
+                continue
+            if a.id == "metadata.code.branch_hint":
+                hints.append(self._branch_hint(a, fields, hinted))
+            elif a.id == "custom":
+                if a.parent != self.parent:
+                    raise misplaced(toks, a)
+                customs.append(custom_section(toks, a))
+            elif a.id == "name":
+                if a.parent == self.parent:
+                    if a.index != self.start:
+                        raise misplaced(toks, a)
+                    if named_module:
+                        raise toks.error("@name annotation: multiple module", a.start)
+                    named_module = True
+                    module_name = name_value(toks, a)
+                    continue
+                head = heads.get(a.parent)
+                j = None if a.parent is None else a.parent + 2
+                if j is not None and kinds[j] == ID:
+                    j += 1
+                if head is None or head[0] not in _ENTITY_FIELDS or a.index != j:
+                    raise misplaced(toks, a)
+                value = name_value(toks, a)
+                if head[0] == "func":
+                    debug_names[head[1]] = value
+                # names of other entities are checked, not kept: `Names` holds
+                # the module, function and local names only
+        return customs, module_name, debug_names, hints
+
+    def _branch_hint(self, a, fields: list, hinted: set) -> BranchHint:
+        """``(@metadata.code.branch_hint "\\00"|"\\01")`` before an instruction of a
+        function (its target is checked by validation, `valid.modules`)."""
+        r = self.r
+        toks, kinds, vals = r.toks, r.kinds, r.vals
+        message = "@metadata.code.branch_hint annotation: "
+        func = None
+        for word, i, entity in fields:
+            if word == "func" and i < a.index <= r.match.get(i, -1):
+                func = entity
+        if func is None:
+            raise toks.error(message + "not in a function", a.start)
+        if a.index in hinted:
+            raise toks.error(message + "duplicate annotation", a.start)
+        hinted.add(a.index)
+        body = a.tokens(toks)
+        if (body.kinds[0] != STRING or body.kinds[1] != EOF
+                or body.vals[0] not in (b"\x00", b"\x01")):
+            raise toks.error(message + "malformed hint", a.start)
+        j = a.index + 1 if kinds[a.index] == LPAR else a.index
+        target = vals[j] if kinds[j] == KEYWORD and vals[j] in OPCODES else None
+        return BranchHint(func, target, body.vals[0][0], toks.position(a.start))
 
     # Each field reader starts after ``(keyword`` and stops before ``)``.
 
@@ -371,9 +459,9 @@ class _ModuleParser:
         r = self.r
         at = r.i - 2
         x = index(r, self.c.funcs)
-        if self.start is not None:
+        if self.start_func is not None:
             raise r.error("multiple start sections", at)
-        self.start = Start(x)
+        self.start_func = Start(x)
 
     def _offset(self) -> tuple:
         """``(offset expr)`` or one folded instruction."""

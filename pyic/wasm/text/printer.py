@@ -5,9 +5,14 @@ parser reads it back to an equal module.  Choices that make that hold:
 
 * every use of a function type is an explicit ``(type N)``, so parsing never
   appends an implicitly defined type (6.6.?, "type uses");
-* indices are numeric everywhere, except functions whose debug name (name
-  section) is a valid identifier no other function shares: those print as
-  ``$name`` for readability;
+* indices are numeric everywhere, except functions with a debug name (name
+  section) no other function shares: those print as ``$name`` (``$"name"``
+  when it is no plain identifier); a name several functions share prints as
+  ``(@name "name")`` (the annotations proposal, docs/proposals.md);
+* custom sections print as ``(@custom "name" (after S) "bytes")``, so that
+  ``wat2wasm`` writes them back byte for byte where they were; the name
+  section prints so only when the names above would not give back its exact
+  bytes (a non-minimal LEB128 size, local names, other subsections);
 * floats print exactly, as hexadecimal floats, ``inf`` or ``nan:0xPAYLOAD``;
 * instructions print flat (``block`` ... ``end``), indented by nesting depth,
   from an explicit work stack, so a deeply nested body never recurses on the
@@ -269,6 +274,7 @@ class _Printer:
         self.module = module
         self.lines: list[str] = []
         self.func_ids = _func_ids(module)
+        self.func_names = _func_names(module)
 
     # -- output
     def emit(self, depth: int, text: str) -> None:
@@ -278,9 +284,15 @@ class _Printer:
         return self.func_ids.get(x) or str(_index(x))
 
     def func_id(self, x: int) -> str:
-        """The ``$id`` (if any) and the index comment of a function definition."""
+        """The ``$id`` (if any) and the index comment of a function definition,
+        or its ``(@name ...)`` when its debug name is no unique identifier."""
         name = self.func_ids.get(x)
-        return f"{name} (;{x};)" if name else f"(;{x};)"
+        if name:
+            return f"{name} (;{x};)"
+        debug = self.func_names.get(x)
+        if debug is not None:
+            return f"(;{x};) (@name {name_text(debug)})"
+        return f"(;{x};)"
 
     # -- module (6.6)
     def print_module(self) -> str:
@@ -289,6 +301,8 @@ class _Printer:
         head = "(module"
         if names is not None and is_idname(names.module):
             head += f" ${names.module}"
+        elif names is not None and isinstance(names.module, str):
+            head += f" (@name {name_text(names.module)})"
         self.emit(0, head)
         self.types(m.types)
         counts = {"func": 0, "table": 0, "memory": 0, "global": 0, "tag": 0}
@@ -318,10 +332,39 @@ class _Printer:
         for i, d in enumerate(m.datas):
             self.data(i, d)
         for c in m.customs:
-            # Custom sections have no place in the core text format; say they were there.
-            self.emit(1, f";; custom section {name_text(c.name)}, {len(c.data)} bytes")
+            if c.name == "name" and self._names_regenerate(c):
+                continue
+            self.custom(c)
         self.emit(0, ")")
         return "\n".join(self.lines) + "\n"
+
+    def _names_regenerate(self, c) -> bool:
+        """Whether the ids and ``@name``s printed give back name section ``c``
+        byte for byte (so it need not print as a ``@custom``)."""
+        from ..binary.encode import names_section
+        from ..syntax.modules import Names
+
+        names = self.module.names
+        if names is None or names.locals or names.other:
+            return False
+        try:
+            return names_section(Names(names.module, names.funcs)) == bytes(c.data)
+        except Exception:
+            return False
+
+    def custom(self, c) -> None:
+        """A custom section as ``(@custom "name" place "bytes"...)`` (annotations proposal)."""
+        from .annotations import placement_text
+
+        head = f"(@custom {name_text(c.name)} {placement_text(c.after)}"
+        data = bytes(c.data)
+        if len(data) <= 48:
+            self.emit(1, f"{head} {string_text(data)})")
+            return
+        self.emit(1, head)
+        for k in range(0, len(data), 48):
+            self.emit(2, string_text(data[k:k + 48]))
+        self.emit(1, ")")
 
     def types(self, rectypes: tuple) -> None:
         x = 0
@@ -610,13 +653,23 @@ def _func_ids(module: Module) -> dict:
         if not (isinstance(entry, tuple) and len(entry) == 2):
             continue
         x, name = entry
-        if isinstance(x, int) and not isinstance(x, bool) and x >= 0 and is_idname(name):
+        if isinstance(x, int) and not isinstance(x, bool) and x >= 0 and isinstance(name, str):
             seen.setdefault(name, []).append(x)
     ids = {}
     for name, xs in seen.items():
-        if len(set(xs)) == 1:  # a name two functions share would be a duplicate id
-            ids[xs[0]] = "$" + name
+        if len(set(xs)) == 1 and name:  # a name two functions share would be a duplicate id
+            ids[xs[0]] = "$" + name if is_idname(name) else "$" + name_text(name)
     return ids
+
+
+def _func_names(module: Module) -> dict:
+    """Function index -> debug name, for every well-formed entry of the name section."""
+    names = module.names
+    if names is None or not isinstance(names.funcs, tuple):
+        return {}
+    return {e[0]: e[1] for e in names.funcs
+            if isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], int)
+            and isinstance(e[1], str)}
 
 
 def print_module(module: Module) -> str:

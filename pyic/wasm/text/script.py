@@ -126,7 +126,7 @@ class _Script:
             r.i += 1
             source = QuoteModule(r.strings().decode("utf-8", "surrogateescape"))
         else:
-            source = TextModule(module_fields(r, name, self.version))
+            source = TextModule(module_fields(r, name, self.version, at))
         r.rpar()
         return ModuleCmd(line, name, source, definition)
 

@@ -193,7 +193,18 @@ def check_module(module, version: int = 3) -> Context:
         names.add(ex.name)
     if version < 3 and len(c.mems) > 1:
         raise InvalidError("multiple memories are not allowed")
+    for hint in getattr(module, "hints", ()):
+        check_branch_hint(hint)
     return c
+
+
+def check_branch_hint(hint) -> None:
+    """Branch hinting proposal (WebAssembly/branch-hinting, Overview "Validation"):
+    a hint stands before an ``if`` or ``br_if`` -- the custom section's check,
+    made here for hints read from the text format."""
+    if hint.target not in ("if", "br_if"):
+        raise InvalidError("@metadata.code.branch_hint annotation: invalid target",
+                           hint.at)
 
 
 def validate_module(module, version: int = 3) -> None:

@@ -220,15 +220,19 @@ def test_names_used_as_ids_when_valid_and_unique():
     assert text.startswith("(module $mod\n")
     assert '(import "m" "f" (func $imp (;0;) (type 0)))' in text
     assert "(func $run (;1;) (type 0)" in text
-    assert "call $imp\n" in text and "call $run\n" in text and "call 2\n" in text
+    assert "call $imp\n" in text and "call $run\n" in text and 'call $"bad name"\n' in text
     assert '(export "run" (func $run))' in text
-    assert "(start 2)" in text
+    assert '(start $"bad name")' in text
     assert "$dup" not in text
+    # a name two functions share is no id, but an annotation (annotations proposal)
+    assert '(func (;3;) (@name "dup") (type 0))' in text
 
 
-def test_custom_sections_are_comments():
-    m = Module(customs=(Custom("name", b"abc"),))
-    assert ';; custom section "name", 3 bytes' in print_module(m)
+def test_custom_sections_are_custom_annotations():
+    m = Module(customs=(Custom("name", b"abc"), Custom("x", b"\x00y", 10)))
+    text = print_module(m)
+    assert '(@custom "name" (before first) "abc")' in text
+    assert '(@custom "x" (after code) "\\00y")' in text
 
 
 def test_non_ascii_names_are_escaped():
