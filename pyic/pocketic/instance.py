@@ -18,15 +18,19 @@ Known differences from the replica, from keeping `pyic.ic` a one-subnet model:
 a callee on another subnet sees a deadline of a best-effort call as already
 passed (its subnet cannot read the caller's clock: such calls expire at once),
 and a callback of a context opened by a call from another subnet sees
-``aaaaa-aa`` as the caller's caller.  System subnets charge cycles like
-application subnets (scaled by their size).
+``aaaaa-aa`` as the caller's caller.
+
+Fees scale with the subnet's size (`SUBNET_SIZE`).  System subnets (NNS, II,
+Bitcoin, system) charge no creation, ingress, XNet, storage or allocation fees, as
+on the replica, but still charge execution: pyic measures instruction budgets in
+cycles (``pyic/ic/rules/queries.py``), so execution fees cannot be zero.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from attrs import define, evolve
+from attrs import define, evolve, fields
 
 from ..candid import Principal
 from ..ic import scheduler
@@ -46,6 +50,7 @@ from ..ic.state import (
 from .errors import CanisterNotFound, InstanceError
 from .topology import (
     SUBNET_SIZE,
+    SYSTEM_KINDS,
     RangeGen,
     SubnetKind,
     SubnetLayout,
@@ -86,11 +91,24 @@ class Ingress:
     effective_principal: tuple    # ("CanisterId" | "SubnetId", bytes) or ("None", b"")
 
 
+def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
+    """The fees and limits of a subnet of ``kind``: sized as the server sizes it, and
+    on a system subnet without the fees that are not execution's."""
+    costs = evolve(base, subnet_size=SUBNET_SIZE[kind])
+    if kind in SYSTEM_KINDS:
+        costs = evolve(costs, **{f.name: 0 for f in fields(Costs)
+                                 if f.name.endswith("_fee") and f.name not in _EXECUTION_FEES})
+    return costs
+
+
+_EXECUTION_FEES = ("update_message_execution_fee", "ten_update_instructions_execution_fee")
+
+
 def subnet_ic(layout: SubnetLayout, index: int, *, costs: Costs | None = None,
               time: int | None = None, seed: bytes = b"pyic") -> Subnet:
     """A new subnet: an empty IC whose fresh canister ids come from the layout's
     allocation range and whose call ids from the subnet's own base."""
-    cfg = costs if costs is not None else evolve(DEFAULT, subnet_size=SUBNET_SIZE[layout.kind])
+    cfg = costs if costs is not None else subnet_costs(layout.kind)
     kw = {} if time is None else {"time": time}
     ic = IC(cfg, seed=seed, **kw)
     base = index << CALL_ID_BITS
@@ -109,6 +127,8 @@ class Instance:
         self.range_gen = range_gen if range_gen is not None else RangeGen()
         self.seed = seed
         self.ingress: dict[bytes, Ingress] = {}
+        self.in_flight: dict[int, int] = {}   # call context id -> its calls on other subnets
+        self._recount_in_flight()
         self._sync_time(max(s.ic.time for s in subnets))
 
     # ---------------------------------------------------------------- topology
@@ -191,11 +211,28 @@ class Instance:
             stepped = False
             for s in self.subnets:
                 nxt = scheduler.step(s.ic.state, s.ic.cfg)
-                if nxt is not None:
+                if nxt is not None and not self._ends_waiting_context(s, nxt):
                     s.ic.state = nxt
                     stepped = True
             if not (moved or stepped):
                 return
+
+    def _ends_waiting_context(self, subnet: Subnet, after) -> bool:
+        """Whether a step would starve or remove a call context still waiting for a
+        response from another subnet.  Its subnet cannot see that call (it left its
+        queue), so the one-subnet rules think nothing references the context: such a
+        step is not taken, as the replica would not take it."""
+        waiting = [c for c in self.in_flight if subnet.owns_calls_of(c)]
+        if not waiting:
+            return False
+        before = subnet.ic.state
+        if after.messages[:len(before.messages)] != before.messages:
+            return False   # a message moved: not a call-context rule
+        for ctxt_id in waiting:
+            old, new = before.call_contexts.get(ctxt_id), after.call_contexts.get(ctxt_id)
+            if old is not None and (new is None or old.needs_to_respond != new.needs_to_respond):
+                return True
+        return False
 
     # ---------------------------------------------------------------- XNet
 
@@ -217,7 +254,8 @@ class Instance:
         return there if there is not None and there is not here else None
 
     def _xnet(self) -> bool:
-        """Move every message whose destination is on another subnet; whether any moved."""
+        """Move every message whose destination is on another subnet; whether any moved.
+        Calls out of a context are counted in `in_flight` until their response is home."""
         if len(self.subnets) == 1:
             return False
         moved = False
@@ -231,8 +269,33 @@ class Instance:
                 for m, there in leave:
                     there.ic.state = evolve(there.ic.state,
                                             messages=there.ic.state.messages + (m,))
+                    self._count_in_flight(m)
                 moved = True
         return moved
+
+    def _recount_in_flight(self) -> None:
+        """`in_flight` read from the states (after a restore): calls, contexts still to
+        respond and responses on their way, held by a subnet other than the caller's."""
+        for here in self.subnets:
+            origins = [m.origin for m in here.ic.state.messages
+                       if isinstance(m, (CallMessage, ResponseMessage))]
+            origins += [c.origin for c in here.ic.state.call_contexts.values()
+                        if c.needs_to_respond]
+            for origin in origins:
+                if isinstance(origin, FromCanister) \
+                        and not here.owns_calls_of(origin.calling_context):
+                    ctxt = origin.calling_context
+                    self.in_flight[ctxt] = self.in_flight.get(ctxt, 0) + 1
+
+    def _count_in_flight(self, m) -> None:
+        if not isinstance(m.origin, FromCanister):
+            return
+        ctxt = m.origin.calling_context
+        n = self.in_flight.get(ctxt, 0) + (1 if isinstance(m, CallMessage) else -1)
+        if n > 0:
+            self.in_flight[ctxt] = n
+        else:
+            self.in_flight.pop(ctxt, None)
 
     # ---------------------------------------------------------------- canisters as data
 
@@ -426,4 +489,4 @@ def message_id(request) -> bytes:
     return h.digest()
 
 
-__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet", "message_id", "subnet_ic"]
+__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet", "message_id", "subnet_costs", "subnet_ic"]

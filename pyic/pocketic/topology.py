@@ -94,6 +94,10 @@ SUBNET_SIZE = {
     SubnetKind.NNS: 40,
 }
 
+# Kinds that are system subnets on the replica (the others are application subnets):
+# a system subnet charges no cycles for anything.
+SYSTEM_KINDS = frozenset({SubnetKind.NNS, SubnetKind.II, SubnetKind.BITCOIN, SubnetKind.SYSTEM})
+
 # The order the server creates subnets in: named ones, then system, application,
 # verified application; the NNS always first.
 CREATION_ORDER = (SubnetKind.NNS, SubnetKind.SNS, SubnetKind.II, SubnetKind.FIDUCIARY,
