@@ -11,6 +11,8 @@ after it is released (certificates are built that way).
 from __future__ import annotations
 
 import os
+import sqlite3
+import sys
 import threading
 import time as _time
 
@@ -32,33 +34,69 @@ def wall_time_ns() -> int:
 
 
 class _Persistence:
-    """The state file (`pyic.ic.store`); none for an in-memory replica."""
+    """The state store (`pyic.ic.store`); none for an in-memory replica.
+
+    ``pyic canister`` may change the same store while the replica runs (one
+    transaction per command).  The store's save generation tells: before each
+    operation the replica reloads a state someone else saved, and a save of its
+    own is dropped (and the other state loaded) if someone saved since the
+    replica last loaded or saved, so neither overwrites the other."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
         self._store = None
+        self._generation: str | None = None
         if path is not None:
             from ..ic.store import Store
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self._store = Store.open(path, create=True)
+            # A second connection only reads the generation, outside the store's
+            # transactions (WAL: it sees the last committed save).
+            self._watch = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def _current(self) -> str:
+        from ..ic.store import schema
+        return schema.generation(self._watch)
 
     def load(self) -> IC:
-        return self._store.load_ic() if self._store is not None else IC()
-
-    def save(self, ic: IC) -> None:
         if self._store is None:
-            return
+            return IC()
+        # Under the write lock, so no save lands between the load and reading
+        # the generation it came from.
         self._store.begin(write=True)
         try:
+            ic = self._store.load_ic()
+            self._generation = self._current()
+        except BaseException:
+            self._store.rollback()
+            raise
+        self._store.commit()        # nothing written; keeps what the store knows it holds
+        return ic
+
+    def changed_elsewhere(self) -> bool:
+        return self._store is not None and self._current() != self._generation
+
+    def save(self, ic: IC) -> bool:
+        """Save ``ic``; False (nothing written) if another process saved first."""
+        if self._store is None:
+            return True
+        self._store.begin(write=True)
+        try:
+            if self._current() != self._generation:     # stable: we hold the write lock
+                self._store.rollback()
+                return False
             self._store.save_ic(ic)
         except BaseException:
             self._store.rollback()
             raise
         self._store.commit()
+        self._generation = self._current()
+        return True
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+            self._watch.close()
 
 
 class Replica:
@@ -74,6 +112,7 @@ class Replica:
         self._persistence = _Persistence(state_path)
         self.ic = ic if ic is not None else self._persistence.load()
         self.keys: Keys = derive(self.ic.state.seed)
+        self.reloads = 0            # states another process saved, taken over
         # Request ids as the requests arrived (a content map may carry fields a
         # `Request` does not keep, e.g. an empty nonce); others are recomputed.
         self._request_ids: dict[Request, bytes] = {}
@@ -89,6 +128,17 @@ class Replica:
 
     # ---------------------------------------------------------------- time and rounds
 
+    def _follow_store(self) -> None:
+        """Take over the state another process (``pyic canister``) saved."""
+        if self._persistence.changed_elsewhere():
+            self._reload()
+
+    def _reload(self) -> None:
+        self.ic = self._persistence.load()
+        self.ic.certifier = self.data_certificate
+        self._saved_state = self.ic.state
+        self.reloads += 1
+
     def now(self) -> int:
         """The time requests are judged by (ingress expiry, delegations)."""
         return wall_time_ns() if self.clock == "wall" else self.ic.time
@@ -102,10 +152,15 @@ class Replica:
                     self.ic.set_time(t)
 
     def round(self) -> None:
-        """One round: time moves on, system tasks, then messages."""
+        """One round: time moves on, system tasks, then messages.  A round that
+        ran messages is saved at once (only time passing may wait)."""
         with self.lock:
+            self._follow_store()
+            busy = self.busy()
             step = max(0, wall_time_ns() - self.ic.time) if self.clock == "wall" else 0
             self.ic.state = scheduler.tick(self.ic.state, self.ic.cfg, time_step=step)
+            if busy:
+                self.save()
 
     def busy(self) -> bool:
         s = self.ic.state
@@ -123,7 +178,6 @@ class Replica:
                 self.round()
                 self.maybe_save()
             except Exception as e:  # noqa: BLE001 - a failing round must not kill the server
-                import sys
                 print(f"pyic replica: round failed: {type(e).__name__}: {e}", file=sys.stderr)
                 self._stop.wait(1.0)
             with self.lock:
@@ -152,8 +206,12 @@ class Replica:
     def save(self) -> None:
         with self.lock:
             if self.ic.state is not self._saved_state:
-                self._persistence.save(self.ic)
-                self._saved_state = self.ic.state
+                if self._persistence.save(self.ic):
+                    self._saved_state = self.ic.state
+                else:
+                    # Someone saved first.  What is dropped is only time passing:
+                    # submissions and rounds that ran messages were saved at once.
+                    self._reload()
             self._last_save = _time.monotonic()
 
     # ---------------------------------------------------------------- requests
@@ -179,6 +237,7 @@ class Replica:
         `ingress.RequestRefused`.  Submitting a request the IC already has is
         harmless: nothing happens."""
         with self.lock:
+            self._follow_store()
             self.sync_time()
             if request in self.ic.state.requests:
                 return
@@ -187,6 +246,7 @@ class Replica:
             self._request_ids[request] = rid
             self._requests_by_id[rid] = request
             self.ic.state = ingress.initiate_canister_call(state, request) or state
+            self.save()
 
     def await_final(self, request: Request, timeout: float) -> bool:
         """Run rounds until ``request`` is replied, rejected or done, at most
@@ -203,11 +263,13 @@ class Replica:
 
     def query(self, sender: bytes, canister_id: bytes, method: str, arg: bytes):
         with self.lock:
+            self._follow_store()
             self.sync_time()
             return self.ic.query_call(sender, canister_id, method, arg)
 
     def snapshot(self) -> S:
         with self.lock:
+            self._follow_store()
             self.sync_time()
             return self.ic.state
 

@@ -529,3 +529,33 @@ def test_canister_signatures_as_internet_identity_uses_them(setup):
     other = hash_tree.construct({b"sig": {hashlib.sha256(b"other seed").digest():
                                           {hashlib.sha256(payload).digest(): b""}}})
     assert send(other)[1][0] == 400              # a tree the canister did not certify
+
+
+@spec("https-interface.md: Request: Call")
+def test_pyic_canister_commands_while_the_replica_serves(tmp_path):
+    """``pyic canister`` installs into the store the replica serves; the
+    replica takes the new state over, and the command line sees its calls."""
+    wasm = tmp_path / "universal.wasm"
+    wasm.write_bytes(U.universal_canister_wasm())
+    state = tmp_path / "state"
+    state.mkdir()
+    proc, http = start_replica(state)
+
+    def cli(*args):
+        r = subprocess.run([sys.executable, "-m", "pyic", "canister", "--state", str(state),
+                            *args], check=False, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+    try:
+        cid_text = cli("create").splitlines()[-1]
+        cli("install", cid_text, str(wasm), "--arg-hex", "")   # an empty init program
+        cid = Principal.from_text(cid_text).bytes
+        c = update(cid, U.set_global(U.bytes_(b"from http")) >> U.reply, ED)
+        status, body = http.post(call_path("v3", cid), envelope(c, ED))
+        assert status == 200 and body["status"] == "replied", body
+    finally:
+        stop_replica(proc)
+    # the replica saved what the call did
+    saved = PocketIC.load(str(state / "state.db"))
+    assert saved.universal_query(cid, U.reply_data(U.get_global)) == b"from http"
