@@ -26,7 +26,7 @@ import leb128 as _leb128
 from ...errors import MalformedError
 from ..syntax.instructions import Instr
 from ..syntax.modules import DECLARATIVE, PASSIVE, Active, Custom, Module, Names
-from ..syntax.opcodes import BINARY_ORDER, OPCODES, VARIANTS
+from ..syntax.opcodes import ALL_OPCODES, BINARY_ORDER, VARIANTS
 from ..syntax.types import (
     FUNCREF, ArrayType, FieldType, FuncType, Limits, RecType, RefType, StructType, SubType,
 )
@@ -183,10 +183,12 @@ def _opcode_bytes(code) -> bytes:
 
 # op name -> (opcode bytes, immediate kinds in binary order, permutation or None)
 _ENC: dict = {}
-for _info in OPCODES.values():
+for _info in ALL_OPCODES.values():
     _order = BINARY_ORDER.get(_info.name)
     _kinds = tuple(_info.imms[i] for i in _order) if _order else _info.imms
     _ENC[_info.name] = (_opcode_bytes(_info.code), _kinds, _order)
+# threads: ``atomic.fence`` is followed by a zero byte (its memory-order flags)
+_ENC["atomic.fence"] = (_ENC["atomic.fence"][0] + b"\x00", (), None)
 _VARIANT_BYTES = {n: _opcode_bytes(c) for n, c in VARIANTS.items()}
 
 

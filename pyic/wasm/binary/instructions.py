@@ -21,7 +21,10 @@ the 3.0 proposals and read zero bytes where 3.0 has memory indices.
 from __future__ import annotations
 
 from ..syntax.instructions import Catch, Instr, MemArg
-from ..syntax.opcodes import BINARY_ORDER, OPCODES, VARIANTS
+from ..features import current
+from ..syntax.opcodes import BINARY_ORDER, OPCODES, PROPOSAL_OPCODES, VARIANTS, ops_for
+
+OPCODE_FEATURES = frozenset(i.feature for i in PROPOSAL_OPCODES.values())
 from ..syntax.types import RefType
 from . import types as T
 from .reader import Reader, byte, expect, f32, f64, get_bytes, len32, s32, s64, u32, u64, v128
@@ -64,13 +67,15 @@ class OpcodeTables:
 
     __slots__ = ("kind", "name", "plain", "prefixed", "blocktypes")
 
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, features: frozenset = frozenset()) -> None:
         kind = self.kind = [ILLEGAL] * 256
         names: list = [None] * 256
         self.name = names
         self.plain: list = [None] * 256
         self.prefixed: dict = {0xFB: {}, 0xFC: {}, 0xFD: {}} if version >= 3 else {0xFC: {}, 0xFD: {}}
-        for info in OPCODES.values():
+        if "threads" in features:
+            self.prefixed[0xFE] = {}
+        for info in ops_for(features).values():
             if version < 3 and not in_wasm2(info.name, info.code):
                 continue
             self._add(info.name, info.code, info.imms, version)
@@ -125,6 +130,20 @@ class OpcodeTables:
 
 
 TABLES = {3: OpcodeTables(3), 2: OpcodeTables(2)}
+# With proposals enabled (docs/proposals.md): (version, features) -> tables.
+_FEATURE_TABLES: dict = {}
+
+
+def tables_for(version: int) -> OpcodeTables:
+    """The dispatch tables of ``version`` with the features enabled here."""
+    features = current() & OPCODE_FEATURES
+    if not features:
+        return TABLES[version]
+    key = (version, features)
+    t = _FEATURE_TABLES.get(key)
+    if t is None:
+        t = _FEATURE_TABLES[key] = OpcodeTables(version, features)
+    return t
 
 # Instructions whose immediates refer to a data segment: they need the data
 # count section (5.5.13), as the reference interpreter checks while decoding.
@@ -143,7 +162,7 @@ class ExprDecoder:
 
     def __init__(self, r: Reader) -> None:
         self.r = r
-        self.tables = TABLES[r.version]
+        self.tables = tables_for(r.version)
         self.cache: dict = {}
         self.uses_data = False
 
@@ -185,6 +204,9 @@ class ExprDecoder:
                 raise r.error(f"illegal opcode {sub:02x}", start)
             raise r.error(f"illegal opcode {prefix:02x} {sub:02x}", start)
         name, kinds, order = entry
+        if prefix == 0xFE and sub == 0x03:
+            # threads: atomic.fence, then a flags byte that must be zero
+            expect(r, 0x00, "zero byte expected")
         if not kinds:
             key = (prefix, sub)
             instr = self.cache.get(key)

@@ -37,6 +37,7 @@ from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
 from .cost import DEFAULT, METERED_OPS
+from .proposals import LOWER as PROPOSAL_OPS
 
 
 class Label:
@@ -315,6 +316,11 @@ def lower(f, store) -> Compiled:
             continue
 
         # ---------------------------------------------------------- everything else: fixed effects
+        if op in PROPOSAL_OPS:      # beyond Wasm 3.0 (docs/proposals.md)
+            pops, pushes, ins = PROPOSAL_OPS[op](imm, cost, mi, store)
+            h += pushes - pops
+            _emit_metered(emit, op, ins, costs)
+            continue
         if op in G.GC_OPS:
             pops, pushes = G.effect(op, imm, mi)
             h += pushes - pops

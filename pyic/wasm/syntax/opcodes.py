@@ -4,7 +4,9 @@ One table serves the binary decoder and encoder, the text parser and the
 printer, so the four can never disagree on an instruction's shape.  It follows
 the spec's index of instructions (appendix 7.7, "Index of Instructions").
 
-``OPCODES`` maps each op name to an `OpInfo`:
+``OPCODES`` maps each op name of Wasm 3.0 to an `OpInfo`; ``PROPOSAL_OPCODES``
+those of the proposals beyond it (docs/proposals.md), which decoder and parser
+accept only with their feature enabled (`ops_for`):
 
 * ``code``: the opcode, an int for a one-byte opcode, or ``(prefix, u32)`` for the
   prefixed ones (``0xFB`` GC, ``0xFC`` numeric/bulk, ``0xFD`` SIMD).
@@ -34,6 +36,8 @@ encoding are listed in ``VARIANTS``.
 
 from __future__ import annotations
 
+import functools
+
 from attrs import frozen
 
 
@@ -42,26 +46,29 @@ class OpInfo:
     name: str
     code: object
     imms: tuple
+    feature: str | None = None   # the proposal beyond Wasm 3.0 it belongs to (docs/proposals.md)
 
 
-OPCODES: dict[str, OpInfo] = {}
+OPCODES: dict[str, OpInfo] = {}            # Wasm 3.0
+PROPOSAL_OPCODES: dict[str, OpInfo] = {}   # beyond 3.0, each with its feature
 BY_CODE: dict[object, OpInfo] = {}
 
 
-def _op(name: str, code: object, imms: str = "") -> None:
-    info = OpInfo(name, code, tuple(imms.split()))
-    if name in OPCODES or code in BY_CODE:  # a slip in this table, caught at import
-        raise ValueError(f"duplicate instruction {name} {code}")
-    OPCODES[name] = info
+def _op(name: str, code: object, imms: str = "", feature: str | None = None) -> None:
+    info = OpInfo(name, code, tuple(imms.split()), feature)
+    if name in OPCODES or name in PROPOSAL_OPCODES or code in BY_CODE:
+        raise ValueError(f"duplicate instruction {name} {code}")  # a slip in this table
+    (PROPOSAL_OPCODES if feature else OPCODES)[name] = info
     BY_CODE[code] = info
 
 
-def _series(prefix: int | None, start: int, names: str, imms: str = "") -> None:
+def _series(prefix: int | None, start: int, names: str, imms: str = "",
+            feature: str | None = None) -> None:
     """Consecutive opcodes; ``-`` skips a reserved code."""
     code = start
     for name in names.split():
         if name != "-":
-            _op(name, code if prefix is None else (prefix, code), imms)
+            _op(name, code if prefix is None else (prefix, code), imms, feature)
         code += 1
 
 
@@ -260,6 +267,28 @@ _series(0xFD, 0x100, """i8x16.relaxed_swizzle
     i16x8.relaxed_q15mulr_s i16x8.relaxed_dot_i8x16_i7x16_s
     i32x4.relaxed_dot_i8x16_i7x16_add_s""")
 
+# ---------------------------------------------------------------- beyond Wasm 3.0
+# Each behind its feature (pyic.wasm.features, docs/proposals.md).
+
+# wide-arithmetic (Overview.md "Binary encoding"): 128-bit add/sub on i64 pairs, 64x64->128 mul
+_series(0xFC, 19, "i64.add128 i64.sub128 i64.mul_wide_s i64.mul_wide_u",
+        feature="wide-arithmetic")
+
+# threads (Overview.md "Instructions", prefix 0xFE)
+_series(0xFE, 0x00, "memory.atomic.notify memory.atomic.wait32 memory.atomic.wait64",
+        "memarg", feature="threads")
+_op("atomic.fence", (0xFE, 0x03), "", feature="threads")
+_series(0xFE, 0x10, """i32.atomic.load i64.atomic.load i32.atomic.load8_u i32.atomic.load16_u
+    i64.atomic.load8_u i64.atomic.load16_u i64.atomic.load32_u
+    i32.atomic.store i64.atomic.store i32.atomic.store8 i32.atomic.store16
+    i64.atomic.store8 i64.atomic.store16 i64.atomic.store32""", "memarg", feature="threads")
+for _k, _rmw in enumerate(("add", "sub", "and", "or", "xor", "xchg", "cmpxchg")):
+    _series(0xFE, 0x1E + 7 * _k, f"""i32.atomic.rmw.{_rmw} i64.atomic.rmw.{_rmw}
+        i32.atomic.rmw8.{_rmw}_u i32.atomic.rmw16.{_rmw}_u
+        i64.atomic.rmw8.{_rmw}_u i64.atomic.rmw16.{_rmw}_u i64.atomic.rmw32.{_rmw}_u""",
+            "memarg", feature="threads")
+del _k, _rmw
+
 # Binary immediates in another order than the abstract syntax's:
 # a permutation giving, for each binary position, the index into ``imm``.
 BINARY_ORDER: dict[str, tuple] = {
@@ -284,6 +313,10 @@ VARIANTS: dict[str, object] = {
 # for ``v128.loadNxM`` the 8 bytes loaded).
 def natural_alignment(op: str) -> int:
     name = op.split(".", 1)[1]
+    if name.startswith("atomic."):   # threads: i32.atomic.load8_u, i64.atomic.rmw16.add_u
+        name = name[7:].replace("rmw", "load", 1)
+        if op.startswith("memory."):  # memory.atomic.notify/wait32/wait64
+            return 8 if name.endswith("64") else 4
     for prefix, width in (("load8x8", 8), ("load16x4", 8), ("load32x2", 8)):
         if name.startswith(prefix):
             return width
@@ -294,3 +327,14 @@ def natural_alignment(op: str) -> int:
 
 
 MEMORY_OPS = frozenset(n for n, i in OPCODES.items() if "memarg" in i.imms)
+# The threads proposal's atomic accesses (with a memarg).
+ATOMIC_OPS = frozenset(n for n, i in PROPOSAL_OPCODES.items()
+                       if "memarg" in i.imms and i.feature == "threads")
+# Every instruction pyic knows, for those that handle any (encoder, printer).
+ALL_OPCODES: dict[str, OpInfo] = {**OPCODES, **PROPOSAL_OPCODES}
+
+
+@functools.lru_cache(maxsize=None)
+def ops_for(features: frozenset) -> dict:
+    """`OPCODES` and the instructions of the proposals in ``features``."""
+    return {**OPCODES, **{n: i for n, i in PROPOSAL_OPCODES.items() if i.feature in features}}

@@ -15,10 +15,13 @@ block types may be given inline and become type indices when they are not
 
 from __future__ import annotations
 
+import functools
+
 from functools import lru_cache
 
 from ..syntax.instructions import Catch, Instr, MemArg
-from ..syntax.opcodes import OPCODES, natural_alignment
+from ..features import current
+from ..syntax.opcodes import ALL_OPCODES, natural_alignment, ops_for
 from ..syntax.types import FuncType
 from .context import FuncContext, ModuleContext, format_id
 from .lexer import FLOAT, ID, INT, KEYWORD, LPAR, NAT, RPAR
@@ -38,7 +41,7 @@ _FPLAIN = 7    # (plaininstr folded*)
 _FIF = 8       # (if label bt folded* ...) before (then ...)
 
 _STRUCTURED = frozenset(("block", "loop", "if", "try_table"))
-_NOIMM = {name: Instr(name) for name, info in OPCODES.items() if not info.imms}
+_NOIMM = {name: Instr(name) for name, info in ALL_OPCODES.items() if not info.imms}
 _NOIMM.pop("select")
 _SPACES = {
     "funcidx": "funcs", "typeidx": "types", "globalidx": "globals", "tableidx": "tables",
@@ -53,7 +56,18 @@ _ALIGN_EXP = {1: 0, 2: 1, 4: 2, 8: 3, 16: 4}
 
 
 def is_instr_keyword(word: str) -> bool:
-    return word in OPCODES
+    return word in enabled_ops()
+
+
+def enabled_ops() -> dict:
+    """The instruction table with the proposals enabled here (docs/proposals.md)."""
+    return ops_for(current())
+
+
+@functools.lru_cache(maxsize=None)
+def _noimm_for(features: frozenset) -> dict:
+    ops = ops_for(features)
+    return {name: instr for name, instr in _NOIMM.items() if name in ops}
 
 
 def const_expr(r: Reader, c: ModuleContext) -> tuple:
@@ -73,8 +87,9 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
     labels = f.labels
     out: list = []
     stack: list = [[_TOP, out]]
-    noimm = _NOIMM
-    opcodes = OPCODES
+    features = current()
+    noimm = _noimm_for(features)
+    opcodes = ops_for(features)
     while True:
         frame = stack[-1]
         fk = frame[0]
@@ -398,7 +413,7 @@ def _shuffle(r: Reader, c: ModuleContext) -> tuple:
 
 def _plain(r: Reader, c: ModuleContext, f: FuncContext, op: str) -> Instr:
     """The immediates of plain instruction ``op`` (its keyword is consumed)."""
-    imms = OPCODES[op].imms
+    imms = ALL_OPCODES[op].imms
     kinds = r.kinds
     if op == "local.get" or op == "local.set" or op == "local.tee":
         return Instr(op, (index(r, f.locals),))

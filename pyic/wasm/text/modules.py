@@ -26,7 +26,7 @@ every field):
 from __future__ import annotations
 
 from ..syntax.instructions import Instr
-from ..syntax.opcodes import OPCODES
+from ..syntax.opcodes import ALL_OPCODES
 from ..syntax.modules import (
     DECLARATIVE, PASSIVE, Active, Data, Elem, Export, Func, Global, Import, Mem, Module,
     BranchHint, Names, Start, Table, Tag,
@@ -35,7 +35,7 @@ from ..syntax.types import Limits, MemType, RefType, TableType, TagType
 from ..binary.names import decode_names
 from .annotations import custom_section, misplaced, name_value
 from .context import FuncContext, ModuleContext
-from .instructions import const_expr, folded, index, instrs
+from .instructions import const_expr, folded, index, instrs, is_instr_keyword
 from .lexer import EOF, ID, KEYWORD, LPAR, NAT, RPAR, STRING
 from .reader import Reader
 from .types import (
@@ -281,7 +281,7 @@ class _ModuleParser:
                 or body.vals[0] not in (b"\x00", b"\x01")):
             raise toks.error(message + "malformed hint", a.start)
         j = a.index + 1 if kinds[a.index] == LPAR else a.index
-        target = vals[j] if kinds[j] == KEYWORD and vals[j] in OPCODES else None
+        target = vals[j] if kinds[j] == KEYWORD and vals[j] in ALL_OPCODES else None
         return BranchHint(func, target, body.vals[0][0], toks.position(a.start))
 
     # Each field reader starts after ``(keyword`` and stops before ``)``.
@@ -475,7 +475,7 @@ class _ModuleParser:
 
     def _at_offset(self) -> bool:
         word = self.r.peek_field()
-        return word == "offset" or word in OPCODES
+        return word == "offset" or is_instr_keyword(word)
 
     def _funcidx_items(self) -> tuple:
         r = self.r

@@ -30,7 +30,7 @@ from __future__ import annotations
 from ...errors import MalformedError
 from ..syntax.instructions import Catch, Instr, MemArg
 from ..syntax.modules import DECLARATIVE, PASSIVE, Active, Module
-from ..syntax.opcodes import OPCODES, natural_alignment
+from ..syntax.opcodes import ALL_OPCODES, natural_alignment
 from ..syntax.types import (
     ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
     StructType, SubType, TableType, TagType,
@@ -521,7 +521,7 @@ class _Printer:
         if not isinstance(instr, Instr):
             raise _bad(f"instruction {instr!r}")
         op = instr.op
-        info = OPCODES.get(op)
+        info = ALL_OPCODES.get(op)
         if info is None or op in _STRUCTURED:
             raise _bad(f"instruction {op!r}")
         imm = instr.imm

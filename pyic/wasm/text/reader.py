@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from ...errors import MalformedError
-from ..syntax.opcodes import OPCODES
+from ..features import current
+from ..syntax.opcodes import OPCODES, PROPOSAL_OPCODES
 from .lexer import EOF, ID, KEYWORD, LPAR, NAT, RESERVED, RPAR, STRING, Tokens, decode_name
 from .literals import LiteralError, parse_uN
 
@@ -29,10 +30,15 @@ KEYWORDS = frozenset(OPCODES) | frozenset("""
     ref.struct ref.array ref.exn ref.extern ref.host ref.any shared
     """.split())
 
+# Instructions of proposals beyond 3.0 -> their feature (docs/proposals.md).
+FEATURE_OPS = {n: i.feature for n, i in PROPOSAL_OPCODES.items()}
+
 _MEMARG_RE = re.compile(r"(offset|align)=((?:[0-9](?:_?[0-9])*|0x[0-9a-fA-F](?:_?[0-9a-fA-F])*))\Z")
 
 
 def is_known_keyword(word: str) -> bool:
+    if word in FEATURE_OPS:
+        return FEATURE_OPS[word] in current()   # a proposal's instruction, when enabled
     return word in KEYWORDS or _MEMARG_RE.match(word) is not None
 
 

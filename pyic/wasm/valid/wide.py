@@ -1,0 +1,19 @@
+"""Typing rules of the wide-arithmetic proposal (WebAssembly/wide-arithmetic,
+``proposals/wide-arithmetic/Overview.md``, "Validation"; docs/proposals.md).
+
+* ``i64.add128``, ``i64.sub128``: ``[i64 i64 i64 i64] -> [i64 i64]``, two 128-bit
+  integers as (low, high) halves in, their sum/difference out;
+* ``i64.mul_wide_s``, ``i64.mul_wide_u``: ``[i64 i64] -> [i64 i64]``, the full
+  128-bit product (low, high).
+"""
+
+from __future__ import annotations
+
+from .instructions import _simple
+
+I64 = "i64"
+
+_simple("i64.add128", (I64, I64, I64, I64), (I64, I64))
+_simple("i64.sub128", (I64, I64, I64, I64), (I64, I64))
+_simple("i64.mul_wide_s", (I64, I64), (I64, I64))
+_simple("i64.mul_wide_u", (I64, I64), (I64, I64))
