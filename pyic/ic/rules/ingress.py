@@ -2,9 +2,9 @@
 spec, "Abstract behavior").  "Request rejection" is not applied: pyic never
 rejects a request it has received (the spec allows, never requires it).
 
-pyic has no HTTP layer and no signatures: a `Request` is submitted directly,
-with its sender taken as authenticated (what ``verify_envelope`` would decide
-is out of scope; see docs/ic-rules.md).  The effective canister id of a call
+A `Request` reaches these rules already authenticated: ``verify_envelope`` is
+the HTTP layer's (`pyic.http.auth`, used by ``pyic replica``); in process the
+given sender is taken as authenticated.  The effective canister id of a call
 to the management canister is the ``canister_id`` in its argument.
 """
 
