@@ -137,14 +137,23 @@ def rectype(rt: RecType) -> bytes:
     return b"\x4e" + vec([subtype(st) for st in rt.subtypes])
 
 
-def limits(lim: Limits) -> bytes:
-    if lim.shared:
-        raise _fail("shared memories (threads proposal) are not supported")
-    flags = (1 if lim.max is not None else 0) | (4 if lim.addrtype == "i64" else 0)
+def limits(lim: Limits, page_size: int = 65536) -> bytes:
+    """5.3.9 limits; ``shared`` (threads) and a page size other than 64 KiB
+    (custom-page-sizes) in flag bits 1 and 3 (docs/proposals.md)."""
+    flags = ((1 if lim.max is not None else 0) | (2 if lim.shared else 0)
+             | (4 if lim.addrtype == "i64" else 0) | (8 if page_size != 65536 else 0))
     out = bytes((flags,)) + u(lim.min, 64)
     if lim.max is not None:
         out += u(lim.max, 64)
+    if page_size != 65536:
+        if page_size <= 0 or page_size & (page_size - 1):
+            raise _fail(f"page size {page_size}")
+        out += u(page_size.bit_length() - 1)
     return out
+
+
+def memtype(mt) -> bytes:
+    return limits(mt.limits, mt.page_size)
 
 
 def tabletype(tt) -> bytes:
@@ -341,7 +350,7 @@ def import_(im) -> bytes:
     if im.kind == "table":
         return head + tabletype(im.desc)
     if im.kind == "memory":
-        return head + limits(im.desc.limits)
+        return head + memtype(im.desc)
     if im.kind == "global":
         return head + globaltype(im.desc)
     return head + tagtype(im.desc)
@@ -450,7 +459,7 @@ def encode_module(module: Module) -> bytes:
     if m.tables:
         sections[4] = vec([table(t) for t in m.tables])
     if m.mems:
-        sections[5] = vec([limits(mem.type.limits) for mem in m.mems])
+        sections[5] = vec([memtype(mem.type) for mem in m.mems])
     if m.tags:
         sections[13] = vec([tagtype(t.type) for t in m.tags])
     if m.globals:

@@ -15,6 +15,7 @@ a 0/1 flag with u32 bounds.
 from __future__ import annotations
 
 from ...errors import MalformedError
+from ..features import enabled
 from ..syntax.types import (
     ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
     StructType, SubType, TableType, TagType,
@@ -225,7 +226,29 @@ def tabletype(r: Reader) -> TableType:
 
 
 def memtype(r: Reader) -> MemType:
-    return MemType(limits(r))
+    """5.3.9 a memory's limits.  Beyond 3.0 (docs/proposals.md) the flags may
+    also hold bit 1, ``shared`` (threads), and bit 3: a page size follows the
+    bounds, as its base-2 logarithm (custom-page-sizes)."""
+    if r.version < 3:
+        return MemType(limits2(r))
+    allowed = 0x05
+    if enabled("threads"):
+        allowed |= 0x02
+    if enabled("custom-page-sizes"):
+        allowed |= 0x08
+    flags = byte(r)
+    if flags & ~allowed:
+        raise r.error("malformed limits flags", r.pos - 1)
+    lo = u64(r)
+    hi = u64(r) if flags & 1 else None
+    page_size = 65536
+    if flags & 8:
+        at = r.pos
+        exponent = u32(r)
+        if exponent >= 64:      # no such page size fits in a u64
+            raise r.error("invalid custom page size", at)
+        page_size = 1 << exponent
+    return MemType(Limits(lo, hi, "i64" if flags & 4 else "i32", bool(flags & 2)), page_size)
 
 
 def globaltype(r: Reader) -> GlobalType:

@@ -169,9 +169,11 @@ class GlobalType:
 
 @frozen
 class MemType:
-    """2.3.14 ``memtype ::= addrtype limits`` (the address type lives in `Limits`)."""
+    """2.3.14 ``memtype ::= addrtype limits`` (the address type lives in `Limits`),
+    and the custom-page-sizes proposal's page size in bytes (1 or 65536)."""
 
     limits: Limits
+    page_size: int = 65536
 
 
 @frozen

@@ -39,7 +39,7 @@ from .instructions import const_expr, folded, index, instrs, is_instr_keyword
 from .lexer import EOF, ID, KEYWORD, LPAR, NAT, RPAR, STRING
 from .reader import Reader
 from .types import (
-    addrtype, functype_at, globaltype, limits, memtype, rectype, reftype, resolve_typeuse,
+    addrtype, functype_at, globaltype, limits, memtype, pagesize, rectype, reftype, resolve_typeuse,
     tabletype, typeuse, valtype,
 )
 
@@ -51,7 +51,6 @@ _FIELDS = frozenset(("type", "rec", "import", "func", "table", "memory", "global
 _DEFINITION_NAMES = {"func": "function", "table": "table", "memory": "memory",
                      "global": "global", "tag": "tag"}
 _FUNCREF_NONNULL = RefType(False, "func")
-PAGE_SIZE = 65536
 
 
 def is_field_keyword(word: str | None) -> bool:
@@ -384,13 +383,15 @@ class _ModuleParser:
             return
         start = r.i
         at = addrtype(r)
+        page_size = pagesize(r)
         if r.peek_field() == "data":
-            # (memory at? (data ...)): a memory exactly as large as the data, in pages
+            # (memory at? (pagesize n)? (data ...)): a memory exactly as large as the
+            # data, in pages
             r.i += 2
             data = r.strings()
             r.rpar()
-            n = -(-len(data) // PAGE_SIZE)
-            self.mems.append(Mem(MemType(Limits(n, n, at))))
+            n = -(-len(data) // page_size)
+            self.mems.append(Mem(MemType(Limits(n, n, at), page_size)))
             self.datas.append(Data(data, Active(entity, (Instr(at + ".const", (0,)),))))
             return
         r.i = start

@@ -248,7 +248,10 @@ def tabletype_text(tt: TableType) -> str:
 def memtype_text(mt: MemType) -> str:
     if not isinstance(mt, MemType):
         raise _bad(f"memory type {mt!r}")
-    return limits_text(mt.limits) + (" shared" if mt.limits.shared else "")
+    text = limits_text(mt.limits) + (" shared" if mt.limits.shared else "")
+    if mt.page_size != 65536:   # custom-page-sizes (docs/proposals.md)
+        text += f" (pagesize {_index(mt.page_size)})"
+    return text
 
 
 def globaltype_text(gt: GlobalType) -> str:

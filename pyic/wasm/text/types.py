@@ -7,6 +7,8 @@ the module context.
 
 from __future__ import annotations
 
+from ..features import enabled
+
 from ..syntax.types import (
     ABSHEAPTYPES, ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
     StructType, SubType, TableType,
@@ -255,12 +257,27 @@ def tabletype(r: Reader, c: ModuleContext) -> TableType:
 
 
 def memtype(r: Reader, c: ModuleContext) -> MemType:
+    """``addrtype? limits shared? (pagesize n)?``: ``shared`` of the threads
+    proposal, the page size of custom-page-sizes (docs/proposals.md)."""
     at = addrtype(r)
     lim = limits(r, c, at)
     if r.at_keyword("shared"):  # threads proposal
         r.i += 1
         lim = Limits(lim.min, lim.max, lim.addrtype, True)
-    return MemType(lim)
+    return MemType(lim, pagesize(r))
+
+
+def pagesize(r: Reader) -> int:
+    """custom-page-sizes: ``(pagesize n)``, ``n`` a power of two; else 65536."""
+    if r.peek_field() != "pagesize" or not enabled("custom-page-sizes"):
+        return 65536
+    r.i += 2
+    at = r.i
+    n = r.nat(64)
+    if n == 0 or n & (n - 1):
+        raise r.error("invalid custom page size", at)
+    r.rpar()
+    return n
 
 
 def typeuse(r: Reader, c: ModuleContext, names: list | None):

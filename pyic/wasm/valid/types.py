@@ -372,6 +372,16 @@ def check_memtype(mt) -> None:
     lim = mt.limits
     if lim.shared and lim.max is None:  # threads proposal
         raise InvalidError("shared memory must have maximum")
+    page_size = getattr(mt, "page_size", 65536)
+    if page_size != 65536:
+        # custom-page-sizes (Overview.md "Validation"): 1 or 64 KiB; with byte-sized
+        # pages a memory may hold as many pages as its address type has addresses
+        # but one
+        if page_size != 1:
+            raise InvalidError("invalid custom page size")
+        bits = 64 if addrtype_of(lim) == "i64" else 32
+        check_limits(lim, (1 << bits) - 1, f"memory size must be at most 2^{bits}-1 pages")
+        return
     if addrtype_of(lim) == "i64":
         check_limits(lim, 1 << 48, "memory size must be at most 2^48 pages (256 TiB)")
     else:
