@@ -37,6 +37,7 @@ from .pocketic import icpy
 from .pocketic.config import SubnetConfig, build_instance
 from .pocketic.errors import CallRejected, InstanceError
 from .pocketic.instance import Instance, Subnet, message_id
+from .pocketic.server import InProcessServer
 from .pocketic.topology import PYIC_SUBNET, SubnetKind
 from .universal import Prog, universal_canister_wasm
 
@@ -44,6 +45,9 @@ from .universal import Prog, universal_canister_wasm
 DEFAULT_CANISTER_CYCLES = 100_000_000_000_000  # 100 T
 
 PrincipalLike = "Principal | str | bytes"
+
+# The instances of this process, as a PocketIC server would list them.
+IN_PROCESS_SERVER = InProcessServer()
 
 
 def to_principal_bytes(p) -> bytes:
@@ -207,14 +211,24 @@ class PocketIC:
                 ic = IC(**kw)
             self.instance = Instance([Subnet(PYIC_SUBNET, ic, 0)], seed=seed)
         self.sender = ANONYMOUS_ID
+        # pocket-ic's ``server``: here the server's own code, in process.
+        self.server = IN_PROCESS_SERVER
+        self.instance_id = self.server.app.add_instance(self.instance, self.state_dir)
 
     def __del__(self) -> None:
-        self.close()
+        """Delete the instance, as pocket-ic does (its state goes to ``state_dir``)."""
+        if getattr(self, "instance_id", None) is not None:
+            try:
+                self.server.delete_instance(self.instance_id)
+            except Exception as e:   # noqa: BLE001 -- a __del__ must not raise: say why
+                import warnings
+                warnings.warn(f"PocketIC instance {self.instance_id} was not deleted "
+                              f"cleanly: {e}", RuntimeWarning, stacklevel=1)
 
     def close(self) -> None:
         """Write the state to ``state_dir`` if one was configured (as the server does
         when an instance is deleted); the instance stays usable."""
-        if getattr(self, "state_dir", None) is not None:
+        if self.state_dir is not None:
             from .pocketic.state_dir import save_instance
             save_instance(self.instance, self.state_dir)
 

@@ -71,7 +71,8 @@ class App:
     def __init__(self) -> None:
         self.instances: list[tuple[Instance, str | None] | None] = []   # None: deleted
         self.blobs = BlobStore()
-        self.lock = threading.Lock()
+        # Reentrant: in process, a PocketIC collected during a request deletes its instance.
+        self.lock = threading.RLock()
         self.active = 0
         self.last_activity = time.monotonic()
 
@@ -79,10 +80,13 @@ class App:
 
     def create_instance(self, body) -> dict:
         instance, state_dir = build_instance(body)
-        self.instances.append((instance, state_dir))
-        return {"Created": {"instance_id": len(self.instances) - 1,
+        return {"Created": {"instance_id": self.add_instance(instance, state_dir),
                             "topology": rest.topology_json(instance),
                             "http_gateway_info": None}}
+
+    def add_instance(self, instance: Instance, state_dir: str | None) -> int:
+        self.instances.append((instance, state_dir))
+        return len(self.instances) - 1
 
     def instance(self, text: str) -> Instance:
         entry = self._entry(text)
@@ -218,4 +222,41 @@ class Server(ThreadingHTTPServer):
                 return
 
 
-__all__ = ["App", "BlobStore", "Handler", "Server"]
+class InProcessServer:
+    """pocket-ic's ``PocketICServer`` without the process: the same `App`, called
+    directly (``pyic.testing.PocketIC().server``)."""
+
+    def __init__(self) -> None:
+        self.app = App()
+
+    def _request(self, method: str, path: str, body=None, headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        with self.app.lock:
+            status, value = self.app.dispatch(method, path, headers or {}, data)
+        if status not in (200, 201, 202):
+            raise InstanceError(value["message"])
+        return value
+
+    def new_instance(self, subnet_config: dict) -> int:
+        return self._request("POST", "/instances", subnet_config)["Created"]["instance_id"]
+
+    def list_instances(self) -> list[str]:
+        return self._request("GET", "/instances")
+
+    def delete_instance(self, instance_id: int) -> None:
+        self._request("DELETE", f"/instances/{instance_id}")
+
+    def instance_get(self, endpoint: str, instance_id: int):
+        return self._request("GET", f"/instances/{instance_id}/{endpoint}")
+
+    def instance_post(self, endpoint: str, instance_id: int, body):
+        return self._request("POST", f"/instances/{instance_id}/{endpoint}", body)
+
+    def set_blob_store_entry(self, blob: bytes, compression: str | None) -> str:
+        if compression not in (None, "gzip"):
+            raise InstanceError('only "gzip" compression is supported')
+        headers = {"Content-Encoding": compression} if compression else {}
+        return self._request("POST", "/blobstore", bytes(blob), headers).decode()
+
+
+__all__ = ["App", "BlobStore", "Handler", "InProcessServer", "Server"]

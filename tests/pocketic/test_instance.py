@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 
@@ -176,3 +177,18 @@ def test_bad_state_and_configs_are_refused(tmp_path):
         PocketIC(SubnetConfig(application=1, state_dir=str(tmp_path / "junk")))
     with pytest.raises(ValueError):
         SubnetConfig(state_dir=str(tmp_path / "empty-and-missing")).validate()
+
+
+def test_the_in_process_server_is_the_servers_code():
+    pic = PocketIC(SubnetConfig(application=1))
+    server, instance_id = pic.server, pic.instance_id
+    assert server.instance_get("read/get_time", instance_id) == pic.get_time()
+    cid = pic.create_canister()
+    body = {"canister_id": base64.b64encode(cid.bytes).decode(), "amount": 5}
+    assert server.instance_post("update/add_cycles", instance_id, body)["cycles"] \
+        == pic.get_cycles_balance(cid)
+    deleted = server.list_instances().count("Deleted")
+    del pic
+    assert server.list_instances().count("Deleted") == deleted + 1
+    with pytest.raises(InstanceError):
+        server.instance_get("read/get_time", instance_id)
