@@ -33,6 +33,7 @@ from ..errors import (
 from ..wasm import embed
 from ..wasm.exec.machine import Meter
 from ..wasm.runtime.memory import EAGER_BYTES
+from ..wasm.runtime.memory import OUT_OF_MEMORY as MEMORY_EXHAUSTED
 from ..wasm.runtime.store import Config
 from ..wasm.runtime.values import FuncRef, NullRef
 from ..wasm.syntax.types import FuncType
@@ -57,6 +58,16 @@ MAX_ICP_SECTIONS = 16
 MAX_METHODS = 1_000
 MAX_METHOD_NAME_BYTES = 20_000
 MAX_ICP_SECTION_BYTES = 1 << 20
+# The host memory one canister's Wasm memory may hold (`MemInst.footprint`: written pages,
+# plus the journal of the call in progress), a pyic limit below Python's allocator: beyond
+# it the call traps with "out of memory" and the canister stays as it was.  A subnet
+# configuration may set its own (``host_memory_cap``).
+HOST_MEMORY_CAP = 6 << 30
+# A canister's memory keeps its first 64 MiB in one bytearray (fast loads); above that, the
+# 64 KiB pages are shared with the memory images (`_capture`, `_load_memory`), so a heap
+# costs its pages about once, not once live and once per image.
+DENSE_BYTES = 64 << 20
+OUT_OF_MEMORY = "Canister trapped: out of memory (host memory cap reached)"
 
 SYSTEM_EXPORTS = ("canister_init", "canister_inspect_message", "canister_pre_upgrade",
                   "canister_post_upgrade", "canister_heartbeat", "canister_on_low_wasm_memory",
@@ -316,7 +327,9 @@ class WasmCanister:
     # ---------------------------------------------------------------- instances
 
     def _instantiate(self) -> _Live:
-        store = embed.Store(Config(canonical_nan=True, cost=cost_model(self.wasm64)))
+        cap = getattr(self.cfg, "host_memory_cap", None) or HOST_MEMORY_CAP
+        store = embed.Store(Config(canonical_nan=True, cost=cost_model(self.wasm64),
+                                   host_memory_cap=cap, dense_limit=DENSE_BYTES))
         binding = _Binding()
         imports = [embed.func_alloc(store, ft, host_function(entry, binding))
                    for entry, ft in self.import_entries]
@@ -335,11 +348,15 @@ class WasmCanister:
         size = max(image.size, mem.size) if keep_size else image.size
         mem.size = size
         mem.pages = {}
-        mem.data = bytearray(min(size, EAGER_BYTES))
+        mem.data = bytearray(min(size, EAGER_BYTES, mem.dense_limit))
         mem.wlimit = len(mem.data)
-        for p, page in enumerate(image.pages):
-            if page is not None:
-                mem.write(p * PAGE, page)
+        cap, mem.cap = mem.cap, None        # an image a run produced fits: it was capped then
+        try:
+            for p, page in enumerate(image.pages):
+                if page is not None:
+                    mem.load_page(p, page)
+        finally:
+            mem.cap = cap
         mem.wlimit = len(mem.data)
 
     def _load_state(self, live: _Live, state: WasmState) -> None:
@@ -412,8 +429,8 @@ class WasmCanister:
             touched = sorted({c >> 4 for c in dirty})
         for p in touched:
             if p < n:
-                page = mem.read(p * PAGE, min(PAGE, size - p * PAGE))
-                pages[p] = None if page == ZERO_PAGE[:len(page)] else page
+                page = mem.freeze_page(p)       # shared with the memory, not copied
+                pages[p] = None if page is None or page == ZERO_PAGE[:len(page)] else page
         inst = live.inst
         if base is not None and saved_tables is not None and all(
                 _table_unchanged(t, saved) for t, saved in saved_tables):
@@ -451,14 +468,23 @@ class WasmCanister:
                 raise _Failed(f"Canister exceeded the limit of {self._limit_of(es.context)} "
                               "instructions for single message execution.", meter.count) from None
             except (Trap, Exhaustion) as e:
-                raise _Failed(e.message, meter.count) from None
+                message = OUT_OF_MEMORY if e.message == MEMORY_EXHAUSTED else e.message
+                raise _Failed(message, meter.count) from None
             except UncaughtException as e:
                 # An exception no handler caught ends the entry point as a trap does
                 # ("Abstract Canisters to System API": a function either returns or traps).
                 raise _Failed(e.message, meter.count) from None
+            except MemoryError:
+                # Python's allocator failed before the cap did (a host function's copy, say)
+                raise _Failed(OUT_OF_MEMORY, meter.count) from None
         except _Failed:
             snap.rollback()
             snap.release()
+            raise
+        except BaseException:
+            # Anything else is pyic's fault, not the canister's: release the snapshot and
+            # forget the live instance (the next call starts from the last image).
+            self._abandon(live, snap)
             raise
         finally:
             live.binding.es = None
@@ -467,17 +493,35 @@ class WasmCanister:
             snap.rollback()
             snap.release()
             return meter.count, None
-        dirty = None
-        for m, _ in snap.mems:
-            if m is live.mem and m.journal is not None:
-                dirty = set(m.journal)
-        image = self._capture(live, dirty, snap.tables)
+        try:
+            dirty = None
+            for m, _ in snap.mems:
+                if m is live.mem and m.journal is not None:
+                    dirty = set(m.journal)
+            image = self._capture(live, dirty, snap.tables)
+        except MemoryError:
+            self._abandon(live, snap)
+            raise _Failed(OUT_OF_MEMORY, meter.count) from None
+        except BaseException:
+            self._abandon(live, snap)
+            raise
         snap.release()
         new_globals = tuple(v if type(v) is int else _encode_ref(live, v)
                             for v in [g.value for g in live.mut_globals])
         live.image = image
         live.globals = new_globals
         return meter.count, WasmState(image, es.stable.freeze(), new_globals, es.self_id)
+
+    def _abandon(self, live: _Live, snap) -> None:
+        """Give up the live instance after a failure of pyic itself: close its snapshot and
+        make the next function start from a fresh instance (its state comes from the image)."""
+        try:
+            snap.rollback()
+        except BaseException:
+            pass
+        snap.release()
+        if self._live is live:
+            self._live = None
 
     def _limit_of(self, context: str) -> int:
         """The per-message instruction limit of an execution context (for messages)."""

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import LinkError, PyicError, Trap
+from ..errors import Exhaustion, LinkError, PyicError, Trap
 from .exec.machine import Caller, Meter, run
 from .runtime.instantiate import alloc_global, alloc_mem, alloc_table, instantiate
-from .runtime.memory import PAGE_SIZE
+from .runtime.memory import OUT_OF_MEMORY, PAGE_SIZE
 from .runtime.snapshot import Snapshot, snapshot_instance
 from .runtime.store import Config, ExternVal, HostFunc, ModuleInst, Store
 from .runtime.values import ExternRef, FuncRef, HostRef, NullRef, Ref, is_value_of, null
@@ -132,6 +132,12 @@ def invoke(store: Store, func, args, *, limit: int | None = None, meter: Meter |
     except PyicError as e:
         e.count = m.count - before
         raise
+    except MemoryError:
+        # Python's allocator failed before any cap did: never a Python error (the count is
+        # the last one the run recorded; docs/semantics.md, "Memories and tables").
+        e = Exhaustion(OUT_OF_MEMORY)
+        e.count = m.count - before
+        raise e from None
     return list(results), m.count - before
 
 

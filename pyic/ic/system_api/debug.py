@@ -17,9 +17,11 @@ def _log_charge(n: int) -> int:
 
 
 def _message(es, src: int, size: int) -> bytes | None:
+    """The message at ``src``, at most `LOG_CAPACITY` bytes of it (the log keeps no more,
+    so no more is read: a 4 GiB ``debug_print`` reads 4 KiB); ``None`` when out of bounds."""
     if src + size > heap_size(es):
         return None
-    return es.mem.read(src, size) if size else b""
+    return es.mem.read(src, min(size, LOG_CAPACITY)) if size else b""
 
 
 @ic0("debug_print", "(I, I) -> ()", "* s", overhead=100,

@@ -11,7 +11,7 @@ through `MemInst.read` / `write`, which check bounds and trap.
 from __future__ import annotations
 
 from ...errors import Trap
-from ..runtime.memory import PAGE_SIZE
+from ..runtime.memory import PAGE_SIZE, move
 
 _from = int.from_bytes
 
@@ -193,7 +193,7 @@ def memory_copy(ins, S, L, pc):
     else:
         if s + n > sm.size or d + n > dm.size:
             raise Trap("out of bounds memory access")
-        dm.write(d, sm.read(s, n))
+        move(dm, d, sm, s, n)
     return pc
 
 

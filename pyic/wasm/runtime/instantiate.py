@@ -126,7 +126,8 @@ def alloc_tag(store: Store, deftype) -> int:
 
 
 def alloc_mem(store: Store, memtype) -> int:
-    return store.alloc(store.mems, MemInst(memtype))
+    cfg = store.config
+    return store.alloc(store.mems, MemInst(memtype, cfg.host_memory_cap, cfg.dense_limit))
 
 
 def alloc_global(store: Store, globaltype, value) -> int:

@@ -8,17 +8,30 @@ A memory's bytes live in two places:
   interpreter's fast path reads and writes ``data`` directly when the whole
   access lies below ``len(data)`` (loads) or ``wlimit`` (stores).
 * ``pages``: a dict of 64 KiB chunks for addresses at or above
-  ``DENSE_LIMIT``, created on first write.  So a memory declared with 65,536
+  ``dense_limit`` (``DENSE_LIMIT`` unless configured), created on first write.
+  A chunk is a ``bytearray``, or a ``bytes`` object shared with whoever took
+  it (`freeze_page`, `load_page`: the IC's memory images), copied on its
+  next write.  So a memory declared with 65,536
   pages, or a 64-bit memory of terabytes, costs nothing until it is touched.
 
 Invariant: ``len(data) <= size`` (bytes), and ``wlimit`` is ``len(data)``
 except while a journal is open, when it is 0 so every store takes the slow
 path, which saves each 4 KiB chunk before its first change (see `journal`).
+
+Host memory is bounded by design: the dense prefix grows by an eighth at a
+time (never past what was written, rounded to 64 KiB, plus that eighth),
+pages are created only by nonzero writes (filling or copying zeros over
+untouched memory creates nothing), a journal keeps no copy of a chunk that
+was all zeros, and bulk moves go through the memory in 1 MiB pieces.  The
+host memory one instance holds (``footprint``) may be capped (``cap``, from
+``Config.host_memory_cap``): a write that would take it beyond the cap
+raises ``Exhaustion("out of memory")`` before allocating, with nothing of
+that write done (docs/semantics.md, "Memories and tables").
 """
 
 from __future__ import annotations
 
-from ...errors import Trap
+from ...errors import Exhaustion, Trap
 
 PAGE_SIZE = 65536
 DENSE_LIMIT = 1 << 28        # addresses below 256 MiB live in the bytearray
@@ -30,24 +43,43 @@ JOURNAL_CHUNK = 1 << 12      # granularity of the rollback journal
 MAX_BYTES = 1 << 48
 
 OOB = "out of bounds memory access"
+OUT_OF_MEMORY = "out of memory"
+MOVE_PIECE = 1 << 20         # bulk moves go through the memory in pieces of this size
 
 
 class MemInst:
     """4.2.8 ``meminst ::= {type memtype, data vec(byte)}`` (data kept lazily)."""
 
-    __slots__ = ("addr", "type", "size", "max", "addrtype", "data", "wlimit", "pages", "journal")
+    __slots__ = ("addr", "type", "size", "max", "addrtype", "data", "wlimit", "pages", "journal",
+                 "cap", "dense_limit")
 
-    def __init__(self, memtype) -> None:
+    def __init__(self, memtype, cap: int | None = None, dense_limit: int = DENSE_LIMIT) -> None:
         lim = memtype.limits
         self.addr = -1
         self.type = memtype
         self.addrtype = lim.addrtype
         self.size = lim.min * PAGE_SIZE
         self.max = lim.max
-        self.data = bytearray(min(self.size, EAGER_BYTES))
+        self.cap = cap
+        self.dense_limit = dense_limit
+        eager = min(self.size, EAGER_BYTES, dense_limit)
+        if cap is not None and eager > cap:
+            raise Exhaustion(OUT_OF_MEMORY)
+        self.data = bytearray(eager)
         self.wlimit = len(self.data)
         self.pages: dict = {}
         self.journal: dict | None = None
+
+    def footprint(self) -> int:
+        """The host bytes this memory holds: the dense prefix, the pages, the journal."""
+        journal = self.journal
+        return len(self.data) + CHUNK * len(self.pages) + \
+            (JOURNAL_CHUNK * len(journal) if journal else 0)
+
+    def _check_cap(self, more: int) -> None:
+        """Refuse to hold ``more`` host bytes beyond the cap (before allocating them)."""
+        if self.cap is not None and self.footprint() + more > self.cap:
+            raise Exhaustion(OUT_OF_MEMORY)
 
     # ------------------------------------------------------------------ sizes
 
@@ -81,7 +113,7 @@ class MemInst:
         out = bytearray(n)
         if addr < len(data):
             out[: len(data) - addr] = data[addr:]
-        lo = max(addr, DENSE_LIMIT)
+        lo = max(addr, self.dense_limit)
         if lo < end and self.pages:
             pos = lo
             while pos < end:
@@ -107,9 +139,9 @@ class MemInst:
         if end <= len(self.data):
             self.data[addr:end] = b
             return
-        if addr < DENSE_LIMIT:
-            self._extend(min(end, DENSE_LIMIT))
-            cut = min(end, DENSE_LIMIT) - addr
+        if addr < self.dense_limit:
+            self._extend(min(end, self.dense_limit))
+            cut = min(end, self.dense_limit) - addr
             self.data[addr:addr + cut] = b[:cut]
             if cut == n:
                 return
@@ -122,11 +154,13 @@ class MemInst:
         if n and self.journal is None and addr + n <= len(self.data):
             self.data[addr:addr + n] = bytes((value,)) * n
             return
-        # Large fills above the dense prefix go chunk by chunk to keep memory bounded.
+        # Large fills above the dense prefix go piece by piece to keep memory bounded;
+        # zeros over untouched memory change nothing and allocate nothing.
         pos, end = addr, addr + n
         while pos < end:
-            take = min(end - pos, CHUNK)
-            self.write(pos, bytes((value,)) * take)
+            take = min(end - pos, CHUNK - pos % CHUNK)
+            if value or not self._untouched(pos, take):
+                self.write(pos, bytes((value,)) * take)
             pos += take
 
     def copy_within(self, dst: int, src: int, n: int) -> None:
@@ -136,18 +170,28 @@ class MemInst:
             d = self.data
             d[dst:dst + n] = d[src:src + n]
             return
-        if n:
-            self.write(dst, self.read(src, n))
+        move(self, dst, self, src, n)
+
+    def _untouched(self, addr: int, n: int) -> bool:
+        """Whether ``[addr, addr + n)`` (within one chunk above the dense prefix, or beyond
+        the prefix's end) was never written, so reads as zeros without holding any bytes."""
+        if addr < len(self.data):
+            return False
+        if addr + n <= self.dense_limit:
+            return True
+        return addr >= self.dense_limit and addr // CHUNK not in self.pages \
+            and (addr + n - 1) // CHUNK == addr // CHUNK
 
     # ------------------------------------------------------------------ internals
 
     def _extend(self, end: int) -> None:
         """Grow the dense prefix to cover ``end`` (rounded up, doubling, within size)."""
         data = self.data
-        want = max(end, 2 * len(data))
+        want = max(end, len(data) + (len(data) >> 3))
         want = -(-want // CHUNK) * CHUNK
-        want = min(want, self.size, DENSE_LIMIT)
+        want = min(want, self.size, self.dense_limit)
         if want > len(data):
+            self._check_cap(want - len(data))
             data.extend(bytes(want - len(data)))
         if self.journal is None:
             self.wlimit = len(data)
@@ -160,7 +204,10 @@ class MemInst:
             take = min(CHUNK - start, end - pos)
             page = self.pages.get(chunk)
             if page is None:
+                self._check_cap(CHUNK)
                 page = self.pages[chunk] = bytearray(CHUNK)
+            elif type(page) is not bytearray:     # shared: copy on write
+                page = self.pages[chunk] = bytearray(page)
             page[start:start + take] = b[i:i + take]
             pos += take
             i += take
@@ -168,13 +215,62 @@ class MemInst:
     def _save(self, addr: int, end: int) -> None:
         """Journal: keep the original bytes of every chunk in ``[addr, end)`` before its first write."""
         journal = self.journal
-        for c in range(addr // JOURNAL_CHUNK, (end - 1) // JOURNAL_CHUNK + 1):
+        first, last = addr // JOURNAL_CHUNK, (end - 1) // JOURNAL_CHUNK
+        new = sum(1 for c in range(first, last + 1) if c not in journal)
+        if new:
+            self._check_cap(new * JOURNAL_CHUNK)
+        for c in range(first, last + 1):
             if c not in journal:
-                lo = c * JOURNAL_CHUNK
-                journal[c] = self._raw_read(lo, min(JOURNAL_CHUNK, self.size - lo))
+                journal[c] = self._original(c * JOURNAL_CHUNK)
+
+    def _original(self, lo: int):
+        """What the journal keeps of the chunk at ``lo``: ``None`` if it is all zeros, a view
+        of a shared page (no copy: the page is immutable), or a copy of its bytes."""
+        n = min(JOURNAL_CHUNK, self.size - lo)
+        if lo >= len(self.data):
+            if lo < self.dense_limit:
+                return None
+            page = self.pages.get(lo // CHUNK)
+            if page is None:
+                return None
+            if type(page) is bytes:
+                return memoryview(page)[lo % CHUNK:lo % CHUNK + n]
+        original = self._raw_read(lo, n)
+        return None if original.count(0) == len(original) else original
 
     def _raw_read(self, addr: int, n: int) -> bytes:
         return self.read(addr, n)
+
+    # ------------------------------------------------------------------ sharing pages
+
+    def freeze_page(self, k: int) -> bytes | None:
+        """The 64 KiB page ``k`` as immutable bytes (``None``: never written, zeros).  A page of
+        the sparse region is then shared, not copied: the memory keeps the same object and
+        copies it on its next write there."""
+        lo = k * CHUNK
+        if lo >= self.dense_limit:
+            page = self.pages.get(k)
+            if page is None:
+                return None
+            if type(page) is not bytes:
+                page = self.pages[k] = bytes(page)
+            return page
+        if lo >= len(self.data):
+            return None
+        return self.read(lo, min(CHUNK, self.size - lo))
+
+    def load_page(self, k: int, page: bytes) -> None:
+        """Make page ``k`` equal ``page`` (64 KiB; no journal open), sharing it if it lies in
+        the sparse region."""
+        lo = k * CHUNK
+        if lo >= self.dense_limit and len(page) == CHUNK and type(page) is bytes:
+            if lo + CHUNK > self.size:
+                raise Trap(OOB)
+            if k not in self.pages:
+                self._check_cap(CHUNK)
+            self.pages[k] = page
+        else:
+            self.write(lo, page)
 
     # ------------------------------------------------------------------ snapshots
 
@@ -197,10 +293,12 @@ class MemInst:
         self.size = max(self.size, size)  # so every journalled chunk is writable again
         for c, original in journal.items():
             lo = c * JOURNAL_CHUNK
+            if original is None:
+                original = bytes(min(JOURNAL_CHUNK, self.size - lo))
             if lo < len(self.data):
                 self.data[lo:lo + len(original)] = original[: max(0, len(self.data) - lo)]
-            if lo + len(original) > DENSE_LIMIT:
-                self._write_pages(max(lo, DENSE_LIMIT), original[max(0, DENSE_LIMIT - lo):])
+            if lo + len(original) > self.dense_limit:
+                self._write_pages(max(lo, self.dense_limit), original[max(0, self.dense_limit - lo):])
         del self.data[dense_len:]
         for k in list(self.pages):
             if k not in page_keys:
@@ -208,3 +306,40 @@ class MemInst:
         self.size = size
         self.journal = {}
         self.wlimit = 0
+
+
+def move(dm: MemInst, dst: int, sm: MemInst, src: int, n: int) -> None:
+    """``memory.copy``'s effect, bounds already checked: ``n`` bytes from ``sm`` at ``src`` to
+    ``dm`` at ``dst``, as if through a temporary buffer, but moved in pieces of at most
+    `MOVE_PIECE` bytes (backwards when the ranges overlap with ``dst`` above ``src``), and
+    zeros over untouched memory skipped, so host memory stays bounded."""
+    if n <= 0:
+        return
+    if n <= MOVE_PIECE:
+        dm.write(dst, sm.read(src, n))
+        return
+    starts = range(0, n, MOVE_PIECE)
+    if dm is sm and src < dst < src + n:
+        starts = reversed(starts)
+    for k in starts:
+        take = min(MOVE_PIECE, n - k)
+        if _fresh(dm, dst + k, take):
+            if _fresh(sm, src + k, take):
+                continue
+            piece = sm.read(src + k, take)
+            if piece.count(0) == take:
+                continue
+        else:
+            piece = sm.read(src + k, take)
+        dm.write(dst + k, piece)
+
+
+def _fresh(m: MemInst, addr: int, n: int) -> bool:
+    """Whether ``[addr, addr + n)`` of ``m`` holds no bytes yet (reads as zeros for free)."""
+    if addr < len(m.data):
+        return False
+    end = addr + n
+    if end <= m.dense_limit:
+        return True
+    lo = max(addr, m.dense_limit) // CHUNK
+    return not any(c in m.pages for c in range(lo, (end - 1) // CHUNK + 1))

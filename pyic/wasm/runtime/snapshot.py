@@ -15,6 +15,7 @@ open (so a canister can roll back and retry).
 from __future__ import annotations
 
 from ...errors import PyicError
+from .memory import JOURNAL_CHUNK
 
 
 class Snapshot:
@@ -46,8 +47,11 @@ class Snapshot:
             self.open = False
 
     def journal_bytes(self) -> int:
-        """How many bytes the memory journals hold (the snapshot's running cost)."""
-        return sum(sum(len(v) for v in m.journal.values()) for m, _ in self.mems if m.journal)
+        """How many bytes of memory the journals cover (the snapshot's running cost: a chunk
+        that was all zeros is recorded as ``None``, without a copy, but counted as the cap
+        counts it, `MemInst.footprint`)."""
+        return sum(sum(JOURNAL_CHUNK if v is None else len(v) for v in m.journal.values())
+                   for m, _ in self.mems if m.journal)
 
 
 def snapshot_instance(mi) -> Snapshot:

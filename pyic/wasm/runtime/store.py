@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from .memory import MemInst
+from .memory import DENSE_LIMIT, MemInst
 from .table import TableInst
 from .types import deftype_of_functype, deftypes_of
 
@@ -36,12 +36,21 @@ class Config:
     ``cost``: the cost model (`pyic.wasm.exec.cost.CostModel`), ``None`` for
     one unit per instruction.
     ``tier``: the execution tier, ``"fast"`` or ``"reference"`` (identical behaviour).
+    ``host_memory_cap``: the host bytes each memory instance may hold (dense prefix, pages,
+    journal; `MemInst.footprint`), ``None`` for no cap; beyond it a write raises
+    ``Exhaustion("out of memory")`` before allocating.
+    ``dense_limit``: the addresses each memory keeps in one ``bytearray`` (a multiple of
+    64 KiB; above it, 64 KiB pages that can be shared: `pyic.wasm.runtime.memory`).
     """
 
-    __slots__ = ("max_call_depth", "canonical_nan", "cost", "max_stack_values", "tier")
+    __slots__ = ("max_call_depth", "canonical_nan", "cost", "max_stack_values", "tier",
+                 "host_memory_cap", "dense_limit")
 
     def __init__(self, max_call_depth: int = 100_000, canonical_nan: bool = False,
-                 cost=None, max_stack_values: int = 4_000_000, tier: str | None = None) -> None:
+                 cost=None, max_stack_values: int = 4_000_000, tier: str | None = None,
+                 host_memory_cap: int | None = None, dense_limit: int = DENSE_LIMIT) -> None:
+        self.host_memory_cap = host_memory_cap
+        self.dense_limit = dense_limit
         self.max_call_depth = max_call_depth
         self.canonical_nan = canonical_nan
         self.cost = cost
