@@ -13,13 +13,14 @@ from typing import Any, Mapping
 
 import leb128 as _leb128
 
-from pyic.candid._stack import GeneratorType, run
+from pyic.candid._stack import DEFAULT_MAX_DEPTH, GeneratorType, run
+from pyic.candid.lexer import describe_int, show
 from pyic.candid.principal import Principal
 from pyic.candid.types import (
     BLOB, BOOL, EMPTY, FIXED_INT_BITS, FIXED_NAT_BITS, FLOAT64, FUNC_MODES, INT, NULL,
     OP_FUNC, OP_OPT, OP_RECORD, OP_SERVICE, OP_VARIANT, OP_VEC, PRIM_OPCODES, PRINCIPAL, TEXT,
     Field, FuncType, OptType, PrimType, RecordType, ServiceType, VariantType, VecType,
-    is_nullable, resolve, type_to_text,
+    intern_types, is_nullable, resolve, type_to_text,
 )
 from pyic.candid.values import FuncRef, Opt, Record, ServiceRef, Variant
 from pyic.errors import CandidError
@@ -28,15 +29,39 @@ MAGIC = b"DIDL"
 
 
 def leb128(n: int) -> bytes:
-    """Unsigned LEB128 (the ``leb128`` package's encoder)."""
+    """Unsigned LEB128 (the ``leb128`` package's encoder; `_groups` for long numbers)."""
     if n < 0:
-        raise CandidError(f"cannot encode negative {n} as unsigned LEB128")
-    return bytes(_leb128.u.encode(n))
+        raise CandidError(f"cannot encode negative {describe_int(n)} as unsigned LEB128")
+    if n < _LONG:
+        return bytes(_leb128.u.encode(n))
+    return _groups(n, -(-n.bit_length() // 7))
 
 
 def sleb128(n: int) -> bytes:
-    """Signed LEB128 (the ``leb128`` package's encoder)."""
-    return bytes(_leb128.i.encode(n))
+    """Signed LEB128 (the ``leb128`` package's encoder; `_groups` for long numbers)."""
+    if -_LONG < n < _LONG:
+        return bytes(_leb128.i.encode(n))
+    g = (n.bit_length() + 1 + 6) // 7      # 7g bits hold n with its sign bit (n < 0: ~n's)
+    if n < 0:
+        g = ((~n).bit_length() + 1 + 6) // 7
+    return _groups(n & ((1 << (7 * g)) - 1), g)
+
+
+_LONG = 1 << 256
+
+
+def _groups(m: int, g: int) -> bytes:
+    """``m`` (non-negative, below 2^(7g)) as ``g`` LEB128 groups, in linear time (the
+    package shifts the whole number per group: quadratic for a 1 MB number).  The bytes of
+    ``m`` are taken 7 at a time, each 56 bits making 8 groups."""
+    raw = m.to_bytes(-(-7 * g // 56) * 7, "little")
+    out = bytearray()
+    for i in range(0, len(raw), 7):
+        x = int.from_bytes(raw[i:i + 7], "little")
+        out += bytes(((x >> s) & 0x7F) | 0x80 for s in range(0, 56, 7))
+    del out[g:]
+    out[-1] &= 0x7F
+    return bytes(out)
 
 
 class TypeTable:
@@ -117,7 +142,7 @@ class _ValueWriter:
         self.out = bytearray()
 
     def mismatch(self, v: Any, t: Any) -> CandidError:
-        shown = repr(v)
+        shown = show(v)
         if len(shown) > 60:
             shown = shown[:57] + "..."
         return CandidError(f"value {shown} is not of type {type_to_text(t)}")
@@ -144,14 +169,14 @@ class _ValueWriter:
                 try:
                     out += v.to_bytes(bits // 8, "little", signed=signed)
                 except OverflowError:
-                    raise CandidError(f"{v} is out of range for {name}") from None
+                    raise CandidError(f"{describe_int(v)} is out of range for {name}") from None
             elif name in ("float32", "float64"):
                 if not isinstance(v, (int, float)) or isinstance(v, bool):
                     raise self.mismatch(v, t)
                 try:
                     out += struct.pack("<f" if name == "float32" else "<d", v)
                 except (OverflowError, struct.error):
-                    raise CandidError(f"{v} is out of range for {name}") from None
+                    raise CandidError(f"{describe_int(v)} is out of range for {name}") from None
             elif name == "bool":
                 if not isinstance(v, bool):
                     raise self.mismatch(v, t)
@@ -274,7 +299,7 @@ def _value_type(v: Any):
         return RecordType(tuple(fields))
     if isinstance(v, Variant):
         return VariantType((Field(v.id, (yield _value_type(v.value)), v.name),))
-    raise CandidError(f"not a Candid value: {v!r}")
+    raise CandidError(f"not a Candid value: {show(v)}")
 
 
 def encode(values: Any, types: Any = None, env: Mapping | None = None) -> bytes:
@@ -295,11 +320,16 @@ def encode(values: Any, types: Any = None, env: Mapping | None = None) -> bytes:
             raise CandidError(f"missing value of type {type_to_text(t)}")
         values += (None,)
         all_types.append(t)
-    table = TypeTable(env)
-    refs = [run(table.ref(t)) for t in all_types]
+    # the table's types, hash-consed first: hashing a type nested 5,000 deep never recurses
+    canon: dict = {}
+    names = list(env)
+    table = TypeTable(dict(zip(names, intern_types([env[n] for n in names], canon))))
+    # two or three generator levels per Candid level: as deep as the decoder accepts
+    depth = 3 * DEFAULT_MAX_DEPTH
+    refs = [run(table.ref(t), depth) for t in intern_types(all_types, canon)]
     writer = _ValueWriter(env)
     for v, t in zip(values, all_types):
-        run(writer.write(v, t))
+        run(writer.write(v, t), depth)
     return (MAGIC + table.to_bytes() + leb128(len(refs)) + b"".join(sleb128(r) for r in refs)
             + bytes(writer.out))
 

@@ -29,6 +29,7 @@ import struct
 from typing import Any, Mapping
 
 from pyic.candid._stack import DEFAULT_MAX_DEPTH, DepthLimitError, GeneratorType, run
+from pyic.candid.lexer import describe_int
 from pyic.candid.principal import MAX_LENGTH as PRINCIPAL_MAX, Principal
 from pyic.candid.types import (
     MODE_NAMES, OP_FUNC, OP_FUTURE_BELOW, OP_OPT, OP_RECORD, OP_SERVICE, OP_VARIANT,
@@ -163,7 +164,7 @@ class Decoder:
         start = self.pos
         n = self.leb()
         if n * least_size > self.remaining():
-            raise self.error(f"{what} {n} is larger than the rest of the message", start)
+            raise self.error(f"{what} {describe_int(n)} is larger than the rest of the message", start)
         return n
 
     # -- header: magic, type table, argument types (spec: "Parameters and Results") -------
@@ -213,7 +214,7 @@ class Decoder:
                 at = self.pos
                 fid = self.leb()
                 if fid > 0xFFFFFFFF:
-                    raise self.error(f"{what} field id {fid} is larger than 2^32-1", at)
+                    raise self.error(f"{what} field id {describe_int(fid)} is larger than 2^32-1", at)
                 if fid <= previous:
                     raise self.error(f"{what} fields are not sorted by id or not unique ({fid} after {previous})", at)
                 previous = fid
@@ -479,7 +480,7 @@ class Decoder:
         if n and uninhabited:
             raise self.error(f"vector of {self.describe(elem)}, which has no values", start)
         if n * least > self.remaining():
-            raise self.error(f"vector length {n} is larger than the rest of the message", start)
+            raise self.error(f"vector length {describe_int(n)} is larger than the rest of the message", start)
         et = resolve(e.type, self.env)
         blob = type(et) is PrimType and et.name == "nat8"
         if n == 0:
@@ -616,7 +617,7 @@ class Decoder:
             if n and uninhabited:
                 raise self.error(f"vector of {self.describe(w.type)}, which has no values", start)
             if n * least > self.remaining():
-                raise self.error(f"vector length {n} is larger than the rest of the message", start)
+                raise self.error(f"vector length {describe_int(n)} is larger than the rest of the message", start)
             if zero is not None:
                 self.charge(n * zero)
                 return None

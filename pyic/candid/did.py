@@ -118,7 +118,7 @@ class TypeParser:
 
     def _field_id(self, tok: L.Token) -> int:
         if not 0 <= tok.value < 1 << 32:
-            raise self.lx.error(f"field id {tok.value} is not a u32", tok.offset)
+            raise self.lx.error(f"field id {L.describe_int(tok.value)} is not a u32", tok.offset)
         return tok.value
 
     def tuptype(self):

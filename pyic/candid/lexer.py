@@ -26,26 +26,92 @@ _NUMBER_RE = re.compile(
     rf")")
 _SPACE_RE = re.compile(r"[ \t\r\n]+")
 
-# Python refuses int<->str conversions of more than 4300 digits by default;
-# Candid numbers are unbounded, so long ones are converted piecewise.
-_CHUNK = 2000
+# Python refuses int<->str conversions of more than 4300 digits by default, and its own
+# conversions are quadratic; Candid numbers are unbounded, so long ones are converted by
+# divide and conquer (CPython 3.12's ``_pylong`` algorithms), never relying on
+# ``sys.set_int_max_str_digits``.
+_CHUNK = 2000            # digits converted by int() at once
+_BITS = 6000             # bits converted by str() / Decimal() at once (about 1,800 digits)
 
 
 def decimal_to_int(digits: str) -> int:
-    if len(digits) <= _CHUNK:
-        return int(digits)
-    k = len(digits) // 2
-    return decimal_to_int(digits[:-k]) * 10 ** k + decimal_to_int(digits[-k:])
+    """The value of a string of decimal digits: halves joined with Python's (Karatsuba)
+    multiplication, ``hi * 10**k == (hi * 5**k) << k``; powers of 5 computed once."""
+    pow5: dict = {}
+
+    def five(k: int) -> int:
+        r = pow5.get(k)
+        if r is None:
+            r = pow5[k] = 5 ** k
+        return r
+
+    def inner(a: int, b: int) -> int:
+        if b - a <= _CHUNK:
+            return int(digits[a:b])
+        mid = (a + b + 1) >> 1
+        return inner(mid, b) + ((inner(a, mid) * five(b - mid)) << (b - mid))
+
+    return inner(0, len(digits))
 
 
 def int_to_decimal(n: int) -> str:
+    """The decimal digits of ``n``: its binary halves joined in `decimal` arithmetic, whose
+    multiplication is subquadratic (libmpdec's number-theoretic transform), then printed
+    once (linear).  1 MB of digits takes about a second."""
     if n < 0:
         return "-" + int_to_decimal(-n)
-    if n.bit_length() <= _CHUNK * 3:
+    if n.bit_length() <= _BITS:
         return str(n)
-    k = (n.bit_length() * 3 // 10) // 2  # about half the digits
-    hi, lo = divmod(n, 10 ** k)
-    return int_to_decimal(hi) + int_to_decimal(lo).rjust(k, "0")
+    import decimal
+    D = decimal.Decimal
+    pow2: dict = {}
+
+    def two(w: int):
+        r = pow2.get(w)
+        if r is None:
+            if w <= _BITS:
+                r = D(1 << w)
+            elif w - 1 in pow2:
+                r = pow2[w - 1] * 2
+            else:
+                r = two(w >> 1) * two(w - (w >> 1))
+            pow2[w] = r
+        return r
+
+    def inner(m: int, w: int):
+        if w <= _BITS:
+            return D(m)
+        w2 = w >> 1
+        hi = m >> w2
+        return inner(m - (hi << w2), w2) + inner(hi, w - w2) * two(w2)
+
+    ctx = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    ctx.traps[decimal.Inexact] = True
+    with decimal.localcontext(ctx):
+        return str(inner(n, n.bit_length()))
+
+
+def show(v) -> str:
+    """``repr(v)`` for an error message: short, and never failing on a huge number or a
+    deeply nested value."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return describe_int(v)
+    import reprlib
+    r = reprlib.Repr()
+    r.maxlevel, r.maxstring, r.maxother, r.maxlong = 3, 80, 80, 80
+    try:
+        return r.repr(v)
+    except (ValueError, RecursionError):
+        return f"<{type(v).__name__}>"
+
+
+def describe_int(n: int) -> str:
+    """A number for an error message: in full if short, else its first digits and length."""
+    if n.bit_length() <= 256:
+        return str(n)
+    text = int_to_decimal(n)
+    digits = text.lstrip("-")
+    return f"{text[:len(text) - len(digits) + 20]}... ({len(digits)} digits)"
 
 
 class Token:
@@ -67,7 +133,11 @@ class Token:
             return "end of input"
         if self.kind == TEXT:
             return "text literal"
-        return repr(self.value) if self.kind != SYM else f"'{self.value}'"
+        if self.kind == SYM:
+            return f"'{self.value}'"
+        if isinstance(self.value, int):
+            return describe_int(self.value)
+        return repr(self.value)
 
 
 class Lexer:

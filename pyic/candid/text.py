@@ -161,7 +161,7 @@ class ValueParser(TypeParser):
             else:
                 fid, name = next_id, None
             if fid in ids:
-                raise lx.error(f"record has two fields with id {fid}", off)
+                raise lx.error(f"record has two fields with id {L.describe_int(fid)}", off)
             ids.add(fid)
             fields.append((fid, name, (yield self.annval())))
             next_id = fid + 1
@@ -296,12 +296,12 @@ class _Annotator:
                     try:
                         f = float(n)
                     except OverflowError:
-                        raise self.error(f"number {n} is too large for {name}", pv) from None
+                        raise self.error(f"number {L.describe_int(n)} is too large for {name}", pv) from None
                     return to_float32(f) if name == "float32" else f
                 if name == "bool" or name not in ("nat", "int", *FIXED_NAT_BITS, *FIXED_INT_BITS):
                     raise self.mismatch(pv, t)
                 if not _in_range(n, name):
-                    raise self.error(f"number {L.int_to_decimal(n)} is out of range for {name}", pv)
+                    raise self.error(f"number {L.describe_int(n)} is out of range for {name}", pv)
                 return n
             if tag == "float" and name in ("float32", "float64"):
                 return to_float32(pv[2]) if name == "float32" else pv[2]
@@ -533,7 +533,7 @@ def _print(v: Any, t: Any, env: dict):
         if kind is RecordType or kind is VariantType:
             return _print_nested(v, t, env)
     except (AttributeError, TypeError, ValueError, KeyError):
-        raise CandidError(f"value {v!r} is not of type {type_to_text(t)}") from None
+        raise CandidError(f"value {L.show(v)} is not of type {type_to_text(t)}") from None
     raise CandidError(f"cannot print a value of type {type_to_text(t)}")
 
 
@@ -591,7 +591,7 @@ def _print_nested(v: Any, t: Any, env: dict):
                     return f"variant {{ {label} = {fv} }}"
             raise CandidError(f"variant tag {v.id} is not in type {type_to_text(t)}")
     except (AttributeError, TypeError, ValueError, KeyError):
-        raise CandidError(f"value {v!r} is not of type {type_to_text(t)}") from None
+        raise CandidError(f"value {L.show(v)} is not of type {type_to_text(t)}") from None
     raise CandidError(f"cannot print a value of type {type_to_text(t)}")  # pragma: no cover
 
 

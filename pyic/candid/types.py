@@ -141,6 +141,83 @@ Type = Any  # any of the classes above
 Env = Mapping[Any, Any]
 
 
+def _children(t: Any) -> tuple:
+    kind = type(t)
+    if kind is OptType or kind is VecType:
+        return (t.type,)
+    if kind is RecordType or kind is VariantType:
+        return tuple(f.type for f in t.fields)
+    if kind is FuncType:
+        return tuple(t.args) + tuple(t.results)
+    if kind is ServiceType:
+        return tuple(m for _, m in t.methods)
+    return ()
+
+
+def _rebuild(t: Any, kids: list) -> Any:
+    kind = type(t)
+    if kind is OptType or kind is VecType:
+        return kind(kids[0])
+    if kind is RecordType or kind is VariantType:
+        return kind(tuple(Field(f.id, k, f.name) for f, k in zip(t.fields, kids)))
+    if kind is FuncType:
+        n = len(t.args)
+        return FuncType(tuple(kids[:n]), tuple(kids[n:]), t.modes)
+    if kind is ServiceType:
+        return ServiceType(tuple((name, k) for (name, _), k in zip(t.methods, kids)))
+    return t
+
+
+def _shallow_key(t: Any, kids: list) -> Any:
+    """What decides whether ``t`` (with its children made canonical, ``kids``) equals a
+    canonical type: its kind, its own data and its children's identities (attrs' ``==``
+    has no identity shortcut, so comparing types themselves would recurse)."""
+    kind = type(t)
+    if kind is OptType or kind is VecType:
+        return kind, id(kids[0])
+    if kind is RecordType or kind is VariantType:
+        return kind, tuple((f.id, id(k)) for f, k in zip(t.fields, kids))
+    if kind is FuncType:
+        return kind, tuple(map(id, kids)), len(t.args), t.modes
+    if kind is ServiceType:
+        return kind, tuple((name, id(k)) for (name, _), k in zip(t.methods, kids))
+    return t                        # primitives, names, future types: shallow already
+
+
+def intern_types(roots: list, table: dict | None = None) -> list:
+    """``roots`` with structurally equal types made one object (hash-consing), built bottom
+    up with an explicit stack and hashed bottom up (attrs caches each hash), so neither
+    hashing a type nested thousands deep nor looking it up recurses more than one level.
+    (Field names, which equality ignores, may come from an equal type met earlier: for the
+    binary format only.)  ``table``: shared between calls to intern more roots alike."""
+    table = {} if table is None else table
+    memo: dict = {}
+    keep = []                      # the nodes memo's ids refer to stay alive
+    out = []
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in memo:
+                continue
+            kids = _children(node)
+            if not ready:
+                stack.append((node, True))
+                stack.extend((k, False) for k in kids if id(k) not in memo)
+                continue
+            canon = [memo[id(k)] for k in kids]
+            key = _shallow_key(node, canon)
+            found = table.get(key)
+            if found is None:
+                found = _rebuild(node, canon) if kids else node
+                hash(found)                # children are hashed: one level deep
+                table[key] = found
+            keep.append(node)
+            memo[id(node)] = found
+        out.append(memo[id(root)])
+    return out
+
+
 def record_of(fields: list[Field] | tuple[Field, ...], what: str = "record") -> tuple[Field, ...]:
     """Sort fields by id and reject duplicate ids (e.g. two names with the same hash)."""
     ordered = tuple(sorted(fields, key=lambda f: f.id))
