@@ -86,15 +86,16 @@ def _enc(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def canister_result(answer) -> dict:
+def canister_result(answer, certified: bool = True) -> dict:
     if isinstance(answer, Reject):
-        return {"Err": reject_json(answer)}
+        return {"Err": reject_json(answer, certified)}
     return {"Ok": _enc(answer.data)}
 
 
-def reject_json(r: Reject) -> dict:
+def reject_json(r: Reject, certified: bool = True) -> dict:
+    """A reject; ``certified``: it comes from replicated execution (not a query)."""
     return {"reject_code": reject_code_name(r.code), "reject_message": r.message,
-            "error_code": error_code_name(r.error_code, r.code), "certified": True}
+            "error_code": error_code_name(r.error_code, r.code), "certified": certified}
 
 
 def topology_json(instance: Instance) -> dict:
@@ -161,7 +162,8 @@ def pub_key(instance: Instance, body) -> list:
 
 def query(instance: Instance, body) -> dict:
     sender, canister_id, method, payload, effective = _canister_call(body)
-    return canister_result(instance.query(sender, canister_id, method, payload, effective))
+    return canister_result(instance.query(sender, canister_id, method, payload, effective),
+                           certified=False)
 
 
 def submit_ingress_message(instance: Instance, body) -> dict:

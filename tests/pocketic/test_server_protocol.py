@@ -112,6 +112,9 @@ def test_reject_codes_are_variant_names(http, inst):
     err = http("POST", inst + "/read/query", body).json()["Err"]
     assert (err["reject_code"], err["error_code"]) == ("CanisterError",
                                                        "CanisterWasmModuleNotFound")
+    assert err["certified"] is False   # a query's reject
+    err = http("POST", inst + "/update/execute_ingress_message", body).json()["Err"]
+    assert err["error_code"] == "CanisterWasmModuleNotFound" and err["certified"] is True
 
 
 def test_cycles_time_and_stable_memory(http, inst):
