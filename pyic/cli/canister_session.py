@@ -34,6 +34,9 @@ OLD_STATE_FILE = "state.pyic"       # pyic's former pickle: never read
 DEFAULT_IDENTITY = hashlib.sha224(b"pyic default identity").digest() + b"\x02"
 TIME_MODES = ("frozen", "wall")
 EXIT_INTERRUPTED = 130              # as a shell reports a process ended by SIGINT
+LOCK_WAIT = 60.0                    # seconds a command waits for another one's lock
+LOCK_SLICE = 0.5
+BUSY = "the state store is busy (another command holds it)"     # pyic.ic.store's words
 
 
 class Interrupted(CommandFailed):
@@ -61,14 +64,14 @@ class Session:
                     canister: bytes | None = None) -> Iterator:
         """The IC as a `PocketIC`, in one committed transaction (module docstring).
         ``limit``: the per-message instruction limit of ``canister``'s messages."""
-        from ..ic.store import Store
         from ..testing import PocketIC
         self._note_old_state()
         failure: PyicError | None = None
         guard = _CommitGuard()
         try:
             os.makedirs(self.dir, exist_ok=True)
-            with guard.installed(), Store.transaction(self.path, create=True) as ic:
+            with guard.installed(), contextlib.ExitStack() as stack:
+                ic = self._locked(stack)
                 self._follow_clock(ic)
                 stored_cfg = ic.cfg
                 if limit is not None:
@@ -84,6 +87,21 @@ class Session:
             raise Interrupted("pyic: interrupted; nothing was committed") from None
         if failure is not None:
             raise failure
+
+    def _locked(self, stack: contextlib.ExitStack):
+        """Enter `Store.transaction`, waiting for another command's lock (up to
+        ``LOCK_WAIT`` seconds) in short slices: SQLite's own wait would not let
+        Ctrl-C through until it ended."""
+        from ..errors import ICError
+        from ..ic.store import Store
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                return stack.enter_context(Store.transaction(self.path, create=True,
+                                                             timeout=LOCK_SLICE))
+            except ICError as e:
+                if not e.message.endswith(BUSY) or time.monotonic() >= deadline:
+                    raise
 
     @contextlib.contextmanager
     def reading(self, *, limit: int | None = None, canister: bytes | None = None) -> Iterator:

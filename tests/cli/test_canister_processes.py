@@ -201,3 +201,25 @@ def test_a_call_costs_about_the_same_with_eight_canisters(tmp_path):
     print(f"call inc: one canister {min(times['one']):.3f} s, eight {min(times['eight']):.3f} s,"
           f" ratio {ratio:.2f}")
     assert ratio < 2.0
+
+
+def test_ctrl_c_while_waiting_for_another_commands_lock(tmp_path):
+    from pyic.ic.store import Store
+    state = tmp_path / "st"
+    cid = ok(state, "create")
+    holder = Store.open(str(state / "state.db"))
+    holder.begin()                                # another command's write lock
+    try:
+        p = subprocess.Popen(pyic(state, "call", cid, "nope"), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        time.sleep(2.0)
+        assert p.poll() is None                   # still waiting for the lock
+        interrupted = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+        waited = time.monotonic() - interrupted
+    finally:
+        holder.rollback()
+        holder.close()
+    assert p.returncode == 130 and b"nothing was committed" in err, err
+    assert waited < 10, waited                    # not the 60 s lock timeout
