@@ -186,8 +186,8 @@ class Instance:
                 s.ic.set_time(t)
 
     def set_time(self, t: int) -> None:
-        if not isinstance(t, int) or isinstance(t, bool) or t < 0:
-            raise InstanceError(f"time must be nanoseconds since the epoch, got {t!r}")
+        if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < 1 << 64:
+            raise InstanceError(f"time must be nanoseconds since the epoch (a u64), got {t!r}")
         if t < self.time:
             raise InstanceError(f"SettingTimeIntoPast(({self.time}, {t}))")
         self._sync_time(t)

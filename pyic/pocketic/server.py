@@ -172,9 +172,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         app: App = self.server.app   # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(413, {"message": f"the body exceeds {MAX_BODY} bytes"})
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self._send(400, {"message": f"Content-Length must be 0..{MAX_BODY}"})
+            self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
         with app.lock:
@@ -206,6 +210,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass   # a client that went away mid-answer: nothing to tell anyone
 
     def __init__(self, address, ttl: float) -> None:
         super().__init__(address, Handler)

@@ -141,6 +141,8 @@ def test_cycles_time_and_stable_memory(http, inst):
 @pytest.mark.parametrize("path, body, needle", [
     ("/update/set_time", {"nanos_since_epoch": 0}, "SettingTimeIntoPast"),
     ("/update/set_time", {"nanos": 1}, "nanos_since_epoch"),
+    ("/update/set_time", {"nanos_since_epoch": 1 << 64}, "u64"),
+    ("/update/add_cycles", {"canister_id": ANON, "amount": -1}, "non-negative"),
     ("/read/get_cycles", {"canister_id": "***"}, "not base64"),
     ("/read/get_cycles", {"canister_id": ANON}, "does not belong to any subnet"),
     ("/read/get_cycles", {"canister_id": b64(Principal.from_canister_id(
@@ -183,3 +185,12 @@ def test_blobstore_round_trip(http):
     assert http("GET", "/blobstore/" + blob_id).content == b"\x00\x01raw"
     r = http("POST", "/blobstore", data=b"x", headers={"Content-Encoding": "br"})
     assert r.status_code == 400
+
+
+def test_bad_content_length_answers_400(server):
+    import socket
+    host, port = server.rsplit(":", 1)
+    with socket.create_connection((host.split("//")[1], int(port)), timeout=30) as s:
+        s.sendall(b"POST /instances HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
+        answer = s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400") and b"Content-Length" in answer
