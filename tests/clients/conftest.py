@@ -1,0 +1,68 @@
+"""Real IC clients against ``pyic replica``: one replica for the folder,
+serving a state where ``pyic canister`` installed the corpus canisters of
+``../shared/canisters`` (counter five times: a fresh one
+for each client and identity, one for typed calls; greeter once)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from pyic.http import cbor
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CORPUS = pathlib.Path(os.environ.get("PYIC_CANISTERS", ROOT.parent / "shared" / "canisters"))
+
+
+def pyic(*args: str) -> str:
+    r = subprocess.run([sys.executable, "-m", "pyic", *args], check=False, capture_output=True,
+                       text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        pytest.fail(f"pyic {' '.join(args)} failed: {r.stderr[-2000:]}")
+    return r.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def replica(tmp_path_factory):
+    """{host, root_key, canisters: {name: id text}, corpus}; the replica is stopped
+    (SIGTERM, exit status 0) at the end of the session."""
+    if not (CORPUS / "counter" / "counter.wasm").exists():
+        pytest.fail(f"the canister corpus is missing: {CORPUS} (set PYIC_CANISTERS)")
+    state = tmp_path_factory.mktemp("clients")
+    canisters = {}
+    names = [("counter_anon", "counter"), ("counter_ed", "counter"),      # agent-js
+             ("counter_py_anon", "counter"), ("counter_py_ed", "counter"),  # icp-py-core
+             ("counter_typed", "counter"), ("greeter", "greeter")]
+    for name, corpus in names:
+        cid = pyic("canister", "--state", str(state), "create")
+        pyic("canister", "--state", str(state), "install", cid, str(CORPUS / corpus / f"{corpus}.wasm"))
+        canisters[name] = cid
+    port_file = state / "port"
+    proc = subprocess.Popen([sys.executable, "-m", "pyic", "replica", "--state", str(state),
+                             "--port-file", str(port_file)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not port_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"pyic replica did not start: {proc.communicate()[1].decode()[-2000:]}")
+        time.sleep(0.05)
+    host = f"http://127.0.0.1:{int(port_file.read_text())}"
+    with urllib.request.urlopen(host + "/api/v2/status", timeout=30) as r:
+        root_key = cbor.decode(r.read())["root_key"]
+    yield {"host": host, "root_key": root_key, "canisters": canisters, "corpus": CORPUS}
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("pyic replica did not stop on SIGTERM")
+    assert proc.returncode == 0, err.decode()[-2000:]
