@@ -29,7 +29,7 @@ from ..errors import PyicError, Reject
 from .common import CommandFailed
 
 STORE_FILE = "state.db"
-OLD_STATE_FILE = "state.pyic"       # pyic's former pickle: never read
+OLD_STATE_FILE = "state.pyic"       # the state file of pyic before the store: never read
 # The default identity of the command line: a fixed self-authenticating-style principal.
 DEFAULT_IDENTITY = hashlib.sha224(b"pyic default identity").digest() + b"\x02"
 TIME_MODES = ("frozen", "wall")

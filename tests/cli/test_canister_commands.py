@@ -182,6 +182,19 @@ def test_values_as_json():
         ["x", [1, 2], [[]], [], {"_24860_": "01ff"}, "aaaaa-aa", [7, -1]], key=repr)
 
 
+def test_values_as_json_with_the_names_of_a_did():
+    from pyic.candid import decode_message, encode_text, parse_did
+    did = parse_did("type R = record { name : text; tags : vec nat8; "
+                    "pick : variant { ok : nat; err : text } };"
+                    "service : { m : () -> (R, opt R, vec R) }")
+    types = did.method_types("m", True)
+    data = encode_text('(record { name = "x"; tags = blob "\\01"; pick = variant { err = "no" } },'
+                       ' null, vec {})', types, did.env)
+    values, used, env = decode_message(data, types, did.env)
+    assert json.loads(values_to_json(values, used, env)) == [
+        {"name": "x", "tags": "01", "pick": {"err": "no"}}, [], []]
+
+
 def test_status_json(tmp_path):
     state = tmp_path / "st"
     wasm = counter()
@@ -321,10 +334,10 @@ def test_garbage_and_truncated_stores_give_one_line(tmp_path):
             assert str(store) in line, (name, line)
 
 
-def test_the_old_pickle_is_named_and_not_read(tmp_path):
+def test_the_old_state_file_is_named_and_not_read(tmp_path):
     state = tmp_path / "st"
     state.mkdir()
-    (state / "state.pyic").write_bytes(b"\x80\x04\x95 old pickle")
+    (state / "state.pyic").write_bytes(b"\x80\x04\x95 the old format")
     r = ok(state, "create")
     assert "state.pyic is pyic's old state format, which is no longer read" in r.stderr
     assert r.stdout.strip().endswith("-cai")
