@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Self
 
 import attrs
 import click
@@ -204,7 +205,7 @@ class Progress:
         stream = stream if stream is not None else sys.stderr
         return bool(getattr(stream, "isatty", lambda: False)())
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         self._start = time.monotonic()
         self._base = self._instructions()
         self._thread = threading.Thread(target=self._run, name="pyic-progress", daemon=True)
