@@ -23,7 +23,7 @@ import json
 
 import click
 
-from .canister_calls import call
+from .canister_calls import call, progress
 from .canister_manage import (
     advance_time,
     info,
@@ -99,9 +99,13 @@ def create(s: Session, cycles: int | None, controllers: tuple, specified_id: str
               help="Upgrade option for enhanced orthogonal persistence.")
 @click.option("--skip-pre-upgrade", is_flag=True, default=False,
               help="Upgrade without running canister_pre_upgrade.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Instruction limit of each message the installation runs (default: the "
+                   "subnet's, 300 billion for install_code).")
 @pass_session
 def install(s: Session, canister_id: str, wasm: str, arg_text: str | None, arg_hex: str | None,
-            mode: str, wasm_memory_persistence: str | None, skip_pre_upgrade: bool) -> None:
+            mode: str, wasm_memory_persistence: str | None, skip_pre_upgrade: bool,
+            limit: int | None) -> None:
     """Install (or reinstall, upgrade) FILE in CANISTER: a binary module (.wasm,
     also gzip-compressed) or the text format (.wat)."""
     if arg_text is not None and arg_hex is not None:
@@ -111,7 +115,7 @@ def install(s: Session, canister_id: str, wasm: str, arg_text: str | None, arg_h
     with answering():
         arg = _init_arg(arg_text, arg_hex)
         cid = _principal(canister_id)
-        with s.transaction() as pic:
+        with s.transaction(limit=limit, canister=cid) as pic, progress(pic, cid, mode):
             if mode == "install":
                 pic.install_code(cid, module, arg, sender=s.sender)
             elif mode == "reinstall":

@@ -76,7 +76,7 @@ def call(s: Session, canister_id: str, method: str, argument: str | None, query:
                 typed = _typed(_metadata_interface(pic, cid), method, None)
                 if typed is not None and arg_type == "idl":
                     arg = _arg(argument, arg_type, typed, method, None)
-            with _progress(pic, cid, method):
+            with progress(pic, cid, method):
                 if query:
                     reply = pic.query_call(cid, method, arg, sender=s.sender)
                 elif with_cycles:
@@ -164,7 +164,8 @@ def _show(reply: bytes, output: str, typed: _Typed | None) -> str:
     return decode_to_text(reply, results, env)
 
 
-def _progress(pic, cid: bytes, method: str):
+def progress(pic, cid: bytes, method: str):
+    """A live progress line for what the command runs on ``cid``, on a terminal."""
     if not Progress.enabled():
         import contextlib
         return contextlib.nullcontext()
@@ -251,4 +252,4 @@ def _call_through_wallet(s: Session, pic, cid: bytes, method: str, arg: bytes,
     return reply
 
 
-__all__ = ["call"]
+__all__ = ["call", "progress"]

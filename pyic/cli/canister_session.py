@@ -145,7 +145,8 @@ def _apply_limit(ic, limit: int, canister: bytes | None) -> None:
     keep the subnet's: binding them would mean parsing every module)."""
     ic.cfg = attrs.evolve(ic.cfg, max_instructions_per_message=limit,
                           max_instructions_per_query=limit,
-                          max_instructions_per_composite_query_call=limit)
+                          max_instructions_per_composite_query_call=limit,
+                          max_instructions_per_install_code=limit)
     c = ic.state.canisters.get(canister)
     if c is not None and c.can_state is not None:
         configure = getattr(c.can_state.module, "configure", None)

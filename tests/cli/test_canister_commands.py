@@ -119,6 +119,16 @@ def test_limit_stops_an_endless_loop_with_the_ics_error(probe):
         assert store.load_ic().cfg == DEFAULT
 
 
+def test_install_limit_stops_an_endless_init(tmp_path):
+    wat = tmp_path / "loop.wat"
+    wat.write_text('(module (func (export "canister_init") (loop $l (br $l))))')
+    state = tmp_path / "st"
+    cid = ok(state, "create").stdout.strip()
+    line = one_line_failure(run(state, "install", cid, str(wat), "--limit", "100000"))
+    assert "Canister exceeded the limit of 100000 instructions" in line and "reject code" in line
+    assert ok(state, "info", cid).stdout.splitlines()[1] == "Module hash: None"
+
+
 def test_a_query_with_a_limit_and_a_query_reply(probe):
     state, cid = probe
     assert ok(state, "call", cid, "hello", "--query", "--output", "raw").stdout == "\n"
