@@ -104,6 +104,7 @@ def topology_json(instance: Instance) -> dict:
         configs[Principal(s.subnet_id).to_text()] = {
             "subnet_kind": s.kind.value,
             "subnet_seed": list(s.layout.seed),
+            "size": len(s.layout.node_ids()),
             "node_ids": [{"node_id": _enc(n)} for n in s.layout.node_ids()],
             "canister_ranges": [r.to_json() for r in s.layout.all_ranges],
             "instruction_config": "Production",
@@ -126,6 +127,11 @@ def get_time(instance: Instance, body) -> dict:
 
 def set_time(instance: Instance, body) -> None:
     instance.set_time(_field(_obj(body), "nanos_since_epoch", int))
+
+
+def get_controllers(instance: Instance, body) -> list:
+    _, c = instance.canister(_b64(_obj(body), "canister_id"))
+    return [{"principal_id": _enc(p)} for p in sorted(c.controllers)]
 
 
 def tick(instance: Instance, body) -> None:
@@ -196,6 +202,8 @@ def execute_ingress_message(instance: Instance, body) -> dict:
 # (method, path under /instances/<id>/) -> handler; set_stable_memory also reads blobs.
 INSTANCE_ROUTES = {
     ("GET", "read/topology"): get_topology,
+    ("GET", "_/topology"): get_topology,
+    ("POST", "read/get_controllers"): get_controllers,
     ("GET", "read/get_time"): get_time,
     ("POST", "read/get_subnet"): get_subnet,
     ("POST", "read/get_cycles"): get_cycles,
@@ -204,6 +212,8 @@ INSTANCE_ROUTES = {
     ("POST", "read/query"): query,
     ("POST", "read/ingress_status"): ingress_status,
     ("POST", "update/set_time"): set_time,
+    # pyic certifies no state, so certified time is the time
+    ("POST", "update/set_certified_time"): set_time,
     ("POST", "update/tick"): tick,
     ("POST", "update/add_cycles"): add_cycles,
     ("POST", "update/set_stable_memory"): set_stable_memory,

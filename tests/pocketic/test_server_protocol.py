@@ -194,3 +194,16 @@ def test_bad_content_length_answers_400(server):
         s.sendall(b"POST /instances HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
         answer = s.recv(4096)
     assert answer.startswith(b"HTTP/1.1 400") and b"Content-Length" in answer
+
+
+def test_routes_of_other_clients(http, inst):
+    # @dfinity/pic (server 9) reads the topology under /_/, the controllers, certified time
+    assert http("GET", inst + "/_/topology").json() == http("GET", inst + "/read/topology").json()
+    cid = create(http, inst)
+    controllers = http("POST", inst + "/read/get_controllers",
+                       {"canister_id": b64(cid)}).json()
+    assert controllers == [{"principal_id": ANON}]
+    t = http("GET", inst + "/read/get_time").json()["nanos_since_epoch"]
+    r = http("POST", inst + "/update/set_certified_time", {"nanos_since_epoch": t + 1})
+    assert r.status_code == 200
+    assert http("GET", inst + "/read/get_time").json()["nanos_since_epoch"] == t + 1
