@@ -134,6 +134,12 @@ def get_controllers(instance: Instance, body) -> list:
     return [{"principal_id": _enc(p)} for p in sorted(c.controllers)]
 
 
+def get_canister_http(instance: Instance, body) -> list:
+    """Pending HTTPS outcalls: none ever, pyic's management canister refuses
+    ``http_request`` (docs/ic-rules.md)."""
+    return []
+
+
 def tick(instance: Instance, body) -> None:
     instance.tick()
 
@@ -204,6 +210,7 @@ INSTANCE_ROUTES = {
     ("GET", "read/topology"): get_topology,
     ("GET", "_/topology"): get_topology,
     ("POST", "read/get_controllers"): get_controllers,
+    ("GET", "read/get_canister_http"): get_canister_http,
     ("GET", "read/get_time"): get_time,
     ("POST", "read/get_subnet"): get_subnet,
     ("POST", "read/get_cycles"): get_cycles,

@@ -207,3 +207,4 @@ def test_routes_of_other_clients(http, inst):
     r = http("POST", inst + "/update/set_certified_time", {"nanos_since_epoch": t + 1})
     assert r.status_code == 200
     assert http("GET", inst + "/read/get_time").json()["nanos_since_epoch"] == t + 1
+    assert http("GET", inst + "/read/get_canister_http").json() == []
