@@ -66,16 +66,16 @@ def call(s: Session, canister_id: str, method: str, argument: str | None, query:
         checked = did is not None
         interface = _load_did(did) if checked else None
         typed = _typed(interface, method, did) if checked else None
-        arg = _arg(argument, arg_type, typed, method, did)
+        # Checked against --did before the store is opened; else typed by the metadata.
+        arg = _arg(argument, arg_type, typed, method, did) if checked else None
         if typed is not None and typed.is_query and not force_update and not with_cycles:
             query = True
         # A query commits nothing: it reads the store without its write lock.
         opened = s.reading if query else s.transaction
         with opened(limit=limit, canister=cid) as pic:
-            if typed is None:
+            if arg is None:
                 typed = _typed(_metadata_interface(pic, cid), method, None)
-                if typed is not None and arg_type == "idl":
-                    arg = _arg(argument, arg_type, typed, method, None)
+                arg = _arg(argument, arg_type, typed, method, None)
             with progress(pic, cid, method):
                 if query:
                     reply = pic.query_call(cid, method, arg, sender=s.sender)
