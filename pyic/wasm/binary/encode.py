@@ -323,6 +323,17 @@ def expr(body: tuple, uses: _Uses | None = None) -> bytes:
                 work.append(b"\x0b")
                 work.append(iter(inner))
                 break
+            if op == "try":
+                # legacy exception handling: try bt body (catch x | catch_all) ... end,
+                # or try bt body delegate l
+                bt, inner, catches, delegate = i.imm
+                out += b"\x06" + blocktype(bt)
+                work.append(b"\x18" + u(delegate) if delegate is not None else b"\x0b")
+                for c in reversed(catches):
+                    work.append(iter(c.body))
+                    work.append(b"\x19" if c.tagidx is None else b"\x07" + u(c.tagidx))
+                work.append(iter(inner))
+                break
             enc = cache.get(i)
             if enc is None:
                 enc = cache[i] = instr(i)

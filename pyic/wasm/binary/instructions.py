@@ -20,7 +20,7 @@ the 3.0 proposals and read zero bytes where 3.0 has memory indices.
 
 from __future__ import annotations
 
-from ..syntax.instructions import Catch, Instr, MemArg
+from ..syntax.instructions import Catch, Instr, LegacyCatch, MemArg
 from ..features import current
 from ..syntax.opcodes import BINARY_ORDER, OPCODES, PROPOSAL_OPCODES, VARIANTS, ops_for
 
@@ -31,7 +31,8 @@ from .reader import Reader, byte, expect, f32, f64, get_bytes, len32, s32, s64, 
 
 # Kinds of one-byte opcodes, for the dispatch in `ExprDecoder.expr`.
 (ILLEGAL, PLAIN, IDX, IDX2, MEMARG, I32C, I64C, F32C, F64C, BLOCK, IF, ELSE, END,
- TRY_TABLE, BR_TABLE, SELECT_T, REF_NULL, PREFIX, ZERO_MEMIDX) = range(19)
+ TRY_TABLE, BR_TABLE, SELECT_T, REF_NULL, PREFIX, ZERO_MEMIDX,
+ CATCH, CATCH_ALL, DELEGATE) = range(22)   # the last three: legacy exceptions' delimiters
 
 _INDEX_KINDS = frozenset((
     "labelidx", "funcidx", "typeidx", "localidx", "globalidx", "tableidx", "memidx",
@@ -81,6 +82,8 @@ class OpcodeTables:
             self._add(info.name, info.code, info.imms, version)
         kind[0x05] = ELSE
         kind[0x0B] = END
+        if "legacy-exceptions" in features:
+            kind[0x07], kind[0x19], kind[0x18] = CATCH, CATCH_ALL, DELEGATE
         kind[VARIANTS["select"]] = SELECT_T
         names[VARIANTS["select"]] = "select"
         for p in self.prefixed:
@@ -144,6 +147,21 @@ def tables_for(version: int) -> OpcodeTables:
     if t is None:
         t = _FEATURE_TABLES[key] = OpcodeTables(version, features)
     return t
+
+def _legacy_section(state: list, cur: list) -> None:
+    """A section of a legacy try ends: its body, or the catch being read."""
+    if state[0] is None:
+        state[0] = tuple(cur)
+    else:
+        state[3].append(LegacyCatch(state[1], tuple(cur)))
+
+
+def _legacy_try(bt, state: list, cur: list, delegate) -> Instr:
+    """The legacy ``try`` whose last section is ``cur`` (exception-handling,
+    legacy/Exceptions.md "Binary format")."""
+    _legacy_section(state, cur)
+    return Instr("try", (bt, state[0], tuple(state[3]), delegate))
+
 
 # Instructions whose immediates refer to a data segment: they need the data
 # count section (5.5.13), as the reference interpreter checks while decoding.
@@ -324,6 +342,8 @@ class ExprDecoder:
                         instr = Instr("if", (bt, then, tuple(cur)))
                 elif op == 0x1F:
                     instr = Instr("try_table", (bt, catches, tuple(cur)))
+                elif op == 0x06:
+                    instr = _legacy_try(bt, catches, cur, None)
                 else:
                     instr = Instr(names[op], (bt, tuple(cur)))
                 cur = outer
@@ -336,8 +356,31 @@ class ExprDecoder:
                     pos = r.pos
                 else:
                     pos += 1
-                stack.append((b, bt, None, cur, None))
+                # a legacy try keeps [body, pending catch's tag, catch_all seen, catches]
+                stack.append((b, bt, [None, None, False, []] if b == 0x06 else None, cur, None))
                 cur = []
+            elif k == CATCH or k == CATCH_ALL:
+                # legacy exceptions: the try's body, or the handler before, ends here
+                if not stack or stack[-1][0] != 0x06 or stack[-1][2][2]:
+                    raise r.error("END opcode expected", start)
+                state = stack[-1][2]
+                r.pos = pos
+                tag = u32(r) if k == CATCH else None
+                pos = r.pos
+                _legacy_section(state, cur)
+                state[1] = tag
+                state[2] = k == CATCH_ALL
+                cur = []
+            elif k == DELEGATE:
+                if not stack or stack[-1][0] != 0x06 or stack[-1][2][0] is not None:
+                    raise r.error("END opcode expected", start)
+                r.pos = pos
+                label = u32(r)
+                pos = r.pos
+                _, bt, state, outer, _ = stack.pop()
+                instr = _legacy_try(bt, state, cur, label)
+                cur = outer
+                cur.append(instr)
             elif k == ELSE:
                 if stack and stack[-1][0] == 0x04 and stack[-1][4] is None:
                     op, bt, catches, outer, _ = stack.pop()

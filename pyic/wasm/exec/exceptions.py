@@ -30,6 +30,16 @@ from ..runtime.gc import ExnInst
 from ..runtime.values import NullRef
 
 
+class _Delegate:
+    """Marks the clause of a legacy ``try ... delegate`` (never a tag instance)."""
+
+    def __repr__(self) -> str:
+        return "DELEGATE"
+
+
+DELEGATE = _Delegate()
+
+
 def raise_exn(exn: ExnInst):
     e = UncaughtException("uncaught exception", tag=exn.tag, payload=exn.fields)
     e.exn = exn
@@ -62,11 +72,20 @@ def exn_of(e: UncaughtException) -> ExnInst:
 def find_handler(handlers: tuple, at: int, exn: ExnInst):
     """The catch clause that handles ``exn`` raised at lowered instruction ``at``, or ``None``."""
     tag = exn.tag
-    for start, end, clauses in handlers:
+    k = 0
+    while k < len(handlers):
+        start, end, clauses = handlers[k]
+        k += 1
         if start <= at < end:
             for clause in clauses:
                 if clause[0] is None or clause[0] is tag:
                     return clause
+                if clause[0] is DELEGATE:
+                    # legacy ``delegate``: look again from where its label stands
+                    # (exec/legacy.py), an earlier pc no entry up to here covers
+                    at = clause[2]
+                    k = 0
+                    break
     return None
 
 

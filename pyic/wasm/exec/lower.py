@@ -33,6 +33,7 @@ from . import basic_ops as B
 from . import control as C
 from . import exceptions as X
 from . import gc_ops as G
+from . import legacy as LX
 from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
@@ -69,7 +70,7 @@ class _Ctrl:
     """A control frame of the lowering walk (cf. the validation algorithm's ctrl frames)."""
 
     __slots__ = ("kind", "label", "end", "base", "nparams", "nresults", "unreachable",
-                 "else_body", "else_label", "outer_unreachable", "catches")
+                 "else_body", "else_label", "outer_unreachable", "catches", "start", "legacy")
 
     def __init__(self, kind, label, end, base, nparams, nresults, outer_unreachable):
         self.kind = kind
@@ -83,6 +84,8 @@ class _Ctrl:
         self.else_label = None
         self.outer_unreachable = outer_unreachable
         self.catches = None         # try_table: (body start, catch clauses)
+        self.start = -1             # the pc of its opening instruction (legacy delegate)
+        self.legacy = None          # a legacy try: its `legacy.TryState`
 
     def arity(self) -> int:
         # 3.3.8: a loop's label takes its parameters, any other label its results
@@ -147,6 +150,8 @@ def lower(f, store) -> Compiled:
     ctrls = [top]
     stack = [iter(f.code.body)]
     h = 0  # static operand-stack height relative to the frame
+    hidden_base = f.nparams + len(f.code.locals)   # legacy catches' hidden locals
+    hidden = [0]
 
     while stack:
         instr = next(stack[-1], None)
@@ -165,6 +170,13 @@ def lower(f, store) -> Compiled:
                 ctrl.unreachable = False
                 h = ctrl.base + ctrl.nparams
                 continue
+            if ctrl.legacy is not None:
+                # legacy exceptions: the next catch of a try (exec/legacy.py)
+                section = LX.end_section(ctrl, ctrls, code, handlers, hidden_base, hidden, C.jump)
+                if section is not None:
+                    stack.append(iter(section[0]))
+                    h = section[1]
+                    continue
             ctrls.pop()
             ctrl.end.pc = len(code)
             if ctrl.catches is not None:
@@ -193,8 +205,25 @@ def lower(f, store) -> Compiled:
             else:
                 end = Label()
                 ctrl = _Ctrl("block", end, end, base, np_, nr, cur.unreachable)
+            ctrl.start = len(code) - 1
             ctrls.append(ctrl)
             stack.append(iter(imm[1]))
+            continue
+        if op == "try":
+            # legacy exceptions (exec/legacy.py): a block whose body has handlers
+            np_, nr = blocktype(imm[0])
+            emit([LX.try_, cost])
+            end = Label()
+            ctrl = _Ctrl("try", end, end, h - np_, np_, nr, cur.unreachable)
+            ctrl.start = len(code) - 1
+            LX.open_try(ctrl, imm, ctrls, mi, len(code), Label)
+            ctrls.append(ctrl)
+            stack.append(iter(imm[1]))
+            continue
+        if op == "rethrow":
+            emit([LX.rethrow, cost, ctrls[-1 - imm[0]].legacy.slot])
+            _dead(cur)
+            h = cur.base
             continue
         if op == "try_table":
             # 4.4.8 try_table: a block with handlers (clauses target the enclosing labels)
@@ -208,6 +237,7 @@ def lower(f, store) -> Compiled:
             end = Label()
             ctrl = _Ctrl("block", end, end, h - np_, np_, nr, cur.unreachable)
             ctrl.catches = (len(code), tuple(clauses))
+            ctrl.start = len(code) - 1
             ctrls.append(ctrl)
             stack.append(iter(imm[2]))
             continue
@@ -220,6 +250,7 @@ def lower(f, store) -> Compiled:
             ctrl = _Ctrl("if", end, end, h - np_, np_, nr, cur.unreachable)
             ctrl.else_label = else_label
             ctrl.else_body = imm[2] if imm[2] else None
+            ctrl.start = len(code) - 1
             ctrls.append(ctrl)
             stack.append(iter(imm[1]))
             continue
@@ -348,7 +379,7 @@ def lower(f, store) -> Compiled:
             elif isinstance(x, tuple) and x and isinstance(x[0], Label):
                 ins[j] = (x[0].pc, x[1], x[2])
         code[k] = tuple(ins)
-    zeros = [default_value(t) for t in f.code.locals]
+    zeros = [default_value(t) for t in f.code.locals] + [None] * hidden[0]
     handlers_ = tuple((start, end, tuple((tag, ref, lbl.pc, height) for tag, ref, lbl, height in cl))
                       for start, end, cl in handlers)
     return Compiled(code, zeros, handlers_)

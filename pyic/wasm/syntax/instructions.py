@@ -115,6 +115,21 @@ Expr = tuple  # tuple[Instr, ...]
 STRUCTURED = ("block", "loop", "if", "try_table")
 
 
+@frozen
+class LegacyCatch:
+    """A handler of the legacy ``try`` (legacy exception handling, docs/proposals.md):
+    ``catch x instr*`` (``tagidx`` x) or ``catch_all instr*`` (``tagidx`` None)."""
+
+    tagidx: int | None
+    body: tuple
+
+
+# The legacy ``try`` (WebAssembly/exception-handling, legacy/Exceptions.md):
+# ``Instr("try", (blocktype, body, catches, delegate))`` with ``catches`` a tuple of
+# `LegacyCatch` (a catch_all last) and ``delegate`` a label index or ``None``
+# (a try has catches or a delegate, or neither).
+
+
 def bodies(instr: Instr) -> tuple:
     """The nested instruction sequences of a structured instruction (else ``()``)."""
     op = instr.op
@@ -124,6 +139,8 @@ def bodies(instr: Instr) -> tuple:
         return (instr.imm[1], instr.imm[2])
     if op == "try_table":
         return (instr.imm[2],)
+    if op == "try":
+        return (instr.imm[1],) + tuple(c.body for c in instr.imm[2])
     return ()
 
 

@@ -274,6 +274,11 @@ _series(0xFD, 0x100, """i8x16.relaxed_swizzle
 _series(0xFC, 19, "i64.add128 i64.sub128 i64.mul_wide_s i64.mul_wide_u",
         feature="wide-arithmetic")
 
+# legacy exception handling (exception-handling, legacy/Exceptions.md): ``try`` with
+# ``catch`` 0x07 / ``catch_all`` 0x19 / ``delegate`` 0x18 delimiters, and ``rethrow``
+_op("try", 0x06, "blocktype", feature="legacy-exceptions")
+_op("rethrow", 0x09, "labelidx", feature="legacy-exceptions")
+
 # threads (Overview.md "Instructions", prefix 0xFE)
 _series(0xFE, 0x00, "memory.atomic.notify memory.atomic.wait32 memory.atomic.wait64",
         "memarg", feature="threads")

@@ -19,7 +19,7 @@ import functools
 
 from functools import lru_cache
 
-from ..syntax.instructions import Catch, Instr, MemArg
+from ..syntax.instructions import Catch, Instr, LegacyCatch, MemArg
 from ..features import current
 from ..syntax.opcodes import ALL_OPCODES, natural_alignment, ops_for
 from ..syntax.types import FuncType
@@ -37,10 +37,13 @@ _ELSE = 3      # else ... end
 _FBLOCK = 4    # (block ...) (loop ...) (try_table ...)
 _FTHEN = 5     # (then ...) of a folded if
 _FELSE = 6     # (else ...) of a folded if
-_FPLAIN = 7    # (plaininstr folded*)
-_FIF = 8       # (if label bt folded* ...) before (then ...)
+_FSEC = 7      # (do ...), (catch x ...), (catch_all ...) of a folded legacy try
+_FPLAIN = 8    # (plaininstr folded*)
+_FIF = 9       # (if label bt folded* ...) before (then ...)
+_FTRY = 10     # (try label bt ...) between its sections (legacy exceptions)
 
-_STRUCTURED = frozenset(("block", "loop", "if", "try_table"))
+_STRUCTURED = frozenset(("block", "loop", "if", "try_table", "try"))
+_LEGACY_CLAUSES = frozenset(("catch", "catch_all", "delegate"))
 _NOIMM = {name: Instr(name) for name, info in ALL_OPCODES.items() if not info.imms}
 _NOIMM.pop("select")
 _SPACES = {
@@ -100,7 +103,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                 return tuple(out)
             if k != LPAR or kinds[i + 1] != KEYWORD or vals[i + 1] not in opcodes:
                 raise r.unexpected(i + 1 if k == LPAR else i)
-        if fk <= _FELSE:
+        if fk <= _FSEC:
             # a sequence: plain, block and folded instructions
             if k == KEYWORD:
                 word = vals[i]
@@ -123,6 +126,10 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                     labels.pop()
                     stack[-1][1].append(_close(frame))
                     continue
+                if word in _LEGACY_CLAUSES and fk == _BLOCK and frame[2] == "try":
+                    r.i = i + 1
+                    _legacy_clause(r, c, f, stack, word)
+                    continue
                 if word == "else" and fk == _IF:
                     r.i = i + 1
                     _end_label(r, frame[3])
@@ -141,6 +148,8 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                 labels.pop()
                 if fk == _FBLOCK:
                     stack[-1][1].append(_close(frame))
+                elif fk == _FSEC:
+                    _legacy_section(stack[-1][5], frame[1])
                 else:
                     _after_branch(r, stack, frame, labels)
                 continue
@@ -150,6 +159,9 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                 raise r.unexpected(i + 1)
             raise r.unexpected(i)
         # folded-only frames
+        if fk == _FTRY:
+            _folded_try(r, c, f, stack)
+            continue
         if k == LPAR and kinds[i + 1] == KEYWORD:
             word = vals[i + 1]
             if word in opcodes:
@@ -206,7 +218,86 @@ def _close(frame: list) -> Instr:
         return Instr("if", (frame[4], tuple(frame[1]), ()))
     if op == "try_table":
         return Instr("try_table", (frame[4], frame[5], tuple(frame[1])))
+    if op == "try":
+        return _legacy_try(frame[4], frame[5], frame[1], None)
     return Instr(op, (frame[4], tuple(frame[1])))
+
+
+# ------------------------------------------------------------------ legacy exceptions
+# The legacy ``try`` (WebAssembly/exception-handling, legacy/Exceptions.md "Text
+# format"): ``try l? bt instr* (catch x instr*)* (catch_all instr*)? end`` or
+# ``try l? bt instr* delegate l``, folded ``(try l? bt (do instr*) (catch x instr*)*
+# (catch_all instr*)?)`` or ``(try l? bt (do instr*) (delegate l))``.  A try's
+# state: [body (None until it ends), tag of the catch being read, catch_all
+# seen, catches so far].
+
+
+def _legacy_section(state: list, instrs: list) -> None:
+    """A section of a legacy try ends: its body, or the catch being read."""
+    if state[0] is None:
+        state[0] = tuple(instrs)
+    else:
+        state[3].append(LegacyCatch(state[1], tuple(instrs)))
+
+
+def _legacy_try(bt, state: list, instrs: list, delegate) -> Instr:
+    _legacy_section(state, instrs)
+    return Instr("try", (bt, state[0], tuple(state[3]), delegate))
+
+
+def _legacy_clause(r: Reader, c: ModuleContext, f: FuncContext, stack: list, word: str) -> None:
+    """``catch x``, ``catch_all`` or ``delegate l`` inside a plain legacy try."""
+    frame = stack[-1]
+    state = frame[5]
+    if state[2] or (word == "delegate" and state[0] is not None):
+        raise r.unexpected(r.i - 1)
+    if word == "delegate":
+        f.labels.pop()          # the label is resolved outside the try
+        label = index(r, f.labels)
+        stack.pop()
+        stack[-1][1].append(_legacy_try(frame[4], state, frame[1], label))
+        return
+    tag = index(r, c.tags) if word == "catch" else None
+    _legacy_section(state, frame[1])
+    frame[1] = []
+    state[1] = tag
+    state[2] = word == "catch_all"
+
+
+def _folded_try(r: Reader, c: ModuleContext, f: FuncContext, stack: list) -> None:
+    """Inside ``(try ...)``: the next section, a ``(delegate l)``, or the ``)``."""
+    frame = stack[-1]
+    state = frame[5]
+    kinds, vals = r.kinds, r.vals
+    i = r.i
+    if kinds[i] == RPAR and state[0] is not None:
+        r.i = i + 1
+        stack.pop()
+        stack[-1][1].append(Instr("try", (frame[4], state[0], tuple(state[3]), None)))
+        return
+    word = vals[i + 1] if kinds[i] == LPAR and kinds[i + 1] == KEYWORD else None
+    if word == "do" and state[0] is None:
+        pass
+    elif word in ("catch", "catch_all") and state[0] is not None and not state[2]:
+        pass
+    elif word == "delegate" and state[0] is not None and not state[3]:
+        r.i = i + 2
+        label = index(r, f.labels)
+        r.rpar()
+        if kinds[r.i] != RPAR:
+            raise r.unexpected()
+        r.i += 1
+        stack.pop()
+        stack[-1][1].append(Instr("try", (frame[4], state[0], (), label)))
+        return
+    else:
+        raise r.unexpected(i + 1 if kinds[i] == LPAR else i)
+    r.i = i + 2
+    if word != "do":
+        state[1] = index(r, c.tags) if word == "catch" else None
+        state[2] = word == "catch_all"
+    f.labels.append(frame[3])
+    stack.append([_FSEC, [], None, frame[3]])
 
 
 def _open_block(r: Reader, c: ModuleContext, f: FuncContext, op: str, folded: bool,
@@ -222,6 +313,12 @@ def _open_block(r: Reader, c: ModuleContext, f: FuncContext, op: str, folded: bo
     catches = None
     if op == "try_table":
         catches = _catches(r, c, f)
+    if op == "try":     # legacy exceptions: its state (see _legacy_section)
+        state = [None, None, False, []]
+        if folded:
+            return [_FTRY, parent, op, label, bt, state]
+        f.labels.append(label)
+        return [_BLOCK, [], op, label, bt, state]
     if op == "if":
         if folded:
             # the condition is outside the if's label; it is pushed at (then

@@ -512,6 +512,16 @@ class _Printer:
                 emit(d, "try_table" + _blocktype_text(bt) + _catches_text(catches))
                 work.append((d, "end"))
                 work.extend((d + 1, i) for i in reversed(_body(inner)))
+            elif op == "try":  # legacy exceptions (docs/proposals.md)
+                _check_arity(item, 4)
+                bt, inner, catches, delegate = imm
+                emit(d, "try" + _blocktype_text(bt))
+                work.append((d, "end" if delegate is None else f"delegate {_index(delegate)}"))
+                for c in reversed(catches):
+                    work.extend((d + 1, i) for i in reversed(_body(c.body)))
+                    work.append((d, "catch_all" if c.tagidx is None
+                                 else f"catch {_index(c.tagidx)}"))
+                work.extend((d + 1, i) for i in reversed(_body(inner)))
             else:  # block, loop
                 _check_arity(item, 2)
                 bt, inner = imm
@@ -580,7 +590,7 @@ class _Printer:
         raise _bad(f"immediate kind {kind!r}")
 
 
-_STRUCTURED = frozenset(("block", "loop", "if", "try_table"))
+_STRUCTURED = frozenset(("block", "loop", "if", "try_table", "try"))
 _INDEX_KINDS = frozenset((
     "labelidx", "typeidx", "localidx", "globalidx", "tableidx", "memidx", "elemidx",
     "dataidx", "tagidx", "fieldidx", "laneidx", "u32",

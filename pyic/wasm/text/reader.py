@@ -21,7 +21,7 @@ KEYWORDS = frozenset(OPCODES) | frozenset("""
     any anyref none nullref eq eqref i31 i31ref structref arrayref nofunc funcref
     nullfuncref exn noexn exnref nullexnref extern noextern externref nullexternref
     ref null array struct field mut sub final rec
-    end then else catch catch_ref catch_all catch_all_ref
+    end then else catch catch_ref catch_all catch_all_ref do delegate
     type tag global memory table func param result local data elem declare offset
     item start import export module binary quote definition instance
     script register invoke get assert_malformed assert_invalid assert_malformed_custom

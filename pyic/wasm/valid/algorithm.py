@@ -14,7 +14,10 @@ function of the validator and the instruction.
 from __future__ import annotations
 
 from ...errors import InvalidError
+from . import legacy
 from .instructions import HANDLERS, SIMPLE
+
+LEGACY_SECTIONS = frozenset(("try", "catch", "catch_all"))
 from .types import (
     BOT, NUMTYPES, RefType, match_valtype, string_of_resulttype, string_of_valtype,
 )
@@ -245,5 +248,8 @@ class ExprValidator:
                         raise InvalidError("malformed else body")
                     self.push_ctrl("else", frame.start_types, frame.end_types)
                     stack.append(iter(else_body))
+                elif frame.opcode in LEGACY_SECTIONS and (
+                        nested := legacy.after_section(self, frame)) is not None:
+                    stack.append(iter(nested))     # the next catch of a legacy try
                 else:
                     vals.extend(frame.end_types)
