@@ -121,8 +121,18 @@ def parse_for_subnet(raw: bytes, cfg) -> ParsedModule:
 
 
 def _trapped(cid: bytes, where: str, r) -> MgmtReject:
+    """The reject of an install whose entry point failed, with the error code an
+    execution failing the same way gets (IC0503 ``ic0.trap``, IC0522 instruction
+    limit, IC0504 contract violation, else IC0502)."""
     msg = getattr(r, "message", "trapped")
-    code = "IC0503" if "`ic0.trap`" in msg else "IC0502"
+    if "`ic0.trap`" in msg:
+        code = "IC0503"
+    elif msg.startswith("Canister exceeded the limit of"):
+        code = "IC0522"
+    elif msg.startswith("Canister violated contract"):
+        code = "IC0504"
+    else:
+        code = "IC0502"
     return MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister "
                       f"trapped during {where}: {msg}", code)
 

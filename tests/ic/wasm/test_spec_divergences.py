@@ -252,7 +252,8 @@ def test_init_obeys_the_subnets_install_limit():
     pic = pic_with(max_instructions_per_install_code=10_000)
     cid = pic.create_canister()
     r = reject(pic.install_code, cid, SPINNER, b"\x01")
-    assert r.reject_code == 5 and "limit of 10000 instructions" in r.message
+    assert (r.reject_code, r.error_code) == (5, "IC0522")
+    assert "limit of 10000 instructions" in r.message
     pic.install_code(cid, SPINNER, b"")               # without the argument, init is short
 
 
