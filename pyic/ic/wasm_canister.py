@@ -191,7 +191,8 @@ def _check_module(module) -> dict:
 
 
 def _sig_text(ft: FuncType) -> str:
-    return f"({', '.join(ft.params)}) -> ({', '.join(ft.results)})"
+    from ..wasm.text.printer import valtype_text    # reference types are records, not names
+    return f"({', '.join(map(valtype_text, ft.params))}) -> ({', '.join(map(valtype_text, ft.results))})"
 
 
 def _custom_sections(module) -> tuple[dict, dict]:
