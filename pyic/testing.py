@@ -33,7 +33,7 @@ from .ic.costs import SubnetConfig as CostConfig
 from .ic.machine import IC
 from .ic.management.args import interface, method_types
 from .ic.state import ANONYMOUS_ID, IC_PRINCIPAL, Request
-from .pocketic import icpy
+from .pocketic import icpy, rest
 from .pocketic.config import SubnetConfig, build_instance
 from .pocketic.errors import CallRejected, InstanceError
 from .pocketic.instance import Instance, Subnet, message_id
@@ -171,18 +171,8 @@ class ReplyBytes(bytes):
 def _effective(effective_principal) -> tuple:
     """pocket-ic's effective principal (``None``, ``{"CanisterId": b64}``,
     ``{"SubnetId": b64}``) or a principal (a canister id) as the instance takes it."""
-    if effective_principal is None or effective_principal == "None":
-        return ("None", b"")
-    if isinstance(effective_principal, dict):
-        if len(effective_principal) == 1:
-            (kind, value), = effective_principal.items()
-            if kind in ("CanisterId", "SubnetId") and isinstance(value, str):
-                try:
-                    return (kind, base64.b64decode(value, validate=True))
-                except ValueError:
-                    pass
-        raise InstanceError(f"not an effective principal: {effective_principal!r} (use "
-                            '{"CanisterId": base64} or {"SubnetId": base64})')
+    if effective_principal in (None, "None") or isinstance(effective_principal, dict):
+        return rest.effective_principal(effective_principal)
     return ("CanisterId", to_principal_bytes(effective_principal))
 
 
