@@ -582,6 +582,14 @@ class PocketIC:
             raise InstanceError("create_canister_with_id needs a canister_id")
         return self.create_canister(settings, canister_id=canister_id, sender=sender)
 
+    def uninstall_canister(self, canister_id, sender=None) -> None:
+        """Rust ``uninstall_canister(canister_id, sender)``."""
+        self.uninstall_code(canister_id, sender=sender)
+
+    def canister_exists(self, canister_id) -> bool:
+        """Rust ``canister_exists``."""
+        return self.check_canister_exists(canister_id)
+
     def root_key(self) -> bytes | None:
         """Rust ``root_key``."""
         return self.get_root_key()

@@ -93,3 +93,7 @@ def test_rust_creation_names():
     assert pic.root_key() == pic.get_root_key() is not None
     cid = pic.create_canister_with_settings(None, {"freezing_threshold": 1})
     assert pic.cycle_balance(cid) == pic.get_cycles_balance(cid)
+    assert pic.canister_exists(cid) and not pic.canister_exists("2vxsx-fae")
+    pic.install_canister(cid, ARG_KEEPER, b"")
+    pic.uninstall_canister(cid)
+    assert pic.canister_status(cid)["module_hash"] is None
