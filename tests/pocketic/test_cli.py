@@ -25,13 +25,15 @@ def test_usage_errors_exit_2():
 
 def test_second_launch_exits_quietly_and_ttl_ends_the_first(tmp_path):
     port_file = str(tmp_path / "pic.port")
-    first, port = start_server(port_file, "--ttl", "2")
+    first, port = start_server(port_file, "--ttl", "6")
     try:
+        assert requests.get(f"http://127.0.0.1:{port}/status", timeout=10).status_code == 200
         second = subprocess.run(server_command() + ["--port-file", port_file], check=False,
                                 timeout=60, capture_output=True)
         assert second.returncode == 0 and second.stdout == b"" and second.stderr == b""
-        assert requests.get(f"http://127.0.0.1:{port}/status", timeout=10).status_code == 200
         assert first.poll() is None   # the second launch left the first running
+        with open(port_file, encoding="utf-8") as f:
+            assert f.read() == f"{port}\n"   # and did not touch its port file
         first.wait(timeout=30)        # idle for --ttl seconds: it exits by itself
         assert first.returncode == 0
         assert not os.path.exists(port_file)
@@ -41,9 +43,9 @@ def test_second_launch_exits_quietly_and_ttl_ends_the_first(tmp_path):
 
 def test_requests_keep_the_server_alive(tmp_path):
     port_file = str(tmp_path / "pic.port")
-    proc, port = start_server(port_file, "--ttl", "2")
+    proc, port = start_server(port_file, "--ttl", "3")
     try:
-        for _ in range(6):   # 3 s of activity, longer than the ttl
+        for _ in range(8):   # 4 s of activity, longer than the ttl
             requests.get(f"http://127.0.0.1:{port}/instances", timeout=10)
             time.sleep(0.5)
             assert proc.poll() is None
