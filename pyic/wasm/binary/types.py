@@ -230,6 +230,11 @@ def memtype(r: Reader) -> MemType:
     also hold bit 1, ``shared`` (threads), and bit 3: a page size follows the
     bounds, as its base-2 logarithm (custom-page-sizes)."""
     if r.version < 3:
+        if enabled("threads") and r.peek() in (0x02, 0x03):
+            # threads over 2.0: flags 2/3, a shared memory without/with a maximum
+            shared_max = byte(r) & 1
+            lo = u32(r)
+            return MemType(Limits(lo, u32(r) if shared_max else None, "i32", True))
         return MemType(limits2(r))
     allowed = 0x05
     if enabled("threads"):

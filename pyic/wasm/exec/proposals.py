@@ -9,7 +9,8 @@ interpreter (docs/fast-tier.md, "fallback"), with the same counts.
 
 from __future__ import annotations
 
-from . import wide
+from . import atomics, wide
 
 LOWER: dict = {}
 LOWER.update(wide.LOWER)
+LOWER.update(atomics.LOWER)

@@ -96,8 +96,13 @@ def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, deftypes: 
                 and _limits_match(t.size, t.max, desc.limits))
     if kind == "memory":
         m = store.mems[ev.addr]
+        # beyond 3.0 (docs/proposals.md): shared (threads) and page size
+        # (custom-page-sizes) must be the same
+        page_size = m.type.page_size
         return (m.addrtype == desc.limits.addrtype
-                and _limits_match(m.size // 65536, m.max, desc.limits))
+                and m.type.limits.shared == desc.limits.shared
+                and page_size == desc.page_size
+                and _limits_match(m.size // page_size, m.max, desc.limits))
     if kind == "global":
         # immutable globals are covariant, mutable ones invariant
         g = store.globals[ev.addr]

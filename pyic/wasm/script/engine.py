@@ -80,21 +80,32 @@ class Frontend:
     version: int = 3
 
     def decode_module(self, data: bytes) -> Module:
-        return self._call(self.decode or _pyic("pyic.wasm.binary", "decode_module"), data)
+        return self._call(self.decode or _pyic("pyic.wasm.binary", "decode_module"), data,
+                          version=self.format_version)
 
     def parse_module(self, text: str) -> Module:
-        return self._call(self.parse or _pyic("pyic.wasm.text", "parse_module"), text)
+        return self._call(self.parse or _pyic("pyic.wasm.text", "parse_module"), text,
+                          version=self.format_version)
+
+    @property
+    def format_version(self) -> int:
+        """The version whose binary and text formats apply: version 1 (the threads
+        suite's rules) reads 2.0's formats."""
+        return max(self.version, 2)
 
     def validate_module(self, module: Module) -> None:
         self._call(self.validate or _pyic("pyic.wasm.valid", "validate_module"), module)
 
     def parse_script(self, text: str, source: str | None = None) -> tuple:
         """A whole script, with pyic's parser (its text modules are parsed here too)."""
-        return self._call(_pyic("pyic.wasm.text", "parse_script"), text, source=source)
+        return self._call(_pyic("pyic.wasm.text", "parse_script"), text, source=source,
+                          version=self.format_version)
 
-    def _call(self, function: Callable, argument: object, **options: object) -> object:
-        if self.version != 3 and _takes_version(function):
-            return function(argument, version=self.version, **options)
+    def _call(self, function: Callable, argument: object, version: int | None = None,
+              **options: object) -> object:
+        version = self.version if version is None else version
+        if version != 3 and _takes_version(function):
+            return function(argument, version=version, **options)
         return function(argument, **options)
 
 
@@ -112,8 +123,13 @@ def _takes_version(function: Callable) -> bool:
 
 def version_of_path(path: str) -> int:
     """The Wasm version a script's rules are taken from: 2 for a script in a folder
-    named ``wasm-1.0`` or ``wasm-2.0`` (the test suite's layout), else 3."""
+    named ``wasm-1.0`` or ``wasm-2.0`` (the test suite's layout), 1 in the threads
+    proposal's folder (its suite follows Wasm 1.0: one table, one memory, u32
+    limits; pyic reads it with 2.0's formats and 1.0's single table,
+    docs/proposals.md), else 3."""
     parts = os.path.normpath(os.path.abspath(path)).split(os.sep)[:-1]
+    if "threads" in parts:
+        return 1
     return 2 if any(part in ("wasm-1.0", "wasm-2.0") for part in parts) else 3
 
 

@@ -19,6 +19,7 @@ from typing import Mapping
 
 from ...errors import ScriptError
 from .. import embed
+from ..features import enabled
 from ..runtime.store import Config, ModuleInst, Store
 from ..runtime.gc import ArrayInst, ExnInst, I31Ref, StructInst
 from ..runtime.values import ExternRef, FuncRef, HostRef, NullRef, Ref, null
@@ -47,6 +48,9 @@ def spectest_instance(store: Store) -> ModuleInst:
     ex["table"] = embed.table_alloc(store, TableType(Limits(10, 20), FUNCREF))
     ex["table64"] = embed.table_alloc(store, TableType(Limits(10, 20, I64), FUNCREF))
     ex["memory"] = embed.mem_alloc(store, MemType(Limits(1, 2)))
+    if enabled("threads"):
+        # the threads proposal's spectest.ml adds a shared memory (1..2 pages)
+        ex["shared_memory"] = embed.mem_alloc(store, MemType(Limits(1, 2, I32, True)))
     return inst
 
 

@@ -474,8 +474,10 @@ class _ModuleParser:
             return e
         return folded(r, self.c, FuncContext())
 
-    def _at_offset(self) -> bool:
-        word = self.r.peek_field()
+    def _at_offset(self, at: int | None = None) -> bool:
+        r = self.r
+        i = r.i if at is None else at
+        word = r.vals[i + 1] if r.kinds[i] == LPAR and r.kinds[i + 1] == KEYWORD else None
         return word == "offset" or is_instr_keyword(word)
 
     def _funcidx_items(self) -> tuple:
@@ -521,6 +523,13 @@ class _ModuleParser:
             offset = self._offset()
             rt, items = self._elemlist()
             mode = Active(table, offset)
+        elif r.kinds[r.i] in (NAT, ID) and r.kinds[r.i + 1] == LPAR and self._at_offset(r.i + 1):
+            # (elem x (offset ...) funcidx*): the table index without (table ...),
+            # the 1.0 form the reference interpreter still reads
+            table = index(r, self.c.tables)
+            offset = self._offset()
+            rt, items = _FUNCREF_NONNULL, self._funcidx_items()
+            mode = Active(table, offset)
         elif self._at_offset():
             offset = self._offset()
             if r.kinds[r.i] in (NAT, ID, RPAR):
@@ -540,6 +549,10 @@ class _ModuleParser:
             r.i += 2
             mem = index(r, self.c.mems)
             r.rpar()
+            mode = Active(mem, self._offset())
+        elif r.kinds[r.i] in (NAT, ID) and r.kinds[r.i + 1] == LPAR and self._at_offset(r.i + 1):
+            # (data x (offset ...) string*): the 1.0 form, as for elem
+            mem = index(r, self.c.mems)
             mode = Active(mem, self._offset())
         elif self._at_offset():
             mode = Active(0, self._offset())

@@ -193,6 +193,9 @@ def check_module(module, version: int = 3) -> Context:
         names.add(ex.name)
     if version < 3 and len(c.mems) > 1:
         raise InvalidError("multiple memories are not allowed")
+    if version < 2 and len(c.tables) > 1:
+        # Wasm 1.0, whose rules the threads proposal's suite follows (docs/proposals.md)
+        raise InvalidError("multiple tables are not allowed")
     for hint in getattr(module, "hints", ()):
         check_branch_hint(hint)
     return c
