@@ -347,8 +347,9 @@ def lower(f, store) -> Compiled:
             continue
 
         # ---------------------------------------------------------- everything else: fixed effects
-        if op in PROPOSAL_OPS:      # beyond Wasm 3.0 (docs/proposals.md)
-            pops, pushes, ins = PROPOSAL_OPS[op](imm, cost, mi, store)
+        if op in PROPOSAL_OPS and (lowered := PROPOSAL_OPS[op](imm, cost, mi, store)):
+            # beyond Wasm 3.0 (docs/proposals.md; None: the op as 3.0 has it)
+            pops, pushes, ins = lowered
             h += pushes - pops
             _emit_metered(emit, op, ins, costs)
             continue

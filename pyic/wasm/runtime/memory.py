@@ -51,14 +51,16 @@ class MemInst:
     """4.2.8 ``meminst ::= {type memtype, data vec(byte)}`` (data kept lazily)."""
 
     __slots__ = ("addr", "type", "size", "max", "addrtype", "data", "wlimit", "pages", "journal",
-                 "cap", "dense_limit")
+                 "cap", "dense_limit", "page_size")
 
     def __init__(self, memtype, cap: int | None = None, dense_limit: int = DENSE_LIMIT) -> None:
         lim = memtype.limits
         self.addr = -1
         self.type = memtype
         self.addrtype = lim.addrtype
-        self.size = lim.min * PAGE_SIZE
+        # custom-page-sizes (docs/proposals.md): 1 or 65536 bytes a page
+        self.page_size = getattr(memtype, "page_size", PAGE_SIZE)
+        self.size = lim.min * self.page_size
         self.max = lim.max
         self.cap = cap
         self.dense_limit = dense_limit
@@ -85,16 +87,21 @@ class MemInst:
 
     @property
     def page_count(self) -> int:
-        return self.size // PAGE_SIZE
+        return self.size // self.page_size
 
     def grow(self, n: int) -> int:
         """4.5.3.10 growmem: the old size in pages, or -1 (as an unsigned int: the caller masks)."""
-        old = self.size // PAGE_SIZE
+        ps = self.page_size
+        old = self.size // ps
         new = old + n
-        limit = self.max if self.max is not None else (1 << 16 if self.addrtype == "i32" else 1 << 48)
-        if new > limit or new * PAGE_SIZE > MAX_BYTES:
+        if self.max is not None:
+            limit = self.max
+        else:   # as many pages as the address type reaches (2^16 / 2^48 of 64 KiB)
+            bits = 32 if self.addrtype == "i32" else 64
+            limit = min((1 << bits) // ps, (1 << bits) - 1)
+        if new > limit or new * ps > MAX_BYTES:
             return -1
-        self.size = new * PAGE_SIZE
+        self.size = new * ps
         # Small memories stay fully allocated so the fast path covers them.
         if self.size <= EAGER_BYTES and len(self.data) < self.size:
             self._extend(self.size)

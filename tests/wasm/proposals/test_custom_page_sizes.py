@@ -55,3 +55,35 @@ def test_binary_exponent_beyond_u64_is_malformed():
     data = b"\0asm\1\0\0\0" + b"\x05\x04\x01\x08\x00\x41"
     with using(FEATURE), pytest.raises(MalformedError, match="invalid custom page size"):
         decode_module(data)
+
+
+SMALL = """(module
+  (memory 0 (pagesize 1))
+  (func (export "size") (result i32) memory.size)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))"""
+
+
+def _run(tier: str, calls: list) -> list:
+    from pyic.errors import Trap
+    from pyic.wasm.embed import invoke_export, module_instantiate, store_init
+    from pyic.wasm.runtime.store import Config
+
+    with using(FEATURE):
+        store = store_init(Config(tier=tier))
+        inst = module_instantiate(store, parse_module(SMALL), [])
+        out = []
+        for name, args in calls:
+            try:
+                out.append(invoke_export(store, inst, name, args))
+            except Trap as e:
+                out.append(e.message)
+        return out
+
+
+def test_byte_pages_on_both_tiers():
+    calls = [("size", []), ("grow", [3]), ("size", []), ("load", [2]), ("load", [3])]
+    ref = _run("reference", calls)
+    assert [r[0] if isinstance(r, tuple) else r for r in ref] == [
+        [0], [0], [3], [0], "out of bounds memory access"]
+    assert _run("fast", calls) == ref
