@@ -101,14 +101,20 @@ class Block:
         self.falls = False       # ends without a terminator (falls into the next leader)
 
 
-def leaders(code: list) -> set:
+def self_tail_call(ins, f) -> bool:
+    """A ``return_call`` of the function ``f`` itself: a jump to its entry with new
+    parameters (the frame is replaced by an equal one), compiled as a loop."""
+    return ins[0] is C.return_call and f is not None and ins[2] is f
+
+
+def leaders(code: list, f=None) -> set:
     """Every pc that may start a block (a superset: dead branches add a few)."""
     out = {0}
     for pc, ins in enumerate(code):
         h = ins[0]
-        if h in UNSUPPORTED:
+        if h in UNSUPPORTED and not self_tail_call(ins, f):
             raise Unsupported(h.__name__)
-        if h in ENDS:
+        if h in ENDS or h is C.return_call:
             out.add(pc + 1)
         if h is C.jump or h is C.if_ or h in BRANCHES or h in COND_BRANCHES:
             out.add(ins[2])
@@ -118,9 +124,10 @@ def leaders(code: list) -> set:
     return out
 
 
-def analyse(code: list, nresults: int) -> dict:
-    """The reachable blocks by start pc, with entry heights, costs and successors."""
-    lead = leaders(code)
+def analyse(code: list, nresults: int, f=None) -> dict:
+    """The reachable blocks by start pc, with entry heights, costs and successors (``f``:
+    the function, whose tail calls to itself jump to its entry, block 0 at height 0)."""
+    lead = leaders(code, f)
     blocks: dict = {}
     work = [(0, 0)]
     n = len(code)
@@ -139,6 +146,9 @@ def analyse(code: list, nresults: int) -> dict:
             if hd in ENDS:
                 succ = _successors(ins, pc, h, code)
                 blk.succs = succ
+                break
+            if hd is C.return_call:           # to itself (leaders refused the others)
+                blk.succs = [(0, 0)]
                 break
             pops, pushes = effect(ins)
             h += pushes - pops

@@ -218,7 +218,7 @@ class Gen:
 
     def generate(self) -> Source:
         code = self.code
-        blocks = analyse(code, self.nres)
+        blocks = analyse(code, self.nres, self.f)
         self.blocks = blocks
         for blk in blocks.values():
             hd = code[blk.end][0]
@@ -409,6 +409,18 @@ class Gen:
             return
         if hd is C.unreachable:
             self.line('raise Trap("unreachable")', ind, 0)
+            return
+        if hd is C.return_call:
+            # to the function itself (cfg.self_tail_call): the frame is replaced by one with
+            # the new arguments and fresh declared locals, at the entry, so: assign, jump
+            args = [self.val(e) for e in self.popn(self.nparams)]
+            if args:
+                self.line(f"{', '.join(f'l{i}' for i in range(self.nparams))} = {', '.join(args)}",
+                          ind)
+            for i in range(self.nparams, self.nlocals):
+                self.line(f"l{i} = {self.f_zero(i)}", ind)
+            self.reset(0)
+            self.goto(0, ind, work)
             return
         if hd is C.jump:
             self.flush(ind)
