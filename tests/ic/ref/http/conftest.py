@@ -63,3 +63,13 @@ def ecid(replica) -> bytes:
 def cid(ic, ecid) -> bytes:
     """``simpleTestCase``: a fresh universal canister (``install ecid noop``)."""
     return ic.install(ecid)
+
+
+@pytest.fixture(scope="session")
+def shared_cid(replica) -> bytes:
+    """One universal canister for the scenarios that leave nothing in it a
+    later one could see (they only call ``reply``, or set certified data they
+    read back at once): ic-hs installs a fresh one for each, which costs
+    ~0.2 s a scenario here."""
+    ic, ecid = replica
+    return ic.install(ecid)

@@ -13,14 +13,22 @@ of the HTTP layer is `Resp` (status, decoded body); a canister's answer is
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import json
 import os
+import random
 import time
 import urllib.error
 import urllib.request
 
+import cbor2
 import leb128
 import pytest
 from attrs import frozen
+from ecdsa import der as ecdsa_der
+from ecdsa.util import sigencode_der
 from harness import Rejected, Reply
 
 import pyic.universal as U
@@ -399,3 +407,95 @@ class Agent:
         if not isinstance(r, Reply):
             pytest.fail(f"install_code: {r!r}")
         return cid
+
+
+# ------------------------------------------------------------------ WebAuthn keys (index.md "Web Authentication")
+
+WEBAUTHN_OID = (1, 3, 6, 1, 4, 1, 56387, 1, 1)
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def _probable_prime(rng: random.Random, bits: int) -> int:
+    while True:
+        n = rng.getrandbits(bits) | (3 << (bits - 2)) | 1
+        if all(n % p for p in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)) and _miller_rabin(n, rng):
+            return n
+
+
+def _miller_rabin(n: int, rng: random.Random, rounds: int = 8) -> bool:
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for _ in range(rounds):
+        x = pow(rng.randrange(2, n - 2), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+class WebAuthnKey:
+    """A WebAuthn credential (``createSecretKeyWebAuthnECDSA`` / ``...RSA``):
+    a COSE key in DER (OID 1.3.6.1.4.1.56387.1.1); a signature is the CBOR map
+    ``{authenticator_data, client_data_json, signature}`` where the client
+    data's ``challenge`` is the signed message (base64url, unpadded) and the
+    key signs ``authenticator_data · SHA-256(client_data_json)`` (ECDSA P-256
+    with SHA-256, DER-encoded; or RSA PKCS#1 v1.5 with SHA-256)."""
+
+    def __init__(self, kind: str, seed: bytes) -> None:
+        self.kind = kind
+        if kind == "ECDSA":
+            self.sk = signatures.signing_key("P-256", seed)
+            point = self.sk.verifying_key.to_string()          # x · y, 32 bytes each
+            cose = {1: 2, 3: -7, -1: 1, -2: point[:32], -3: point[32:]}
+        else:
+            rng = random.Random(seed)
+            e = 65537
+            while True:
+                p, q = _probable_prime(rng, 1024), _probable_prime(rng, 1024)
+                phi = (p - 1) * (q - 1)
+                if p != q and phi % e:
+                    break
+            self.n, self.d = p * q, pow(e, -1, phi)
+            cose = {1: 3, 3: -257, -1: self.n.to_bytes(256, "big"), -2: e.to_bytes(3, "big")}
+        self.der = ecdsa_der.encode_sequence(
+            ecdsa_der.encode_sequence(ecdsa_der.encode_oid(*WEBAUTHN_OID)),
+            ecdsa_der.encode_bitstring(cbor2.dumps(cose), unused=0))
+        self.principal = Principal.self_authenticating(self.der).bytes
+
+    def sign(self, domain: bytes, msg: bytes) -> bytes:
+        challenge = base64.urlsafe_b64encode(domain_sep(domain) + msg).rstrip(b"=").decode()
+        client_data = json.dumps({"challenge": challenge, "type": "webauthn.get",
+                                  "origin": "ic-ref-test"})
+        auth_data = hashlib.sha256(b"ic-ref-test").digest() + b"\x01\x00\x00\x00\x01"
+        signed = auth_data + hashlib.sha256(client_data.encode()).digest()
+        if self.kind == "ECDSA":
+            sig = self.sk.sign_deterministic(signed, hashfunc=hashlib.sha256,
+                                             sigencode=sigencode_der)
+        else:
+            t = _SHA256_DIGEST_INFO + hashlib.sha256(signed).digest()
+            em = b"\x00\x01" + b"\xff" * (256 - len(t) - 3) + b"\x00" + t
+            sig = pow(int.from_bytes(em, "big"), self.d, self.n).to_bytes(256, "big")
+        return cbor.encode({"authenticator_data": auth_data, "client_data_json": client_data,
+                            "signature": bytes(sig)})
+
+
+@functools.cache
+def webauthn_ecdsa_sk() -> WebAuthnKey:
+    return WebAuthnKey("ECDSA", b"webauthnseed")
+
+
+@functools.cache
+def webauthn_rsa_sk() -> WebAuthnKey:
+    """Made on first use: finding two 1024-bit primes takes about a second."""
+    return WebAuthnKey("RSA", b"webauthnseed")
+
+
+def register_key(key) -> None:
+    """Let `envelope_for` sign for ``key``'s principal."""
+    _KEYS[key.principal] = key
