@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...errors import Trap
 from . import ic0
 from .images import PAGE
-from .state import copy_from_canister, copy_to_canister
+from .state import check_heap, copy_from_canister, copy_to_canister
 
 # Implementation limits: 500 GiB of stable memory (the IC's), 4 GiB for the 32-bit API.
 MAX_STABLE_PAGES = 500 * (1 << 30) // PAGE
@@ -29,19 +29,29 @@ def _grow(es, new_pages: int, limit: int) -> int | None:
     return old
 
 
+# Copies move this many bytes at a time, after every bounds check: a 4 GiB copy never
+# holds 4 GiB in a temporary.
+PIECE = 1 << 20
+
+
 def _write(es, offset: int, src: int, size: int, name: str) -> None:
-    data = copy_from_canister(es, src, size, name)
+    check_heap(es, src, size, name)
     if offset + size > es.stable.size:
         raise Trap(f"ic0.{name}: stable memory out of bounds: {offset} + {size} > "
                    f"{es.stable.size}")
-    es.stable.write(offset, data)
+    for k in range(0, size, PIECE):
+        n = min(PIECE, size - k)
+        es.stable.write(offset + k, copy_from_canister(es, src + k, n, name))
 
 
 def _read(es, dst: int, offset: int, size: int, name: str) -> None:
     if offset + size > es.stable.size:
         raise Trap(f"ic0.{name}: stable memory out of bounds: {offset} + {size} > "
                    f"{es.stable.size}")
-    copy_to_canister(es, dst, 0, size, es.stable.read(offset, size), name)
+    check_heap(es, dst, size, name)
+    for k in range(0, size, PIECE):
+        n = min(PIECE, size - k)
+        copy_to_canister(es, dst + k, 0, n, es.stable.read(offset + k, n), name)
 
 
 @ic0("stable64_size", "() -> i64", "* s", overhead=0)

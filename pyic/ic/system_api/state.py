@@ -99,7 +99,8 @@ def heap_size(es: ExecutionState) -> int:
     return es.mem.size if es.mem is not None else 0
 
 
-def _check_heap(es: ExecutionState, addr: int, size: int, name: str) -> None:
+def check_heap(es: ExecutionState, addr: int, size: int, name: str) -> None:
+    """Trap unless ``[addr, addr + size)`` lies in the Wasm memory."""
     if addr + size > heap_size(es):
         if es.mem is None and size:
             raise Trap(f"ic0.{name}: the WebAssembly module must define memory")
@@ -112,20 +113,20 @@ def copy_to_canister(es: ExecutionState, dst: int, offset: int, size: int, data:
     if offset + size > len(data):
         raise Trap(f"ic0.{name}: offset + size ({offset} + {size}) exceeds the length "
                    f"{len(data)} of the data")
-    _check_heap(es, dst, size, name)
+    check_heap(es, dst, size, name)
     if size:
         es.mem.write(dst, bytes(data[offset:offset + size]))
 
 
 def copy_from_canister(es: ExecutionState, src: int, size: int, name: str) -> bytes:
     """``copy_from_canister<es>(src, size)``."""
-    _check_heap(es, src, size, name)
+    check_heap(es, src, size, name)
     return es.mem.read(src, size) if size else b""
 
 
 def copy_cycles_to_canister(es: ExecutionState, dst: int, amount: int, name: str) -> None:
     """``copy_cycles_to_canister<es>(dst, amount)``: 16 bytes, little-endian."""
-    _check_heap(es, dst, 16, name)
+    check_heap(es, dst, 16, name)
     es.mem.write(dst, (amount & ((1 << 128) - 1)).to_bytes(16, "little"))
 
 

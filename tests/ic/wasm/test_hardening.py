@@ -164,3 +164,38 @@ def test_a_canister_writing_512_mib_stays_under_700_mib_peak_rss():
                          text=True, timeout=600, check=True)
     peak_mib = int(out.stdout.split()[-1])
     assert peak_mib < 700
+
+
+STABLE = r"""
+(module
+  (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+  (import "ic0" "msg_reply" (func $reply))
+  (import "ic0" "stable64_grow" (func $sgrow (param i64) (result i64)))
+  (import "ic0" "stable64_write" (func $swrite (param i64 i64 i64)))
+  (import "ic0" "stable64_read" (func $sread (param i64 i64 i64)))
+  (memory 128)
+  ;; a pattern over 3 MiB + 5 bytes, written to stable memory at 1 MiB - 3, read back at
+  ;; 4 MiB: the copies cross the 1 MiB pieces they are moved in
+  (func (export "canister_update roundtrip") (local i32)
+    (loop $l
+      (i32.store8 (local.get 0) (i32.mul (local.get 0) (i32.const 7)))
+      (local.set 0 (i32.add (local.get 0) (i32.const 4099)))
+      (br_if $l (i32.lt_u (local.get 0) (i32.const 3145733))))
+    (i32.store8 (i32.const 3145732) (i32.const 0xAB))
+    (drop (call $sgrow (i64.const 80)))
+    (call $swrite (i64.const 1048573) (i64.const 0) (i64.const 3145733))
+    (call $sread (i64.const 4194304) (i64.const 1048573) (i64.const 3145733))
+    (call $append (i32.const 4194304) (i32.const 8))
+    (call $append (i32.const 7340036) (i32.const 1))      ;; 4 MiB + 3 MiB + 4: the last byte
+    (call $append (i32.const 4198403) (i32.const 1))      ;; 4 MiB + 4099
+    (call $reply))
+)
+"""
+
+
+def test_stable_memory_copies_cross_their_pieces_intact(pic):
+    cid = pic.create_canister()
+    pic.add_cycles(cid, 10**15)
+    pic.install_code(cid, encode_module(parse_module(STABLE)), b"")
+    out = pic.update_call(cid, "roundtrip", b"")
+    assert out == bytes(8) + b"\xab" + bytes([(4099 * 7) & 0xFF])
