@@ -16,6 +16,9 @@ with the proposal's extra checks:
   with 2 ("timed-out"), and without one (negative) it traps with "wait would
   block forever" -- the deterministic reading of a wait nobody can end;
 * ``memory.atomic.notify`` checks its address and wakes nobody: 0;
+* within the threads of a script (`pyic.wasm.threads`), a wait with the
+  expected value sleeps until a notify wakes it (0) or, when no thread can
+  run any more, times out (2) or traps as above;
 * ``atomic.fence`` does nothing.
 
 Counting: each instruction counts once (its cost in the cost model).
@@ -26,6 +29,7 @@ reference interpreter, with the same counts.
 from __future__ import annotations
 
 from ...errors import Trap
+from .. import threads
 from ..syntax.opcodes import ATOMIC_OPS, natural_alignment
 
 UNALIGNED = "unaligned atomic"
@@ -80,10 +84,13 @@ def cmpxchg(ins, S, L, pc):
 
 
 def notify(ins, S, L, pc):
-    S.pop()                       # how many waiters to wake
+    count = S.pop()               # how many waiters to wake
     a = _address(ins, S[-1])
-    ins[2].read(a, 4)             # bounds
-    S[-1] = 0                     # no thread waits: nobody is woken
+    m = ins[2]
+    m.read(a, 4)                  # bounds
+    scheduler = threads.current()
+    # without script threads nobody waits: nobody is woken
+    S[-1] = scheduler.notify((id(m), a), count) if scheduler is not None else 0
     return pc
 
 
@@ -97,6 +104,13 @@ def wait(ins, S, L, pc):
     n = ins[4]
     if int.from_bytes(m.read(a, n), "little") != expected:
         S[-1] = 1                 # "not-equal"
+        return pc
+    scheduler = threads.current()
+    if scheduler is not None:     # script threads: sleep until notified (pyic.wasm.threads)
+        try:
+            S[-1] = scheduler.block((id(m), a), timeout >> 63 == 0)
+        except threads.BlockedForever:
+            raise Trap("wait would block forever") from None
     elif timeout >> 63 == 0:
         S[-1] = 2                 # "timed-out": no thread can notify this one
     else:

@@ -226,9 +226,29 @@ class Meta:
     kind: str
 
 
+@frozen
+class Thread:
+    """``(thread $t (shared (module $m))* command*)`` (the threads proposal's scripts):
+    run ``commands`` in a new thread that sees the named module instances of
+    ``shared`` (and registers its own names); `pyic.wasm.threads` schedules it."""
+
+    line: int
+    name: str | None
+    shared: tuple
+    commands: tuple
+
+
+@frozen
+class Wait:
+    """``(wait $t)``: go on once thread ``$t`` has ended."""
+
+    line: int
+    name: str | None
+
+
 Command = Union[ModuleCmd, ModuleInstance, Register, ActionCmd, AssertReturn, AssertTrap,
                 AssertExhaustion, AssertException, AssertMalformed, AssertInvalid,
-                AssertUnlinkable, AssertMalformedCustom, AssertInvalidCustom, Meta]
+                AssertUnlinkable, AssertMalformedCustom, AssertInvalidCustom, Meta, Thread, Wait]
 
 # The name a command has in reports (``by_command`` of ``pyic spec --json``).
 COMMAND_NAMES = {
@@ -238,4 +258,5 @@ COMMAND_NAMES = {
     AssertMalformed: "assert_malformed", AssertInvalid: "assert_invalid",
     AssertUnlinkable: "assert_unlinkable", AssertMalformedCustom: "assert_malformed_custom",
     AssertInvalidCustom: "assert_invalid_custom", Meta: "meta",
+    Thread: "action", Wait: "action",   # starting and joining a thread
 }

@@ -40,9 +40,11 @@ from .commands import (
     COMMAND_NAMES, ActionCmd, AssertException, AssertExhaustion, AssertInvalid,
     AssertInvalidCustom, AssertMalformed, AssertMalformedCustom, AssertReturn, AssertTrap,
     AssertUnlinkable, BinaryModule, Either, Get, Invoke, Meta, ModuleCmd, ModuleInstance,
-    NanPattern, Num, QuoteModule, RefValue, Register, TextModule, Vec,
+    NanPattern, Num, QuoteModule, RefValue, Register, TextModule, Thread, Vec, Wait,
 )
 from ..features import enabled, for_path, using
+from ..threads import Scheduler, run_main
+from ..threads import current as current_scheduler
 from .engine import Frontend, ScriptEngine, default_engine, version_of_path
 from .report import SCRIPT, FileReport, SuiteReport
 from .results import match_results
@@ -125,7 +127,13 @@ def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
         except Exception as exc:
             report.record(SCRIPT, FAILED, 0, f"cannot start the engine: {_describe(exc)}")
             engine = None
-    ScriptRun(report, engine, frontend or Frontend()).run(commands)
+    commands = tuple(commands)
+    script = ScriptRun(report, engine, frontend or Frontend())
+    if any(isinstance(c, Thread) for c in commands):
+        # the threads proposal's scripts: threads run as scheduled coroutines
+        run_main(Scheduler(), lambda: script.run(commands))
+    else:
+        script.run(commands)
     return report
 
 
@@ -144,6 +152,7 @@ class ScriptRun:
         self.last_module: object = None
         self.last_instance: object = None
         self.registry: dict | None = None   # registered name -> instance, made on first use
+        self.threads: dict = {}      # name -> pyic.wasm.threads.Thread started by this script
 
     def run(self, commands: Iterable) -> None:
         for command in commands:
@@ -223,10 +232,33 @@ class ScriptRun:
             case AssertInvalidCustom(source=source, message=expected):
                 # ... or, what they say not fitting the module, as invalid
                 return expect((InvalidError,), expected, lambda: self.load(source))
+            case Thread(name=name, shared=shared, commands=commands):
+                self.need_engine()
+                return self.start_thread(name, shared, commands)
+            case Wait(name=name):
+                self.need_engine()
+                if name not in self.threads:
+                    raise ScriptError(f"unknown thread {name}")
+                current_scheduler().join(self.threads[name])
+                return None
             case Meta():
                 # Nested scripts are not supported.
                 raise NotRun
         raise ScriptError(f"unknown script command {type(command).__name__}")
+
+    # -------------------------------------------------------------- threads
+
+    def start_thread(self, name, shared: tuple, commands: tuple) -> None:
+        """``(thread ...)``: its commands run in a script of their own that knows the
+        ``shared`` module instances by name (pyic.wasm.threads schedules it)."""
+        instances = {m: self.lookup(self.instances, m, None, "module instance") for m in shared}
+        child = ScriptRun(self.report, self.engine, self.frontend)
+        child.instances.update(instances)
+        scheduler = current_scheduler()
+        if scheduler is None:
+            raise ScriptError("thread outside a threaded script")
+        self.threads[name] = scheduler.spawn(name, lambda: child.run(commands))
+        return None
 
     # -------------------------------------------------------------- modules
 

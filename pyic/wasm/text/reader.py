@@ -26,7 +26,7 @@ KEYWORDS = frozenset(OPCODES) | frozenset("""
     item start import export module binary quote definition instance
     script register invoke get assert_malformed assert_invalid assert_malformed_custom
     assert_invalid_custom assert_unlinkable assert_return assert_trap assert_exception
-    assert_exhaustion nan:canonical nan:arithmetic either input output
+    assert_exhaustion nan:canonical nan:arithmetic either input output thread wait
     ref.struct ref.array ref.exn ref.extern ref.host ref.any shared
     """.split())
 

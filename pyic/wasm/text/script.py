@@ -13,7 +13,7 @@ from ..script.commands import (
     ActionCmd, AssertException, AssertExhaustion, AssertInvalid, AssertInvalidCustom,
     AssertMalformed, AssertMalformedCustom, AssertReturn, AssertTrap, AssertUnlinkable,
     BinaryModule, Either, Get, Invoke, Meta, ModuleCmd, ModuleInstance, NanPattern, Num,
-    QuoteModule, Register, RefValue, TextModule, Vec,
+    QuoteModule, Register, RefValue, TextModule, Thread, Vec, Wait,
 )
 from ..syntax.types import ABSHEAPTYPES
 from .context import ModuleContext
@@ -98,6 +98,31 @@ class _Script:
             return
         if word is not None and word.startswith("assert_"):
             out.append(self.assertion(word, line))
+            return
+        if word == "thread":
+            # the threads proposal: (thread $t (shared (module $m))* command*)
+            r.i += 2
+            name = r.opt_id()
+            shared = []
+            while r.peek_field() == "shared":
+                r.i += 2
+                r.open("module")
+                shared.append(r.opt_id())
+                r.rpar()
+                r.rpar()
+            nested = []
+            while not r.at_rpar():
+                if r.at_end():
+                    raise r.unexpected()
+                self.command(nested)
+            r.rpar()
+            out.append(Thread(line, name, tuple(shared), tuple(nested)))
+            return
+        if word == "wait":
+            r.i += 2
+            name = r.opt_id()
+            r.rpar()
+            out.append(Wait(line, name))
             return
         raise r.unexpected(at + 1 if r.kinds[at] == LPAR else at)
 

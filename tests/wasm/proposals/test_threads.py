@@ -94,3 +94,48 @@ def test_semantics_and_both_tiers_agree():
     assert ref[7][1] == "out of bounds memory access"
     assert ref[10][1] == "wait would block forever"
     assert _run("fast", CALLS) == ref
+
+
+# ---------------------------------------------------------------- script threads
+
+WAIT_NOTIFY = """
+(module $Mem (memory (export "shared") 1 1 shared))
+(thread $T1 (shared (module $Mem))
+  (register "mem" $Mem)
+  (module
+    (memory (import "mem" "shared") 1 1 shared)
+    (func (export "run") (result i32)
+      (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+  (assert_return (invoke "run") (i32.const 0)))
+(thread $T2 (shared (module $Mem))
+  (register "mem" $Mem)
+  (module
+    (memory (import "mem" "shared") 1 1 shared)
+    (func (export "notify") (result i32) (memory.atomic.notify (i32.const 0) (i32.const 5))))
+  (assert_return (invoke "notify") (i32.const 1)))
+(wait $T1)
+(wait $T2)
+(thread $T3 (shared (module $Mem))
+  (register "mem" $Mem)
+  (module
+    (memory (import "mem" "shared") 1 1 shared)
+    (func (export "timed") (result i32)
+      (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const 10)))
+    (func (export "forever") (result i32)
+      (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+  (assert_return (invoke "timed") (i32.const 2))
+  (assert_trap (invoke "forever") "wait would block forever"))
+(wait $T3)
+"""
+
+
+@pytest.mark.parametrize("tier", ["reference", "fast"])
+def test_script_threads_wait_and_notify_deterministically(tier, monkeypatch):
+    from pyic.wasm.runtime import store as store_module
+    from pyic.wasm.script.runner import run_text
+
+    monkeypatch.setattr(store_module, "DEFAULT_TIER", tier)
+    with using(FEATURE):
+        report = run_text(WAIT_NOTIFY, "wait_notify.wast")
+    assert report.failures == []
+    assert (report.passed, report.failed, report.not_run) == (17, 0, 0)
