@@ -88,7 +88,6 @@ class Ingress:
 
     subnet: Subnet
     request: object
-    effective_principal: tuple    # ("CanisterId" | "SubnetId", bytes) or ("None", b"")
 
 
 def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
@@ -381,7 +380,7 @@ class Instance:
         except _RejectRaised as r:
             return r.reject
         mid = message_id(request)
-        self.ingress[mid] = Ingress(subnet, request, effective)
+        self.ingress[mid] = Ingress(subnet, request)
         return mid
 
     def _ingress(self, message_id: bytes) -> Ingress:
