@@ -145,10 +145,10 @@ def build_instance(config: dict, *, costs=None, time: int | None = None,
         subnets = load_subnets(state_dir)
         check_disjoint(subnets, gen)
         return Instance(subnets, gen, seed), state_dir
-    if state_dir is not None:
-        os.makedirs(state_dir, exist_ok=True)
     if not specs:
         raise InstanceError("At least one subnet must be configured.")
+    if state_dir is not None:
+        os.makedirs(state_dir, exist_ok=True)
     # Subnets with a state first, so fresh ranges avoid theirs (as the server does).
     loaded: list[Subnet] = [load_subnet(path, kind) for kind, path in specs if path is not None]
     check_disjoint(loaded, gen)
