@@ -199,3 +199,21 @@ def test_stable_memory_copies_cross_their_pieces_intact(pic):
     pic.install_code(cid, encode_module(parse_module(STABLE)), b"")
     out = pic.update_call(cid, "roundtrip", b"")
     assert out == bytes(8) + b"\xab" + bytes([(4099 * 7) & 0xFF])
+
+
+def test_an_internal_error_releases_the_canister(pic, hog, monkeypatch):
+    """A failure of pyic itself (not a trap) propagates, but leaves no snapshot open: the
+    next call starts from the last committed state."""
+    assert pic.update_call(hog, "inc", b"") == u32(1)
+    real = MemInst.read
+
+    def failing(self, addr, n):
+        if n == 4096:
+            raise RuntimeError("a pyic bug")
+        return real(self, addr, n)
+    monkeypatch.setattr(MemInst, "read", failing)
+    with pytest.raises(RuntimeError):
+        pic.update_call(hog, "print", u32(1 << 20))
+    monkeypatch.setattr(MemInst, "read", real)
+    assert pic.update_call(hog, "inc", b"") == u32(2)
+    assert pic.query_call(hog, "peek", b"")[:4] == u32(1 << 20)
