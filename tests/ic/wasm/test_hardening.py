@@ -215,5 +215,9 @@ def test_an_internal_error_releases_the_canister(pic, hog, monkeypatch):
     with pytest.raises(RuntimeError):
         pic.update_call(hog, "print", u32(1 << 20))
     monkeypatch.setattr(MemInst, "read", real)
+    # rolled back: nothing of the failed call is visible
+    assert pic.query_call(hog, "peek", b"") == bytes(8)
     assert pic.update_call(hog, "inc", b"") == u32(2)
+    # the message that met the error stayed queued (the IC's scheduler did not finish it)
+    # and ran again, successfully, in the next round: its argument is now at address 0
     assert pic.query_call(hog, "peek", b"")[:4] == u32(1 << 20)
