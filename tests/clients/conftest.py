@@ -1,7 +1,8 @@
 """Real IC clients against ``pyic replica``: one replica for the folder,
 serving a state where ``pyic canister`` installed the corpus canisters of
 ``../shared/canisters`` (counter five times: a fresh one
-for each client and identity, one for typed calls; greeter once)."""
+for each client and identity, one for typed calls; greeter once; and
+pyic's universal canister, from its .wat)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from pyic.http import cbor
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+UNIVERSAL_WAT = ROOT / "pyic" / "universal" / "universal_canister.wat"
 CORPUS = pathlib.Path(os.environ.get("PYIC_CANISTERS", ROOT.parent / "shared" / "canisters"))
 
 
@@ -45,6 +47,10 @@ def replica(tmp_path_factory):
         cid = pyic("canister", "--state", str(state), "create")
         pyic("canister", "--state", str(state), "install", cid, str(CORPUS / corpus / f"{corpus}.wasm"))
         canisters[name] = cid
+    uc = pyic("canister", "--state", str(state), "create")
+    # its init argument is a program: the one-byte noop
+    pyic("canister", "--state", str(state), "install", uc, str(UNIVERSAL_WAT), "--arg-hex", "00")
+    canisters["universal"] = uc
     port_file = state / "port"
     proc = subprocess.Popen([sys.executable, "-m", "pyic", "replica", "--state", str(state),
                              "--port-file", str(port_file)],

@@ -2,8 +2,9 @@
 //
 //   node run_corpus.mjs <config.json>
 //
-// config: {host, corpus_dir, canisters: {counter_anon, counter_ed, greeter}}
-// (canister ids as text).  The agent fetches the root key from /api/v2/status
+// config: {host, corpus_dir, root_key_hex, canisters: {counter_anon, counter_ed,
+// counter_typed, greeter, universal} (ids as text), programs: {set_certified_data,
+// get_certificate} (universal canister programs, hex), certified_data_hex}.  The agent fetches the root key from /api/v2/status
 // (shouldFetchRootKey), verifies every certificate with it (BLS, the agent's
 // own code) and checks the node signatures of query responses
 // (verifyQuerySignatures is on by default; the script also asks for it).
@@ -193,6 +194,30 @@ if (isV3ResponseBody(goodCall.response.body)) {
   }
 }
 check(refused, 'a certificate checked against a wrong root key is refused');
+
+// A certified variable: the universal canister sets its certified data in an
+// update, then returns the data certificate ic0.data_certificate_copy gives a
+// query; the agent verifies it with the root key from /api/v2/status and
+// reads /canister/<id>/certified_data from it.
+{
+  const uc = config.canisters.universal;
+  const expected = config.certified_data_hex;
+  const set = await rawUpdate(edAgent, uc, 'update', unhex(config.programs.set_certified_data));
+  check(set.reply !== undefined, `set_certified_data: ${JSON.stringify(set)}`);
+  const got = await rawQuery(edAgent, uc, 'query', unhex(config.programs.get_certificate));
+  let data = null;
+  try {
+    const cert = await Certificate.create({
+      certificate: got.reply, rootKey: anonymous.rootKey, canisterId: Principal.fromText(uc),
+    });
+    data = lookupResultToBuffer(cert.lookup_path(
+      ['canister', Principal.fromText(uc).toUint8Array(), 'certified_data']));
+  } catch (e) {
+    check(false, `data certificate: ${e}`);
+  }
+  check(data !== null && data !== undefined && hex(data) === expected,
+    `certified_data read from the data certificate: ${data && hex(data)}`);
+}
 
 console.log(JSON.stringify({ checks, failures, principal: ed.getPrincipal().toText() }));
 process.exit(failures.length === 0 ? 0 : 1);
