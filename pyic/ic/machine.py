@@ -8,6 +8,8 @@ their raw bytes when a state is loaded.
 
 from __future__ import annotations
 
+import os
+
 from ..errors import ICError
 from . import scheduler
 from .canister import Reject, Reply
@@ -26,7 +28,12 @@ class IC:
     """One IC subnet, run deterministically."""
 
     def __init__(self, cfg: SubnetConfig = DEFAULT, time: int = DEFAULT_START_TIME,
-                 seed: bytes = b"pyic") -> None:
+                 seed: bytes = b"pyic", sandbox: str | None = None) -> None:
+        # ``sandbox``: "process" runs each canister in its own OS process, "none" in this
+        # one; ``None``: as ``PYIC_SANDBOX`` says, else "none" (`pyic.sandbox`).
+        if sandbox is not None or os.environ.get("PYIC_SANDBOX"):
+            from ..sandbox import configure as with_sandbox
+            cfg = with_sandbox(cfg, sandbox)
         self.cfg = cfg
         self.state = S(system_time=time, seed=seed)
         self._nonce = 0

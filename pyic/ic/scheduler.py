@@ -85,6 +85,11 @@ def _step_message(state: S, index: int, cfg: SubnetConfig) -> S | None:
 
 def step(state: S, cfg: SubnetConfig = DEFAULT) -> S | None:
     """Apply one rule (plus the execution it demands); ``None`` if none applies."""
+    if getattr(cfg, "sandbox", None) is not None:
+        # Sandboxed canisters: start the executions later steps will ask for, in
+        # parallel processes; results are still taken in this order (`pyic.sandbox.parallel`).
+        from ..sandbox.parallel import speculate
+        speculate(state, cfg, _step_message)
     for index in range(len(state.messages)):
         r = _step_message(state, index, cfg)
         if r is not None:

@@ -20,7 +20,7 @@ from ...errors import ICError
 from ..canister import (
     CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, InitReturn, ParsedModule, PreUpgradeReturn, Reply, WasmState,
 )
-from ..loader import parse_wasm_mod
+from ..loader import for_subnet, parse_wasm_mod
 from ..principal_text import principal_text
 from ..rules.common import append_logs, env_of, liquid_balance
 from ..rules.cycles import uninstall_canister
@@ -117,7 +117,7 @@ def parse_for_subnet(raw: bytes, cfg) -> ParsedModule:
     configure = getattr(parsed.module, "configure", None)
     if configure is not None:
         configure(cfg)
-    return parsed
+    return for_subnet(raw, parsed, cfg)
 
 
 def _trapped(cid: bytes, where: str, r) -> MgmtReject:

@@ -1,0 +1,129 @@
+"""Sandboxed canisters (pyic.sandbox): a dead sandbox is a trap and the IC goes on;
+the address-space limit is a trap; idle sandboxes are evicted and restart from
+the state of the next call; the proxy is the `WasmCanister` boundary again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import attrs
+import pytest
+
+from pyic.errors import Reject
+from pyic.ic.machine import IC
+from pyic.sandbox import SandboxedConfig, configure
+from pyic.sandbox.proxy import SandboxedCanister
+from pyic.testing import PocketIC, to_principal_bytes
+
+
+def u32(n: int) -> bytes:
+    return n.to_bytes(4, "little")
+
+
+def sandboxed_pic(**limits) -> PocketIC:
+    return PocketIC(ic=IC(cfg=configure(IC().cfg, "process", **limits)))
+
+
+def module_of(pic, cid) -> SandboxedCanister:
+    module = pic.ic.state.canisters[to_principal_bytes(cid)].can_state.module
+    assert isinstance(module, SandboxedCanister)
+    return module
+
+
+def install(pic, wasm) -> object:
+    cid = pic.create_canister()
+    pic.add_cycles(cid, 10**15)
+    pic.install_code(cid, wasm, b"")
+    return cid
+
+
+def test_selection():
+    assert type(IC(sandbox="process").cfg) is SandboxedConfig
+    assert not isinstance(IC(sandbox="none").cfg, SandboxedConfig)
+    with pytest.raises(Exception, match="unknown sandbox mode"):
+        IC(sandbox="thread")
+
+
+def test_a_sandbox_killed_during_an_update_is_a_trap_and_the_state_stays(spin_wasm):
+    pic = sandboxed_pic()
+    cid = install(pic, spin_wasm)
+    assert pic.update_call(cid, "bump", b"") == u32(1)
+    module = module_of(pic, cid)
+    pid = module.pid
+    # Kill the sandbox once the endless update is surely running (its first bump done).
+    timer = threading.Timer(1.0, os.kill, (pid, signal.SIGKILL))
+    timer.start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(Reject) as e:
+            pic.update_call(cid, "forever", b"")
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 30
+    assert e.value.reject_code == 5
+    assert "sandbox process ended during execution (killed by SIGKILL)" in e.value.message
+    assert e.value.error_code == "IC0502"
+    # The state is the one before the call (its bump undone); the next call works.
+    assert pic.query_call(cid, "get", b"") == u32(1)
+    assert pic.update_call(cid, "bump", b"") == u32(2)
+    assert module.pid not in (None, pid)
+    assert module.sandboxes_started == 2
+
+
+def test_memory_past_the_address_space_limit_is_a_trap_not_a_crash(spin_wasm):
+    pic = sandboxed_pic(address_space=512 << 20)
+    cid = install(pic, spin_wasm)
+    other = install(pic, spin_wasm)
+    assert pic.update_call(cid, "bump", b"") == u32(1)
+    with pytest.raises(Reject) as e:
+        pic.update_call(cid, "grow", u32(16_384))        # 1 GiB, a byte on every page
+    assert e.value.reject_code == 5
+    assert "out of memory" in e.value.message or "sandbox process ended" in e.value.message
+    assert pic.query_call(cid, "get", b"") == u32(1)
+    assert pic.update_call(cid, "grow", u32(16)) == u32(2)     # 1 MiB is fine
+    assert pic.update_call(other, "bump", b"") == u32(1)
+
+
+def test_least_recently_used_sandboxes_are_evicted_and_restart_from_the_state(spin_wasm):
+    pic = sandboxed_pic(max_sandboxes=2)
+    ids = [install(pic, spin_wasm) for _ in range(3)]
+    for round_ in (1, 2):
+        for cid in ids:
+            assert pic.update_call(cid, "bump", b"") == u32(round_)
+    live = [module_of(pic, cid).pid for cid in ids]
+    assert sum(pid is not None for pid in live) == 2
+    assert live[0] is None                                   # the least recently used
+    assert pic.query_call(ids[0], "get", b"") == u32(2)      # restarted from its state
+    assert module_of(pic, ids[0]).sandboxes_started >= 2
+
+
+def test_a_sandbox_that_died_idle_restarts_without_a_trap(spin_wasm):
+    pic = sandboxed_pic()
+    cid = install(pic, spin_wasm)
+    assert pic.update_call(cid, "spin", u32(1000)) == u32(1)
+    os.kill(module_of(pic, cid).pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert pic.update_call(cid, "bump", b"") == u32(2)
+
+
+def test_the_instruction_limit_and_counts_are_those_of_in_process_mode(spin_wasm):
+    results = {}
+    for mode in ("none", "process"):
+        pic = PocketIC(ic=IC(cfg=attrs.evolve(IC().cfg, max_instructions_per_message=100_000),
+                             sandbox=mode))
+        cid = install(pic, spin_wasm)
+        module = pic.ic.state.canisters[to_principal_bytes(cid)].can_state.module
+        counts = []
+        for n in (0, 10, 1000, 100_000):
+            before = module.instructions_executed
+            try:
+                outcome = pic.update_call(cid, "spin", u32(n))
+            except Reject as r:
+                outcome = (r.reject_code, r.message, r.error_code)
+            counts.append((outcome, module.instructions_executed - before))
+        results[mode] = (counts, pic.get_cycles_balance(cid))
+    assert results["none"] == results["process"]
+    assert results["none"][0][-1][0][2] == "IC0522"
