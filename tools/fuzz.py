@@ -108,8 +108,10 @@ def mutate_text(rng: random.Random, text: str) -> str:
                 words[i], words[j] = words[j], words[i]
                 text = " ".join(words)
         elif op == 4:
-            # deep nesting is the expensive edit: beyond the limits (12,000) only rarely
-            n = 12000 if rng.random() < 0.03 else rng.choice((10, 40, 300, 3000))
+            # deep nesting is the expensive edit: thousands deep, and beyond the limits
+            # (12,000), only now and then
+            x = rng.random()
+            n = 12000 if x < 0.01 else 3000 if x < 0.05 else rng.choice((5, 10, 40, 300))
             opener = rng.choice(("opt ", "vec { ", "record { ", "(block ", "("))
             closer = {"opt ": "", "vec { ": " }", "record { ": " }", "(block ": ")", "(": ")"}[opener]
             text = text[:pos] + opener * n + text[pos:pos + 1] + closer * rng.choice((n, n // 2)) + text[pos + 1:]
@@ -359,8 +361,8 @@ TARGETS = {t.name: t for t in (
 
 # Cases per target in CI (tests/fuzz): the whole of tests/fuzz stays near a minute on a
 # loaded two-core machine; `--cases N` runs longer campaigns.
-CI_CASES = {"wasm-binary": 20_000, "wat": 6_000, "candid-binary": 20_000, "candid-text": 6_000,
-            "did": 5_000, "canister": 5_000, "state": 3_000}
+CI_CASES = {"wasm-binary": 20_000, "wat": 12_000, "candid-binary": 20_000, "candid-text": 20_000,
+            "did": 20_000, "canister": 10_000, "state": 5_000}
 
 
 # ------------------------------------------------------------------ campaigns
