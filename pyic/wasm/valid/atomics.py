@@ -37,7 +37,7 @@ def signature(op: str) -> tuple:
         return (), (t,)
     if name.startswith("store"):
         return (t,), ()
-    if name.endswith("cmpxchg") or name.endswith("cmpxchg_u"):
+    if name.endswith(("cmpxchg", "cmpxchg_u")):
         return (t, t), (t,)
     return (t,), (t,)
 
