@@ -67,7 +67,7 @@ HOST_MEMORY_CAP = 6 << 30
 # 64 KiB pages are shared with the memory images (`_capture`, `_load_memory`), so a heap
 # costs its pages about once, not once live and once per image.
 DENSE_BYTES = 64 << 20
-OUT_OF_MEMORY = "Canister trapped: out of memory (host memory cap reached)"
+OUT_OF_MEMORY = "out of memory (host memory cap reached)"
 
 SYSTEM_EXPORTS = ("canister_init", "canister_inspect_message", "canister_pre_upgrade",
                   "canister_post_upgrade", "canister_heartbeat", "canister_on_low_wasm_memory",
