@@ -1,7 +1,6 @@
 """Spec.hs's "read state" group (certificates, ``/time``, controllers and
-module hash, request ids and their access rules, metadata), the two
-metadata scenarios of "WebAssembly module validation", and "certified
-variables" with the data certificate a query gets over HTTP."""
+module hash, request ids and their access rules, metadata) and the two
+metadata scenarios of "WebAssembly module validation", over HTTP."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import hashlib
 import cbor2
 import leb128
 import pytest
-from harness import Rejected, Reply, ref_test
+from harness import Reply, ref_test
 from ref_agent import (
     ANONYMOUS_USER,
     DEFAULT_USER,
@@ -25,7 +24,7 @@ from ref_agent import (
 )
 
 import pyic.universal as U
-from pyic.candid import Opt, Principal
+from pyic.candid import Opt
 from pyic.http import certificate
 from pyic.http.hash_tree import ABSENT, Found, lookup_path
 from pyic.http.request_id import request_id
@@ -33,6 +32,13 @@ from pyic.http.request_id import request_id
 RC = "Interface Spec acceptance tests/regular canisters/"
 RS = RC + "read state/"
 TRIVIAL_WASM_MODULE = b"\x00asm\x01\x00\x00\x00"
+
+
+@pytest.fixture
+def cid(shared_cid) -> bytes:
+    """These scenarios only read a universal canister installed by the default
+    user (and make request ids of their own): they share one."""
+    return shared_cid
 
 
 def cert_value(cert, path) -> bytes:
@@ -206,7 +212,7 @@ def test_other_users_request_mixed(ic, cid):
 
 @ref_test(RS + "access denied for two statuses to different canisters")
 def test_two_statuses_two_canisters(ic, ecid, cid):
-    cid2 = ic.install(ecid)
+    cid2 = ecid         # another universal canister of the default user
     rid1 = ensure_request_exists(ic, cid, DEFAULT_USER)
     rid2 = ensure_request_exists(ic, cid2, DEFAULT_USER)
     code4xx(ic.get_state_cert_(DEFAULT_USER, cid, [[b"request_status", rid1],
@@ -215,7 +221,7 @@ def test_two_statuses_two_canisters(ic, ecid, cid):
 
 @ref_test(RS + "access denied with different effective canister id")
 def test_request_status_other_ecid(ic, ecid, cid):
-    cid2 = ic.install(ecid)
+    cid2 = ecid         # another universal canister of the default user
     arg = mgmt_arg("provisional_create_canister_with_cycles", amount=Opt(2 ** 60))
     req = add_nonce({"request_type": "call", "sender": DEFAULT_USER, "canister_id": MANAGEMENT,
                      "method_name": "provisional_create_canister_with_cycles", "arg": arg})
@@ -312,128 +318,3 @@ def test_module_validation_metadata(ic, ecid, name):
     path = [b"canister", cid, b"metadata", name.encode()]
     cert = ic.get_state_cert(OTHER_USER, cid, [path])
     assert lookup_path(path, cert.tree) == Found(b"a")
-
-
-# ------------------------------------------------------------------ certified variables
-
-CV = RC + "certified variables/"
-
-
-def extract_cert_data(ic, cid: bytes, blob: bytes) -> bytes:
-    """``extractCertData``: decode the query's data certificate and read
-    ``/canister/<cid>/certified_data`` from it."""
-    cert = certificate.decode(blob)
-    return cert_value(cert, [b"canister", cid, b"certified_data"])
-
-
-def certified(ic, cid: bytes) -> bytes:
-    return extract_cert_data(ic, cid, ic.query(cid, U.reply_data(U.get_certificate)))
-
-
-@ref_test(CV + "initially empty")
-def test_cv_initially_empty(ic, cid):
-    assert certified(ic, cid) == b""
-
-
-@ref_test(CV + "validates")
-def test_cv_validates(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.reply)
-    cert = certificate.decode(ic.query(cid, U.reply_data(U.get_certificate)))
-    ic.validate_state_cert(cert)
-    assert cert_value(cert, [b"canister", cid, b"certified_data"]) == b"FOO"
-
-
-@ref_test(CV + "present in query method (query call)")
-def test_cv_present_in_query(ic, cid):
-    assert ic.query(cid, U.reply_data(U.i2b(U.get_certificate_present))) == b"\x01\x00\x00\x00"
-
-
-@ref_test(CV + "not present in query method (update call)")
-def test_cv_not_present_in_query_as_update(ic, cid):
-    r = ic.await_call(cid, {"request_type": "call", "sender": DEFAULT_USER, "canister_id": cid,
-                            "method_name": "query",
-                            "arg": U.run(U.reply_data(U.i2b(U.get_certificate_present)))})
-    assert r == Reply(b"\x00\x00\x00\x00")
-
-
-@ref_test(CV + "not present in query method (inter-canister call)")
-def test_cv_not_present_inter_canister(ic, cid):
-    prog = U.inter_call(cid, "query", U.def_args(
-        other_side=U.reply_data(U.i2b(U.get_certificate_present))))
-    data = ic.call(cid, prog)
-    assert data[:4] == b"\x00\x00\x00\x00" and data[4:] == b"\x00\x00\x00\x00", data
-
-
-@ref_test(CV + "not present in update method")
-def test_cv_not_present_in_update(ic, cid):
-    assert ic.call(cid, U.reply_data(U.i2b(U.get_certificate_present))) == b"\x00\x00\x00\x00"
-
-
-@ref_test(CV + "set and get")
-def test_cv_set_and_get(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.reply)
-    assert certified(ic, cid) == b"FOO"
-
-
-@ref_test(CV + "set twice")
-def test_cv_set_twice(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.set_certified_data(b"BAR") >> U.reply)
-    assert certified(ic, cid) == b"BAR"
-
-
-@ref_test(CV + "set then trap")
-def test_cv_set_then_trap(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.reply)
-    r = ic.call_(cid, U.set_certified_data(b"BAR") >> U.trap(b"Trapped"))
-    assert isinstance(r, Rejected) and r.code == 5, r
-    assert certified(ic, cid) == b"FOO"
-
-
-@ref_test(CV + "too large traps, old value retained")
-def test_cv_too_large(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.reply)
-    r = ic.call_(cid, U.set_certified_data(b"\x42" * 33) >> U.reply)
-    assert isinstance(r, Rejected) and r.code == 5, r
-    assert certified(ic, cid) == b"FOO"
-
-
-@ref_test(CV + "set in init")
-def test_cv_set_in_init(ic, ecid):
-    cid = ic.install(ecid, U.set_certified_data(b"FOO"))
-    assert certified(ic, cid) == b"FOO"
-
-
-def _upgrade(ic, cid, prog, mode="upgrade"):
-    r = ic.install_module(cid, U.universal_canister_wasm(), U.run(prog), mode=mode)
-    assert r == Reply(b"DIDL\x00\x00"), r
-
-
-@ref_test(CV + "set in pre-upgrade")
-def test_cv_set_in_pre_upgrade(ic, ecid):
-    cid = ic.install(ecid, U.on_pre_upgrade(U.callback(U.set_certified_data(b"FOO"))))
-    _upgrade(ic, cid, U.noop)
-    assert certified(ic, cid) == b"FOO"
-
-
-@ref_test(CV + "set in post-upgrade")
-def test_cv_set_in_post_upgrade(ic, cid):
-    _upgrade(ic, cid, U.set_certified_data(b"FOO"))
-    assert certified(ic, cid) == b"FOO"
-
-
-@ref_test(CV + "cleared in reinstall")
-def test_cv_cleared_in_reinstall(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.reply)
-    assert certified(ic, cid) == b"FOO"
-    _upgrade(ic, cid, U.noop, mode="reinstall")
-    assert certified(ic, cid) == b""
-
-
-@ref_test(CV + "cleared in uninstall")
-def test_cv_cleared_in_uninstall(ic, cid):
-    ic.call(cid, U.set_certified_data(b"FOO") >> U.reply)
-    assert certified(ic, cid) == b"FOO"
-    assert isinstance(ic.ic00_(cid, "uninstall_code",
-                               mgmt_arg("uninstall_code", canister_id=Principal(cid))), Reply)
-    _upgrade(ic, cid, U.noop, mode="install")
-    assert certified(ic, cid) == b""

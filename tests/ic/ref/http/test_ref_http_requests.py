@@ -32,6 +32,13 @@ from pyic.candid import Principal
 RC = "Interface Spec acceptance tests/regular canisters/"
 
 
+@pytest.fixture
+def cid(shared_cid) -> bytes:
+    """Every request here is refused, or only replies: the scenarios share one
+    universal canister where ic-hs installs one each."""
+    return shared_cid
+
+
 # ------------------------------------------------------------------ anonymous user
 
 @ref_test(RC + "anonymous user/update, sender absent fails")
