@@ -428,20 +428,15 @@ class Instance:
     # ---------------------------------------------------------------- the NNS root key
 
     def root_key(self, subnet_id: bytes) -> bytes:
-        """The subnet's public key, DER-encoded as a BLS12-381 G2 key.  pyic signs no
-        certificates here, so the key bytes are derived from the subnet's seed:
-        well-formed and stable, verifying nothing."""
+        """The key the subnet's certificates verify with (DER, BLS12-381 G2): the
+        one its IC derives from its seed and signs data certificates with."""
         subnet = self.subnet_by_id(subnet_id)
         if subnet is None:
             raise InstanceError(f"SubnetNotFound({_text(subnet_id)})")
-        key = hashlib.sha512(subnet.layout.seed).digest() + hashlib.sha256(
-            subnet.layout.seed).digest()
-        return _BLS_DER_PREFIX + key[:96]
+        from ..http.keys import derive
+        return derive(subnet.ic.state.seed).root_key
 
 
-# DER SubjectPublicKeyInfo prefix of a BLS12-381 G2 public key (interface spec, "Certification").
-_BLS_DER_PREFIX = bytes.fromhex(
-    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100")
 
 
 def _text(p: bytes) -> str:

@@ -192,3 +192,23 @@ def test_the_in_process_server_is_the_servers_code():
     assert server.list_instances().count("Deleted") == deleted + 1
     with pytest.raises(InstanceError):
         server.instance_get("read/get_time", instance_id)
+
+
+def test_root_key_verifies_the_data_certificates_of_every_subnet():
+    """``get_root_key`` is the key the instance's certificates verify with: a
+    canister's certified data, read through ``ic0.data_certificate_copy`` in a
+    query on an application subnet, verifies under the NNS root key."""
+    from pyic.http import certificate
+    from pyic.http.hash_tree import Found, lookup_path
+    from pyic.pocketic.config import SubnetConfig
+    from pyic.testing import PocketIC
+    import pyic.universal as U
+    pic = PocketIC(SubnetConfig(nns=True, application=1))
+    root_key = pic.get_root_key()
+    assert root_key is not None and len(root_key) == 133
+    cid = pic.install_universal_canister()          # on the application subnet
+    pic.universal_update(cid, U.set_certified_data(b"vouched") >> U.reply)
+    cert = certificate.decode(pic.universal_query(cid, U.reply_data(U.get_certificate)))
+    assert certificate.verify_cert(cert, root_key)
+    found = lookup_path([b"canister", cid.bytes, b"certified_data"], cert.tree)
+    assert isinstance(found, Found) and found.value == b"vouched"
