@@ -92,11 +92,11 @@ def speculate(state, cfg, step_message) -> None:
             continue
         seen.add(target)
         module = _sandboxed(state, target)
-        if module is None:
-            continue
+        if module is None or index == 0:
+            continue             # the scheduler's own step takes the first message now
         if module._pending is not None:
             busy += 1
-        elif index > 0:
+        else:
             candidates.append(index)
     room = limits.parallelism - 1 - busy      # the scheduler's own step runs one
     if room <= 0 or not candidates:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -127,3 +128,44 @@ def test_the_instruction_limit_and_counts_are_those_of_in_process_mode(spin_wasm
         results[mode] = (counts, pic.get_cycles_balance(cid))
     assert results["none"] == results["process"]
     assert results["none"][0][-1][0][2] == "IC0522"
+
+
+def test_what_a_sandbox_process_is_confined_to(spin_wasm):
+    pic = sandboxed_pic(address_space=1 << 30, cpu_seconds=600)
+    cid = install(pic, spin_wasm)
+    pid = module_of(pic, cid).pid
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        assert f.read() == b""
+    assert sorted(os.listdir(f"/proc/{pid}/fd")) == ["0", "1", "2"]   # 2 is /dev/null
+    assert os.readlink(f"/proc/{pid}/fd/2") == "/dev/null"
+    with open(f"/proc/{pid}/limits") as f:
+        limits = {line[:26].strip(): line[26:].split() for line in f if line[:26].strip()}
+    assert limits["Max address space"][:2] == [str(1 << 30)] * 2
+    assert limits["Max cpu time"][:2] == ["600", "601"]
+    assert limits["Max open files"][:2] == ["16", "16"]
+    with open(f"/proc/{pid}/status") as f:
+        status = dict(line.split(":", 1) for line in f)
+    seccomp = _seccomp_binding()
+    assert status["Seccomp"].strip() == ("2" if seccomp else "0")
+    assert status["NoNewPrivs"].strip() == ("1" if seccomp else "0")
+
+
+def _seccomp_binding() -> bool:
+    import subprocess
+    import sys
+
+    from pyic.sandbox.worker import DEBIAN_DIST_PACKAGES
+    code = f"import sys; sys.path.append({DEBIAN_DIST_PACKAGES!r}); import seccomp"
+    return subprocess.run([sys.executable, "-I", "-c", code], check=False,
+                          capture_output=True).returncode == 0
+
+
+def test_a_parallel_round_gives_the_results_of_a_sequential_one():
+    sys.path.insert(0, os.path.dirname(__file__))
+    from bench_parallel import one_round
+    in_process = one_round("none", 1, 4, 200_000, 0)
+    parallel = one_round("process", 2, 4, 200_000, 4)
+    assert parallel[1:4] == in_process[1:4]
+    assert parallel[4]["hits"] == 3 and parallel[4]["misses"] == 0
+    evicting = one_round("process", 2, 4, 200_000, 2)
+    assert evicting[1:4] == in_process[1:4]

@@ -1,0 +1,69 @@
+"""Sandbox mode against in-process mode: the public canister corpus
+(../shared/canisters, both builds) gives the same reply or reject, the same
+instruction count at every step, and the same state bytes at the end.
+
+(tests/ic/wasm as a whole runs in sandbox mode with ``PYIC_SANDBOX=process``;
+docs/sandbox.md has the figures.)"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from pyic.ic.system_api.images import HeapImage
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ic", "wasm"))
+import corpus
+
+HEAVY_INSTRUCTIONS = 5_000_000
+
+
+def _state_bytes(pic) -> dict:
+    """Every canister's Wasm state, as plain values."""
+    out = {}
+    for cid, c in sorted(pic.ic.state.canisters.items()):
+        ws = c.can_state.wasm_state if c.can_state is not None else None
+        if ws is None:
+            out[cid] = None
+            continue
+        heap = ws.wasm_memory
+        if isinstance(heap, HeapImage):
+            heap = (heap.size, heap.pages, heap.tables, heap.dropped_datas, heap.dropped_elems)
+        out[cid] = (heap, bytes(ws.stable_memory), ws.globals, ws.self_id, c.balance)
+    return out
+
+
+def _run(name: str, build: str, mode: str, monkeypatch) -> tuple:
+    monkeypatch.setenv("PYIC_SANDBOX", mode)
+    made = []
+
+    def pocket_ic(*args, **kwargs):
+        made.append(corpus_pocket_ic(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(corpus, "PocketIC", pocket_ic)
+    run = corpus.run_script(name, build, skip=lambda step, expected: step.get("heavy") or (
+        expected or 0) > HEAVY_INSTRUCTIONS)
+    steps = [(r.index, r.op, r.method, r.passed, r.detail, r.instructions) for r in run.results]
+    return steps, _state_bytes(made[0]), type(made[0].ic.cfg).__name__
+
+
+corpus_pocket_ic = corpus.PocketIC
+
+
+@pytest.mark.parametrize("build", corpus.BUILDS)
+@pytest.mark.parametrize("name", corpus.canister_names())
+def test_the_corpus_is_the_same_in_a_sandbox(name, build, monkeypatch):
+    in_process = _run(name, build, "none", monkeypatch)
+    sandboxed = _run(name, build, "process", monkeypatch)
+    assert (in_process[2], sandboxed[2]) == ("SubnetConfig", "SandboxedConfig")
+    assert in_process[0], "no step ran"
+    assert all(step[3] for step in sandboxed[0]), sandboxed[0]
+    assert sandboxed[0] == in_process[0]
+    assert sandboxed[1] == in_process[1]
+
+
+def test_the_corpus_is_present():
+    assert corpus.canister_names()
