@@ -21,6 +21,7 @@ __all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst"
 # The tier of a Config that names none: ``pyic run/spec --tier`` set it (and PYIC_TIER, for
 # worker processes).
 DEFAULT_TIER = os.environ.get("PYIC_TIER", "fast")
+DEFAULT_HOST_MEMORY_CAP = 8 << 30
 
 
 class Config:
@@ -38,7 +39,9 @@ class Config:
     ``tier``: the execution tier, ``"fast"`` or ``"reference"`` (identical behaviour).
     ``host_memory_cap``: the host bytes each memory instance may hold (dense prefix, pages,
     journal; `MemInst.footprint`), ``None`` for no cap; beyond it a write raises
-    ``Exhaustion("out of memory")`` before allocating.
+    ``Exhaustion("out of memory")`` before allocating.  The default, 8 GiB, never limits a
+    32-bit memory (at most 4 GiB, plus as much journal) and stops a 64-bit one before the
+    host's allocator fails on a common machine.
     ``dense_limit``: the addresses each memory keeps in one ``bytearray`` (a multiple of
     64 KiB; above it, 64 KiB pages that can be shared: `pyic.wasm.runtime.memory`).
     """
@@ -48,7 +51,8 @@ class Config:
 
     def __init__(self, max_call_depth: int = 100_000, canonical_nan: bool = False,
                  cost=None, max_stack_values: int = 4_000_000, tier: str | None = None,
-                 host_memory_cap: int | None = None, dense_limit: int = DENSE_LIMIT) -> None:
+                 host_memory_cap: int | None = DEFAULT_HOST_MEMORY_CAP,
+                 dense_limit: int = DENSE_LIMIT) -> None:
         self.host_memory_cap = host_memory_cap
         self.dense_limit = dense_limit
         self.max_call_depth = max_call_depth
