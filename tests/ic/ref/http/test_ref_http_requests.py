@@ -1,5 +1,5 @@
 """Spec.hs scenarios about request envelopes and URL paths, over HTTP to
-``pyic replica``: "anonymous user" (sender absent), "wrong url path",
+``pyic replica``: "anonymous user", "wrong url path",
 "wrong effective canister id", "query/required fields" and
 "read state/required fields"."""
 
@@ -53,10 +53,20 @@ def test_query_sender_absent_fails(ic, cid):
     req = {"request_type": "query", "canister_id": cid, "method_name": "query",
            "arg": U.run(U.reply_data(U.caller))}
     code4xx(ic.post_query(cid, envelope_for(ANONYMOUS_USER, add_expiry(req))))
-    # with the sender present, the same envelope is answered ("query, sender explicit")
-    req["sender"] = ANONYMOUS_USER
-    assert query_response(code2xx(ic.post_query(cid, {"content": req})).body) \
-        == Reply(ANONYMOUS_USER)
+
+
+@ref_test(RC + "anonymous user/update, sender explicit")
+def test_update_sender_explicit(ic, cid):
+    req = {"request_type": "call", "canister_id": cid, "sender": ANONYMOUS_USER,
+           "method_name": "update", "arg": U.run(U.reply_data(U.caller))}
+    assert ic.await_call(cid, req, "v2") == Reply(ANONYMOUS_USER)
+
+
+@ref_test(RC + "anonymous user/query, sender explicit")
+def test_query_sender_explicit(ic, cid):
+    req = {"request_type": "query", "canister_id": cid, "sender": ANONYMOUS_USER,
+           "method_name": "query", "arg": U.run(U.reply_data(U.caller))}
+    assert query_response(ic.query_cbor(cid, req)) == Reply(ANONYMOUS_USER)
 
 
 # ------------------------------------------------------------------ wrong url path
