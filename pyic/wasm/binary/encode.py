@@ -289,9 +289,12 @@ class _Uses:
         self.data = False
 
 
-def expr(body: tuple, uses: _Uses | None = None) -> bytes:
-    """5.4.9 ``expr``: the instructions and the final ``end`` (0x0B)."""
+def expr(body: tuple, uses: _Uses | None = None, marks: dict | None = None) -> bytes:
+    """5.4.9 ``expr``: the instructions and the final ``end`` (0x0B).  With ``marks``
+    (instruction number in `walk` order -> None), each is set to the offset in the
+    bytes where that instruction starts (for branch hints)."""
     out = bytearray()
+    n = 0
     # work items: an iterator over instructions, or bytes to write when reached
     work: list = [b"\x0b", iter(body)]
     cache: dict = {}
@@ -303,6 +306,10 @@ def expr(body: tuple, uses: _Uses | None = None) -> bytes:
             continue
         for i in item:
             op = i.op
+            if marks is not None:
+                if n in marks:
+                    marks[n] = len(out)
+                n += 1
             if op == "block" or op == "loop":
                 out += _ENC[op][0] + blocktype(i.imm[0])
                 work.append(b"\x0b")
@@ -420,9 +427,31 @@ def locals_(ts: tuple) -> bytes:
     return vec([u(n) + valtype(t) for n, t in groups])
 
 
-def code(f, uses: _Uses) -> bytes:
-    body = locals_(f.locals) + expr(f.body, uses)
+def code(f, uses: _Uses, marks: dict | None = None) -> bytes:
+    """5.5.13 a code entry; ``marks`` as for `expr`, offsets from the locals' start."""
+    head = locals_(f.locals)
+    body = head + expr(f.body, uses, marks)
+    if marks:
+        for k, at in marks.items():
+            marks[k] = None if at is None else at + len(head)
     return u(len(body)) + body
+
+
+BRANCH_HINT_SECTION = "metadata.code.branch_hint"
+
+
+def branch_hint_section(m: Module, offsets: dict) -> bytes:
+    """The branch hinting proposal's custom section: per function (increasing index)
+    its hints (increasing offset): ``offset:u32 1:u32 value:u32``.  ``offsets``:
+    funcidx -> {instruction number: offset}."""
+    by_func: dict = {}
+    for h in m.hints:
+        at = offsets.get(h.func, {}).get(h.index)
+        if at is None:
+            raise _fail(f"branch hint of function {h.func} at no instruction")
+        by_func.setdefault(h.func, []).append((at, h.value))
+    return vec([u(x) + vec([u(at) + b"\x01" + u(v) for at, v in sorted(hints)])
+                for x, hints in sorted(by_func.items())])
 
 
 def data(d) -> bytes:
@@ -482,13 +511,26 @@ def encode_module(module: Module) -> bytes:
     if m.elems:
         sections[9] = vec([elem(e) for e in m.elems])
     if m.funcs:
-        sections[10] = vec([code(f, uses) for f in m.funcs])
+        nimported = sum(1 for im in m.imports if im.kind == "func")
+        wanted: dict = {}
+        for h in m.hints:
+            wanted.setdefault(h.func - nimported, {})[h.index] = None
+        sections[10] = vec([code(f, uses, wanted.get(k)) for k, f in enumerate(m.funcs)])
     if uses.data:
         sections[12] = u(len(m.datas))
     if m.datas:
         sections[11] = vec([data(d) for d in m.datas])
 
     customs = list(m.customs)
+    if m.hints:
+        # branch hints from the text format: their section goes before the code section
+        hint_bytes = branch_hint_section(m, {k + nimported: v for k, v in wanted.items()})
+        for j, c in enumerate(customs):
+            if c.name == BRANCH_HINT_SECTION:
+                customs[j] = Custom(BRANCH_HINT_SECTION, hint_bytes, c.after)
+                break
+        else:
+            customs.append(Custom(BRANCH_HINT_SECTION, hint_bytes, 12))
     name_bytes = names_section(m.names) if m.names is not None else None
     if name_bytes is not None:
         for j, c in enumerate(customs):

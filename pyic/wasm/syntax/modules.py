@@ -158,14 +158,16 @@ class Names:
 @frozen
 class BranchHint:
     """A branch hint (branch hinting proposal, WebAssembly/branch-hinting): function
-    ``func``'s instruction ``target`` (the op that follows the hint in the text,
-    ``None`` if none does) is likely taken (``value`` 1) or not (0).  ``at`` says
-    where the hint was written, for messages."""
+    ``func``'s instruction number ``index`` (counting every instruction of its body,
+    nested ones included, in `instructions.walk` order), a ``target`` (the op that
+    follows the hint in the text, ``None`` if none does), is likely taken (``value``
+    1) or not (0).  ``at`` says where the hint was written, for messages."""
 
     func: int
     target: str | None
     value: int
     at: object = None
+    index: int = -1
 
 
 @frozen

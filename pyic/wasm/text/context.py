@@ -121,8 +121,12 @@ class Labels(list):
 class FuncContext:
     """Locals and labels of the function (or constant expression) being parsed."""
 
-    __slots__ = ("locals", "labels")
+    __slots__ = ("locals", "labels", "hints", "hinted")
 
     def __init__(self) -> None:
         self.locals = Space("local")    # parameters, then locals
         self.labels = Labels()
+        # branch hints (annotations): the token indices hints stand before, and
+        # id(instruction) -> token index for the if/br_if instructions there
+        self.hints: frozenset = frozenset()
+        self.hinted: dict = {}

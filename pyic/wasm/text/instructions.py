@@ -116,8 +116,12 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                     r.i = i + 1
                     if word in _STRUCTURED:
                         stack.append(_open_block(r, c, f, word, False, frame[1]))
+                        if f.hints:
+                            stack[-1].append(i)     # where a branch hint may stand
                     else:
                         frame[1].append(_plain(r, c, f, word))
+                        if f.hints and i in f.hints:
+                            f.hinted[id(frame[1][-1])] = i
                     continue
                 if word == "end" and _BLOCK <= fk <= _ELSE:
                     r.i = i + 1
@@ -125,6 +129,8 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                     stack.pop()
                     labels.pop()
                     stack[-1][1].append(_close(frame))
+                    if f.hints:
+                        _mark_hinted(f, frame, stack[-1][1][-1])
                     continue
                 if word in _LEGACY_CLAUSES and fk == _BLOCK and frame[2] == "try":
                     r.i = i + 1
@@ -141,6 +147,8 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                 if kinds[i + 1] == KEYWORD and vals[i + 1] in opcodes:
                     r.i = i + 2
                     stack.append(_open_folded(r, c, f, vals[i + 1], frame[1]))
+                    if f.hints:
+                        _note_folded(f, stack[-1], i)
                     continue
             elif k == RPAR and fk >= _FBLOCK:
                 r.i = i + 1
@@ -151,7 +159,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
                 elif fk == _FSEC:
                     _legacy_section(stack[-1][5], frame[1])
                 else:
-                    _after_branch(r, stack, frame, labels)
+                    _after_branch(r, stack, frame, labels, f)
                 continue
             if fk == _TOP:
                 return tuple(out)
@@ -167,6 +175,8 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
             if word in opcodes:
                 r.i = i + 2
                 stack.append(_open_folded(r, c, f, word, frame[1]))
+                if f.hints:
+                    _note_folded(f, stack[-1], i)
                 continue
             if word == "then" and fk == _FIF:
                 r.i = i + 2
@@ -182,7 +192,7 @@ def instrs(r: Reader, c: ModuleContext, f: FuncContext, single: bool = False) ->
         raise r.unexpected(i)
 
 
-def _after_branch(r: Reader, stack: list, frame: list, labels: list) -> None:
+def _after_branch(r: Reader, stack: list, frame: list, labels: list, f: FuncContext) -> None:
     """A folded if's ``(then ...)`` or ``(else ...)`` just closed."""
     fif = stack[-1]
     kinds, vals = r.kinds, r.vals
@@ -200,6 +210,23 @@ def _after_branch(r: Reader, stack: list, frame: list, labels: list) -> None:
     r.rpar()
     stack.pop()
     fif[1].append(Instr("if", (fif[4], tuple(fif[5]), tuple(else_))))
+    if f.hints:
+        _mark_hinted(f, fif, fif[1][-1])
+
+
+def _note_folded(f: FuncContext, frame: list, at: int) -> None:
+    """A folded instruction opened at token ``at``: remember where, for branch hints."""
+    if frame[0] == _FPLAIN:
+        if at in f.hints:
+            f.hinted[id(frame[2])] = at
+    else:
+        frame.append(at)
+
+
+def _mark_hinted(f: FuncContext, frame: list, instr: Instr) -> None:
+    """A block instruction was closed: note it if a branch hint stands before it."""
+    if len(frame) > 6 and frame[6] in f.hints:
+        f.hinted[id(instr)] = frame[6]
 
 
 def _end_label(r: Reader, label: str | None) -> None:

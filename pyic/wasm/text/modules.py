@@ -25,7 +25,7 @@ every field):
 
 from __future__ import annotations
 
-from ..syntax.instructions import Instr
+from ..syntax.instructions import Instr, walk
 from ..syntax.opcodes import ALL_OPCODES
 from ..syntax.modules import (
     DECLARATIVE, PASSIVE, Active, Data, Elem, Export, Func, Global, Import, Mem, Module,
@@ -181,6 +181,11 @@ class _ModuleParser:
     def parse(self) -> Module:
         r, c = self.r, self.c
         fields = self._bind()
+        # where branch hints stand (token indices), and the instruction each is for
+        self.hint_tokens = frozenset(
+            a.index for a in r.toks.annots
+            if a.id == "metadata.code.branch_hint" and self.start <= a.index <= self.end)
+        self.hint_index: dict = {}
         for word, i, _ in fields:
             if word == "type" or word == "rec":
                 r.i = i
@@ -281,7 +286,8 @@ class _ModuleParser:
             raise toks.error(message + "malformed hint", a.start)
         j = a.index + 1 if kinds[a.index] == LPAR else a.index
         target = vals[j] if kinds[j] == KEYWORD and vals[j] in ALL_OPCODES else None
-        return BranchHint(func, target, body.vals[0][0], toks.position(a.start))
+        return BranchHint(func, target, body.vals[0][0], toks.position(a.start),
+                          self.hint_index.get(a.index, -1))
 
     # Each field reader starts after ``(keyword`` and stops before ``)``.
 
@@ -337,7 +343,13 @@ class _ModuleParser:
             self.local_names.append(
                 (entity, tuple(sorted((i, n) for n, i in f.locals.names.items()))))
         f.labels.append(None)   # the function body is a block
+        f.hints = self.hint_tokens
         body = instrs(r, c, f)
+        if f.hinted:
+            # branch hints: the hinted instructions' numbers in the body
+            for k, instr in enumerate(walk(body)):
+                if id(instr) in f.hinted:
+                    self.hint_index[f.hinted[id(instr)]] = k
         self.funcs.append(Func(typeidx, tuple(locals_), body))
 
     def _table(self, entity: int) -> None:

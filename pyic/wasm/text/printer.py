@@ -278,6 +278,7 @@ class _Printer:
         self.lines: list[str] = []
         self.func_ids = _func_ids(module)
         self.func_names = _func_names(module)
+        self.hints, self.hint_section = _branch_hints(module)
 
     # -- output
     def emit(self, depth: int, text: str) -> None:
@@ -337,6 +338,8 @@ class _Printer:
         for c in m.customs:
             if c.name == "name" and self._names_regenerate(c):
                 continue
+            if c is self.hint_section:
+                continue    # printed as annotations
             self.custom(c)
         self.emit(0, ")")
         return "\n".join(self.lines) + "\n"
@@ -423,7 +426,7 @@ class _Printer:
         locals_ = f.locals
         for i in range(0, len(locals_), 16):
             self.emit(2, f"(local {_valtypes(locals_[i:i + 16])})")
-        self.instrs(f.body, 2)
+        self.instrs(f.body, 2, self.hints.get(x))
         self.emit(1, ")")
 
     def elem(self, i: int, e) -> None:
@@ -479,12 +482,14 @@ class _Printer:
             return "".join(" " + line.strip() for line in sub.lines)
         return "".join(f" ({self.plain(i)})" for i in expr)
 
-    def instrs(self, body: tuple, depth: int) -> None:
-        """Flat instructions, one a line, indented by nesting (iterative)."""
+    def instrs(self, body: tuple, depth: int, hints: dict | None = None) -> None:
+        """Flat instructions, one a line, indented by nesting (iterative); ``hints``:
+        instruction number (`walk` order) -> branch hint value, printed before it."""
         if not isinstance(body, tuple):
             raise _bad(f"instruction sequence {body!r}")
         work: list = [(depth, i) for i in reversed(body)]
         emit = self.emit
+        n = -1
         while work:
             d, item = work.pop()
             if isinstance(item, str):  # "else" or "end"
@@ -492,6 +497,9 @@ class _Printer:
                 continue
             if not isinstance(item, Instr):
                 raise _bad(f"instruction {item!r}")
+            n += 1
+            if hints and n in hints:
+                emit(d, f'(@metadata.code.branch_hint "\\{hints[n]:02x}")')
             op = item.op
             if op not in _STRUCTURED:
                 emit(d, self.plain(item))
@@ -673,6 +681,69 @@ def _func_ids(module: Module) -> dict:
         if len(set(xs)) == 1 and name:  # a name two functions share would be a duplicate id
             ids[xs[0]] = "$" + name if is_idname(name) else "$" + name_text(name)
     return ids
+
+
+def _branch_hints(module: Module) -> tuple:
+    """The branch hints of ``module``: funcidx -> {instruction number: value}, and the
+    custom section they come from (``None`` when there is none, or when annotations
+    would not give back its exact bytes, e.g. an offset at no if/br_if)."""
+    if module.hints:   # read from the text format
+        out: dict = {}
+        for h in module.hints:
+            out.setdefault(h.func, {})[h.index] = h.value
+        return out, None
+    from ..binary.encode import BRANCH_HINT_SECTION
+
+    section = next((c for c in module.customs if c.name == BRANCH_HINT_SECTION), None)
+    if section is None:
+        return {}, None
+    try:
+        out = _read_branch_hints(module, bytes(section.data))
+    except Exception:  # a section pyic cannot read back stays a @custom
+        out = None
+    return ({}, None) if out is None else (out, section)
+
+
+def _read_branch_hints(module: Module, data: bytes) -> dict | None:
+    """The hints of a branch hint section, by instruction number; ``None`` unless each
+    offset is that of an if/br_if in pyic's encoding and the section is exactly what
+    the encoder writes for them."""
+    from attrs import evolve
+
+    from ..binary.encode import branch_hint_section, code
+    from ..binary.reader import Reader, len32, u32
+    from ..syntax.instructions import walk
+    from ..syntax.modules import BranchHint
+
+    r = Reader(data)
+    nimported = sum(1 for im in module.imports if im.kind == "func")
+    out: dict = {}
+    hints: list = []
+    offsets: dict = {}
+    for _ in range(len32(r)):
+        x = u32(r)
+        f = module.funcs[x - nimported]
+        instrs = list(walk(f.body))
+        marks = dict.fromkeys(range(len(instrs)))
+        code(f, _NoUses(), marks)
+        offsets[x] = marks
+        number = {offset: k for k, offset in marks.items()}
+        for _ in range(len32(r)):
+            k = number.get(u32(r))
+            one, value = u32(r), u32(r)
+            if one != 1 or value > 1 or k is None or instrs[k].op not in ("if", "br_if"):
+                return None
+            hints.append(BranchHint(x, instrs[k].op, value, None, k))
+            out.setdefault(x, {})[k] = value
+    if not r.at_end() or branch_hint_section(evolve(module, hints=tuple(hints)), offsets) != data:
+        return None
+    return out
+
+
+class _NoUses:
+    """An encoder's use record nobody reads."""
+
+    data = False
 
 
 def _func_names(module: Module) -> dict:

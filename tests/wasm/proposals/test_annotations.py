@@ -110,3 +110,47 @@ def test_canister_custom_sections_and_names_survive_wasm2wat_wat2wasm(path):
     assert _customs(out) == _customs(data)
     assert decode_module(out).names == m.names
     assert again == m
+
+
+BRANCH_HINTS = """(module
+  (func $f (param i32) (result i32)
+    (@metadata.code.branch_hint "\\01")
+    (if (result i32) (local.get 0)
+      (then (block (br_if 0 (local.get 0) (@metadata.code.branch_hint "\\00") (i32.const 1)))
+            (i32.const 1))
+      (else (i32.const 2)))
+    local.get 0
+    (@metadata.code.branch_hint "\\00")
+    br_if 0))"""
+
+
+def test_branch_hints_become_their_section_and_come_back():
+    with using({"annotations"}):
+        m = parse_module(BRANCH_HINTS.replace(
+            '(br_if 0 (local.get 0) (@metadata.code.branch_hint "\\00") (i32.const 1))',
+            "(drop (local.get 0))"))
+        validate_module(m)
+        data = encode_module(m)
+        customs = _customs(data)
+        assert customs[0].startswith(b"\x19metadata.code.branch_hint")
+        # function 0: two hints; offsets from the locals' start (0 local entries: 1 byte)
+        # (the block kept around the drop: br_if is at byte 19)
+        assert customs[0][26:] == b"\x01\x00\x02\x03\x01\x01\x13\x01\x00"
+        text = print_module(decode_module(data))
+        assert text.count("@metadata.code.branch_hint") == 2 and "@custom" not in text
+        assert encode_module(parse_module(text)) == data
+
+
+def test_a_branch_hint_section_pyic_cannot_place_stays_a_custom_section():
+    from attrs import evolve
+
+    from pyic.wasm.syntax.modules import Custom
+
+    m = parse_module("(module (func nop))")
+    # one hint of function 0 at offset 1: a nop, no if/br_if
+    hint = Custom("metadata.code.branch_hint", b"\x01\x00\x01\x01\x01\x01", 12)
+    data = encode_module(evolve(m, customs=(hint,)))
+    text = print_module(decode_module(data))
+    assert '(@custom "metadata.code.branch_hint"' in text
+    with using({"annotations"}):
+        assert encode_module(parse_module(text)) == data
