@@ -13,6 +13,7 @@ frame and returns the body to walk next.
 from __future__ import annotations
 
 from ...errors import InvalidError
+from ..features import enabled
 from ..syntax.opcodes import MEMORY_OPS, OPCODES, natural_alignment
 from ..syntax.types import RefType
 from .types import (
@@ -299,7 +300,13 @@ def _br_on_cast_common(v, instr, fail: bool):
     n, rt1, rt2 = instr.imm
     check_reftype(v.ts, rt1)
     check_reftype(v.ts, rt2)
-    if not match_reftype(v.ts, rt2, rt1):
+    if enabled("custom-descriptors"):
+        # custom-descriptors (Overview.md "New Instructions") relaxes rt2 <: rt1 to: some
+        # valid rt' is above both, i.e. they are in one heap type hierarchy
+        if top_heaptype(v.ts, rt1.heaptype) != top_heaptype(v.ts, rt2.heaptype):
+            raise InvalidError(f"type mismatch on cast: type {string_of_valtype(rt2)} "
+                               f"is not in the hierarchy of {string_of_valtype(rt1)}")
+    elif not match_reftype(v.ts, rt2, rt1):
         raise InvalidError(f"type mismatch on cast: type {string_of_valtype(rt2)} "
                            f"does not match {string_of_valtype(rt1)}")
     lt = v.label_types(n)
