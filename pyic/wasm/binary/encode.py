@@ -28,7 +28,8 @@ from ..syntax.instructions import Instr
 from ..syntax.modules import DECLARATIVE, PASSIVE, Active, Custom, Module, Names
 from ..syntax.opcodes import ALL_OPCODES, BINARY_ORDER, VARIANTS
 from ..syntax.types import (
-    FUNCREF, ArrayType, FieldType, FuncType, Limits, RecType, RefType, StructType, SubType,
+    FUNCREF, ArrayType, Exact, FieldType, FuncType, Limits, RecType, RefType, StructType,
+    SubType,
 )
 from .decode import MAGIC, SECTION_ORDER, VERSION
 from .instructions import DATA_OPS
@@ -83,7 +84,11 @@ def name(text: str) -> bytes:
 
 # ---------------------------------------------------------------- 5.3 types
 
-def heaptype(ht) -> bytes:
+def heaptype(ht, exact: bool = False) -> bytes:
+    if isinstance(ht, Exact):       # custom-descriptors: 0x62 x
+        return b"\x62" + u(ht.typeidx)
+    if exact:
+        return b"\x62" + u(ht)
     if isinstance(ht, int):
         return s(ht, 33)
     code = ABSHEAP_BY_NAME.get(ht)
@@ -95,7 +100,7 @@ def heaptype(ht) -> bytes:
 def reftype(rt: RefType) -> bytes:
     if rt.nullable and isinstance(rt.heaptype, str):
         return heaptype(rt.heaptype)  # the short form
-    return (b"\x63" if rt.nullable else b"\x64") + heaptype(rt.heaptype)
+    return (b"\x63" if rt.nullable else b"\x64") + heaptype(rt.heaptype, rt.exact)
 
 
 def valtype(t) -> bytes:
@@ -268,11 +273,12 @@ def instr(i: Instr) -> bytes:
         return _VARIANT_BYTES["select"] + resulttype(imm[0])
     if op == "ref.test" or op == "ref.cast":
         rt = imm[0]
-        return (_VARIANT_BYTES[op] if rt.nullable else code) + heaptype(rt.heaptype)
+        return (_VARIANT_BYTES[op] if rt.nullable else code) + heaptype(rt.heaptype, rt.exact)
     if op == "br_on_cast" or op == "br_on_cast_fail":
         label, rt1, rt2 = imm
         flags = (1 if rt1.nullable else 0) | (2 if rt2.nullable else 0)
-        return code + bytes((flags,)) + u(label) + heaptype(rt1.heaptype) + heaptype(rt2.heaptype)
+        return (code + bytes((flags,)) + u(label) + heaptype(rt1.heaptype, rt1.exact)
+                + heaptype(rt2.heaptype, rt2.exact))
     if len(imm) != len(kinds):
         raise _fail(f"{op} takes {len(kinds)} immediates")
     if order is not None:

@@ -25,7 +25,7 @@ from ..features import current
 from ..syntax.opcodes import BINARY_ORDER, OPCODES, PROPOSAL_OPCODES, VARIANTS, ops_for
 
 OPCODE_FEATURES = frozenset(i.feature for i in PROPOSAL_OPCODES.values())
-from ..syntax.types import RefType
+from ..syntax.types import Exact, RefType
 from . import types as T
 from .reader import Reader, byte, expect, f32, f64, get_bytes, len32, s32, s64, u32, u64, v128
 
@@ -260,14 +260,14 @@ class ExprDecoder:
         """``ref.test``, ``ref.cast`` (0xFB 20-23) and ``br_on_cast(_fail)`` (0xFB 24, 25)."""
         r = self.r
         if sub <= 23:
-            return Instr(name, (RefType(sub in (21, 23), T.heaptype(r)),))
+            return Instr(name, (RefType(sub in (21, 23), *T.heaptype_exact(r)),))
         flags = byte(r)
         if flags & 0xFC:
             raise r.error("malformed br_on_cast flags", r.pos - 1)
         label = u32(r)
-        ht1 = T.heaptype(r)
-        ht2 = T.heaptype(r)
-        return Instr(name, (label, RefType(bool(flags & 1), ht1), RefType(bool(flags & 2), ht2)))
+        ht1 = T.heaptype_exact(r)
+        ht2 = T.heaptype_exact(r)
+        return Instr(name, (label, RefType(bool(flags & 1), *ht1), RefType(bool(flags & 2), *ht2)))
 
     def expr(self) -> tuple:
         """5.4.9 ``expr ::= instr* 0x0B``: the instructions of a body or a
@@ -441,7 +441,8 @@ class ExprDecoder:
                 cur.append(instr)
             elif k == REF_NULL:
                 r.pos = pos
-                cur.append(Instr("ref.null", (T.heaptype(r),)))
+                ht, exact = T.heaptype_exact(r)
+                cur.append(Instr("ref.null", (Exact(ht) if exact else ht,)))
                 pos = r.pos
             else:
                 raise r.error(f"illegal opcode {b:02x}", start)

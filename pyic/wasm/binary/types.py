@@ -91,14 +91,30 @@ def heaptype(r: Reader):
     return ht
 
 
+EXACT_CODE = 0x62   # custom-descriptors: ``0x62 x:u32``, the exact heap type of x
+
+
+def heaptype_exact(r: Reader) -> tuple:
+    """``heaptype`` or, with custom-descriptors (docs/proposals.md), ``0x62 x``:
+    (heap type, whether exact)."""
+    if r.version >= 3 and r.peek() == EXACT_CODE and enabled("custom-descriptors"):
+        start = r.pos
+        r.pos += 1
+        x = _typeidx_s33(r)     # a type index, as in a heap type
+        if x is None:
+            raise r.error("malformed heap type", start)
+        return x, True
+    return heaptype(r), False
+
+
 def _ref_heaptype(r: Reader, code: int, start: int) -> RefType:
     """5.3.4 the long reference types ``ref ht`` and ``ref null ht``, after their
     first byte ``code`` (read at ``start``); anything else is malformed."""
     if r.version >= 3:  # Wasm 2.0 (5.3.3, 5.3.4) has no ``ref ht`` forms
         if code == REF_NONNULL:
-            return RefType(False, heaptype(r))
+            return RefType(False, *heaptype_exact(r))
         if code == REF_NULL:
-            return RefType(True, heaptype(r))
+            return RefType(True, *heaptype_exact(r))
     raise r.error("malformed reference type", start)
 
 

@@ -129,6 +129,10 @@ def ref_matches(r: Ref, rt: RefType, funcs) -> bool:
     if type(ht) is str:
         return ht in _ABSTRACT_OF.get(type(r), ())
     cls = type(r)
+    if rt.exact:    # custom-descriptors: the value's type is exactly ht
+        if cls is StructInst or cls is ArrayInst:
+            return r.type is ht
+        return cls is FuncRef and (funcs is None or funcs[r.addr].deftype is ht)
     if cls is StructInst or cls is ArrayInst:
         return type(ht) is DefType and match_deftype(r.type, ht)
     if cls is FuncRef:

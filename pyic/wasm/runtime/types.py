@@ -57,7 +57,8 @@ _GROUPS: dict = {}
 def _key_vt(t, ref):
     if isinstance(t, RefType):
         ht = t.heaptype
-        return ("ref", t.nullable, ref(ht) if type(ht) is int else ht)
+        key = ("ref", t.nullable, ref(ht) if type(ht) is int else ht)
+        return key + ("exact",) if t.exact else key    # custom-descriptors
     return t
 
 
@@ -72,7 +73,7 @@ def _key_comptype(ct, ref) -> tuple:
 
 def _close_vt(t, resolve):
     if isinstance(t, RefType) and type(t.heaptype) is int:
-        return RefType(t.nullable, resolve(t.heaptype))
+        return RefType(t.nullable, resolve(t.heaptype), t.exact)
     return t
 
 
@@ -140,7 +141,7 @@ class _Rec:
 def close_valtype(t, deftypes: tuple):
     """The closed form of value type ``t`` of a module with defined types ``deftypes``."""
     if isinstance(t, RefType) and type(t.heaptype) is int:
-        return RefType(t.nullable, deftypes[t.heaptype])
+        return RefType(t.nullable, deftypes[t.heaptype], t.exact)
     return t
 
 
@@ -186,6 +187,10 @@ def match_heaptype(h1, h2) -> bool:
 
 
 def match_reftype(r1: RefType, r2: RefType) -> bool:
+    if r2.exact:    # custom-descriptors: only the same exact type, or a bottom type
+        return ((r2.nullable or not r1.nullable)
+                and (r1.heaptype is r2.heaptype if r1.exact
+                     else type(r1.heaptype) is str and match_heaptype(r1.heaptype, r2.heaptype)))
     return (r2.nullable or not r1.nullable) and match_heaptype(r1.heaptype, r2.heaptype)
 
 

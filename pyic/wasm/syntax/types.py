@@ -31,11 +31,21 @@ HeapType = Union[str, int]
 
 
 @frozen
+class Exact:
+    """custom-descriptors: the exact heap type ``(exact x)`` where a bare heap type
+    stands (``ref.null``'s immediate); in a `RefType` it is ``exact=True``."""
+
+    typeidx: int
+
+
+@frozen
 class RefType:
-    """2.3.4 ``reftype ::= ref null? heaptype``."""
+    """2.3.4 ``reftype ::= ref null? heaptype``; ``exact`` (custom-descriptors'
+    exact heap type ``(exact x)``, docs/proposals.md) only with a type index."""
 
     nullable: bool
     heaptype: HeapType
+    exact: bool = False
 
 
 # Short-hands of the text format (6.4.?: ``funcref == (ref null func)`` etc.)

@@ -32,7 +32,7 @@ from ..syntax.instructions import Catch, Instr, MemArg
 from ..syntax.modules import DECLARATIVE, PASSIVE, Active, Module
 from ..syntax.opcodes import ALL_OPCODES, natural_alignment
 from ..syntax.types import (
-    ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
+    ArrayType, Exact, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
     StructType, SubType, TableType, TagType,
 )
 
@@ -150,6 +150,8 @@ def v128_text(bits: int) -> str:
 # ---------------------------------------------------------------- types (6.4)
 
 def heaptype_text(ht: object) -> str:
+    if isinstance(ht, Exact):   # custom-descriptors (docs/proposals.md)
+        return f"(exact {heaptype_text(ht.typeidx)})"
     if isinstance(ht, bool):
         raise _bad(f"heap type {ht!r}")
     if isinstance(ht, int):
@@ -164,7 +166,8 @@ def reftype_text(rt: RefType) -> str:
         raise _bad(f"reference type {rt!r}")
     if rt.nullable and isinstance(rt.heaptype, str) and rt.heaptype in _REFTYPE_SHORTHANDS:
         return _REFTYPE_SHORTHANDS[rt.heaptype]
-    return f"(ref {'null ' if rt.nullable else ''}{heaptype_text(rt.heaptype)})"
+    ht = Exact(rt.heaptype) if rt.exact else rt.heaptype
+    return f"(ref {'null ' if rt.nullable else ''}{heaptype_text(ht)})"
 
 
 def valtype_text(t: object) -> str:

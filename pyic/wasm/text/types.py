@@ -10,7 +10,8 @@ from __future__ import annotations
 from ..features import enabled
 
 from ..syntax.types import (
-    ABSHEAPTYPES, ArrayType, FieldType, FuncType, GlobalType, Limits, MemType, RecType, RefType,
+    ABSHEAPTYPES, ArrayType, Exact, FieldType, FuncType, GlobalType, Limits, MemType, RecType,
+    RefType,
     StructType, SubType, TableType,
 )
 from .context import ModuleContext, format_id
@@ -43,10 +44,16 @@ def typeidx(r: Reader, c: ModuleContext) -> int:
 
 
 def heaptype(r: Reader, c: ModuleContext):
-    """``absheaptype | typeidx``."""
+    """``absheaptype | typeidx``, and with custom-descriptors ``(exact typeidx)``
+    (an `Exact`; docs/proposals.md)."""
     if r.kinds[r.i] == KEYWORD and r.vals[r.i] in _ABSHEAP:
         r.i += 1
         return r.vals[r.i - 1]
+    if r.peek_field() == "exact" and enabled("custom-descriptors"):
+        r.i += 2
+        x = typeidx(r, c)
+        r.rpar()
+        return Exact(x)
     return typeidx(r, c)
 
 
@@ -73,6 +80,8 @@ def reftype(r: Reader, c: ModuleContext) -> RefType:
         r.i += 1
     ht = heaptype(r, c)
     r.rpar()
+    if isinstance(ht, Exact):
+        return RefType(nullable, ht.typeidx, True)
     return RefType(nullable, ht)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...errors import InvalidError
 from ..syntax.types import RefType
 from .types import NUMTYPES, defaultable, match_valtype, string_of_valtype, unpacked
-from .instructions import I32, V128, handler
+from .instructions import I32, V128, exact_refs, handler
 
 
 # ------------------------------------------------------------------ aggregate (3.4.3, GC)
@@ -27,7 +27,7 @@ def _struct_new(v, instr):
     x = instr.imm[0]
     st = v.ts.struct_type(x)
     v.pop_vals([unpacked(f.storagetype) for f in st.fields])
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 @handler("struct.new_default")
@@ -36,7 +36,7 @@ def _struct_new_default(v, instr):
     st = v.ts.struct_type(x)
     if not all(defaultable(unpacked(f.storagetype)) for f in st.fields):
         raise InvalidError("field type is not defaultable")
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 @handler("struct.get", "struct.get_s", "struct.get_u")
@@ -69,7 +69,7 @@ def _array_new(v, instr):
     x = instr.imm[0]
     f = _array_field(v, x)
     v.pop_vals((unpacked(f.storagetype), I32))
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 @handler("array.new_default")
@@ -79,7 +79,7 @@ def _array_new_default(v, instr):
     if not defaultable(unpacked(f.storagetype)):
         raise InvalidError("array type is not defaultable")
     v.pop_val(I32)
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 @handler("array.new_fixed")
@@ -87,7 +87,7 @@ def _array_new_fixed(v, instr):
     x, n = instr.imm
     f = _array_field(v, x)
     v.pop_repeat(unpacked(f.storagetype), n)
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 def _check_numeric_field(f) -> None:
@@ -111,7 +111,7 @@ def _array_new_data(v, instr):
     v.c.data(y)
     _check_numeric_field(f)
     v.pop_vals((I32, I32))
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 @handler("array.new_elem")
@@ -120,7 +120,7 @@ def _array_new_elem(v, instr):
     f = _array_field(v, x)
     _check_elem_field(v, f, y)
     v.pop_vals((I32, I32))
-    v.vals.append(RefType(False, x))
+    v.vals.append(RefType(False, x, exact_refs()))
 
 
 @handler("array.get", "array.get_s", "array.get_u")

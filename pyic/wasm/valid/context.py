@@ -37,6 +37,8 @@ class Context:
         self.elems: list = []        # RefType of every element segment
         self.datas: int = 0          # data segments are untyped: only their count matters
         self.refs: frozenset = frozenset()  # C.refs: function indices declared for ref.func
+        # custom-descriptors: the functions imported inexactly (ref.func gives no exact type)
+        self.inexact_funcs: set = set()
 
     # 3.1.1: the lookups C.funcs[x] etc.
     def func(self, x: object):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ...errors import InvalidError
 from ..features import enabled
 from ..syntax.opcodes import MEMORY_OPS, OPCODES, natural_alignment
-from ..syntax.types import RefType
+from ..syntax.types import Exact, RefType
 from .types import (
     BOT, NUMTYPES, check_heaptype, check_reftype, check_valtype, diff_reftype, match_reftype,
     match_resulttype, match_valtype, string_of_resulttype, string_of_valtype, top_heaptype,
@@ -23,6 +23,12 @@ from .types import (
 
 I32 = "i32"
 V128 = "v128"
+
+
+def exact_refs() -> bool:
+    """Whether instructions that make references to a defined type make exact ones
+    (custom-descriptors, Overview.md "Exact Types")."""
+    return enabled("custom-descriptors")
 EXNREF = RefType(False, "exn")
 
 SIMPLE: dict = {}
@@ -282,7 +288,7 @@ def _br_on_null(v, instr):
     rt = v.pop_ref()
     v.pop_vals(lt)
     v.vals.extend(lt)
-    v.vals.append(RefType(False, rt.heaptype))
+    v.vals.append(RefType(False, rt.heaptype, rt.exact))
 
 
 @handler("br_on_non_null")
@@ -292,7 +298,7 @@ def _br_on_non_null(v, instr):
         raise InvalidError("type mismatch: instruction requires reference type but label has "
                            + string_of_resulttype(lt))
     ts0 = list(lt[:-1])
-    v.pop_vals(ts0 + [RefType(True, lt[-1].heaptype)])
+    v.pop_vals(ts0 + [RefType(True, lt[-1].heaptype, lt[-1].exact)])
     v.vals.extend(ts0)
 
 
@@ -617,6 +623,10 @@ def _data_drop(v, instr):
 @handler("ref.null")
 def _ref_null(v, instr):
     ht = instr.imm[0]
+    if isinstance(ht, Exact):   # custom-descriptors: ref.null (exact x)
+        check_heaptype(v.ts, ht.typeidx)
+        v.vals.append(RefType(True, ht.typeidx, True))
+        return
     check_heaptype(v.ts, ht)
     v.vals.append(RefType(True, ht))
 
@@ -630,7 +640,7 @@ def _ref_is_null(v, instr):
 @handler("ref.as_non_null")
 def _ref_as_non_null(v, instr):
     rt = v.pop_ref()
-    v.vals.append(RefType(False, rt.heaptype))
+    v.vals.append(RefType(False, rt.heaptype, rt.exact))
 
 
 @handler("ref.func")
@@ -639,7 +649,8 @@ def _ref_func(v, instr):
     v.c.func(x)
     if x not in v.c.refs:
         raise InvalidError(f"undeclared function reference {x}")
-    v.vals.append(RefType(False, v.c.funcs[x]))
+    # custom-descriptors: a reference to a defined or exactly imported function is exact
+    v.vals.append(RefType(False, v.c.funcs[x], exact_refs() and x not in v.c.inexact_funcs))
 
 
 @handler("ref.test")

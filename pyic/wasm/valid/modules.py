@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from ...errors import InvalidError
 from ..syntax.instructions import walk
 from ..syntax.modules import Active, DECLARATIVE, PASSIVE
-from ..syntax.types import GlobalType, MemType, TableType, TagType
+from ..syntax.types import Exact, GlobalType, MemType, TableType, TagType
 from .algorithm import ExprValidator
 from .constants import check_const
 from .context import Context
@@ -49,6 +49,10 @@ def declared_refs(module) -> frozenset:
 def _check_import(c: Context, im) -> None:
     kind, desc = im.kind, im.desc
     if kind == "func":
+        if isinstance(desc, Exact):     # custom-descriptors: an exact function import
+            desc = desc.typeidx
+        else:
+            c.inexact_funcs.add(len(c.funcs))
         c.func_types.append(c.types.func_type(desc))
         c.funcs.append(desc)
     elif kind == "table" and isinstance(desc, TableType):

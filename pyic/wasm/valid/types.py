@@ -74,6 +74,8 @@ def string_of_valtype(t: object) -> str:
         if t.nullable and isinstance(ht, str) and ht in SHORTHANDS:
             return SHORTHANDS[ht]
         ht_s = "_" if ht is BOT else str(ht)
+        if t.exact:
+            ht_s = f"(exact {ht_s})"
         return f"(ref {'null ' if t.nullable else ''}{ht_s})"
     return str(t)
 
@@ -177,7 +179,8 @@ class TypeSpace:
         def vt(t):
             if isinstance(t, RefType):
                 ht = t.heaptype
-                return (t.nullable, ref(ht) if isinstance(ht, int) else ht)
+                key = (t.nullable, ref(ht) if isinstance(ht, int) else ht)
+                return key + ("exact",) if t.exact else key
             return t
 
         def ft(f):
@@ -244,7 +247,16 @@ def match_heaptype(ts: TypeSpace, h1, h2) -> bool:
 
 
 def match_reftype(ts: TypeSpace, r1: RefType, r2: RefType) -> bool:
-    return (r2.nullable or not r1.nullable) and match_heaptype(ts, r1.heaptype, r2.heaptype)
+    if not (r2.nullable or not r1.nullable):
+        return False
+    if r2.exact:
+        # custom-descriptors: (exact x) is matched by (exact y) for y equivalent to
+        # x, and by the bottom types only
+        h1, h2 = r1.heaptype, r2.heaptype
+        if r1.exact:
+            return type(h1) is int and ts.canon[h1] == ts.canon[h2]
+        return h1 is BOT or (type(h1) is str and match_heaptype(ts, h1, h2))
+    return match_heaptype(ts, r1.heaptype, r2.heaptype)
 
 
 def match_valtype(ts: TypeSpace, t1, t2) -> bool:
@@ -294,7 +306,7 @@ def top_heaptype(ts: TypeSpace, ht):
 
 def diff_reftype(rt1: RefType, rt2: RefType) -> RefType:
     """``rt1 \\ rt2``: what remains of ``rt1`` when a cast to ``rt2`` failed."""
-    return RefType(False if rt2.nullable else rt1.nullable, rt1.heaptype)
+    return RefType(False if rt2.nullable else rt1.nullable, rt1.heaptype, rt1.exact)
 
 
 def defaultable(t) -> bool:
