@@ -180,9 +180,11 @@ class PocketIC:
     """An IC instance for tests (pocket-ic's ``PocketIC``), run in process."""
 
     def __init__(self, subnet_config=None, *, time: int | None = None, seed: bytes = b"pyic",
-                 ic: IC | None = None) -> None:
+                 ic: IC | None = None, sandbox: str | None = None) -> None:
         # ``subnet_config``: pocket-ic's `SubnetConfig` (subnets as PocketIC lays them
         # out), or pyic's fees and limits (`pyic.ic.costs.SubnetConfig`) for its one subnet.
+        # ``sandbox``: "process" runs pyic's one subnet's canisters in their own processes
+        # (`IC`'s ``sandbox``; docs/sandbox.md).
         self.state_dir = None
         if ic is None and hasattr(subnet_config, "_json"):
             if hasattr(subnet_config, "validate"):
@@ -191,7 +193,7 @@ class PocketIC:
                                                            seed=seed)
         else:
             if ic is None:
-                kw = {"seed": seed}
+                kw = {"seed": seed, "sandbox": sandbox}
                 if time is not None:
                     kw["time"] = time
                 if isinstance(subnet_config, CostConfig):

@@ -20,6 +20,7 @@ This module holds the group and the canister lifecycle; calls are in
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -51,9 +52,16 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
               show_default=True,
               help="frozen: time moves only by rounds, tick and advance-time; wall: it "
                    "first catches up with the wall clock (never goes back).")
+@click.option("--sandbox", type=click.Choice(["none", "process"]), default=None,
+              help="process: run each canister in its own OS process (docs/sandbox.md); "
+                   "default: $PYIC_SANDBOX, else none.")
 @click.pass_context
-def canister(ctx: click.Context, state_dir: str, sender: str | None, time_mode: str) -> None:
+def canister(ctx: click.Context, state_dir: str, sender: str | None, time_mode: str,
+             sandbox: str | None) -> None:
     """Run canisters on a local IC kept in --state DIR."""
+    if sandbox is not None:
+        # The IC and the modules a store's canisters parse into read the mode from here.
+        os.environ["PYIC_SANDBOX"] = sandbox
     ctx.obj = Session(state_dir, sender, time_mode)
 
 

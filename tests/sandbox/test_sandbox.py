@@ -15,7 +15,7 @@ import pytest
 
 from pyic.errors import Reject
 from pyic.ic.machine import IC
-from pyic.sandbox import SandboxedConfig, configure
+from pyic.sandbox import configure
 from pyic.sandbox.proxy import SandboxedCanister
 from pyic.testing import PocketIC, to_principal_bytes
 
@@ -39,13 +39,6 @@ def install(pic, wasm) -> object:
     pic.add_cycles(cid, 10**15)
     pic.install_code(cid, wasm, b"")
     return cid
-
-
-def test_selection():
-    assert type(IC(sandbox="process").cfg) is SandboxedConfig
-    assert not isinstance(IC(sandbox="none").cfg, SandboxedConfig)
-    with pytest.raises(Exception, match="unknown sandbox mode"):
-        IC(sandbox="thread")
 
 
 def test_a_sandbox_killed_during_an_update_is_a_trap_and_the_state_stays(spin_wasm):
