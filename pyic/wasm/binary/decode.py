@@ -18,7 +18,8 @@ from ..syntax.modules import (
     DECLARATIVE, PASSIVE, Active, Custom, Data, Elem, Export, Func, Global, Import, Mem,
     Module, Start, Table, Tag,
 )
-from ..syntax.types import FUNCREF, RefType
+from ..features import enabled
+from ..syntax.types import FUNCREF, Exact, RefType
 from . import types as T
 from .instructions import ExprDecoder
 from .names import decode_names
@@ -62,6 +63,8 @@ def externtype(r: Reader):
         return "global", T.globaltype(r)
     if kind == 0x04 and r.version >= 3:  # 2.0 has no tags
         return "tag", T.tagtype(r)
+    if kind == 0x20 and r.version >= 3 and enabled("custom-descriptors"):
+        return "func", Exact(T.typeuse(r))     # an exact function import
     raise r.error("malformed import kind", r.pos - 1)
 
 

@@ -370,6 +370,8 @@ def import_(im) -> bytes:
         raise _fail(f"unknown import kind {im.kind!r}")
     head = name(im.module) + name(im.name) + bytes((k,))
     if im.kind == "func":
+        if isinstance(im.desc, Exact):  # custom-descriptors: an exact import, kind 0x20
+            return name(im.module) + name(im.name) + b"\x20" + u(im.desc.typeidx)
         return head + u(im.desc)
     if im.kind == "table":
         return head + tabletype(im.desc)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from ...errors import LinkError, Trap
 from ..syntax.modules import Active, DECLARATIVE
-from ..syntax.types import FuncType, RefType
+from ..syntax.types import Exact, FuncType, RefType
 from .store import (DataInst, ElemInst, ExternVal, FuncInst, GlobalInst, MemInst, ModuleInst,
                     Store, TableInst, TagInst)
 from .types import close_globaltype, close_tabletype, close_valtype, match_deftype, match_valtype
@@ -87,6 +87,9 @@ def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, deftypes: 
     if ev.kind != kind:
         return False
     if kind == "func":
+        if isinstance(desc, Exact):
+            # custom-descriptors: an exact import takes a function of exactly that type
+            return store.funcs[ev.addr].deftype is deftypes[desc.typeidx]
         # functions: their defined type is a subtype of the import's
         return match_deftype(store.funcs[ev.addr].deftype, deftypes[desc])
     if kind == "table":

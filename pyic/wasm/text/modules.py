@@ -31,7 +31,8 @@ from ..syntax.modules import (
     DECLARATIVE, PASSIVE, Active, Data, Elem, Export, Func, Global, Import, Mem, Module,
     BranchHint, Names, Start, Table, Tag,
 )
-from ..syntax.types import Limits, MemType, RefType, TableType, TagType
+from ..features import enabled
+from ..syntax.types import Exact, Limits, MemType, RefType, TableType, TagType
 from ..binary.names import decode_names
 from .annotations import custom_section, misplaced, name_value
 from .context import FuncContext, ModuleContext
@@ -314,11 +315,12 @@ class _ModuleParser:
         self._inline_exports("func", entity)
         imported = self._inline_import_names()
         names: list = []
+        if imported is not None:
+            self.imports.append(Import(imported[0], imported[1], "func",
+                                       self._exacttypeuse(names)))
+            return
         x, params, results, at = typeuse(r, c, names)
         typeidx = resolve_typeuse(r, c, x, params, results, at)
-        if imported is not None:
-            self.imports.append(Import(imported[0], imported[1], "func", typeidx))
-            return
         f = FuncContext()
         for name, pos in names:
             f.locals.bind(name, r, pos)
@@ -351,6 +353,20 @@ class _ModuleParser:
                 if id(instr) in f.hinted:
                     self.hint_index[f.hinted[id(instr)]] = k
         self.funcs.append(Func(typeidx, tuple(locals_), body))
+
+    def _exacttypeuse(self, names: list):
+        """A function import's type: ``typeuse``, or with custom-descriptors
+        ``(exact typeuse)`` (an `Exact` type index; docs/proposals.md)."""
+        r, c = self.r, self.c
+        exact = r.peek_field() == "exact" and enabled("custom-descriptors")
+        if exact:
+            r.i += 2
+        x, params, results, at = typeuse(r, c, names)
+        typeidx = resolve_typeuse(r, c, x, params, results, at)
+        if exact:
+            r.rpar()
+            return Exact(typeidx)
+        return typeidx
 
     def _table(self, entity: int) -> None:
         r, c = self.r, self.c
@@ -442,11 +458,11 @@ class _ModuleParser:
             raise r.unexpected()
         r.i += 1
         r.opt_id()
-        if kind == "func" or kind == "tag":
+        if kind == "func":
+            desc = self._exacttypeuse([])
+        elif kind == "tag":
             x, params, results, at = typeuse(r, c, [])
-            desc = resolve_typeuse(r, c, x, params, results, at)
-            if kind == "tag":
-                desc = TagType(desc)
+            desc = TagType(resolve_typeuse(r, c, x, params, results, at))
         elif kind == "table":
             desc = tabletype(r, c)
         elif kind == "memory":

@@ -404,6 +404,8 @@ class _Printer:
         x = counts[kind]
         counts[kind] = x + 1
         if kind == "func":
+            if isinstance(desc, Exact):     # custom-descriptors: an exact import
+                return f"(func {self.func_id(x)} (exact (type {_index(desc.typeidx)})))"
             return f"(func {self.func_id(x)} (type {_index(desc)}))"
         if kind == "table":
             return f"(table (;{x};) {tabletype_text(desc)})"  # type: ignore[arg-type]

@@ -78,3 +78,21 @@ def test_exact_casts_on_both_tiers(args, expected):
     ref = _run("reference", "cast-exact", args)
     assert ref[0] == expected
     assert _run("fast", "cast-exact", args) == ref
+
+
+def test_exact_function_imports():
+    text = """(module
+      (type $f (func))
+      (import "m" "a" (func $a (exact (type $f))))
+      (import "m" "b" (func $b (type $f)))
+      (global (ref (exact $f)) (ref.func $a))
+      (global (ref $f) (ref.func $b)))"""
+    with using(FEATURE):
+        m = parse_module(text)
+        validate_module(m)
+        data = encode_module(m)
+        assert b"\x01m\x01a\x20\x00" in data
+        assert decode_module(data) == m and parse_module(print_module(m)) == m
+        bad = text.replace("(global (ref $f) (ref.func $b))", "(global (ref (exact $f)) (ref.func $b))")
+        with pytest.raises(InvalidError, match="type mismatch"):
+            validate_module(parse_module(bad))
