@@ -21,7 +21,7 @@ from pyic.testing import PocketIC
 
 
 @pytest.fixture(scope="session")
-def replica(tmp_path_factory):
+def ref_replica(tmp_path_factory):
     state: pathlib.Path = tmp_path_factory.mktemp("ref_http")
     pic = PocketIC()
     ecid = pic.install_universal_canister(sender=Principal(DEFAULT_USER)).bytes
@@ -50,13 +50,13 @@ def replica(tmp_path_factory):
 
 
 @pytest.fixture
-def ic(replica) -> Agent:
-    return replica[0]
+def ic(ref_replica) -> Agent:
+    return ref_replica[0]
 
 
 @pytest.fixture
-def ecid(replica) -> bytes:
-    return replica[1]
+def ecid(ref_replica) -> bytes:
+    return ref_replica[1]
 
 
 @pytest.fixture
@@ -66,10 +66,10 @@ def cid(ic, ecid) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def shared_cid(replica) -> bytes:
+def shared_cid(ref_replica) -> bytes:
     """One universal canister for the scenarios that leave nothing in it a
     later one could see (they only call ``reply``, or set certified data they
     read back at once): ic-hs installs a fresh one for each, which costs
     ~0.2 s a scenario here."""
-    ic, ecid = replica
+    ic, ecid = ref_replica
     return ic.install(ecid)
