@@ -3,8 +3,10 @@
 Its certificate checks need the ``blst`` binding, which is not on PyPI, so
 updates run with ``verify_certificate=False`` (docs/http.md, "icp-py-core");
 ``test_certificate_verification_needs_blst`` pins that limitation down, so
-that it is noticed when it goes away.  Node signatures of query responses
-(Ed25519, no blst needed) are verified."""
+that it is noticed when it goes away.  Node signatures of replied queries
+(Ed25519, no blst needed) are verified, once the self-describe tag is taken
+off the response (`UntaggedClient`); two tests at the end pin the client bugs
+that make these workarounds necessary."""
 
 from __future__ import annotations
 
