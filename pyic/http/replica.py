@@ -123,6 +123,9 @@ class Replica:
         self._saved_state: S | None = self.ic.state
         self._last_save = _time.monotonic()
         self._stop = threading.Event()
+        # Set by a submission, so an idle loop runs the next round at once rather
+        # than after its idle pause.
+        self._work = threading.Event()
         self._thread: threading.Thread | None = None
         self.sync_time()
 
@@ -182,10 +185,12 @@ class Replica:
                 self._stop.wait(1.0)
             with self.lock:
                 pause = ROUND_PAUSE_BUSY if self.busy() else ROUND_PAUSE_IDLE
-            self._stop.wait(pause)
+            self._work.wait(pause)
+            self._work.clear()
 
     def stop(self) -> None:
         self._stop.set()
+        self._work.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.save()
@@ -247,6 +252,7 @@ class Replica:
             self._requests_by_id[rid] = request
             self.ic.state = ingress.initiate_canister_call(state, request) or state
             self.save()
+        self._work.set()
 
     def await_final(self, request: Request, timeout: float) -> bool:
         """Run rounds until ``request`` is replied, rejected or done, at most
