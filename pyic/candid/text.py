@@ -18,7 +18,7 @@ import struct
 from typing import Any
 
 from pyic.candid import lexer as L
-from pyic.candid._stack import GeneratorType, run
+from pyic.candid._stack import DepthLimitError, GeneratorType, run
 from pyic.candid.did import TypeParser, text_to_str
 from pyic.candid.principal import Principal
 from pyic.candid.types import (
@@ -195,7 +195,10 @@ class ValueParser(TypeParser):
 def parse_args(text: str, source: str | None = None) -> ParsedArgs:
     """Parse ``( <annval>,* )`` into an untyped argument list."""
     lx = L.Lexer(text, source)
-    values = run(ValueParser(lx).args())
+    try:
+        values = run(ValueParser(lx).args())
+    except DepthLimitError as e:
+        raise DepthLimitError(e.message, lx.position(lx.peek().offset)) from None  # where it was
     lx.expect_eof()
     return ParsedArgs(values, lx)
 

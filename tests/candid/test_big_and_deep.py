@@ -108,8 +108,9 @@ def test_deep_options_encode_and_decode_without_recursion(depth):
 
 
 def test_nesting_beyond_the_limit_is_a_candid_error():
-    with pytest.raises(CandidError, match="nesting deeper"):
+    with pytest.raises(CandidError, match="nesting deeper") as e:
         encode_text("(" + "opt " * 20_000 + "5)")
+    assert str(e.value).startswith("1:")          # where the parser was: a position
     with pytest.raises(CandidError, match="nesting deeper"):
         encode_text("(" + "record { " * 6000 + "}" * 6000 + ")")
 
