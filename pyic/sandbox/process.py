@@ -19,7 +19,7 @@ from collections import OrderedDict
 import attrs
 
 from ..ic.costs import SubnetConfig
-from .protocol import Load, read_frame, write_frame
+from .protocol import Execute, Load, read_frame, write_frame
 
 # The package root the sandbox imports pyic from (``python -I`` ignores the environment).
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -58,6 +58,7 @@ class Worker:
     """One sandbox process hosting one canister module."""
 
     def __init__(self, raw_module: bytes, cfg, limits: Limits) -> None:
+        self.busy = False            # an execution sent and not answered
         args = [sys.executable, "-I", "-c", BOOT, ROOT, str(limits.address_space),
                 str(limits.cpu_seconds), "1" if limits.seccomp else "0"]
         # No environment, no inherited descriptors but the two pipes, stderr discarded.
@@ -78,12 +79,15 @@ class Worker:
             write_frame(self.proc.stdin, value)
         except (BrokenPipeError, OSError, ValueError) as e:
             raise WorkerGone(str(e)) from None
+        self.busy = isinstance(value, Execute)
 
     def receive(self):
         try:
             return read_frame(self.proc.stdout)
         except (EOFError, OSError, ValueError) as e:
             raise WorkerGone(str(e)) from None
+        finally:
+            self.busy = False
 
     def how_it_ended(self) -> str:
         """Kill what is left of the process and say how it ended."""
@@ -97,8 +101,9 @@ class Worker:
         return f"exit status {code}"
 
     def stop(self, kill: bool = False) -> None:
-        """End the process: closing its stdin ends its loop; a kill when asked or late."""
-        if self.proc.poll() is None and kill:
+        """End the process: closing its stdin ends its loop once it is idle; a kill when
+        asked, when it is busy (nobody wants the answer), or when it is late."""
+        if self.proc.poll() is None and (kill or self.busy):
             self.proc.kill()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:

@@ -40,7 +40,7 @@ class SandboxFailure(ICError):
 class _Request:
     """An `Execute` sent and not yet answered: what it asked, for matching a speculation."""
 
-    __slots__ = ("body", "result_id", "state", "state_id", "worker")
+    __slots__ = ("body", "instructions", "result_id", "state", "state_id", "worker")
 
     def __init__(self, state, body: bytes, state_id: int, result_id: int, worker) -> None:
         self.state = state
@@ -48,6 +48,7 @@ class _Request:
         self.state_id = state_id
         self.result_id = result_id
         self.worker = worker
+        self.instructions = 0       # what the sandbox executed for it, once answered
 
 
 def _sendable(arg):
@@ -195,7 +196,7 @@ class SandboxedCanister:
         if isinstance(reply, Failed):
             self._held = {}
             raise SandboxFailure(f"sandbox: {reply.message}")
-        self.instructions_executed += reply.instructions
+        req.instructions = reply.instructions
         result = reply.result
         held = {} if req.state is None else {req.state_id: req.state}
         sent = getattr(result, "new_state", None)
@@ -226,9 +227,13 @@ class SandboxedCanister:
             result = self._receive(pending)
             if pending.state is state and pending.body == body:
                 parallel.hit()
+                self.instructions_executed += pending.instructions
                 return result
-            parallel.miss()
-        return self._receive(self._send(function, method, state, args, kwargs, body))
+            parallel.miss()          # thrown away, its instructions with it
+        req = self._send(function, method, state, args, kwargs, body)
+        result = self._receive(req)
+        self.instructions_executed += req.instructions
+        return result
 
     # ---------------------------------------------------------------- the module's functions
 

@@ -162,3 +162,39 @@ def test_a_parallel_round_gives_the_results_of_a_sequential_one():
     assert parallel[4]["hits"] == 3 and parallel[4]["misses"] == 0
     evicting = one_round("process", 2, 4, 200_000, 2)
     assert evicting[1:4] == in_process[1:4]
+
+
+def test_a_speculation_that_no_longer_matches_is_thrown_away(spin_wasm):
+    from pyic.ic import scheduler
+    from pyic.sandbox import parallel
+    counts = {}
+    for mode in ("none", "process"):
+        pic = PocketIC(sandbox=mode) if mode == "none" else sandboxed_pic(parallelism=2)
+        a, b = install(pic, spin_wasm), install(pic, spin_wasm)
+        ic = pic.ic
+        sender = b"\x04" * 29
+        ra = ic.submit(sender, to_principal_bytes(a), "spin", u32(1000))
+        rb = ic.submit(sender, to_principal_bytes(b), "bump", b"")
+        module_b = ic.state.canisters[to_principal_bytes(b)].can_state.module
+        misses = parallel.STATS["misses"]
+        if mode == "process":
+            parallel.speculate(ic.state, ic.cfg, scheduler._step_message)
+            assert module_b._pending is not None         # b's bump runs ahead
+        # A query first: the bump computed ahead is not what b is asked now.
+        assert pic.query_call(b, "get", b"") == u32(0)
+        assert ic.await_request(ra).data == u32(1)
+        assert ic.await_request(rb).data == u32(1)
+        if mode == "process":
+            assert parallel.STATS["misses"] == misses + 1
+        counts[mode] = (module_b.instructions_executed, pic.get_cycles_balance(b))
+    assert counts["none"] == counts["process"]
+
+
+def test_a_sandboxed_ic_saves_and_loads(spin_wasm, tmp_path):
+    pic = sandboxed_pic()
+    cid = install(pic, spin_wasm)
+    assert pic.update_call(cid, "bump", b"") == u32(1)
+    pic.ic.save(str(tmp_path / "state.db"))
+    loaded = PocketIC(ic=IC.load(str(tmp_path / "state.db")))
+    assert loaded.query_call(cid, "get", b"") == u32(1)
+    assert loaded.update_call(cid, "bump", b"") == u32(2)
