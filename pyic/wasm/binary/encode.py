@@ -131,9 +131,15 @@ def comptype(ct) -> bytes:
 
 
 def subtype(st: SubType) -> bytes:
+    ct = comptype(st.comptype)
+    # custom-descriptors: (describes x) 0x4C x, (descriptor y) 0x4D y before the comptype
+    if st.descriptor is not None:
+        ct = b"\x4d" + u(st.descriptor) + ct
+    if st.describes is not None:
+        ct = b"\x4c" + u(st.describes) + ct
     if st.final and not st.supertypes:
-        return comptype(st.comptype)
-    return (b"\x4f" if st.final else b"\x50") + vec([u(x) for x in st.supertypes]) + comptype(st.comptype)
+        return ct
+    return (b"\x4f" if st.final else b"\x50") + vec([u(x) for x in st.supertypes]) + ct
 
 
 def rectype(rt: RecType) -> bytes:
@@ -271,10 +277,10 @@ def instr(i: Instr) -> bytes:
         return code
     if op == "select":  # typed select, 0x1C
         return _VARIANT_BYTES["select"] + resulttype(imm[0])
-    if op == "ref.test" or op == "ref.cast":
+    if op == "ref.test" or op == "ref.cast" or op == "ref.cast_desc_eq":
         rt = imm[0]
         return (_VARIANT_BYTES[op] if rt.nullable else code) + heaptype(rt.heaptype, rt.exact)
-    if op == "br_on_cast" or op == "br_on_cast_fail":
+    if op in ("br_on_cast", "br_on_cast_fail", "br_on_cast_desc_eq", "br_on_cast_desc_eq_fail"):
         label, rt1, rt2 = imm
         flags = (1 if rt1.nullable else 0) | (2 if rt2.nullable else 0)
         return (code + bytes((flags,)) + u(label) + heaptype(rt1.heaptype, rt1.exact)

@@ -89,9 +89,10 @@ class OpcodeTables:
         for p in self.prefixed:
             kind[p] = PREFIX
         # The prefixed opcodes with a second encoding, for their nullable form (5.4.3).
+        ops = ops_for(features)
         for name, code in VARIANTS.items():
-            if isinstance(code, tuple) and code[0] in self.prefixed:
-                self.prefixed[code[0]][code[1]] = (name, OPCODES[name].imms, None)
+            if isinstance(code, tuple) and code[0] in self.prefixed and name in ops:
+                self.prefixed[code[0]][code[1]] = (name, ops[name].imms, None)
         # 0x40 (empty) and the one-byte value types
         self.blocktypes: dict = {0x40: None}
         codes = T.VALTYPE_CODES if version >= 3 else T.WASM2_VALTYPE_CODES
@@ -231,7 +232,7 @@ class ExprDecoder:
             if instr is None:
                 instr = self.cache[key] = Instr(name)
             return instr
-        if prefix == 0xFB and sub >= 20:
+        if prefix == 0xFB and (20 <= sub <= 25 or 35 <= sub <= 38):
             return self.gc_cast(sub, name, start)
         imm = []
         for kind in kinds:
@@ -259,8 +260,8 @@ class ExprDecoder:
     def gc_cast(self, sub: int, name: str, start: int) -> Instr:
         """``ref.test``, ``ref.cast`` (0xFB 20-23) and ``br_on_cast(_fail)`` (0xFB 24, 25)."""
         r = self.r
-        if sub <= 23:
-            return Instr(name, (RefType(sub in (21, 23), *T.heaptype_exact(r)),))
+        if sub <= 23 or sub in (35, 36):    # 35, 36: custom-descriptors' ref.cast_desc_eq
+            return Instr(name, (RefType(sub in (21, 23, 36), *T.heaptype_exact(r)),))
         flags = byte(r)
         if flags & 0xFC:
             raise r.error("malformed br_on_cast flags", r.pos - 1)

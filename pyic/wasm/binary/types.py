@@ -191,8 +191,22 @@ def subtype(r: Reader) -> SubType:
     if b == 0x50 or b == 0x4F:
         r.pos += 1
         supers = tuple([typeuse(r) for _ in range(len32(r))])
-        return SubType(b == 0x4F, supers, comptype(r))
-    return SubType(True, (), comptype(r))
+        return _described(r, b == 0x4F, supers)
+    return _described(r, True, ())
+
+
+def _described(r: Reader, final: bool, supers: tuple) -> SubType:
+    """custom-descriptors (Overview.md "Binary Format"): ``0x4C x`` (describes x) then
+    ``0x4D y`` (descriptor y), each at most once and in that order, before the comptype."""
+    describes = descriptor = None
+    if enabled("custom-descriptors"):
+        if r.peek() == 0x4C:
+            r.pos += 1
+            describes = typeuse(r)
+        if r.peek() == 0x4D:
+            r.pos += 1
+            descriptor = typeuse(r)
+    return SubType(final, supers, comptype(r), describes, descriptor)
 
 
 def rectype(r: Reader) -> RecType:

@@ -33,6 +33,7 @@ from . import basic_ops as B
 from . import control as C
 from . import exceptions as X
 from . import gc_ops as G
+from . import descriptors as DX
 from . import legacy as LX
 from . import memory_ops as M
 from . import numeric as N
@@ -295,6 +296,15 @@ def lower(f, store) -> Compiled:
             handler = G.br_on_cast if op == "br_on_cast" else G.br_on_cast_fail
             emit([handler, cost, c.label, keep, max(0, h - c.base - keep),
                   close_valtype(imm[2], mi.deftypes), funcs])
+            continue
+        if op == "br_on_cast_desc_eq" or op == "br_on_cast_desc_eq_fail":
+            # custom-descriptors (exec/descriptors.py): the descriptor is popped first
+            h -= 1
+            c = ctrls[-1 - imm[0]]
+            keep = c.arity()
+            handler = DX.br_on_cast_desc_eq if op == "br_on_cast_desc_eq" else \
+                DX.br_on_cast_desc_eq_fail
+            emit([handler, cost, c.label, keep, max(0, h - c.base - keep), imm[2].nullable])
             continue
         if op == "throw":
             n = len(mi.tags[imm[0]].type.params)

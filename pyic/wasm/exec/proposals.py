@@ -9,9 +9,10 @@ interpreter (docs/fast-tier.md, "fallback"), with the same counts.
 
 from __future__ import annotations
 
-from . import atomics, pagesize, wide
+from . import atomics, descriptors, pagesize, wide
 
 LOWER: dict = {}
 LOWER.update(wide.LOWER)
 LOWER.update(atomics.LOWER)
 LOWER.update(pagesize.LOWER)
+LOWER.update(descriptors.LOWER)

@@ -49,11 +49,12 @@ class StructInst(Ref):
 
     The object is also the reference to it (``ref.struct a``)."""
 
-    __slots__ = ("type", "fields")
+    __slots__ = ("type", "fields", "desc")
 
     def __init__(self, deftype: DefType, fields: list) -> None:
         self.type = deftype
         self.fields = fields
+        self.desc = None    # custom-descriptors: its descriptor (exec/descriptors.py)
 
     def __repr__(self) -> str:
         return f"(ref.struct {len(self.fields)} fields)"

@@ -59,9 +59,13 @@ def eval_const(expr: tuple, mi: ModuleInst):
         else:
             # ref.i31, struct.new*, array.new*, the extern conversions: the interpreter's handlers
             from ..exec.gc_ops import GC_OPS, lower_gc
-            if op not in GC_OPS:
+            from ..exec.proposals import LOWER as PROPOSAL_OPS
+            if op in PROPOSAL_OPS:      # custom-descriptors' struct.new_desc ...
+                ins = PROPOSAL_OPS[op](instr.imm, 0, mi, mi.store)[2]
+            elif op in GC_OPS:
+                ins = lower_gc(op, instr.imm, 0, mi, mi.store)
+            else:
                 raise Trap(f"unsupported constant instruction {op}")
-            ins = lower_gc(op, instr.imm, 0, mi, mi.store)
             ins[0](ins, S, None, 0)
     return S[-1]
 

@@ -71,6 +71,14 @@ def _key_comptype(ct, ref) -> tuple:
     return ("array", (ct.field.mut, _key_vt(ct.field.storagetype, ref)))
 
 
+def _key_clauses(st, ref) -> tuple:
+    """custom-descriptors: a type's describes/descriptor clauses are part of its identity."""
+    d, y = getattr(st, "describes", None), getattr(st, "descriptor", None)
+    if d is None and y is None:
+        return ()
+    return (None if d is None else ref(d), None if y is None else ref(y))
+
+
 def _close_vt(t, resolve):
     if isinstance(t, RefType) and type(t.heaptype) is int:
         return RefType(t.nullable, resolve(t.heaptype), t.exact)
@@ -99,7 +107,7 @@ def deftypes_of(rectypes) -> tuple:
         def ref(x: int, start=start):
             return ("rec", x - start) if x >= start else out[x]
         key = tuple((bool(st.final), tuple(ref(x) for x in st.supertypes),
-                     _key_comptype(st.comptype, ref)) for st in subtypes)
+                     _key_comptype(st.comptype, ref)) + _key_clauses(st, ref) for st in subtypes)
         group = _GROUPS.get(key)
         if group is None:
             group = tuple(DefType(i, bool(st.final)) for i, st in enumerate(subtypes))

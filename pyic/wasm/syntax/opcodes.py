@@ -274,6 +274,16 @@ _series(0xFD, 0x100, """i8x16.relaxed_swizzle
 _series(0xFC, 19, "i64.add128 i64.sub128 i64.mul_wide_s i64.mul_wide_u",
         feature="wide-arithmetic")
 
+# custom-descriptors (Overview.md "Binary Format", "Instructions"); ref.cast_desc_eq's
+# nullable form is 0xFB 36 (VARIANTS), the br_on_cast_desc_eq* take castflags
+_op("struct.new_desc", (0xFB, 32), "typeidx", feature="custom-descriptors")
+_op("struct.new_default_desc", (0xFB, 33), "typeidx", feature="custom-descriptors")
+_op("ref.get_desc", (0xFB, 34), "typeidx", feature="custom-descriptors")
+_op("ref.cast_desc_eq", (0xFB, 35), "reftype", feature="custom-descriptors")
+_op("br_on_cast_desc_eq", (0xFB, 37), "labelidx reftype reftype", feature="custom-descriptors")
+_op("br_on_cast_desc_eq_fail", (0xFB, 38), "labelidx reftype reftype",
+    feature="custom-descriptors")
+
 # legacy exception handling (exception-handling, legacy/Exceptions.md): ``try`` with
 # ``catch`` 0x07 / ``catch_all`` 0x19 / ``delegate`` 0x18 delimiters, and ``rethrow``
 _op("try", 0x06, "blocktype", feature="legacy-exceptions")
@@ -311,6 +321,7 @@ VARIANTS: dict[str, object] = {
     "select": 0x1C,
     "ref.test": (0xFB, 21),
     "ref.cast": (0xFB, 23),
+    "ref.cast_desc_eq": (0xFB, 36),
 }
 
 # Natural alignment of memory instructions, in bytes (the width of the access;

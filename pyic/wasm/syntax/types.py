@@ -132,6 +132,9 @@ class SubType:
     final: bool
     supertypes: tuple
     comptype: CompType
+    # custom-descriptors (docs/proposals.md): ``(describes x)``, ``(descriptor y)``
+    describes: int | None = None
+    descriptor: int | None = None
 
 
 @frozen

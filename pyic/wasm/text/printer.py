@@ -221,6 +221,11 @@ def subtype_text(st: SubType) -> str:
     if not isinstance(st, SubType):
         raise _bad(f"sub type {st!r}")
     ct = comptype_text(st.comptype)
+    # custom-descriptors: (describes x) (descriptor y) before the comptype
+    if st.descriptor is not None:
+        ct = f"(descriptor {_index(st.descriptor)}) {ct}"
+    if st.describes is not None:
+        ct = f"(describes {_index(st.describes)}) {ct}"
     if st.final and not st.supertypes:
         return ct
     supers = "".join(f" {_index(x)}" for x in st.supertypes)

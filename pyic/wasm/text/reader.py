@@ -27,7 +27,7 @@ KEYWORDS = frozenset(OPCODES) | frozenset("""
     script register invoke get assert_malformed assert_invalid assert_malformed_custom
     assert_invalid_custom assert_unlinkable assert_return assert_trap assert_exception
     assert_exhaustion nan:canonical nan:arithmetic either input output thread wait
-    ref.struct ref.array ref.exn ref.extern ref.host ref.any shared exact
+    ref.struct ref.array ref.exn ref.extern ref.host ref.any shared exact describes descriptor
     """.split())
 
 # Instructions of proposals beyond 3.0 -> their feature (docs/proposals.md).

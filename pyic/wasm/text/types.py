@@ -214,10 +214,24 @@ def subtype(r: Reader, c: ModuleContext, index: int) -> SubType:
         supers = []
         while r.kinds[r.i] in (NAT, ID):
             supers.append(typeidx(r, c))
+        describes, descriptor = _descriptor_clauses(r, c)
         ct = comptype(r, c, index)
         r.rpar()
-        return SubType(final, tuple(supers), ct)
-    return SubType(True, (), comptype(r, c, index))
+        return SubType(final, tuple(supers), ct, describes, descriptor)
+    describes, descriptor = _descriptor_clauses(r, c)
+    return SubType(True, (), comptype(r, c, index), describes, descriptor)
+
+
+def _descriptor_clauses(r: Reader, c: ModuleContext) -> tuple:
+    """custom-descriptors: ``(describes x)? (descriptor y)?`` before a comptype."""
+    out = [None, None]
+    if enabled("custom-descriptors"):
+        for k, word in enumerate(("describes", "descriptor")):
+            if r.peek_field() == word:
+                r.i += 2
+                out[k] = typeidx(r, c)
+                r.rpar()
+    return tuple(out)
 
 
 def typedef(r: Reader, c: ModuleContext, index: int) -> SubType:

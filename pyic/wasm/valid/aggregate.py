@@ -26,6 +26,8 @@ def _field(v, x, i):
 def _struct_new(v, instr):
     x = instr.imm[0]
     st = v.ts.struct_type(x)
+    if v.ts.subtype(x).descriptor is not None:     # custom-descriptors
+        raise InvalidError("type with descriptor requires descriptor allocation")
     v.pop_vals([unpacked(f.storagetype) for f in st.fields])
     v.vals.append(RefType(False, x, exact_refs()))
 
@@ -34,6 +36,8 @@ def _struct_new(v, instr):
 def _struct_new_default(v, instr):
     x = instr.imm[0]
     st = v.ts.struct_type(x)
+    if v.ts.subtype(x).descriptor is not None:     # custom-descriptors
+        raise InvalidError("type with descriptor requires descriptor allocation")
     if not all(defaultable(unpacked(f.storagetype)) for f in st.fields):
         raise InvalidError("field type is not defaultable")
     v.vals.append(RefType(False, x, exact_refs()))

@@ -19,6 +19,7 @@ CONST_OPS = frozenset((
     "i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul",
     "ref.null", "ref.func", "ref.i31", "any.convert_extern", "extern.convert_any",
     "struct.new", "struct.new_default", "array.new", "array.new_default", "array.new_fixed",
+    "struct.new_desc", "struct.new_default_desc",   # custom-descriptors
 ))
 
 

@@ -686,7 +686,7 @@ HANDLERS["extern.convert_any"] = _convert("any", "extern")
 # The aggregate (GC) instructions' rules live in `aggregate`, which registers them here.
 from . import aggregate  # noqa: E402,F401
 # The proposals beyond 3.0 (docs/proposals.md) register theirs the same way.
-from . import atomics, legacy, wide  # noqa: E402,F401
+from . import atomics, descriptors, legacy, wide  # noqa: E402,F401
 
 
 def _unsupported_check() -> list:

@@ -160,6 +160,9 @@ class TypeSpace:
             for x in tuple(st.supertypes) + tuple(_type_indices_of_comptype(st.comptype)):
                 if type(x) is not int or not 0 <= x < end:
                     raise InvalidError(f"unknown type {x}")
+        for k, st in enumerate(subtypes):
+            if st.describes is not None or st.descriptor is not None:
+                _check_descriptor_clauses(subtypes, start, k)
         # Canonical id: the group's structure with indices inside the group
         # made relative and indices before it replaced by their canonical ids.
         def ref(x: int):
@@ -192,7 +195,11 @@ class TypeSpace:
             body = ("struct", tuple(ft(f) for f in ct.fields))
         else:
             body = ("array", ft(ct.field))
-        return (bool(st.final), tuple(ref(x) for x in st.supertypes), body)
+        key = (bool(st.final), tuple(ref(x) for x in st.supertypes), body)
+        if st.describes is not None or st.descriptor is not None:
+            key += (None if st.describes is None else ref(st.describes),
+                    None if st.descriptor is None else ref(st.descriptor))
+        return key
 
     def _check_subtype_sub(self, st: SubType, x: int) -> None:
         for y in st.supertypes:
@@ -203,6 +210,21 @@ class TypeSpace:
                 raise InvalidError(f"sub type {x} has final super type {y}")
             if not match_comptype(self, st.comptype, sup.comptype):
                 raise InvalidError(f"sub type {x} does not match super type {y}")
+            if (st.descriptor is not None or st.describes is not None
+                    or sup.descriptor is not None or sup.describes is not None):
+                self._check_descriptor_subtyping(st, x, sup, y)
+
+    def _check_descriptor_subtyping(self, st: SubType, x: int, sup: SubType, y: int) -> None:
+        """custom-descriptors (Overview.md "Custom Descriptor Definitions"): a subtype
+        keeps its supertype's descriptor (by a subtype of it) and describes what a
+        subtype of the supertype's described type is."""
+        if (sup.descriptor is not None and st.descriptor is None) or \
+                ((sup.describes is None) != (st.describes is None)):
+            raise InvalidError(f"sub type {x} does not match super type {y}")
+        if sup.descriptor is not None and not self.match_typeidx(st.descriptor, sup.descriptor):
+            raise InvalidError(f"descriptor type {st.descriptor} does not match")
+        if sup.describes is not None and not self.match_typeidx(st.describes, sup.describes):
+            raise InvalidError(f"described type {st.describes} does not match")
 
     # ------------------------------------------------------------ matching on indices
 
@@ -217,6 +239,30 @@ class TypeSpace:
             if not supers or supers[0] >= x:  # the guard keeps a bad module from looping
                 return False
             x = supers[0]
+
+
+def _check_descriptor_clauses(subtypes: tuple, start: int, k: int) -> None:
+    """custom-descriptors: type ``start + k``'s ``describes``/``descriptor`` clauses name
+    types of its own rec group, describes an earlier one, only structs have them, and
+    each descriptor describes the type that names it, and the other way round."""
+    st = subtypes[k]
+    x = start + k
+    n = len(subtypes)
+    y, d = st.descriptor, st.describes
+    if y is not None and not (type(y) is int and start <= y < start + n):
+        raise InvalidError("descriptor type is outside rec group")
+    if d is not None and not (type(d) is int and start <= d < start + n):
+        raise InvalidError("described type is outside rec group")
+    if d is not None and d >= x:
+        raise InvalidError("forward use of described type")
+    if y is not None and not isinstance(st.comptype, StructType):
+        raise InvalidError("descriptor type must be a struct")
+    if d is not None and not isinstance(st.comptype, StructType):
+        raise InvalidError("described type must be a struct")
+    if y is not None and subtypes[y - start].describes != x:
+        raise InvalidError("type is not described by its descriptor")
+    if d is not None and subtypes[d - start].descriptor != x:
+        raise InvalidError("described type is not described by descriptor")
 
 
 # ------------------------------------------------------------------ matching (3.3)

@@ -96,3 +96,70 @@ def test_exact_function_imports():
         bad = text.replace("(global (ref $f) (ref.func $b))", "(global (ref (exact $f)) (ref.func $b))")
         with pytest.raises(InvalidError, match="type mismatch"):
             validate_module(parse_module(bad))
+
+
+DESC = """(module
+  (rec
+    (type $a (descriptor $a.desc) (struct (field i32)))
+    (type $a.desc (describes $a) (struct)))
+  (global $d (ref (exact $a.desc)) (struct.new $a.desc))
+  (global $other (ref (exact $a.desc)) (struct.new $a.desc))
+  (func (export "same") (result i32)
+    (struct.get $a 0
+      (ref.cast_desc_eq (ref (exact $a))
+        (struct.new_desc $a (i32.const 7) (global.get $d)) (global.get $d))))
+  (func (export "other") (result i32)
+    (struct.get $a 0
+      (ref.cast_desc_eq (ref $a)
+        (struct.new_desc $a (i32.const 7) (global.get $d)) (global.get $other))))
+  (func (export "get") (result i32)
+    (ref.eq (ref.get_desc $a (struct.new_default_desc $a (global.get $d))) (global.get $d)))
+  (func (export "null-desc") (result i32)
+    (drop (struct.new_default_desc $a (ref.null none))) (i32.const 0)))"""
+
+
+def test_descriptor_clauses_round_trip():
+    with using(FEATURE):
+        m = parse_module(DESC)
+        st = m.types[0].subtypes
+        assert (st[0].descriptor, st[1].describes) == (1, 0)
+        assert decode_module(encode_module(m)) == m
+        assert parse_module(print_module(m)) == m
+        validate_module(m)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("(type (descriptor 1) (struct))", "descriptor type is outside rec group"),
+    ("(rec (type (descriptor 1) (struct)) (type (struct)))",
+     "type is not described by its descriptor"),
+    ("(rec (type (descriptor 1) (func)) (type (describes 0) (struct)))",
+     "descriptor type must be a struct"),
+    ("(rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct)))"
+     " (func (drop (struct.new $a)))", "type with descriptor requires descriptor allocation"),
+])
+def test_descriptor_validation(text, message):
+    with using(FEATURE), pytest.raises(InvalidError, match=message):
+        validate_module(parse_module(text))
+
+
+def _run_desc(tier: str, name: str):
+    from pyic.wasm.embed import invoke_export, module_instantiate, store_init
+    from pyic.wasm.runtime.store import Config
+
+    with using(FEATURE):
+        store = store_init(Config(tier=tier))
+        inst = module_instantiate(store, parse_module(DESC), [])
+        try:
+            return invoke_export(store, inst, name, [])
+        except Trap as e:
+            return e.message
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("same", [7]), ("other", "descriptor cast failure"), ("get", [1]),
+    ("null-desc", "null descriptor reference"),
+])
+def test_descriptors_at_run_time_on_both_tiers(name, expected):
+    ref = _run_desc("reference", name)
+    assert (ref[0] if isinstance(ref, tuple) else ref) == expected
+    assert _run_desc("fast", name) == ref
