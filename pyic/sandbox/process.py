@@ -19,6 +19,7 @@ from collections import OrderedDict
 import attrs
 
 from ..ic.costs import SubnetConfig
+from .launcher import Launcher
 from .protocol import Execute, Load, read_frame, write_frame
 
 # The package root the sandbox imports pyic from (``python -I`` ignores the environment).
@@ -35,19 +36,31 @@ class Limits:
     the process's whole CPU time (0: none; an idle sandbox is restarted long before a
     busy one reaches a day); ``seccomp``: install the syscall filter if the binding is
     there; ``max_sandboxes``: live processes at most; ``parallelism``: executions of
-    different canisters run at once within a round (1: none)."""
+    different canisters run at once within a round (1: none); ``launcher``: fork sandboxes
+    from the launcher process (`pyic.sandbox.launcher`) rather than start each anew."""
 
     address_space: int = 4 << 30
     cpu_seconds: int = 24 * 60 * 60
     seccomp: bool = True
     max_sandboxes: int = 8
     parallelism: int = max(1, os.cpu_count() or 1)
+    launcher: bool = True
 
 
 def plain_config(cfg) -> SubnetConfig:
     """The subnet's fees and limits alone (a configuration may carry more, e.g. the
     sandbox's own settings, which the sandbox does not need)."""
     return SubnetConfig(**{f.name: getattr(cfg, f.name) for f in attrs.fields(SubnetConfig)})
+
+
+_LAUNCHER: list = []
+
+
+def launcher() -> Launcher:
+    """This process's sandbox launcher, started (again) when needed."""
+    if not _LAUNCHER or not _LAUNCHER[0].alive():
+        _LAUNCHER[:] = [Launcher(ROOT)]
+    return _LAUNCHER[0]
 
 
 class WorkerGone(Exception):
@@ -59,12 +72,15 @@ class Worker:
 
     def __init__(self, raw_module: bytes, cfg, limits: Limits) -> None:
         self.busy = False            # an execution sent and not answered
-        args = [sys.executable, "-I", "-c", BOOT, ROOT, str(limits.address_space),
-                str(limits.cpu_seconds), "1" if limits.seccomp else "0"]
-        # No environment, no inherited descriptors but the two pipes, stderr discarded.
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, close_fds=True, env={},
-                                     cwd="/")
+        if limits.launcher:
+            self.proc = launcher().spawn(limits)
+        else:
+            args = [sys.executable, "-I", "-c", BOOT, ROOT, str(limits.address_space),
+                    str(limits.cpu_seconds), "1" if limits.seccomp else "0"]
+            # No environment, no inherited descriptors but the two pipes, stderr discarded.
+            self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, close_fds=True, env={},
+                                         cwd="/")
         self.send(Load(bytes(raw_module), plain_config(cfg)))
 
     @property

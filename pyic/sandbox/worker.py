@@ -1,8 +1,8 @@
 """The sandbox process: one canister's `WasmCanister` and its live instance.
 
-Started by `pyic.sandbox.process.Worker` as ``python -I -c ...`` with an empty
-environment and only its stdin and stdout open (requests in, replies out;
-stderr is /dev/null).  Before it reads a byte of its first request it limits
+Forked by the launcher (`pyic.sandbox.launcher`), or started on its own as
+``python -I -c ...``, with an empty environment and only its stdin and stdout
+open (requests in, replies out; stderr is /dev/null).  Before it reads a byte of its first request it limits
 itself (`confine`): address space and CPU time (``setrlimit``), no new
 privileges, and, where the libseccomp Python binding is installed, a seccomp
 filter refusing the system calls execution never needs.  Then it serves
@@ -186,13 +186,17 @@ def serve(stdin, stdout) -> None:
         write_frame(stdout, reply)
 
 
-def main(argv: list) -> None:
-    address_space, cpu_seconds, use_seccomp = int(argv[0]), int(argv[1]), argv[2] == "1"
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+def run(stdin, stdout, address_space: int, cpu_seconds: int, use_seccomp: bool) -> None:
+    """Confine this process, then serve on ``stdin``/``stdout`` until stdin closes."""
     sys.stdout = sys.stderr          # a stray print must not corrupt the frames
     sys.dont_write_bytecode = True
     confine(address_space, cpu_seconds, use_seccomp)
     serve(stdin, stdout)
+
+
+def main(argv: list) -> None:
+    """A sandbox started on its own (no launcher): the limits come as arguments."""
+    run(sys.stdin.buffer, sys.stdout.buffer, int(argv[0]), int(argv[1]), argv[2] == "1")
 
 
 if __name__ == "__main__":
