@@ -41,8 +41,9 @@ def install(pic, wasm) -> object:
     return cid
 
 
-def test_a_sandbox_killed_during_an_update_is_a_trap_and_the_state_stays(spin_wasm):
-    pic = sandboxed_pic()
+@pytest.mark.parametrize("launcher", [True, False], ids=["forked", "started"])
+def test_a_sandbox_killed_during_an_update_is_a_trap_and_the_state_stays(spin_wasm, launcher):
+    pic = sandboxed_pic(launcher=launcher)
     cid = install(pic, spin_wasm)
     assert pic.update_call(cid, "bump", b"") == u32(1)
     module = module_of(pic, cid)
