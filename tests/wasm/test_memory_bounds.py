@@ -153,3 +153,18 @@ def test_the_host_footprint_is_near_the_bytes_written(tmp_path):
                          text=True, timeout=600, check=True)
     peak_mib = int(out.stdout.split()[-1])
     assert peak_mib < 256 * 1.2 + 60
+
+
+def test_a_write_beyond_the_cap_changes_nothing_even_across_many_chunks():
+    m = mem(cap=4 * MIB, dense_limit=MIB)
+    m.write(0, b"\1" * MIB)                                   # the dense prefix, full
+    m.write(50 * MIB, b"\2" * (2 * MIB))                      # 32 chunks
+    held, pages = m.footprint(), dict(m.pages)
+    with pytest.raises(Exhaustion):
+        m.write(20 * MIB - 5, b"\3" * (2 * MIB))              # 33 more chunks: too many
+    assert m.footprint() == held and m.pages.keys() == pages.keys()
+    assert m.read(20 * MIB - 5, 2 * MIB) == bytes(2 * MIB)
+    small = mem(pages=64, cap=MIB + 2 * CHUNK, dense_limit=MIB)
+    with pytest.raises(Exhaustion):                           # 8 dense bytes, then 4 chunks
+        small.write(MIB - 8, b"\4" * (4 * CHUNK))
+    assert small.read(MIB - 8, 8) == bytes(8) and not small.pages

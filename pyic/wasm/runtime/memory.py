@@ -146,6 +146,8 @@ class MemInst:
         if end <= len(self.data):
             self.data[addr:end] = b
             return
+        if self.cap is not None:
+            self._check_cap(self._growth(addr, end))   # all of it, before any byte changes
         if addr < self.dense_limit:
             self._extend(min(end, self.dense_limit))
             cut = min(end, self.dense_limit) - addr
@@ -191,12 +193,31 @@ class MemInst:
 
     # ------------------------------------------------------------------ internals
 
-    def _extend(self, end: int) -> None:
-        """Grow the dense prefix to cover ``end`` (rounded up, doubling, within size)."""
+    def _dense_target(self, end: int) -> int:
+        """The length the dense prefix grows to so as to cover ``end``: by an eighth at least,
+        rounded up to 64 KiB, within the size and the dense limit."""
         data = self.data
         want = max(end, len(data) + (len(data) >> 3))
         want = -(-want // CHUNK) * CHUNK
-        want = min(want, self.size, self.dense_limit)
+        return min(want, self.size, self.dense_limit)
+
+    def _growth(self, addr: int, end: int) -> int:
+        """The host bytes a write of ``[addr, end)`` adds (dense growth and new chunks)."""
+        more = 0
+        dense = self.dense_limit
+        if addr < dense and end > len(self.data):
+            more += max(0, self._dense_target(min(end, dense)) - len(self.data))
+        lo = max(addr, dense)
+        if lo < end:
+            pages = self.pages
+            more += CHUNK * sum(1 for c in range(lo // CHUNK, (end - 1) // CHUNK + 1)
+                                if c not in pages)
+        return more
+
+    def _extend(self, end: int) -> None:
+        """Grow the dense prefix to cover ``end`` (`_dense_target`)."""
+        data = self.data
+        want = self._dense_target(end)
         if want > len(data):
             self._check_cap(want - len(data))
             data.extend(bytes(want - len(data)))
