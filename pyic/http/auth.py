@@ -19,7 +19,7 @@ from attrs import frozen
 
 from ..candid.principal import Principal
 from ..ic.state import ANONYMOUS_ID
-from . import canister_signatures, signatures
+from . import canister_signatures, signatures, webauthn
 from .request_id import hash_of_map, request_id
 
 DOMAIN_REQUEST = b"\x0Aic-request"
@@ -143,22 +143,31 @@ def authenticate(envelope, request_type: str, now: int,
         raise bad(f"Sender {Principal(sender).to_text()} is not the self-authenticating id "
                   f"of the sender_pubkey ({Principal.self_authenticating(pubkey).to_text()})")
     key, targets, queries_only = check_delegations(pubkey, delegations, now, root_key)
-    if not _verifies(key, sig, DOMAIN_REQUEST + rid, root_key):
+    if not _verifies(key, sig, DOMAIN_REQUEST + rid, root_key, "Invalid signature"):
         raise bad(f"Invalid signature: the signature does not verify for request id "
                   f"0x{rid.hex()} under the {'delegated ' if delegations else ''}public key")
     return Authenticated(content, rid, sender, targets, queries_only)
 
 
-def _verifies(key: bytes, sig: bytes, payload: bytes, root_key: bytes | None) -> bool:
+def _verifies(key: bytes, sig: bytes, payload: bytes, root_key: bytes | None,
+              refusal: str) -> bool:
+    """Whether ``sig`` signs ``payload`` under ``key``, by the scheme the key's
+    algorithm OID names (index.md "Signatures"); a key of no scheme, or a
+    malformed WebAuthn signature, is `HTTPError` 400 (``refusal``: its prefix)."""
     canister_key = canister_signatures.parse_key(key)
     if canister_key is not None:
         if root_key is None:
             raise bad("Invalid public key: canister signatures cannot be checked here")
         return canister_signatures.verify(canister_key, sig, payload, root_key)
     try:
+        webauthn_key = webauthn.parse_key(key)
+        if webauthn_key is not None:
+            return webauthn.verify(webauthn_key, sig, payload)
         return signatures.verify(key, sig, payload)
     except signatures.KeyError_ as e:
         raise bad(f"Invalid public key: {e}") from None
+    except webauthn.SignatureError as e:
+        raise bad(f"{refusal}: {e}") from None
 
 
 def check_expiry(expiry: int, now: int) -> None:
@@ -201,7 +210,7 @@ def check_delegations(pubkey: bytes, delegations, now: int, root_key: bytes | No
             payload = DOMAIN_DELEGATION + hash_of_map(d)
         except TypeError as e:
             raise bad(f"Invalid delegation {i}: {e}") from None
-        if not _verifies(key, sig, payload, root_key):
+        if not _verifies(key, sig, payload, root_key, f"Invalid delegation {i}"):
             raise bad(f"Invalid delegation {i}: its signature does not verify")
         if d["pubkey"] in seen:
             raise bad("Invalid delegation: Every public key in the chain of delegations must "

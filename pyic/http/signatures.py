@@ -4,8 +4,8 @@ secp256k1, points uncompressed), signatures as 64 bytes (``R · S`` for
 Ed25519, ``r · s`` big-endian for ECDSA over SHA-256).  The signed payload is
 always ``domain separator · message``.
 
-Canister signatures are `canister_signatures`; WebAuthn is not supported
-(docs/http.md).
+Canister signatures are `canister_signatures`, WebAuthn signatures `webauthn`
+(`auth` picks the scheme by the key's algorithm OID).
 """
 
 from __future__ import annotations

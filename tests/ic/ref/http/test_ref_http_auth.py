@@ -27,6 +27,7 @@ from ref_agent import (
     OTHER_USER,
     SECP256K1_SK,
     Key,
+    WebAuthnKey,
     add_expiry,
     add_nonce,
     bad_envelope,
@@ -60,11 +61,6 @@ def cid(shared_cid) -> bytes:
     """Every scenario here only calls ``reply`` (or sets certified data and
     reads it back before anything else runs): they share one canister."""
     return shared_cid
-
-NO_WEBAUTHN = pytest.mark.xfail(
-    strict=True, reason="pyic: WebAuthn signatures (index.md 'Web Authentication') are not "
-                        "supported; the replica refuses the key with 400")
-
 
 # ------------------------------------------------------------------ signature checking
 
@@ -182,8 +178,10 @@ def with_ed25519(targets):
     return [(ed25519(i), t) for i, t in enumerate(targets)]
 
 
-def with_webauthn(make_key, targets):
-    return [(make_key(), t) for t in targets]
+def with_webauthn(kind, targets):
+    """ic-hs's withWebAuthnECDSA / withWebAuthnRSA: a key of its own (seed n) per
+    delegation, as `with_ed25519` (one key twice would be a self-signed delegation)."""
+    return [(WebAuthnKey(kind, bytes([i])), t) for i, t in enumerate(targets)]
 
 
 def with_self_loop(targets):
@@ -208,12 +206,12 @@ DELEGATION_CASES = {
         (False, call_req_dt, lambda c: with_ed25519([[c] + [word_to_id(i) for i in range(1000)]]), ()),
     "two delegations, two targets, webauthn ECDSA":
         (True, call_req_dt,
-         lambda c: with_webauthn(webauthn_ecdsa_sk, [[c, DOESNT_EXIST], [c, DOESNT_EXIST]]),
-         (NO_WEBAUTHN,)),
+         lambda c: with_webauthn("ECDSA", [[c, DOESNT_EXIST], [c, DOESNT_EXIST]]),
+         ()),
     "two delegations, two targets, webauthn RSA":
         (True, call_req_dt,
-         lambda c: with_webauthn(webauthn_rsa_sk, [[c, DOESNT_EXIST], [c, DOESNT_EXIST]]),
-         (NO_WEBAUTHN,)),
+         lambda c: with_webauthn("RSA", [[c, DOESNT_EXIST], [c, DOESNT_EXIST]]),
+         ()),
     "one delegation, redundant targets":
         (True, call_req_dt, lambda c: with_ed25519([[c, c, DOESNT_EXIST]]), ()),
     "two delegations, singletons":
@@ -291,14 +289,14 @@ SCHEMES = {
     "ECDSA": (lambda: ECDSA_SK, lambda req: envelope(ECDSA_SK, req), ()),
     "secp256k1": (lambda: SECP256K1_SK, lambda req: envelope(SECP256K1_SK, req), ()),
     "WebAuthn ECDSA": (_registered(webauthn_ecdsa_sk),
-                       lambda req: envelope(webauthn_ecdsa_sk(), req), (NO_WEBAUTHN,)),
+                       lambda req: envelope(webauthn_ecdsa_sk(), req), ()),
     "WebAuthn RSA": (_registered(webauthn_rsa_sk),
-                     lambda req: envelope(webauthn_rsa_sk(), req), (NO_WEBAUTHN,)),
+                     lambda req: envelope(webauthn_rsa_sk(), req), ()),
     "empty delegations": (lambda: OTHER_SK, _del_env(list), ()),
     "three delegations": (lambda: OTHER_SK, _del_env(lambda: [ED_SK2, ED_SK3]), ()),
     "four delegations": (lambda: OTHER_SK, _del_env(lambda: [ED_SK2, ED_SK3, ED_SK4]), ()),
     "mixed delegations": (lambda: OTHER_SK, _del_env(
-        lambda: [DEFAULT_SK, webauthn_rsa_sk(), ECDSA_SK, SECP256K1_SK]), (NO_WEBAUTHN,)),
+        lambda: [DEFAULT_SK, webauthn_rsa_sk(), ECDSA_SK, SECP256K1_SK]), ()),
 }
 
 
