@@ -2,12 +2,14 @@
 (../shared/canisters, both builds) gives the same reply or reject, the same
 instruction count at every step, and the same state bytes at the end.
 
-(tests/ic/wasm as a whole runs in sandbox mode with ``PYIC_SANDBOX=process``;
-docs/sandbox.md has the figures.)"""
+A selection of tests/ic/wasm runs again with ``PYIC_SANDBOX=process`` (the main
+suite runs it in process); docs/sandbox.md has the figures for the whole folder."""
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
 
 import pytest
@@ -67,3 +69,19 @@ def test_the_corpus_is_the_same_in_a_sandbox(name, build, monkeypatch):
 
 def test_the_corpus_is_present():
     assert corpus.canister_names()
+
+
+# Files of tests/ic/wasm whose every test applies to sandbox mode (test_hardening.py reaches
+# into the in-process engine with monkeypatches; docs/sandbox.md).
+SELECTION = ("test_system_api.py", "test_images.py", "test_spec_divergences.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_a_selection_of_tests_ic_wasm_passes_in_sandbox_mode():
+    paths = [os.path.join("tests", "ic", "wasm", name) for name in SELECTION]
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+                       env={**os.environ, "PYIC_SANDBOX": "process"}, cwd=ROOT,
+                       capture_output=True, text=True, timeout=300, check=False)
+    summary = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr
+    assert r.returncode == 0, r.stdout[-4000:]
+    assert re.fullmatch(r"\d+ passed in [\d.]+s( \([\d:]+\))?", summary), summary
