@@ -113,9 +113,7 @@ class SandboxedCanister:
 
     def evict(self) -> None:
         """End the sandbox process (if any); the next execution starts a new one."""
-        if self._pending is not None:
-            self._receive(self._pending)
-            self._pending = None
+        self._drop_pending()
         worker, self._worker = self._worker, None
         self._held = {}
         self._controller.forget(self)
@@ -222,18 +220,30 @@ class SandboxedCanister:
             if self._pending is None and parallel.may_start():
                 self._pending = self._send(function, method, state, args, kwargs, body)
             raise parallel.Speculated()
-        pending, self._pending = self._pending, None
-        if pending is not None:
+        pending = self._pending
+        if pending is not None and pending.state is state and pending.body == body:
+            self._pending = None
+            parallel.hit()
             result = self._receive(pending)
-            if pending.state is state and pending.body == body:
-                parallel.hit()
-                self.instructions_executed += pending.instructions
-                return result
-            parallel.miss()          # thrown away, its instructions with it
+            self.instructions_executed += pending.instructions
+            return result
+        if pending is not None:
+            parallel.miss()
+            self._drop_pending()
         req = self._send(function, method, state, args, kwargs, body)
         result = self._receive(req)
         self.instructions_executed += req.instructions
         return result
+
+    def _drop_pending(self) -> None:
+        """Wait for the speculative execution and throw its result away, its instructions
+        and any failure of pyic's with it (nobody asked for that execution)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                self._receive(pending)
+            except SandboxFailure:
+                pass
 
     # ---------------------------------------------------------------- the module's functions
 
