@@ -294,7 +294,12 @@ def _canister_case(rng, corpus) -> None:
     data = mutate_bytes(rng, rng.choice(corpus))
     parse_wasm_canister(data)          # most mutants stop here: no canister for them
     if _CanisterBed.pic is None:
-        _CanisterBed.pic = PocketIC()
+        # small instruction limits: a mutant that loops stops after a few million
+        from pyic.ic.costs import SubnetConfig
+        _CanisterBed.pic = PocketIC(SubnetConfig(
+            max_instructions_per_message=5_000_000, max_instructions_per_query=5_000_000,
+            max_instructions_per_install_code=20_000_000, max_instructions_inspect_message=5_000_000,
+            max_instructions_per_composite_query_call=5_000_000))
     pic = _CanisterBed.pic
     cid = pic.create_canister()
     pic.add_cycles(cid, 10**13)
