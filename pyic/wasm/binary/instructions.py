@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ..syntax.instructions import Catch, Instr, LegacyCatch, MemArg
 from ..features import current
-from ..syntax.opcodes import BINARY_ORDER, OPCODES, PROPOSAL_OPCODES, VARIANTS, ops_for
+from ..syntax.opcodes import BINARY_ORDER, PROPOSAL_OPCODES, VARIANTS, ops_for
 
 OPCODE_FEATURES = frozenset(i.feature for i in PROPOSAL_OPCODES.values())
 from ..syntax.types import Exact, RefType
