@@ -23,11 +23,7 @@ SEED = 17
 
 # Escapes found and reported, not yet fixed by the owner of the code: (exception type, why).
 # Only escapes of that type are let through (as an expected failure); any other fails.
-KNOWN_ESCAPES = {
-    "state": ("UnicodeDecodeError",
-              "pyic/ic/store/schema.py:184 reads sqlite_master's SQL text as UTF-8; a corrupted "
-              "byte there raises UnicodeDecodeError from IC.load (e.g. case state:17:408)"),
-}
+KNOWN_ESCAPES: dict = {}
 
 
 @pytest.mark.parametrize("target", sorted(fuzz.CI_CASES))

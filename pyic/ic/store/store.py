@@ -577,6 +577,10 @@ def _errors(path: str) -> Iterator[None]:
         if "not a database" in str(e):
             raise ICError(f"{path}: not a pyic state store") from None
         raise CorruptStore(f"{path}: corrupt pyic state store: {e}") from None
+    except UnicodeDecodeError as e:
+        # SQLite hands back text it stored unchecked: a damaged byte shows here.
+        raise CorruptStore(f"{path}: corrupt pyic state store: text that is not UTF-8 "
+                           f"({e.reason} at byte {e.start})") from None
 
 
 # ------------------------------------------------------------------ whole-file saves
