@@ -747,7 +747,7 @@ class Gen:
         d = f"D{k}"
         x = v[0]
         if n == 1:
-            self.line(f"if {ea} < M{k}.wlimit: {d}[{ea}] = {x} & 0xFF", ind)
+            self.line(f"if M{k}.wlo <= {ea} < M{k}.wlimit: {d}[{ea}] = {x} & 0xFF", ind)
             self.line(f"else: WR(M{k}, {ea}, {x}, 1)", ind, refund)
             return
         if n == 16:
@@ -755,7 +755,7 @@ class Gen:
             return
         width = 32 if op.startswith(("i32", "f32")) else 64
         xv = x if 8 * n == width else f"{x} & {hex((1 << (8 * n)) - 1)}"
-        self.line(f"if {ea} <= M{k}.wlimit - {n}: {PACK[n]}({d}, {ea}, {xv})", ind)
+        self.line(f"if M{k}.wlo <= {ea} <= M{k}.wlimit - {n}: {PACK[n]}({d}, {ea}, {xv})", ind)
         self.line(f"else: WR(M{k}, {ea}, {x}, {n})", ind, refund)
 
 

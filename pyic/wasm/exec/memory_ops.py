@@ -58,7 +58,7 @@ def make_store(n: int):
         v = S.pop()
         ea = S.pop() + ins[3]
         b = (v & mask).to_bytes(n, "little")
-        if ea + n <= m.wlimit:
+        if m.wlo <= ea <= m.wlimit - n:
             m.data[ea:ea + n] = b
         else:
             m.write(ea, b)
@@ -81,7 +81,7 @@ STORES = {
 }
 
 
-# ------------------------------------------------------------------ vector loads (4.4.7.?)
+# ------------------------------------------------------------------ vector loads (4.4.7.2-4.4.7.5)
 
 def _widen(b: bytes, lanebytes: int, signed: bool) -> int:
     """``v128.loadNxM_sx``: each N-bit lane of ``b`` extended to 2N bits."""

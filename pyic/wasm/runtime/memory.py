@@ -6,7 +6,8 @@ A memory's bytes live in two places:
   small and grows, on the first write beyond its end, up to ``DENSE_LIMIT``
   bytes.  Reads between ``len(data)`` and the memory's size see zeros.  The
   interpreter's fast path reads and writes ``data`` directly when the whole
-  access lies below ``len(data)`` (loads) or ``wlimit`` (stores).
+  access lies below ``len(data)`` (loads) or in the *write window*
+  ``[wlo, wlimit)`` (stores).
 * ``pages``: a dict of 64 KiB chunks for addresses at or above
   ``dense_limit`` (``DENSE_LIMIT`` unless configured), created on first write.
   A chunk is a ``bytearray``, or a ``bytes`` object shared with whoever took
@@ -14,9 +15,13 @@ A memory's bytes live in two places:
   next write.  So a memory declared with 65,536
   pages, or a 64-bit memory of terabytes, costs nothing until it is touched.
 
-Invariant: ``len(data) <= size`` (bytes), and ``wlimit`` is ``len(data)``
-except while a journal is open, when it is 0 so every store takes the slow
-path, which saves each 4 KiB chunk before its first change (see `journal`).
+Invariant: ``len(data) <= size`` (bytes), and the write window is
+``[0, len(data))`` except while a journal is open.  Then it is a run of 4 KiB
+chunks of the dense prefix that the journal has already saved (copy on
+write, once per chunk and journal): a store outside it takes the slow path,
+which saves the chunks it changes and widens the window over them (and over
+a gap of at most ``WINDOW_GAP`` bytes, saved too), so the stores of a message
+soon run on the fast path again, as outside a journal.
 
 Host memory is bounded by design: the dense prefix grows by an eighth at a
 time (never past what was written, rounded to 64 KiB, plus that eighth),
@@ -38,7 +43,8 @@ DENSE_LIMIT = 1 << 28        # addresses below 256 MiB live in the bytearray
 EAGER_BYTES = 1 << 22        # a memory up to 4 MiB is allocated at once
 CHUNK = 1 << 16              # granularity of the sparse region
 JOURNAL_CHUNK = 1 << 12      # granularity of the rollback journal
-# 4.5.3.? growmem may fail; pyic refuses to grow a memory beyond 2**48 bytes
+WINDOW_GAP = 1 << 20         # unwritten bytes the write window may span to stay one run
+# 4.5.3.9 growmem may fail; pyic refuses to grow a memory beyond 2**48 bytes
 # (a modelled implementation limit) so that sizes stay meaningful.
 MAX_BYTES = 1 << 48
 
@@ -50,8 +56,8 @@ MOVE_PIECE = 1 << 20         # bulk moves go through the memory in pieces of thi
 class MemInst:
     """4.2.8 ``meminst ::= {type memtype, data vec(byte)}`` (data kept lazily)."""
 
-    __slots__ = ("addr", "type", "size", "max", "addrtype", "data", "wlimit", "pages", "journal",
-                 "cap", "dense_limit", "page_size")
+    __slots__ = ("addr", "type", "size", "max", "addrtype", "data", "wlo", "wlimit", "pages",
+                 "journal", "cap", "dense_limit", "page_size")
 
     def __init__(self, memtype, cap: int | None = None, dense_limit: int = DENSE_LIMIT) -> None:
         lim = memtype.limits
@@ -68,6 +74,7 @@ class MemInst:
         if cap is not None and eager > cap:
             raise Exhaustion(OUT_OF_MEMORY)
         self.data = bytearray(eager)
+        self.wlo = 0
         self.wlimit = len(self.data)
         self.pages: dict = {}
         self.journal: dict | None = None
@@ -143,6 +150,8 @@ class MemInst:
             return
         if self.journal is not None:
             self._save(addr, end)
+            if end <= len(self.data):
+                self._widen(addr, end)
         if end <= len(self.data):
             self.data[addr:end] = b
             return
@@ -160,7 +169,7 @@ class MemInst:
     def fill(self, addr: int, value: int, n: int) -> None:
         if addr + n > self.size or addr < 0 or n < 0:
             raise Trap(OOB)
-        if n and self.journal is None and addr + n <= len(self.data):
+        if n and self.wlo <= addr and addr + n <= self.wlimit:
             self.data[addr:addr + n] = bytes((value,)) * n
             return
         # Large fills above the dense prefix go piece by piece to keep memory bounded;
@@ -175,7 +184,7 @@ class MemInst:
     def copy_within(self, dst: int, src: int, n: int) -> None:
         if src + n > self.size or dst + n > self.size:
             raise Trap(OOB)
-        if n and self.journal is None and max(src, dst) + n <= len(self.data):
+        if n and self.wlo <= dst and dst + n <= self.wlimit and src + n <= len(self.data):
             d = self.data
             d[dst:dst + n] = d[src:src + n]
             return
@@ -251,6 +260,30 @@ class MemInst:
             if c not in journal:
                 journal[c] = self._original(c * JOURNAL_CHUNK)
 
+    def _widen(self, addr: int, end: int) -> None:
+        """After `_save` of ``[addr, end)`` (within the dense prefix): widen the write window
+        to cover it, if the window stays one run with at most `WINDOW_GAP` unwritten bytes
+        between; the chunks the window gains are saved first.  The journal so may hold
+        up to `WINDOW_GAP` more bytes per widening than the chunks written (counted in
+        `footprint`, the same on every tier)."""
+        lo = addr - addr % JOURNAL_CHUNK
+        hi = min(end - end % -JOURNAL_CHUNK, len(self.data))
+        wlo, whi = self.wlo, self.wlimit
+        if whi <= wlo:                              # empty window
+            self.wlo, self.wlimit = lo, hi
+            return
+        if lo > whi + WINDOW_GAP or hi < wlo - WINDOW_GAP:
+            return
+        try:
+            if lo < wlo:
+                self._save(lo, wlo)
+                self.wlo = lo
+            if hi > whi:
+                self._save(whi, hi)
+                self.wlimit = hi
+        except Exhaustion:      # the cap: the window stays as it is, the write goes on
+            pass
+
     def _original(self, lo: int):
         """What the journal keeps of the chunk at ``lo``: ``None`` if it is all zeros, a view
         of a shared page (no copy: the page is immutable), or a copy of its bytes."""
@@ -305,12 +338,13 @@ class MemInst:
     def begin_journal(self) -> tuple:
         """Start recording changes; returns the state needed by `rollback`."""
         self.journal = {}
-        self.wlimit = 0
+        self.wlo = self.wlimit = 0
         return (self.size, len(self.data), frozenset(self.pages))
 
     def end_journal(self) -> None:
         """Stop recording (the changes are kept)."""
         self.journal = None
+        self.wlo = 0
         self.wlimit = len(self.data)
 
     def rollback(self, saved: tuple) -> None:
@@ -333,7 +367,7 @@ class MemInst:
                 del self.pages[k]
         self.size = size
         self.journal = {}
-        self.wlimit = 0
+        self.wlo = self.wlimit = 0
 
 
 def move(dm: MemInst, dst: int, sm: MemInst, src: int, n: int) -> None:
