@@ -3,7 +3,15 @@ before it reads any path on the command line (``pytest --testsuite PATH``)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+# The shared test material (test suites, bench kit, canisters) is found through
+# $PYIC_SHARED; unless given, it is ../shared beside the repository.  Set here, before any
+# test module is imported, so that every test reads the one variable.
+os.environ.setdefault("PYIC_SHARED", str(Path(__file__).resolve().parent.parent / "shared"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,4 +1,5 @@
-"""The official WebAssembly test suite as pytest items: one item per ``.wast`` file.
+"""The official WebAssembly test suite as pytest items: one item per script command,
+named ``file.wast:line`` (the line of the command's opening parenthesis).
 
 Where the suite is, first found wins:
 
@@ -9,18 +10,25 @@ Where the suite is, first found wins:
 
 Without one, the run fails (it does not skip): ``tools/fetch_testsuite.sh`` gets it.
 
-Commands pyic cannot check yet are ``not_run``: never passed, and counted in the
-terminal summary so they stay visible.
+Collection only finds where each command starts (`command_lines`, a scan of the
+parentheses, no parse), so it stays fast; the first item of a file runs the whole
+file once (`SpecSuite.report_of`) and every item of the file then reads its own
+command's outcome.  A command pyic does not check (``not_run``) fails its item, as
+does a command the run did not report at all.
 """
 
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from pyic.wasm.script.report import SuiteReport
+from pyic.wasm.script.lines import command_lines
+from pyic.wasm.script.report import FileReport, SuiteReport
+from pyic.wasm.script.runner import run_file
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_TESTSUITE = REPO.parent / "shared" / "wasm-testsuite"
@@ -50,6 +58,8 @@ HOW_TO_GET = (
     f"at {DEFAULT_TESTSUITE}; tools/fetch_testsuite.sh DEST fetches it (needs git and network)"
 )
 
+MISSING = "testsuite-missing"   # the one item made when there is no suite
+
 
 def testsuite_path(config: pytest.Config) -> Path | None:
     for candidate in (config.getoption("--testsuite", None), os.environ.get("PYIC_TESTSUITE")):
@@ -71,21 +81,56 @@ def selected_files(root: Path) -> list[str]:
     return names
 
 
+# ------------------------------------------------------------------ the scripts
+
+
+def read_script(path: Path) -> str:
+    """A script's text as the runner reads it (bytes that are not UTF-8 kept)."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read().decode("utf-8", "surrogateescape")
+    except OSError:
+        return ""
+
+
+# ------------------------------------------------------------------ the shared state
+
+
 class SpecSuite:
-    """What the test items share: where the suite is, and the reports so far."""
+    """What the test items share: where the suite is, the file run last, and the
+    reports so far (for the terminal summary)."""
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self.reports = SuiteReport()
+        self._current: tuple[str, FileReport, dict] | None = None
 
     def missing_message(self) -> str:
         if self.root is None:
             return HOW_TO_GET
         return f"{HOW_TO_GET} (looked in {self.root}, which has no wasm-2.0/*.wast)"
 
+    def report_of(self, wast: str) -> tuple[FileReport, dict]:
+        """The report of ``wast`` and its outcomes grouped by the top-level command they
+        belong to (its start line; the commands of a ``thread`` go with it), running the
+        file on first use.  Items come file by file, so only the current file is kept."""
+        if self._current is None or self._current[0] != wast:
+            path = self.root / wast
+            report = run_file(str(path))
+            report.path = wast   # name files as the items are named, relative to the suite
+            for failure in report.failures:
+                failure.path = wast
+            self.reports.files.append(report)
+            starts = sorted(set(command_lines(read_script(path))))
+            groups: dict = {}
+            for outcome in report.outcomes:
+                at = bisect_right(starts, outcome.line) - 1
+                groups.setdefault(starts[max(at, 0)] if starts else 0, []).append(outcome)
+            self._current = (wast, report, groups)
+        return self._current[1], self._current[2]
+
 
 SUITE = pytest.StashKey[SpecSuite]()
-MISSING = "testsuite-missing"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,13 +138,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "wast" not in metafunc.fixturenames:
+    if "command" not in metafunc.fixturenames:
         return
     root = metafunc.config.stash[SUITE].root
     if root is None or not any((root / "wasm-2.0").glob("*.wast")):
-        metafunc.parametrize("wast", [MISSING])  # one item that fails, saying how to get it
+        metafunc.parametrize("command", [MISSING])  # one item that fails, saying how to get it
         return
-    metafunc.parametrize("wast", selected_files(root))
+    commands: list[tuple[str, int, int]] = []
+    for wast in selected_files(root):
+        starts = command_lines(read_script(root / wast))
+        if not starts:
+            commands.append((wast, 0, 0))   # an empty or unreadable script: fails its item
+        # Commands sharing a line (rare) share an item, which expects them all.
+        commands.extend((wast, line, count) for line, count in Counter(starts).items())
+    metafunc.parametrize("command", commands, ids=[f"{wast}:{line}" for wast, line, _ in commands])
 
 
 @pytest.fixture

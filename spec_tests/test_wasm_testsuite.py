@@ -1,28 +1,33 @@
-"""One pytest item per .wast file of the official test suite (see conftest.py)."""
+"""One pytest item per command of the official test suite (see conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pyic.wasm.script.runner import run_file
+from pyic.wasm.script.report import SCRIPT
 
 MISSING = "testsuite-missing"  # the item conftest.py makes when there is no suite
 
 
-def test_wast(wast: str, spec_suite) -> None:
-    root = spec_suite.root
-    if wast == MISSING:
+def test_command(command, spec_suite) -> None:
+    if command == MISSING:
         pytest.fail(spec_suite.missing_message(), pytrace=False)
-    path = root / wast
+    wast, line, expected = command
+    path = spec_suite.root / wast
     if not path.is_file():
-        pytest.fail(f"{wast} is missing from the test suite at {root}", pytrace=False)
-    report = run_file(str(path))
-    # Name files as the items are named, relative to the suite.
-    report.path = wast
-    for failure in report.failures:
-        failure.path = wast
-    spec_suite.reports.files.append(report)
-    if report.failed:
-        lines = [f"{report.failed} failed, {report.passed} passed, {report.not_run} not run:"]
-        lines.extend(str(failure) for failure in report.failures)
-        pytest.fail("\n".join(lines), pytrace=False)
+        pytest.fail(f"{wast} is missing from the test suite at {spec_suite.root}", pytrace=False)
+    report, groups = spec_suite.report_of(wast)
+    outcomes = groups.get(line, [])
+    if sum(1 for o in outcomes if o.line == line) != expected:
+        # The whole script failed (it did not read or parse), or the run and the scan
+        # of conftest.py disagree on where commands start: either way, not checked.
+        script = [str(failure) for failure in report.failures if failure.command == SCRIPT]
+        why = "; ".join(script) if script else "the runner reported a different number"
+        pytest.fail(f"{expected} command(s) start here, "
+                    f"{sum(1 for o in outcomes if o.line == line)} outcome(s) "
+                    f"reported: {why}", pytrace=False)
+    problems = [f"{o.command}: {o.message}" for o in outcomes if o.outcome == "failed"]
+    problems += [f"{o.command}: not run (pyic does not check this command)"
+                 for o in outcomes if o.outcome == "not_run"]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)

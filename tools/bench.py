@@ -77,7 +77,7 @@ def _pyic_config(tier):
     if "tier" in inspect.signature(Config.__init__).parameters:
         return Config(tier=tier)
     if tier == "reference":
-        return Config()     # before the fast tier exists, the reference interpreter is the only tier
+        return Config()  # before the fast tier exists, the reference interpreter is the only tier
     raise BenchError(f"this pyic has no tier {tier!r} (its Config has no 'tier' switch)")
 
 
@@ -162,7 +162,9 @@ def driver(engine: str, path: str, arg: str, tier: str) -> int:
 class Engine:
     """One column of the table: a name, a label with version, how to run it."""
 
-    def __init__(self, name: str, label: str, kind: str, tier: str | None = None, exe: str | None = None):
+    def __init__(
+        self, name: str, label: str, kind: str, tier: str | None = None, exe: str | None = None
+    ):
         self.name = name        # key in the JSON ("pyic", "pyic-fast", "pywasm", ...)
         self.label = label      # with version, for the table
         self.kind = kind        # driver name, or "wasm-interp"
@@ -204,7 +206,9 @@ def find_engines(wanted, tiers, notes: list) -> list:
             if exe is None:
                 notes.append("wasm-interp (WABT) is not on PATH: skipped")
                 continue
-            engines.append(Engine("wasm-interp", "wasm-interp (whole process)", "wasm-interp", exe=exe))
+            engines.append(
+                Engine("wasm-interp", "wasm-interp (whole process)", "wasm-interp", exe=exe)
+            )
         else:
             raise BenchError(f"unknown engine {name!r} (known: pyic, {', '.join(PEERS)})")
     return engines
@@ -272,7 +276,9 @@ def check_pyic(mod: str, size: dict, r: dict) -> list:
     if r.get("result") != size["checksum"]:
         problems.append(f"{mod}: result {r.get('result')} != checksum {size['checksum']}")
     if r.get("count") != size["instrs"]:
-        problems.append(f"{mod}: counted {r.get('count')} instructions, manifest says {size['instrs']}")
+        problems.append(
+            f"{mod}: counted {r.get('count')} instructions, manifest says {size['instrs']}"
+        )
     return problems
 
 
@@ -368,7 +374,9 @@ def bench_startup(args, engines: list, big: str, progress) -> dict:
                 progress(f"  big.wasm {e.label:24} ERROR {r['error']}")
                 continue
             runs[e.name].append(r)
-            progress(f"  big.wasm {e.label:24} run {rep + 1}/{args.repeat}: {r['instantiate_cpu_s']:.3f} s cpu")
+            progress(
+                f"  big.wasm {e.label:24} run {rep + 1}/{args.repeat}: {r['instantiate_cpu_s']:.3f} s cpu"
+            )
     for e in engines:
         rs = runs[e.name]
         if not rs:
@@ -403,8 +411,11 @@ def print_table(report: dict, out) -> None:
     engines = report["engines"]
     w = max([len(e["label"]) for e in engines] + [12])
     if report["modules"]:
-        print(f"{'module':8} {'instrs':>11}  {'engine':{w}} {'cpu_s':>9} {'Mi/s':>8} {'x pywasm':>9} "
-              f"{'inst_s':>7}  check", file=out)
+        print(
+            f"{'module':8} {'instrs':>11}  {'engine':{w}} {'cpu_s':>9} {'Mi/s':>8} {'x pywasm':>9} "
+            f"{'inst_s':>7}  check",
+            file=out,
+        )
         for row in report["modules"]:
             first = True
             for e in engines:
@@ -417,15 +428,19 @@ def print_table(report: dict, out) -> None:
                 check = "ok" if ent["checksum_ok"] else "WRONG RESULT"
                 if "count_ok" in ent:
                     check += ", count ok" if ent["count_ok"] else f", COUNT {ent['count']}"
-                print(f"{head}  {e['label']:{w}} {ent['cpu_s']:9.4f} {_fmt(ent['minstr_per_s'], '8.2f')} "
-                      f"{_fmt(ent.get('ratio_to_pywasm'), '9.2f')} {_fmt(ent['instantiate_cpu_s'], '7.3f')}  {check}",
-                      file=out)
+                print(
+                    f"{head}  {e['label']:{w}} {ent['cpu_s']:9.4f} {_fmt(ent['minstr_per_s'], '8.2f')} "
+                    f"{_fmt(ent.get('ratio_to_pywasm'), '9.2f')} {_fmt(ent['instantiate_cpu_s'], '7.3f')}  {check}",
+                    file=out,
+                )
         print(f"{'geomean':8} {'':>11}  {'':{w}}", file=out)
         for e in engines:
             g = report["geomean"][e["name"]]
-            print(f"{'':20}  {e['label']:{w}} {'':>9} {_fmt(g['minstr_per_s'], '8.2f')} "
-                  f"{_fmt(g['ratio_to_pywasm'], '9.2f')}   (lowest ratio {_fmt(g['min_ratio_to_pywasm'], '.2f')})",
-                  file=out)
+            print(
+                f"{'':20}  {e['label']:{w}} {'':>9} {_fmt(g['minstr_per_s'], '8.2f')} "
+                f"{_fmt(g['ratio_to_pywasm'], '9.2f')}   (lowest ratio {_fmt(g['min_ratio_to_pywasm'], '.2f')})",
+                file=out,
+            )
     if report.get("startup"):
         print(f"\nstart-up, {report['startup_module']} ({report['startup_bytes']:,} bytes): "
               "decode + validate + instantiate, CPU s", file=out)
@@ -438,8 +453,10 @@ def print_table(report: dict, out) -> None:
                 continue
             phases = ""
             if "decode_cpu_s" in ent:
-                phases = (f"  (decode {ent['decode_cpu_s']:.3f}, validate {ent['validate_cpu_s']:.3f}, "
-                          f"instantiate {ent['instantiate_only_cpu_s']:.3f})")
+                phases = (
+                    f"  (decode {ent['decode_cpu_s']:.3f}, validate {ent['validate_cpu_s']:.3f}, "
+                    f"instantiate {ent['instantiate_only_cpu_s']:.3f})"
+                )
             print(f"  {e['label']:{w}} {ent['cpu_s']:.3f}{phases}", file=out)
     for note in report["notes"]:
         print(f"note: {note}", file=out)
@@ -475,28 +492,46 @@ def print_markdown(report: dict, out) -> None:
         for e in engines:
             cells.append(f"{_num(report['geomean'][e['name']]['minstr_per_s'])} Mi/s")
         if has_base:
-            cells += [f"**{_num(report['geomean'][e['name']]['ratio_to_pywasm'])}**" for e in others]
+            cells += [
+                f"**{_num(report['geomean'][e['name']]['ratio_to_pywasm'])}**" for e in others
+            ]
         print("| " + " | ".join(cells) + " |", file=out)
     if report.get("startup"):
-        print(f"\n| start-up, {report['startup_module']} ({report['startup_bytes']:,} bytes) | CPU s "
-              "| decode | validate | instantiate |\n|---|---:|---:|---:|---:|", file=out)
+        print(
+            f"\n| start-up, {report['startup_module']} ({report['startup_bytes']:,} bytes) | CPU s "
+            "| decode | validate | instantiate |\n|---|---:|---:|---:|---:|",
+            file=out,
+        )
         for e in engines:
             ent = report["startup"].get(e["name"], {})
             if "cpu_s" in ent:
-                phases = [_num(ent.get(k)) for k in ("decode_cpu_s", "validate_cpu_s", "instantiate_only_cpu_s")]
-                print(f"| {e['label']} | {_num(ent['cpu_s'])} | " + " | ".join(phases) + " |", file=out)
+                phases = [
+                    _num(ent.get(k))
+                    for k in ("decode_cpu_s", "validate_cpu_s", "instantiate_only_cpu_s")
+                ]
+                print(
+                    f"| {e['label']} | {_num(ent['cpu_s'])} | " + " | ".join(phases) + " |",
+                    file=out,
+                )
 
 
 # ------------------------------------------------------------------ command line
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", default=os.environ.get("PYIC_BENCH", DEFAULT_BENCH),
-                    help="the benchmark kit (default: $PYIC_BENCH or ../shared/bench next to the repository)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--bench",
+        default=os.environ.get("PYIC_BENCH", DEFAULT_BENCH),
+        help="the benchmark kit (default: $PYIC_BENCH or ../shared/bench next to the repository)",
+    )
     ap.add_argument("--modules", help="comma-separated modules, or 'all' "
                     f"(default: {','.join(DEFAULT_MODULES)}; all with --small)")
     ap.add_argument("--small", action="store_true", help="the manifest's small sizes (smoke test)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per engine and module; the median is reported")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per engine and module; the median is reported"
+    )
     ap.add_argument("--tier", action="append", choices=("fast", "reference"),
                     help="pyic tier (repeatable: one column each; default: pyic's default tier)")
     ap.add_argument("--engines", default="pyic," + ",".join(PEERS),
@@ -505,11 +540,17 @@ def parse_args(argv):
     ap.add_argument("--startup-only", action="store_true", help="only the big.wasm start-up timing")
     ap.add_argument("--json", nargs="?", const="-", metavar="FILE",
                     help="write the report as JSON to FILE, or to stdout (table then goes to stderr)")
-    ap.add_argument("--markdown", action="store_true", help="also print markdown tables (docs/performance.md)")
-    ap.add_argument("--python", default=sys.executable, help="interpreter for the engine subprocesses")
+    ap.add_argument(
+        "--markdown", action="store_true", help="also print markdown tables (docs/performance.md)"
+    )
+    ap.add_argument(
+        "--python", default=sys.executable, help="interpreter for the engine subprocesses"
+    )
     ap.add_argument("--timeout", type=float, default=900, help="seconds per engine run")
     ap.add_argument("--quiet", action="store_true", help="no per-run progress on stderr")
-    ap.add_argument("--report", metavar="FILE", help="print the tables of a saved --json report; run nothing")
+    ap.add_argument(
+        "--report", metavar="FILE", help="print the tables of a saved --json report; run nothing"
+    )
     ap.add_argument("--driver", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeat < 1:

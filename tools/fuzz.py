@@ -113,22 +113,31 @@ def mutate_text(rng: random.Random, text: str) -> str:
             x = rng.random()
             n = 12000 if x < 0.01 else 3000 if x < 0.05 else rng.choice((5, 10, 40, 300))
             opener = rng.choice(("opt ", "vec { ", "record { ", "(block ", "("))
-            closer = {"opt ": "", "vec { ": " }", "record { ": " }", "(block ": ")", "(": ")"}[opener]
+            closer = {"opt ": "", "vec { ": " }", "record { ": " }", "(block ": ")", "(": ")"}[
+                opener
+            ]
             text = text[:pos] + opener * n + text[pos:pos + 1] + closer * rng.choice((n, n // 2)) + text[pos + 1:]
         elif op == 5:
             text = text[:pos]
         elif op == 6 and text:
-            text = text[:pos] + chr(rng.choice((0, 9, 10, 34, 40, 41, 92, 0x7F, 0xFEFF, 0x10FFFF))) + text[pos:]
+            text = (
+                text[:pos]
+                + chr(rng.choice((0, 9, 10, 34, 40, 41, 92, 0x7F, 0xFEFF, 0x10FFFF)))
+                + text[pos:]
+            )
         else:
-            text = text[:pos] + str(rng.choice((0, 1, 255, 2**31, 2**32 - 1, 2**64, -2**63, 10**40))) + text[pos:]
+            text = (
+                text[:pos]
+                + str(rng.choice((0, 1, 255, 2**31, 2**32 - 1, 2**64, -(2**63), 10**40)))
+                + text[pos:]
+            )
     return text
 
 
 # ------------------------------------------------------------------ seed corpora
 
 def _wasmgen_texts(n: int, size: int = 25) -> list[str]:
-    sys.path.insert(0, str(ROOT / "tools"))
-    import wasmgen
+    from tools import wasmgen   # ROOT is on sys.path (above)
     return [wasmgen.generate(seed, size=size).wat for seed in range(n)]
 
 
@@ -262,7 +271,10 @@ def _wat_case(rng, corpus) -> None:
 
 def _candid_binary_case(rng, corpus) -> None:
     from pyic.candid import decode_message, print_values
-    values, types, env = decode_message(mutate_bytes(rng, rng.choice(corpus)), value_quota=1_000_000)
+
+    values, types, env = decode_message(
+        mutate_bytes(rng, rng.choice(corpus)), value_quota=1_000_000
+    )
     print_values(values, types, env)
 
 
@@ -307,7 +319,9 @@ def _canister_case(rng, corpus) -> None:
         pic.install_code(cid, data, b"")
         for method in ("inc", "stable"):
             try:
-                pic.update_call(cid, method, bytes(rng.randrange(256) for _ in range(rng.randrange(40))))
+                pic.update_call(
+                    cid, method, bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+                )
             except PyicError:
                 pass
         pic.query_call(cid, "get", b"")
@@ -383,9 +397,11 @@ class Report:
         self.peak_rss_mib = 0
 
     def line(self) -> str:
-        return (f"{self.target}: {self.cases} cases, {len(self.escapes)} escapes, "
-                f"{self.failures} pyic errors, slowest {self.slowest[0]:.3f} s CPU ({self.slowest[1]}), "
-                f"peak RSS {self.peak_rss_mib} MiB")
+        return (
+            f"{self.target}: {self.cases} cases, {len(self.escapes)} escapes, "
+            f"{self.failures} pyic errors, slowest {self.slowest[0]:.3f} s CPU ({self.slowest[1]}), "
+            f"peak RSS {self.peak_rss_mib} MiB"
+        )
 
 
 def case_id(target: str, seed: int, i: int) -> str:
@@ -438,7 +454,9 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException:   # noqa: BLE001
             traceback.print_exc()
             return 1
-        print(f"{args.replay}: {'ok' if outcome is None else type(outcome).__name__ + ': ' + str(outcome)}")
+        print(
+            f"{args.replay}: {'ok' if outcome is None else type(outcome).__name__ + ': ' + str(outcome)}"
+        )
         return 0
     escaped = 0
     for name in args.target or list(TARGETS):

@@ -173,7 +173,9 @@ def _group(ref: str) -> str:
     return "/".join(parts[:3] if len(parts) > 3 else parts[:-1] or parts)
 
 
-ROW = re.compile(r"^\| (?P<section>[^|]+?) \| (?P<impl>.*) \| (?P<tests>[^|]*) \| (?P<ported>[^|]*) \|$")
+ROW = re.compile(
+    r"^\| (?P<section>[^|]+?) \| (?P<impl>.*) \| (?P<tests>[^|]*) \| (?P<ported>[^|]*) \|$"
+)
 
 
 def render_doc(text: str, tests, refs) -> str:

@@ -104,9 +104,13 @@ def record(args, raw: str, speedscope: str | None) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("module")
-    ap.add_argument("--bench", default=os.environ.get("PYIC_BENCH", os.path.join(REPO, "..", "shared", "bench")))
+    ap.add_argument(
+        "--bench", default=os.environ.get("PYIC_BENCH", os.path.join(REPO, "..", "shared", "bench"))
+    )
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--tier", choices=("fast", "reference"))
     ap.add_argument("--rate", type=int, default=1000, help="samples per second")
@@ -128,7 +132,11 @@ def main(argv=None) -> int:
                     counts[bucket(stack.split(";"), cache)] += int(n)
     total = sum(counts.values())
     # percentages of the call's execution (run loop, handlers, numerics, lowering), without start-up
-    run = sum(n for k, n in counts.items() if k.startswith(("loop:", "handler:", "numerics:", "lowering", "fast:")))
+    run = sum(
+        n
+        for k, n in counts.items()
+        if k.startswith(("loop:", "handler:", "numerics:", "lowering", "fast:"))
+    )
     print(f"{args.module}{' (small)' if args.small else ''}: {total} samples, {run} in the run "
           f"({100 * run / max(total, 1):.1f}%); percentages below are of the run")
     groups: collections.Counter = collections.Counter()

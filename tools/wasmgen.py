@@ -110,10 +110,15 @@ BINOPS.update({
     for t in ("f32", "f64")
 })
 RELOPS = {
-    t: tuple(f"{t}.{o}" for o in ("eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"))
+    t: tuple(
+        f"{t}.{o}"
+        for o in ("eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u")
+    )
     for t in ("i32", "i64")
 }
-RELOPS.update({t: tuple(f"{t}.{o}" for o in ("eq", "ne", "lt", "gt", "le", "ge")) for t in ("f32", "f64")})
+RELOPS.update(
+    {t: tuple(f"{t}.{o}" for o in ("eq", "ne", "lt", "gt", "le", "ge")) for t in ("f32", "f64")}
+)
 # conversions: result type -> ((op, operand type), ...)
 CONVERSIONS = {
     "i32": (("i32.wrap_i64", "i64"), ("i32.trunc_f32_s", "f32"), ("i32.trunc_f32_u", "f32"),
@@ -186,7 +191,9 @@ class _Func:
 class Generator:
     """``Generator(seed).program()`` makes one module.  ``size`` scales the function bodies."""
 
-    def __init__(self, seed: int, size: int = 120, nan_bits: bool = True, features: tuple = ()) -> None:
+    def __init__(
+        self, seed: int, size: int = 120, nan_bits: bool = True, features: tuple = ()
+    ) -> None:
         self.seed = seed
         # Beyond Wasm 2.0 (3.0 features): "tail-call", "memory64", "multi-memory".
         self.features = features
@@ -207,7 +214,9 @@ class Generator:
         self.has_memory = r.random() < 0.9
         # Memory 0 may be 64-bit; with multi-memory a second (32-bit) memory $mem1.
         self.mem64 = "memory64" in self.features and r.random() < 0.6
-        self.nmems = (1 + ("multi-memory" in self.features and r.random() < 0.7)) if self.has_memory else 0
+        self.nmems = (
+            (1 + ("multi-memory" in self.features and r.random() < 0.7)) if self.has_memory else 0
+        )
         self.mem_min = r.choice((0, 1, 1, 1, 1, 1, 1, 2, 2))
         self.mem_max = self.mem_min + r.choice((0, 1, 2, 3))
         self.tab_min = r.randint(1, 10) if r.random() < 0.95 else 0
@@ -216,7 +225,9 @@ class Generator:
         self.sigs = [self.random_sig() for _ in range(nfuncs)]
         # Some call_indirect types that no function has, for "indirect call type mismatch".
         self.extra_sigs = [self.random_sig() for _ in range(2)]
-        self.globals = [(t, r.random() < 0.8) for t in (r.choice(NUM) for _ in range(r.randint(0, 6)))]
+        self.globals = [
+            (t, r.random() < 0.8) for t in (r.choice(NUM) for _ in range(r.randint(0, 6)))
+        ]
         self.globals.sort(key=lambda g: not g[1])   # mutable ones first
         # $g0 is the hash: values that would be dropped are mixed into it, so that they are observed.
         self.globals.insert(0, ("i64", True))
@@ -235,7 +246,7 @@ class Generator:
         if r.random() < 0.4:
             lo = r.randint(0, 5)
             self.tabs.append((lo, lo + r.choice((0, 3))))
-        self.elems = []                              # (list of func idx or None, active offset or None)
+        self.elems = []  # (list of func idx or None, active offset or None)
         self.elem_table = {}                         # active segment -> its table
         for ti, (lo, _) in enumerate(self.tabs):
             if lo and r.random() < 0.9:
@@ -244,11 +255,15 @@ class Generator:
                 if r.random() < 0.03:
                     off = lo - n + 1             # out of bounds: instantiation traps
                 self.elem_table[len(self.elems)] = ti
-                self.elems.append(([r.randrange(nfuncs) if r.random() < 0.85 else None for _ in range(n)], off))
+                self.elems.append(
+                    ([r.randrange(nfuncs) if r.random() < 0.85 else None for _ in range(n)], off)
+                )
         # The tables' initial contents: call_indirect mostly picks a slot holding a matching function.
         self.slots = [{} for _ in self.tabs]
         for i, (funcs, off) in enumerate(self.elems):
-            self.slots[self.elem_table[i]].update((off + k, fi) for k, fi in enumerate(funcs) if fi is not None)
+            self.slots[self.elem_table[i]].update(
+                (off + k, fi) for k, fi in enumerate(funcs) if fi is not None
+            )
         for _ in range(r.randint(0, 2)):
             self.elems.append(([r.randrange(nfuncs) if r.random() < 0.8 else None
                                 for _ in range(r.randint(0, 5))], None))
@@ -265,14 +280,18 @@ class Generator:
             at = " i64" if self.mem64 else ""
             lines.append(f"  (memory $mem (export \"mem\"){at} {self.mem_min} {self.mem_max})")
         if self.nmems > 1:
-            lines.append(f"  (memory $mem1 (export \"mem1\") 1 2)")
+            lines.append("  (memory $mem1 (export \"mem1\") 1 2)")
             text = "".join(f"\\{b:02x}" for b in self.random_bytes())
             lines.append(f"  (data (memory 1) (i32.const 16) \"{text}\")")
         for ti, (lo, hi) in enumerate(self.tabs):
             lines.append(f"  (table {self.tab(ti)} (export \"tab{ti or ''}\") {lo} {hi} funcref)")
         for i, (data, off) in enumerate(self.datas):
             text = "".join(f"\\{b:02x}" for b in data)
-            where = f" ({self.offset_expr('i64' if self.mem64 else 'i32', off)})" if off is not None else ""
+            where = (
+                f" ({self.offset_expr('i64' if self.mem64 else 'i32', off)})"
+                if off is not None
+                else ""
+            )
             lines.append(f"  (data $d{i}{where} \"{text}\")")
         for i, (funcs, off) in enumerate(self.elems):
             items = " ".join("(ref.null func)" if f is None else f"(ref.func $f{f})" for f in funcs)
@@ -335,14 +354,19 @@ class Generator:
                  + "".join(f" (local {t})" for t in s.results),
                  f"    (global.set $fuel (i32.const {self.fuel}))"]
         for k, t in enumerate(s.params):
-            lines.append(f"    local.get {k}" + (f" {t}.reinterpret_{INT_OF[t]}" if t[0] == "f" else ""))
+            lines.append(
+                f"    local.get {k}" + (f" {t}.reinterpret_{INT_OF[t]}" if t[0] == "f" else "")
+            )
         lines.append(f"    call $f{i}")
         # Pop the results into locals (top first), push them back as integers.
         base = len(s.params)
         for k in reversed(range(len(s.results))):
             lines.append(f"    local.set {base + k}")
         for k, t in enumerate(s.results):
-            lines.append(f"    local.get {base + k}" + (f" {INT_OF[t]}.reinterpret_{t}" if t[0] == "f" else ""))
+            lines.append(
+                f"    local.get {base + k}"
+                + (f" {INT_OF[t]}.reinterpret_{t}" if t[0] == "f" else "")
+            )
         lines.append("  )")
         return lines
 
@@ -384,7 +408,9 @@ class Generator:
                 self.hash(t)
         self.body(s.results, 4)
         nparams = len(s.params)
-        head = f"  (func $f{i} (type $t{i}){s.wat()}" + "".join(f" (local {t})" for t in f.locals[nparams:])
+        head = f"  (func $f{i} (type $t{i}){s.wat()}" + "".join(
+            f" (local {t})" for t in f.locals[nparams:]
+        )
         return [head] + self.out + ["  )"]
 
     def emit(self, text: str) -> None:
@@ -510,7 +536,9 @@ class Generator:
         else:
             self.emit("nop")
 
-    def nested(self, kind: str, types: tuple, depth: int, else_arm: bool = False, params=()) -> None:
+    def nested(
+        self, kind: str, types: tuple, depth: int, else_arm: bool = False, params=()
+    ) -> None:
         """The body of a block / if just opened (params on the stack), then ``end``."""
         self.f.labels.append(_Label(kind, types))
         self.indent += 1
@@ -532,7 +560,9 @@ class Generator:
             self.emit("i64.extend_i32_u")
         elif t[0] == "f":
             # Without nan_bits a NaN's bits must not be seen: trunc_sat maps every NaN to 0.
-            self.emit(f"i64.reinterpret_f64" if t == "f64" else "i32.reinterpret_f32 i64.extend_i32_u")
+            self.emit(
+                "i64.reinterpret_f64" if t == "f64" else "i32.reinterpret_f32 i64.extend_i32_u"
+            )
             if not self.nan_bits:
                 self.out.pop()
                 self.emit(f"i64.trunc_sat_{t}_s")
@@ -616,12 +646,16 @@ class Generator:
         x = r.random()
         if x < 0.45:
             inside = size and r.random() < 0.7
-            self.emit(f"i32.const {r.randint(0, max(0, size - 80)) if inside else r.randint(0, 256)}")
+            self.emit(
+                f"i32.const {r.randint(0, max(0, size - 80)) if inside else r.randint(0, 256)}"
+            )
         elif x < 0.55:
             self.emit(f"i32.const {max(0, size - r.randint(0, 10))}")
         elif x < 0.93:
             self.value("i32", depth)
-            self.emit(f"i32.const {r.choice((0xFF, 0xFFF, 0x3FFF, 0x7FFF, 0xFFFF, 0xFFF8, 0x1FFFF))}")
+            self.emit(
+                f"i32.const {r.choice((0xFF, 0xFFF, 0x3FFF, 0x7FFF, 0xFFFF, 0xFFF8, 0x1FFFF))}"
+            )
             self.emit("i32.and")
         else:
             self.value("i32", depth)
@@ -660,7 +694,9 @@ class Generator:
             self.address(depth, m)
             self.address(depth, m2)
             # 3.4.6: the length has the smaller of the two address types.
-            self.length(depth, 300, "i64" if self.addrtype(m) == self.addrtype(m2) == "i64" else "i32")
+            self.length(
+                depth, 300, "i64" if self.addrtype(m) == self.addrtype(m2) == "i64" else "i32"
+            )
             self.emit(f"memory.copy {m} {m2}" if m or m2 else "memory.copy")
         elif x < 0.93 and self.datas:
             i = r.choice(passive) if passive and r.random() < 0.9 else r.randrange(len(self.datas))
@@ -756,7 +792,12 @@ class Generator:
             i = r.choice(cands)
             sig = self.sigs[i]
         self.values(sig.params, depth)
-        fits = [(ti, k) for ti, sl in enumerate(self.slots) for k, fi in sl.items() if self.sigs[fi] == sig]
+        fits = [
+            (ti, k)
+            for ti, sl in enumerate(self.slots)
+            for k, fi in sl.items()
+            if self.sigs[fi] == sig
+        ]
         if r.random() < (0.6 if fits else 0.93):
             self.emit(f"call $f{i}")
         else:
@@ -954,7 +995,9 @@ class Generator:
     def call_value(self, t: str, depth: int) -> None:
         """One value of type ``t`` from a call returning several (the others dropped)."""
         r = self.rng
-        cands = [(i, k) for i, s in enumerate(self.sigs) for k, rt in enumerate(s.results) if rt == t]
+        cands = [
+            (i, k) for i, s in enumerate(self.sigs) for k, rt in enumerate(s.results) if rt == t
+        ]
         if not cands:
             return self.leaf(t)
         i, k = r.choice(cands)
@@ -981,11 +1024,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--size", type=int, default=120, help="instruction budget per function")
-    ap.add_argument("--no-nan-bits", action="store_true", help="no instruction exposes a NaN's bits")
+    ap.add_argument(
+        "--no-nan-bits", action="store_true", help="no instruction exposes a NaN's bits"
+    )
     ap.add_argument("--wasm3", action="store_true", help="also tail calls, memory64, multi-memory, "
                     "extended-const")
     args = ap.parse_args()
-    print(generate(args.seed, args.size, not args.no_nan_bits, WASM3 if args.wasm3 else ()).wat, end="")
+    print(
+        generate(args.seed, args.size, not args.no_nan_bits, WASM3 if args.wasm3 else ()).wat,
+        end="",
+    )
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ def encode(text: str, did: str | None, method: str | None, reply: bool, types: s
 @candid.command()
 @click.argument("hex_message", metavar="HEX")
 @_with_did_options
-def decode(hex_message: str, did: str | None, method: str | None, reply: bool, types: str | None) -> None:
+def decode(
+    hex_message: str, did: str | None, method: str | None, reply: bool, types: str | None
+) -> None:
     """Decode a hex Candid message; prints it as text."""
     from pyic.candid import decode_to_text
     try:
@@ -96,11 +98,19 @@ def test(paths: tuple[str, ...], as_json: bool) -> None:
     results = [run_file(p) for p in collect(list(paths))]
     report = summarize(results)
     for failure in report["failures"]:
-        click.echo(f"{failure['path']}:{failure['line']}: {failure['command']}: {failure['message']}", err=True)
+        click.echo(
+            f"{failure['path']}:{failure['line']}: {failure['command']}: {failure['message']}",
+            err=True,
+        )
     for f in report["files"]:
-        click.echo(f"{f['path']}: {f['passed']} passed, {f['failed']} failed, {f['not_run']} not run", err=True)
+        click.echo(
+            f"{f['path']}: {f['passed']} passed, {f['failed']} failed, {f['not_run']} not run",
+            err=True,
+        )
     t = report["total"]
-    click.echo(f"total: {t['passed']} passed, {t['failed']} failed, {t['not_run']} not run", err=True)
+    click.echo(
+        f"total: {t['passed']} passed, {t['failed']} failed, {t['not_run']} not run", err=True
+    )
     if as_json:
         click.echo(json.dumps(report, indent=2))
     sys.exit(1 if t["failed"] else 0)

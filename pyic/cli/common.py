@@ -162,9 +162,9 @@ def write_output(path: str, data: bytes | str) -> None:
     """Write ``data`` to ``path`` (``-``: stdout)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if path == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(raw)
-        stream.flush()
+        # click.echo writes bytes to the binary side of stdout (CliRunner's too), so no
+        # lower-level stream is needed.
+        click.echo(raw, nl=False)
         return
     with open(path, "wb") as f:
         f.write(raw)

@@ -16,7 +16,7 @@ import click
 
 from ..wasm.features import FEATURES
 from ..wasm.script.report import FileReport
-from ..wasm.script.runner import find_scripts, run_files
+from ..wasm.script.runner import MESSAGE_MODES, find_scripts, run_files
 
 
 @click.command("spec")
@@ -41,14 +41,24 @@ from ..wasm.script.runner import find_scripts, run_files
               type=click.Choice(sorted(FEATURES)),
               help="Enable a proposal beyond Wasm 3.0 (repeatable; docs/proposals.md). "
                    "Scripts in a proposal's test-suite folder get its feature anyway.")
+@click.option("--messages", type=click.Choice(MESSAGE_MODES), default="prefix",
+              show_default=True,
+              help="How an assertion's expected message is compared: exact (equal), prefix "
+                   "(starts with it, as the reference interpreter), category (only the kind "
+                   "of failure, as WABT's runner for malformed and invalid modules).")
+@click.option("--legacy-text", is_flag=True,
+              help="Also read older text forms other engines' suites use (get_local, "
+                   "i32.wrap/i64, a bare memory index in (data 0 ...)); docs/spec-runner.md.")
 def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool,
-         wasm_version: str, max_failures: int, tier: str | None, features: tuple) -> None:
+         wasm_version: str, max_failures: int, tier: str | None, features: tuple,
+         messages: str, legacy_text: bool) -> None:
     """Run the .wast scripts in PATHS (files, or folders searched recursively).
 
     \b
     Example:
       pyic spec ../shared/wasm-testsuite/wasm-2.0 --jobs 2
       pyic spec ../shared/wasm-testsuite/wasm-2.0 --filter 'i32*' --json
+      pyic spec other-engine/tests --legacy-text --messages category
     """
     from ..wasm.runtime import store as store_module
     saved = store_module.DEFAULT_TIER, os.environ.get("PYIC_TIER")
@@ -69,7 +79,8 @@ def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool
         progress = _progress(len(scripts)) if sys.stderr.isatty() else None
         version = None if wasm_version == "auto" else int(wasm_version)
         report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
-                           features=features, on_done=progress)
+                           features=features, messages=messages, legacy_text=legacy_text,
+                           on_done=progress)
         if progress is not None:
             click.echo("\r\033[K", nl=False, err=True)
 

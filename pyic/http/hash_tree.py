@@ -141,10 +141,10 @@ def _keep(t: HashTree, wanted: dict) -> HashTree:
         case Labeled(label, sub) if label in wanted:
             return Labeled(label, prune(sub, wanted[label]))
         case Fork(left, right):
-            l, r = _keep(left, wanted), _keep(right, wanted)
-            if isinstance(l, (Pruned, Empty)) and isinstance(r, (Pruned, Empty)):
-                return Pruned(reconstruct(Fork(l, r)))   # nothing kept below: one hash
-            return Fork(l, r)
+            kept_left, kept_right = _keep(left, wanted), _keep(right, wanted)
+            if isinstance(kept_left, (Pruned, Empty)) and isinstance(kept_right, (Pruned, Empty)):
+                return Pruned(reconstruct(Fork(kept_left, kept_right)))  # nothing kept: one hash
+            return Fork(kept_left, kept_right)
     return Pruned(reconstruct(t))
 
 

@@ -77,8 +77,10 @@ class SubnetConfig:
 
     def call_fee(self, method_name: str, arg: bytes) -> int:
         """What sending one inter-canister request costs (request part)."""
-        return self.scale(self.xnet_call_fee
-                          + self.xnet_byte_transmission_fee * (len(method_name.encode()) + len(arg)))
+        return self.scale(
+            self.xnet_call_fee
+            + self.xnet_byte_transmission_fee * (len(method_name.encode()) + len(arg))
+        )
 
     def idle_cycles_burned_rate(self, compute_allocation: int, memory_allocation: int,
                                 memory_usage: int) -> int:

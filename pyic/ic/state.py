@@ -219,8 +219,8 @@ class Change:
 
     timestamp_nanos: int
     canister_version: int
-    origin: tuple                   # ("user", principal) | ("canister", principal, version|None)
-    details: tuple                  # e.g. ("creation", controllers), ("code_deployment", mode, hash)
+    origin: tuple  # ("user", principal) | ("canister", principal, version|None)
+    details: tuple  # e.g. ("creation", controllers), ("code_deployment", mode, hash)
 
 
 @frozen
@@ -287,7 +287,9 @@ class Canister:
     canister_creation_timestamp: int = 0
     last_install_timestamp: int | None = None
     canister_history: CanisterHistory = CanisterHistory()
-    canister_log_visibility: object = CONTROLLERS       # CONTROLLERS | PUBLIC | ("allowed_viewers", tuple)
+    canister_log_visibility: object = (
+        CONTROLLERS  # CONTROLLERS | PUBLIC | ("allowed_viewers", tuple)
+    )
     canister_snapshot_visibility: object = CONTROLLERS
     canister_status_visibility: object = CONTROLLERS
     canister_logs: tuple = ()
@@ -340,4 +342,6 @@ def with_canister(state: S, canister_id: bytes, **changes) -> S:
 
 def with_call_context(state: S, ctxt_id: int, **changes) -> S:
     ctxt = state.call_contexts[ctxt_id]
-    return evolve(state, call_contexts=replace_in(state.call_contexts, ctxt_id, evolve(ctxt, **changes)))
+    return evolve(
+        state, call_contexts=replace_in(state.call_contexts, ctxt_id, evolve(ctxt, **changes))
+    )

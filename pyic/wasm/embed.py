@@ -76,7 +76,9 @@ def load_module(data: bytes | str, source: str | None = None, validate: bool = T
     return module
 
 
-def module_instantiate(store: Store, module, imports=None, *, limit: int | None = None) -> ModuleInst:
+def module_instantiate(
+    store: Store, module, imports=None, *, limit: int | None = None
+) -> ModuleInst:
     """Instantiate a *validated* module.  ``imports``: a list of `ExternVal` in import order, or
     ``{module name: {name: ExternVal}}``.  The start function's count is ``inst.start_count``."""
     return instantiate(store, module, imports, meter=Meter(limit))

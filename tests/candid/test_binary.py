@@ -96,7 +96,9 @@ def test_type_table_layout():
 def test_record_and_variant_encoding():
     t = parse_types("(record { foo : int; bar : bool }, variant { Ok : text; Err : text })")
     data = encode((Record.of(foo=42, bar=True), Variant.of("Ok", "good")), t)
-    assert data.hex() == ("4449444c026c02d3e3aa027e868eb7027c6b02bc8a0171c5fed2017102000101" "2a" "00" "04676f6f64")
+    assert data.hex() == (
+        "4449444c026c02d3e3aa027e868eb7027c6b02bc8a0171c5fed20171020001012a0004676f6f64"
+    )
 
 
 def test_encoder_checks_values():
@@ -112,7 +114,9 @@ def test_encoder_checks_values():
 
 def test_references_encode():
     p = Principal.from_text("w7x7r-cok77-xa")
-    data = encode((p, ServiceRef(p), FuncRef(p, "foo")), parse_types("(principal, service {}, func () -> ())"))
+    data = encode(
+        (p, ServiceRef(p), FuncRef(p, "foo")), parse_types("(principal, service {}, func () -> ())")
+    )
     assert decode_to_text(data) == ('(principal "w7x7r-cok77-xa", service "w7x7r-cok77-xa", '
                                     'func "w7x7r-cok77-xa".foo)')
 
@@ -132,10 +136,18 @@ def test_coercions():
     assert coerce("(opt 5)", "(opt nat)", "(opt text)") == (None,)
     assert coerce("(record { a = 1; b = 2 })", "(record { a : nat; b : nat })",
                   "(record { a : int; c : opt nat })") == (Record.of(a=1, c=None),)
-    assert coerce("(variant { a = 1 })", "(variant { a : nat; b })", "(opt variant { b })") == (None,)
-    assert coerce('(service "aaaaa-aa")', "(service {})", "(principal)") == (Principal.management(),)
-    assert coerce("(1, 2)", "(nat, nat)", "(nat)") == (1,)                       # extra arguments
-    assert coerce("(1)", "(nat)", "(nat, opt nat, reserved)") == (1, None, None)  # missing arguments
+    assert coerce("(variant { a = 1 })", "(variant { a : nat; b })", "(opt variant { b })") == (
+        None,
+    )
+    assert coerce('(service "aaaaa-aa")', "(service {})", "(principal)") == (
+        Principal.management(),
+    )
+    assert coerce("(1, 2)", "(nat, nat)", "(nat)") == (1,)  # extra arguments
+    assert coerce("(1)", "(nat)", "(nat, opt nat, reserved)") == (
+        1,
+        None,
+        None,
+    )  # missing arguments
 
 
 def test_coercion_failures_are_coercion_errors():

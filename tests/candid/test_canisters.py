@@ -11,7 +11,8 @@ import pytest
 from pyic.candid import decode, encode_text, load_did, parse_value_text, print_values
 from pyic.errors import CandidError
 
-CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "canisters")
+# The shared test material: $PYIC_SHARED (the root conftest.py defaults it to ../shared).
+CORPUS = os.path.join(os.environ["PYIC_SHARED"], "canisters")
 
 
 def _steps():

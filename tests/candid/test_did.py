@@ -44,7 +44,9 @@ def test_service_by_type_name():
 
 def test_imports(tmp_path):
     (tmp_path / "a.did").write_text("type A = record { x : nat }; service : { f : (A) -> () }")
-    (tmp_path / "b.did").write_text('import "a.did"; import service "a.did"; service : { g : () -> (A) }')
+    (tmp_path / "b.did").write_text(
+        'import "a.did"; import service "a.did"; service : { g : () -> (A) }'
+    )
     did = load_did(str(tmp_path / "b.did"))
     assert isinstance(did.env["A"], RecordType)
     assert [name for name, _ in did.service.methods] == ["f", "g"]
@@ -97,7 +99,10 @@ def test_error_positions():
 def test_canister_interfaces_load():
     import glob
     import os
-    files = glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "canisters", "*", "*.did"))
+
+    files = glob.glob(
+        os.path.join(os.environ["PYIC_SHARED"], "canisters", "*", "*.did")
+    )
     assert len(files) == 4
     for path in files:
         assert load_did(path).service.methods

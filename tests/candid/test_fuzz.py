@@ -23,7 +23,8 @@ from pyic.candid.testsuite import collect, parse_test_file
 from pyic.errors import CandidError
 
 HERE = os.path.dirname(__file__)
-SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared"))
+# The shared test material: $PYIC_SHARED (the root conftest.py defaults it to ../shared).
+SHARED = os.environ["PYIC_SHARED"]
 CASES = 100_000
 SEED = 20240605
 MAX_SECONDS_PER_CASE = 1.0
@@ -45,10 +46,14 @@ def _seeds() -> list[tuple[bytes, tuple, dict]]:
         did = load_did(os.path.join(os.path.dirname(path), script["canisters"]["main"]["did"]))
         for step in script["steps"]:
             if step["op"] == "call" and step["method"] in dict(did.service.methods):
-                seeds.append((bytes.fromhex(step["arg_hex"]), did.method_types(step["method"]), did.env))
+                seeds.append(
+                    (bytes.fromhex(step["arg_hex"]), did.method_types(step["method"]), did.env)
+                )
                 reply = step.get("expect", {}).get("reply_hex")
                 if reply:
-                    seeds.append((bytes.fromhex(reply), did.method_types(step["method"], True), did.env))
+                    seeds.append(
+                        (bytes.fromhex(reply), did.method_types(step["method"], True), did.env)
+                    )
     did = parse_did("""
         type List = opt record { head : int; tail : List };
         type Tree = variant { leaf : nat8; node : record { left : Tree; right : Tree } };
@@ -121,7 +126,9 @@ def test_mutated_messages_only_raise_candid_error():
             except CandidError:
                 outcomes["rejected"] += 1
             except Exception as e:  # noqa: BLE001 - this is what the test looks for
-                raise AssertionError(f"case {case}: {message.hex()} at {expected}: {type(e).__name__}: {e}") from e
+                raise AssertionError(
+                    f"case {case}: {message.hex()} at {expected}: {type(e).__name__}: {e}"
+                ) from e
         elapsed = time.perf_counter() - start
         if elapsed > slowest:
             slowest, slowest_case = elapsed, message

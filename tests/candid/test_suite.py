@@ -12,7 +12,8 @@ from pyic.candid.decode import DecodeLimitError
 from pyic.candid.testsuite import check, collect, parse_test_file, read_input
 from pyic.errors import CandidError
 
-SUITE = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "candid-tests"))
+# The shared test material: $PYIC_SHARED (the root conftest.py defaults it to ../shared).
+SUITE = os.path.join(os.environ["PYIC_SHARED"], "candid-tests")
 EXPECTED_TOTAL = 467
 # No assertion is expected to fail; an entry here would need a reason.
 XFAIL: dict[str, str] = {}

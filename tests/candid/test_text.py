@@ -110,16 +110,20 @@ def test_options_and_references():
     assert read("(opt opt null, null, opt null)", "(opt opt opt nat, opt nat, opt null)") == (
         Opt(Opt(None)), None, Opt(None))
     p = Principal.from_text("w7x7r-cok77-xa")
-    assert read('(principal "w7x7r-cok77-xa", service "w7x7r-cok77-xa", func "w7x7r-cok77-xa".foo, '
-                'func "aaaaa-aa"."🐂")', "(principal, service {}, func () -> (), func () -> ())") == (
-        p, ServiceRef(p), FuncRef(p, "foo"), FuncRef(Principal.management(), "🐂"))
+    assert read(
+        '(principal "w7x7r-cok77-xa", service "w7x7r-cok77-xa", func "w7x7r-cok77-xa".foo, '
+        'func "aaaaa-aa"."🐂")',
+        "(principal, service {}, func () -> (), func () -> ())",
+    ) == (p, ServiceRef(p), FuncRef(p, "foo"), FuncRef(Principal.management(), "🐂"))
     with pytest.raises(CandidError, match="checksum"):
         read('(principal "w7x7r-cok77-xq")')
 
 
 def test_syntax_details():
     # comments, trailing separators, parenthesised and annotated values
-    assert read("( /* c /* nested */ */ 1, // line\n ((vec {} : vec int)), )", "(nat, vec int)") == (1, ())
+    assert read(
+        "( /* c /* nested */ */ 1, // line\n ((vec {} : vec int)), )", "(nat, vec int)"
+    ) == (1, ())
     assert read("(vec { 1; 2; }, record { a = 1; })", "(vec nat, record { a : nat })")[0] == (1, 2)
     assert read("()") == ()
 
@@ -155,7 +159,9 @@ def test_annotation_coerces_like_the_decoder():
 def test_recursive_types():
     did = parse_did("type List = opt record { head : nat; tail : List };")
     t = parse_types("(List)")
-    (v,) = read("(opt record { head = 1; tail = opt record { head = 2; tail = null } })", t, did.env)
+    (v,) = read(
+        "(opt record { head = 1; tail = opt record { head = 2; tail = null } })", t, did.env
+    )
     assert v.value["tail"].value["head"] == 2
 
 
@@ -197,7 +203,10 @@ def test_big_numbers_in_text():
 
 def test_encode_text_keeps_annotations():
     assert encode_text("(5 : nat, -1 : int8)").hex() == "4449444c00027d770 5ff".replace(" ", "")
-    assert encode_text('("extra", 5 : nat)', parse_types("(text)")).hex() == "4449444c0002717d05657874726105"
+    assert (
+        encode_text('("extra", 5 : nat)', parse_types("(text)")).hex()
+        == "4449444c0002717d05657874726105"
+    )
 
 
 def test_deep_nesting_is_refused_not_crashing():

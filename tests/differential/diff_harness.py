@@ -16,7 +16,7 @@ Two modes:
 
 Run many programs from the command line (prints every mismatch):
 
-    python tests/differential/diff_harness.py --start 0 --count 2000 [--no-canonical]
+    PYTHONPATH=. python tests/differential/diff_harness.py --start 0 --count 2000 [--no-canonical]
 """
 
 from __future__ import annotations
@@ -29,15 +29,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "tools") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tools"))
+# tools/ is a package importable from the repository root (on pytest's pythonpath;
+# run this file as ``PYTHONPATH=. python tests/differential/diff_harness.py``).
+import op_programs
+from tools import wasmgen
 
-import wasmgen  # noqa: E402
-import op_programs  # noqa: E402
-
-from pyic.errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap  # noqa: E402
-from pyic.wasm import embed  # noqa: E402
+from pyic.errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap
+from pyic.wasm import embed
 from pyic.wasm.binary import decode_module, encode_module  # noqa: E402
 from pyic.wasm.text import parse_module  # noqa: E402
 from pyic.wasm.valid import validate_module  # noqa: E402
@@ -47,7 +45,7 @@ try:
 except ImportError:  # the tests decide whether that is a failure
     wasmtime = None
 
-LIMIT = 20_000_000        # instructions (pyic) / fuel units (wasmtime) per call: a generator bug guard
+LIMIT = 20_000_000  # instructions (pyic) / fuel units (wasmtime) per call: a generator bug guard
 
 # wasmtime's trap codes, and the spec's messages (the reference interpreter's) for each.
 TRAP_MESSAGES = {
@@ -98,7 +96,9 @@ def plan_calls(prog, rounds: int = 2) -> list:
         order = list(prog.exports)
         rng.shuffle(order)
         for name, sig, orig in order:
-            calls.append((name, tuple(random_arg(rng, t, o) for t, o in zip(sig.params, orig.params))))
+            calls.append(
+                (name, tuple(random_arg(rng, t, o) for t, o in zip(sig.params, orig.params)))
+            )
     return calls
 
 
@@ -115,7 +115,9 @@ class Run:
 
 
 def _digest(data: bytes | None) -> str:
-    return "-" if data is None else f"{len(data)}:{hashlib.blake2b(data, digest_size=8).hexdigest()}"
+    return (
+        "-" if data is None else f"{len(data)}:{hashlib.blake2b(data, digest_size=8).hexdigest()}"
+    )
 
 
 def _signed(v: int, t: str) -> int:
@@ -146,7 +148,9 @@ def tiers() -> tuple:
     return tuple(TIERS)
 
 
-def run_pyic(prog, calls, config=None, module=None, tier: str | None = None, limit: int = LIMIT) -> Run:
+def run_pyic(
+    prog, calls, config=None, module=None, tier: str | None = None, limit: int = LIMIT
+) -> Run:
     """Run on pyic.  With a ``limit`` below `LIMIT` (the tier comparison), calls that reach it
     stop there and the next calls go on with the state they left."""
     run = Run()
@@ -165,7 +169,9 @@ def run_pyic(prog, calls, config=None, module=None, tier: str | None = None, lim
     def memory() -> bytes | None:
         if not mems:
             return None
-        return b"|".join(embed.mem_read(store, m, 0, embed.mem_size(store, m) * wasmgen.PAGE) for m in mems)
+        return b"|".join(
+            embed.mem_read(store, m, 0, embed.mem_size(store, m) * wasmgen.PAGE) for m in mems
+        )
 
     for name, args in calls:
         try:
@@ -293,7 +299,9 @@ def compare(prog, calls, mine: Run, theirs: Run, exact: bool = True) -> list:
             if oa[0] != ob[0]:
                 diffs.append(f"call #{k} {name}{args}: pyic {oa} vs wasmtime {ob} (limit)")
             return diffs
-        same = oa == ob or (oa[0] == ob[0] == "ok" and same_values(oa[1], ob[1], origs[name].results, exact))
+        same = oa == ob or (
+            oa[0] == ob[0] == "ok" and same_values(oa[1], ob[1], origs[name].results, exact)
+        )
         if not same:
             diffs.append(f"call #{k} {name}{args}: pyic {_show(oa)} vs wasmtime {_show(ob)}")
             return diffs
@@ -305,7 +313,9 @@ def compare(prog, calls, mine: Run, theirs: Run, exact: bool = True) -> list:
         return diffs
     if mine.memory != theirs.memory:
         diffs.append("final memory differs: " + _first_difference(mine.memory, theirs.memory))
-    if mine.globals is not None and not same_values(mine.globals, theirs.globals, prog.global_types, exact):
+    if mine.globals is not None and not same_values(
+        mine.globals, theirs.globals, prog.global_types, exact
+    ):
         diffs.append(f"globals: pyic {_hex(mine.globals)} vs wasmtime {_hex(theirs.globals)}")
     return diffs
 
@@ -352,7 +362,10 @@ def plan_op_calls(prog, seed: int, per_op: int) -> list:
         for t in types:
             v = op_programs.operand(rng, t)
             yield from ((v & (1 << 64) - 1, v >> 64) if t == "v128" else (v,))
-    return [(name, tuple(args(orig.params))) for name, _, orig in prog.exports for _ in range(per_op)]
+
+    return [
+        (name, tuple(args(orig.params))) for name, _, orig in prog.exports for _ in range(per_op)
+    ]
 
 
 _OPS: dict = {}
@@ -374,7 +387,9 @@ def check_ops(seed: int, per_op: int = 40, canonical: bool = True, tier: str | N
     diffs = []
     origs = {name: orig for name, _, orig in prog.exports}
     for (name, args), (a, ma), (b, mb) in zip(calls, mine.events, theirs.events):
-        if a != b and not (a[0] == b[0] == "ok" and same_values(a[1], b[1], origs[name].results, canonical)):
+        if a != b and not (
+            a[0] == b[0] == "ok" and same_values(a[1], b[1], origs[name].results, canonical)
+        ):
             diffs.append(f"{name}{_hex(args)}: pyic {_show(a)} vs wasmtime {_show(b)}")
         if ma != mb:
             diffs.append(f"{name}{_hex(args)}: memory differs after it ({ma} vs {mb})")
@@ -390,10 +405,14 @@ def compare_tiers(prog, calls, runs: dict) -> list:
         if a.instantiated != b.instantiated:
             diffs.append(f"instantiation: {name_a} {a.instantiated} vs {name_b} {b.instantiated}")
             continue
-        for k, ((call, args), ea, eb, ca, cb) in enumerate(zip(calls, a.events, b.events, a.counts, b.counts)):
+        for k, ((call, args), ea, eb, ca, cb) in enumerate(
+            zip(calls, a.events, b.events, a.counts, b.counts)
+        ):
             if ea != eb or ca != cb:
-                diffs.append(f"call #{k} {call}{args}: {name_a} {_show(ea[0])} count {ca} mem {ea[1]} vs "
-                             f"{name_b} {_show(eb[0])} count {cb} mem {eb[1]}")
+                diffs.append(
+                    f"call #{k} {call}{args}: {name_a} {_show(ea[0])} count {ca} mem {ea[1]} vs "
+                    f"{name_b} {_show(eb[0])} count {cb} mem {eb[1]}"
+                )
                 break
         else:
             if len(a.events) != len(b.events) or a.memory != b.memory or a.globals != b.globals:
@@ -419,15 +438,28 @@ def main() -> int:
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--size", type=int, default=120)
-    ap.add_argument("--no-canonical", action="store_true", help="wasmtime without NaN canonicalisation")
+    ap.add_argument(
+        "--no-canonical", action="store_true", help="wasmtime without NaN canonicalisation"
+    )
     ap.add_argument("--save", metavar="DIR", help="write each failing program's WAT here")
-    ap.add_argument("--tier", help="only this pyic tier (default: each tier, and the tiers compared)")
-    ap.add_argument("--ops", type=int, metavar="K", help="instead: every numeric instruction on K random "
-                    "operand tuples per seed")
+    ap.add_argument(
+        "--tier", help="only this pyic tier (default: each tier, and the tiers compared)"
+    )
+    ap.add_argument(
+        "--ops",
+        type=int,
+        metavar="K",
+        help="instead: every numeric instruction on K random operand tuples per seed",
+    )
     ap.add_argument("--vector", action="store_true", help="with --ops: the vector instructions")
-    ap.add_argument("--progress", type=int, default=0, metavar="K", help="a progress line every K programs")
-    ap.add_argument("--wasm3", action="store_true", help="programs also use tail calls, memory64 and "
-                    "multi-memory")
+    ap.add_argument(
+        "--progress", type=int, default=0, metavar="K", help="a progress line every K programs"
+    )
+    ap.add_argument(
+        "--wasm3",
+        action="store_true",
+        help="programs also use tail calls, memory64 and multi-memory",
+    )
     args = ap.parse_args()
     if wasmtime is None:
         print("wasmtime is not installed: pip install wasmtime", file=sys.stderr)
@@ -441,7 +473,9 @@ def main() -> int:
         try:
             diffs = []
             for tier in (args.tier,) if args.tier else tiers() or (None,):
-                prog, calls, d, n = check_program(seed, not args.no_canonical, args.size, tier, features)
+                prog, calls, d, n = check_program(
+                    seed, not args.no_canonical, args.size, tier, features
+                )
                 diffs += [f"[{tier}] {x}" for x in d]
                 invocations += n
             if len(tiers()) > 1 and not args.tier:
@@ -454,13 +488,19 @@ def main() -> int:
             failed += 1
             print(f"seed {seed}: " + "; ".join(diffs), flush=True)
         if args.progress and (seed - args.start + 1) % args.progress == 0:
-            print(f"... {seed - args.start + 1} programs, {invocations} invocations, {failed} with differences, "
-                  f"{time.time() - t0:.0f}s", flush=True)
+            print(
+                f"... {seed - args.start + 1} programs, {invocations} invocations, {failed} with differences, "
+                f"{time.time() - t0:.0f}s",
+                flush=True,
+            )
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
                 Path(args.save, f"seed{seed}.wat").write_text(prog.wat)
-    print(f"{args.count} programs, {invocations} invocations compared with wasmtime, {failed} with differences, "
-          f"{time.time() - t0:.0f}s", flush=True)
+    print(
+        f"{args.count} programs, {invocations} invocations compared with wasmtime, {failed} with differences, "
+        f"{time.time() - t0:.0f}s",
+        flush=True,
+    )
     return 1 if failed else 0
 
 

@@ -5,19 +5,16 @@ instruction (vector loads and stores included), applied to its parameters.
 Floats cross the embedding boundary as their bits and a v128 as two i64 (low, high), so that
 no engine's host API can alter a NaN payload on the way.
 
-    python tests/differential/op_programs.py [--vector] [--seed N]   # print the module
+    PYTHONPATH=. python tests/differential/op_programs.py [--vector] [--seed N]   # print the module
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-from wasmgen import (  # noqa: E402
+# tools/ is a package importable from the repository root (see diff_harness.py)
+from tools.wasmgen import (
     CONVERSIONS, F32_SPECIAL, F64_SPECIAL, I32_SPECIAL, I64_SPECIAL, BINOPS, INT_OF, NUM, PAGE, RELOPS,
     UNOPS, Program, Sig, _f32, _f64,
 )
@@ -56,7 +53,9 @@ def vector_ops(rng: random.Random) -> list:
     def memarg(natural: int) -> str:
         off = rng.choice((0, 0, 1, 3, 8, 100, 65530, rng.randrange(70000)))
         align = rng.randint(0, natural)
-        return (f" offset={off}" if off else "") + (f" align={1 << align}" if align != natural else "")
+        return (f" offset={off}" if off else "") + (
+            f" align={1 << align}" if align != natural else ""
+        )
     for op, nat in (("v128.load", 4), ("v128.load8x8_s", 3), ("v128.load8x8_u", 3), ("v128.load16x4_s", 3),
                     ("v128.load16x4_u", 3), ("v128.load32x2_s", 3), ("v128.load32x2_u", 3),
                     ("v128.load8_splat", 0), ("v128.load16_splat", 1), ("v128.load32_splat", 2),
@@ -83,7 +82,9 @@ def ops_program(vector: bool = False, seed: int = 0) -> Program:
         lines.append(f'  (data (i32.const {PAGE - 4096}) "{data}")')
     exports = []
     for op, params, result in ops:
-        iparams = tuple(x for t in params for x in (("i64", "i64") if t == "v128" else (INT_OF.get(t, "i32"),)))
+        iparams = tuple(
+            x for t in params for x in (("i64", "i64") if t == "v128" else (INT_OF.get(t, "i32"),))
+        )
         iresults = ("i64", "i64") if result == "v128" else (INT_OF[result],) if result else ()
         body, k = [], 0
         for t in params:
@@ -92,7 +93,9 @@ def ops_program(vector: bool = False, seed: int = 0) -> Program:
                             f"local.get {k + 1} i64x2.replace_lane 1")
                 k += 2
             else:
-                body.append(f"local.get {k}" + (f" {t}.reinterpret_{INT_OF[t]}" if t[0] == "f" else ""))
+                body.append(
+                    f"local.get {k}" + (f" {t}.reinterpret_{INT_OF[t]}" if t[0] == "f" else "")
+                )
                 k += 1
         body.append(op)
         if result is None:
@@ -100,7 +103,9 @@ def ops_program(vector: bool = False, seed: int = 0) -> Program:
         elif result[0] == "f":
             body.append(f"{INT_OF[result]}.reinterpret_{result}")
         elif result == "v128":
-            body.append(f"local.set {k} local.get {k} i64x2.extract_lane 0 local.get {k} i64x2.extract_lane 1")
+            body.append(
+                f"local.set {k} local.get {k} i64x2.extract_lane 0 local.get {k} i64x2.extract_lane 1"
+            )
         local = " (local v128)" if result == "v128" else ""
         isig = Sig(iparams, iresults)
         lines.append(f"  (func (export \"{op}\"){isig.wat()}{local} {' '.join(body)})")
@@ -147,8 +152,11 @@ def operand(rng: random.Random, t: str) -> int:
         if x < 0.75:
             # 2^k +- a little: rounding boundaries of int -> float conversions.
             k = rng.randint(0, bits - 1)
-            return ((1 << k) + rng.randint(-3, 3) + (rng.getrandbits(max(0, k - 25)) << 1 if rng.random() < 0.5
-                                                       else 0)) % (1 << bits)
+            return (
+                (1 << k)
+                + rng.randint(-3, 3)
+                + (rng.getrandbits(max(0, k - 25)) << 1 if rng.random() < 0.5 else 0)
+            ) % (1 << bits)
         return rng.getrandbits(bits)
     width = 32 if t == "f32" else 64
     special = F32_SPECIAL if t == "f32" else F64_SPECIAL

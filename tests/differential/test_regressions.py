@@ -66,7 +66,9 @@ def test_min_max_signed_zeros_and_nans():
 def test_trunc_boundaries():
     ops = ("i32.trunc_f64_s", "i32.trunc_f64_u")
     wat = "(module " + " ".join(
-        f'(func (export "{op}") (param i64) (result i32) local.get 0 f64.reinterpret_i64 {op})' for op in ops)
+        f'(func (export "{op}") (param i64) (result i32) local.get 0 f64.reinterpret_i64 {op})'
+        for op in ops
+    )
     calls = [("i32.trunc_f64_s", (W._f64(-2147483648.9),)), ("i32.trunc_f64_s", (W._f64(2147483648.0),)),
              ("i32.trunc_f64_u", (W._f64(-0.9),)), ("i32.trunc_f64_u", (W._f64(4294967295.9),)),
              ("i32.trunc_f64_u", (W._f64(-1.0),)), ("i32.trunc_f64_u", (0x7FF8000000000000,))]
@@ -78,9 +80,11 @@ def test_trunc_boundaries():
 # 4.4.7 store: an access that is partly out of bounds traps and writes nothing; bulk
 # instructions check the whole range before writing (Wasm 2.0 semantics).
 def test_out_of_bounds_writes_nothing():
-    wat = ('(module (memory (export "mem") 1 1) '
-           '(func (export "s") (param i32) local.get 0 i64.const -1 i64.store) '
-           '(func (export "fill") (param i32 i32) local.get 0 i32.const 255 local.get 1 memory.fill)')
+    wat = (
+        '(module (memory (export "mem") 1 1) '
+        '(func (export "s") (param i32) local.get 0 i64.const -1 i64.store) '
+        '(func (export "fill") (param i32 i32) local.get 0 i32.const 255 local.get 1 memory.fill)'
+    )
     calls = [("s", (65532,)), ("s", (65528,)), ("fill", (65530, 7)), ("fill", (65536, 0)), ("fill", (65537, 0))]
     _check(wat, [("s", ("i32",), ()), ("fill", ("i32", "i32"), ())], calls,
            [("trap", "MEMORY_OUT_OF_BOUNDS"), _ok(), ("trap", "MEMORY_OUT_OF_BOUNDS"), _ok(),
@@ -91,7 +95,14 @@ def test_out_of_bounds_writes_nothing():
 @pytest.mark.parametrize("index,kind", [(3, "TABLE_OUT_OF_BOUNDS"), (1, "INDIRECT_CALL_TO_NULL"),
                                         (2, "BAD_SIGNATURE"), (0, None)])
 def test_call_indirect_traps(index, kind):
-    wat = ('(module (type $v (func (result i32))) (table 3 funcref) '
-           '(func $a (result i32) i32.const 7) (func $b (param i32)) (elem (i32.const 0) $a) (elem (i32.const 2) $b) '
-           '(func (export "c") (param i32) (result i32) local.get 0 call_indirect (type $v))')
-    _check(wat, [("c", ("i32",), ("i32",))], [("c", (index,))], [_ok(7) if kind is None else ("trap", kind)])
+    wat = (
+        '(module (type $v (func (result i32))) (table 3 funcref) '
+        '(func $a (result i32) i32.const 7) (func $b (param i32)) (elem (i32.const 0) $a) (elem (i32.const 2) $b) '
+        '(func (export "c") (param i32) (result i32) local.get 0 call_indirect (type $v))'
+    )
+    _check(
+        wat,
+        [("c", ("i32",), ("i32",))],
+        [("c", (index,))],
+        [_ok(7) if kind is None else ("trap", kind)],
+    )

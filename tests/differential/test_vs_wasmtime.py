@@ -39,9 +39,11 @@ def check_block(start: int, canonical: bool, tier) -> None:
         if diffs:
             failures.append(f"seed {seed}: " + "; ".join(diffs))
     mode = ("" if canonical else " --no-canonical") + (f" --tier {tier}" if tier else "")
-    assert not failures, ("pyic and wasmtime differ (reproduce with `python tools/wasmgen.py --seed N` and "
-                          f"`python tests/differential/diff_harness.py --start N --count 1{mode}`):\n"
-                          + "\n".join(failures))
+    assert not failures, (
+        "pyic and wasmtime differ (reproduce with `python tools/wasmgen.py --seed N` and "
+        f"`python tests/differential/diff_harness.py --start N --count 1{mode}`):\n"
+        + "\n".join(failures)
+    )
 
 
 @pytest.mark.parametrize("tier", TIERS)
@@ -63,7 +65,9 @@ def test_tiers_agree_exactly(start):
     """pyic's tiers (reference interpreter, compiled fast tier): same results, traps, memory,
     globals and instruction counts on every call.  Needs no oracle."""
     if len(h.tiers()) < 2:
-        pytest.skip("pyic has a single execution tier (no pyic.wasm.engine.TIERS): nothing to compare")
+        pytest.skip(
+            "pyic has a single execution tier (no pyic.wasm.engine.TIERS): nothing to compare"
+        )
     failures = []
     for seed in range(start, min(start + BLOCK, N)):
         diffs = h.check_tiers(seed)[2]
@@ -104,8 +108,10 @@ def test_wasm3_features(tier):
         diffs = h.check_program(seed, True, tier=tier, features=h.wasmgen.WASM3)[2]
         if diffs:
             failures.append(f"seed {seed}: " + "; ".join(diffs))
-    assert not failures, ("pyic and wasmtime differ (reproduce with `python tests/differential/diff_harness.py "
-                          "--wasm3 --start N --count 1`):\n" + "\n".join(failures))
+    assert not failures, (
+        "pyic and wasmtime differ (reproduce with `python tests/differential/diff_harness.py "
+        "--wasm3 --start N --count 1`):\n" + "\n".join(failures)
+    )
 
 
 def test_harness_sees_differences():

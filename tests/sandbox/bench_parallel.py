@@ -13,9 +13,6 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
-
 from pyic.ic.machine import IC
 from pyic.ic.state import Replied
 from pyic.sandbox import configure, parallel, stop_all
@@ -25,6 +22,7 @@ from pyic.wasm.text import parse_module
 
 INSTRUCTIONS_PER_ITERATION = 10      # spin.wat's loop, as counted
 SENDER = b"\x04" * 29
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def spin_wasm() -> bytes:

@@ -16,8 +16,7 @@ import pytest
 
 from pyic.ic.system_api.images import HeapImage
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ic", "wasm"))
-import corpus
+from tests.ic.wasm import corpus   # the repository root is on pytest's pythonpath
 
 HEAVY_INSTRUCTIONS = 5_000_000
 

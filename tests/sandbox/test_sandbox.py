@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 import time
 
@@ -155,8 +154,7 @@ def _seccomp_binding() -> bool:
 
 
 def test_a_parallel_round_gives_the_results_of_a_sequential_one():
-    sys.path.insert(0, os.path.dirname(__file__))
-    from bench_parallel import one_round
+    from bench_parallel import one_round   # beside this file: pytest imports from here
     in_process = one_round("none", 1, 4, 200_000, 0)
     parallel = one_round("process", 2, 4, 200_000, 4)
     assert parallel[1:4] == in_process[1:4]

@@ -36,7 +36,9 @@ def test_without_engine_only_static_commands_are_checked():
     assert kinds["action"] == (0, 0, 1)
     failure, = report.failures
     assert (failure.line, failure.command) == (15, "assert_invalid")
-    assert failure.message.startswith('wrong invalid error: expected "unknown global", got "type mismatch')
+    assert failure.message.startswith(
+        'wrong invalid error: expected "unknown global", got "type mismatch'
+    )
 
 
 def test_with_the_engine_everything_is_checked():

@@ -270,7 +270,9 @@ def test_assert_trap_exhaustion_exception_with_an_engine():
     ], engine=FakeEngine())
     assert [f.line for f in report.failures] == [3, 4, 6, 8, 10]
     messages = [f.message for f in report.failures]
-    assert messages[0] == 'wrong trap error: expected "integer overflow", got "integer divide by zero"'
+    assert (
+        messages[0] == 'wrong trap error: expected "integer overflow", got "integer divide by zero"'
+    )
     assert messages[1] == 'expected trap error "integer divide", but there was none'
     assert messages[2] == ('expected trap error "call stack exhausted", '
                            'got exhaustion error "call stack exhausted"')

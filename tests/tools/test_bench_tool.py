@@ -12,7 +12,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "bench.py"
 BENCH = (REPO / ".." / "shared" / "bench").resolve()
 
-pytestmark = pytest.mark.skipif(not (BENCH / "manifest.json").exists(), reason="bench kit not present")
+pytestmark = pytest.mark.skipif(
+    not (BENCH / "manifest.json").exists(), reason="bench kit not present"
+)
 
 
 def run_tool(*args, bench=BENCH):
@@ -60,7 +62,9 @@ def _kit_with(tmp_path, **changes):
     ("instrs", 17756, "counted 17755 instructions, manifest says 17756"),
 ])
 def test_wrong_checksum_or_count_fails_loudly(tmp_path, field, value, message):
-    p, report = run_tool("--modules", "fib", "--no-startup", bench=_kit_with(tmp_path, **{field: value}))
+    p, report = run_tool(
+        "--modules", "fib", "--no-startup", bench=_kit_with(tmp_path, **{field: value})
+    )
     assert p.returncode == 1
     assert report["ok"] is False
     assert any(message in f for f in report["failures"])

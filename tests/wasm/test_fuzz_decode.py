@@ -15,7 +15,6 @@ import os
 
 import gc
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -24,9 +23,8 @@ import pytest
 from pyic.errors import PyicError
 from pyic.wasm.binary import decode_module, encode_module
 
-sys.path.insert(0, str(Path(__file__).parent / "binary"))
-from samples import rich_module  # noqa: E402
-from wastbin import suite_cases  # noqa: E402
+from tests.wasm.binary.samples import rich_module   # the repository root is on pythonpath
+from tests.wasm.binary.wastbin import suite_cases
 
 # The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
 # repository's conftest.py to ../shared beside the checkout unless given.
@@ -74,7 +72,9 @@ def _bases() -> tuple[list[bytes], list[bytes]]:
 
 
 def _big() -> list[bytes]:
-    paths = [p for p in sorted(Path(SHARED + "/bench/wasm").glob("*.wasm")) if p.stat().st_size > 4096]
+    paths = [
+        p for p in sorted(Path(SHARED + "/bench/wasm").glob("*.wasm")) if p.stat().st_size > 4096
+    ]
     paths += sorted(Path(SHARED + "/canisters").glob("*/*.wasm"))
     return [p.read_bytes() for p in paths]
 

@@ -68,18 +68,12 @@ def test_suite_is_there():
 
 
 def _tools():
-    text = pytest.importorskip("pyic.wasm.text")
-    binary = pytest.importorskip("pyic.wasm.binary")
-    printer = pytest.importorskip("pyic.wasm.text.printer")
-    for mod, name in ((text, "parse_script"), (text, "parse_module"),
-                      (binary, "decode_module"), (binary, "encode_module")):
-        if not hasattr(mod, name):
-            pytest.skip(f"{mod.__name__}.{name} does not exist yet")
-    try:
-        from pyic.wasm.valid import validate_module
-    except ImportError:
-        validate_module = None
-    return text, binary, printer.print_module, validate_module
+    # Imported here, not skipped around: a missing piece fails every test that needs it.
+    from pyic.wasm import binary, text
+    from pyic.wasm.text.printer import print_module
+    from pyic.wasm.valid import validate_module
+
+    return text, binary, print_module, validate_module
 
 
 def script_modules(commands) -> list:

@@ -34,7 +34,11 @@ def _reject_call(state: S, index: int, code: int, message: str, error_code: str)
 
 def _call_message(state: S, index: int) -> CallMessage | None:
     m = state.messages[index]
-    if not isinstance(m, CallMessage) or m.callee == IC_PRINCIPAL or not at_queue_head(state, index):
+    if (
+        not isinstance(m, CallMessage)
+        or m.callee == IC_PRINCIPAL
+        or not at_queue_head(state, index)
+    ):
         return None
     return m
 

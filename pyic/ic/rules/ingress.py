@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CallerInfo, InspectReturn, Trap
+from ..canister import CallerInfo, Trap
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, Done, FromUser, Processing, Received,

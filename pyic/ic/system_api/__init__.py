@@ -123,7 +123,7 @@ def ic0(name: str, signature: str, allowed: str, *, overhead: int = 500, bytes_c
 # ------------------------------------------------------------------ the one check
 
 
-def contract_violation(message: str) -> Trap:
+def contract_violation(message: str) -> Trap:  # noqa: F811 (not the submodule `message`)
     """A trap worded as the replica's ``CanisterContractViolation`` (IC0504)."""
     return Trap(f"Canister violated contract: {message}")
 

@@ -311,7 +311,9 @@ def decode_module(data: bytes, version: int = 3) -> Module:
     names = None
     for c in s.customs:
         if c.name == "name":
-            names = decode_names(c.data)  # None when malformed: then it stays a plain custom section
+            names = decode_names(
+                c.data
+            )  # None when malformed: then it stays a plain custom section
             break
     return Module(
         types=tuple(s.types), imports=tuple(s.imports), funcs=funcs,

@@ -23,11 +23,11 @@ from __future__ import annotations
 from ..syntax.instructions import Catch, Instr, LegacyCatch, MemArg
 from ..features import current
 from ..syntax.opcodes import BINARY_ORDER, PROPOSAL_OPCODES, VARIANTS, ops_for
-
-OPCODE_FEATURES = frozenset(i.feature for i in PROPOSAL_OPCODES.values())
 from ..syntax.types import Exact, RefType
 from . import types as T
 from .reader import Reader, byte, expect, f32, f64, get_bytes, len32, s32, s64, u32, u64, v128
+
+OPCODE_FEATURES = frozenset(i.feature for i in PROPOSAL_OPCODES.values())
 
 # Kinds of one-byte opcodes, for the dispatch in `ExprDecoder.expr`.
 (ILLEGAL, PLAIN, IDX, IDX2, MEMARG, I32C, I64C, F32C, F64C, BLOCK, IF, ELSE, END,
@@ -73,7 +73,9 @@ class OpcodeTables:
         names: list = [None] * 256
         self.name = names
         self.plain: list = [None] * 256
-        self.prefixed: dict = {0xFB: {}, 0xFC: {}, 0xFD: {}} if version >= 3 else {0xFC: {}, 0xFD: {}}
+        self.prefixed: dict = (
+            {0xFB: {}, 0xFC: {}, 0xFD: {}} if version >= 3 else {0xFC: {}, 0xFD: {}}
+        )
         if "threads" in features:
             self.prefixed[0xFE] = {}
         for info in ops_for(features).values():

@@ -123,7 +123,7 @@ def return_call(ins, S, L, pc):
 
 
 def _indirect_target(ins, S):
-    """4.4.8.? call_indirect: the function instance, or a trap.  (…, table, deftype, funcs)"""
+    """4.4.8.11 call_indirect: the function instance, or a trap.  (…, table, deftype, funcs)"""
     tab = ins[2]
     i = S.pop()
     if i >= tab.size:

@@ -512,7 +512,11 @@ def i32x4_dot_i16x8_s(a: int, b: int) -> int:
 def _name_closures(namespace: dict) -> None:
     """Give the lane ops built by the factories above their instruction's name (for tracebacks)."""
     for name, fn in list(namespace.items()):
-        if not name.startswith("_") and callable(fn) and "<locals>" in getattr(fn, "__qualname__", ""):
+        if (
+            not name.startswith("_")
+            and callable(fn)
+            and "<locals>" in getattr(fn, "__qualname__", "")
+        ):
             fn.__name__ = fn.__qualname__ = name
 
 

@@ -206,7 +206,7 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
                "global": store.globals, "tag": store.tags}[im.kind]
         lst.append(src[ev.addr])
 
-    # 4.5.3.? allocmodule, functions first so that ref.func in initialisers can see them
+    # 4.5.3.10 allocmodule, functions first so that ref.func in initialisers can see them
     for func in module.funcs:
         a = alloc_func(store, types[func.typeidx], mi, func, deftypes[func.typeidx])
         mi.funcs.append(store.funcs[a])

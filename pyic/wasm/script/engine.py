@@ -72,20 +72,24 @@ class Frontend:
     memories, ``global.get`` of any immutable global in constant expressions,
     memory indices where 2.0 wants a zero byte).  It is passed as ``version=``
     to each function that takes such a parameter, and otherwise ignored.
+
+    ``legacy_text``: scripts and quoted modules may use the older text forms that
+    `legacy.modernise` rewrites (``pyic spec --legacy-text``).
     """
 
     decode: Callable[[bytes], Module] | None = None
     parse: Callable[[str], Module] | None = None
     validate: Callable[[Module], None] | None = None
     version: int = 3
+    legacy_text: bool = False
 
     def decode_module(self, data: bytes) -> Module:
         return self._call(self.decode or _pyic("pyic.wasm.binary", "decode_module"), data,
                           version=self.format_version)
 
     def parse_module(self, text: str) -> Module:
-        return self._call(self.parse or _pyic("pyic.wasm.text", "parse_module"), text,
-                          version=self.format_version)
+        return self._call(self.parse or _pyic("pyic.wasm.text", "parse_module"),
+                          self._modern(text), version=self.format_version)
 
     @property
     def format_version(self) -> int:
@@ -98,8 +102,15 @@ class Frontend:
 
     def parse_script(self, text: str, source: str | None = None) -> tuple:
         """A whole script, with pyic's parser (its text modules are parsed here too)."""
-        return self._call(_pyic("pyic.wasm.text", "parse_script"), text, source=source,
-                          version=self.format_version)
+        return self._call(_pyic("pyic.wasm.text", "parse_script"), self._modern(text),
+                          source=source, version=self.format_version)
+
+    def _modern(self, text: str) -> str:
+        if not self.legacy_text:
+            return text
+        from .legacy import modernise
+
+        return modernise(text)
 
     def _call(self, function: Callable, argument: object, version: int | None = None,
               **options: object) -> object:

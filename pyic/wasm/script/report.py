@@ -14,7 +14,7 @@ The JSON form (``pyic spec --json``) is documented in ``docs/spec-runner.md``;
 
 from __future__ import annotations
 
-from attrs import define, field
+from attrs import define, field, frozen
 
 from .commands import COMMAND_NAMES
 
@@ -65,6 +65,16 @@ class Failure:
                 "message": self.message}
 
 
+@frozen
+class Outcome:
+    """What one command came to, at its line (the unit of the spec tests' pytest items)."""
+
+    line: int
+    command: str
+    outcome: str
+    message: str = ""
+
+
 @define
 class FileReport:
     """The outcome of one script file."""
@@ -72,12 +82,21 @@ class FileReport:
     path: str
     by_command: dict = field(factory=dict)   # command kind -> Tally
     failures: list = field(factory=list)     # Failure*
+    outcomes: list = field(factory=list)     # Outcome*, in the order the commands ran
 
     def record(self, command: str, outcome: str, line: int = 0, message: str = "") -> None:
         tally = self.by_command.setdefault(command, Tally())
         setattr(tally, outcome, getattr(tally, outcome) + 1)
+        self.outcomes.append(Outcome(line, command, outcome, message))
         if outcome == "failed":
             self.failures.append(Failure(self.path, line, command, message))
+
+    def by_line(self) -> dict:
+        """Line -> the outcomes of the commands that start on it."""
+        lines: dict = {}
+        for outcome in self.outcomes:
+            lines.setdefault(outcome.line, []).append(outcome)
+        return lines
 
     @property
     def tally(self) -> Tally:

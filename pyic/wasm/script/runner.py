@@ -18,6 +18,12 @@ The assertions, as the reference interpreter checks them:
 * ``assert_return``, ``assert_trap``, ``assert_exhaustion``, ``assert_exception``:
   the action's results match / it fails in that way with that message prefix.
 
+"Starts with" is the reference interpreter's rule (``run.ml`` compares a prefix of the
+message), and the default.  Other engines' suites word their messages differently, so
+``messages`` also takes ``"exact"`` (the whole message must be the expected one) and
+``"category"`` (only the kind of failure must match, whatever the message: WABT's
+runner checks malformed and invalid modules so).
+
 Decoding, parsing and validation go through a `Frontend`; instantiation and
 invocation through a `ScriptEngine`.  Without an engine, every command that
 needs execution is ``not_run`` (a module command then passes when its module
@@ -54,6 +60,9 @@ PASSED, FAILED, NOT_RUN = "passed", "failed", "not_run"
 # ``engine=DEFAULT`` asks for pyic's own engine (`engine.default_engine`).
 DEFAULT = object()
 
+# How an assertion's expected message is compared with the error's (see above).
+MESSAGE_MODES = ("exact", "prefix", "category")
+
 
 class NotRun(Exception):
     """Raised inside the runner when a command cannot be checked (no engine)."""
@@ -72,19 +81,21 @@ class Broken:
 
 
 def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None,
-             version: int | None = None, features: Iterable[str] = ()) -> FileReport:
+             version: int | None = None, features: Iterable[str] = (),
+             messages: str = "prefix", legacy_text: bool = False) -> FileReport:
     """Read, parse and run one ``.wast`` file.
 
     ``version``: the Wasm version whose rules apply (2 or 3); by default 2 for a
-    file in a ``wasm-2.0`` folder, else 3 (`engine.version_of_path`).  Only used
-    without a ``frontend``.  The file runs with ``features`` enabled, and those
-    its folder needs (`pyic.wasm.features.for_path`)."""
+    file in a ``wasm-2.0`` folder, else 3 (`engine.version_of_path`).  ``legacy_text``:
+    read the older text forms of `legacy` too.  Both only used without a
+    ``frontend``.  The file runs with ``features`` enabled, and those its folder
+    needs (`pyic.wasm.features.for_path`); ``messages`` is one of `MESSAGE_MODES`."""
     with using(set(features) | for_path(path)):
-        return _run_file(path, engine, frontend, version)
+        return _run_file(path, engine, frontend, version, messages, legacy_text)
 
 
-def _run_file(path: str, engine: object, frontend: Frontend | None,
-              version: int | None) -> FileReport:
+def _run_file(path: str, engine: object, frontend: Frontend | None, version: int | None,
+              messages: str, legacy_text: bool) -> FileReport:
     try:
         with open(path, "rb") as stream:
             # Bytes that are not UTF-8 reach the lexer as lone surrogates, which it
@@ -95,12 +106,12 @@ def _run_file(path: str, engine: object, frontend: Frontend | None,
         report.record(SCRIPT, FAILED, 0, f"cannot read script: {exc}")
         return report
     if frontend is None:
-        frontend = Frontend(version=version or version_of_path(path))
-    return run_text(text, path, engine=engine, frontend=frontend)
+        frontend = Frontend(version=version or version_of_path(path), legacy_text=legacy_text)
+    return run_text(text, path, engine=engine, frontend=frontend, messages=messages)
 
 
 def run_text(text: str, path: str, *, engine: object = DEFAULT,
-             frontend: Frontend | None = None) -> FileReport:
+             frontend: Frontend | None = None, messages: str = "prefix") -> FileReport:
     """Parse a script's text and run it; a script that does not parse is one failure."""
     frontend = frontend or Frontend()
     try:
@@ -114,12 +125,15 @@ def run_text(text: str, path: str, *, engine: object = DEFAULT,
         report = FileReport(path)
         report.record(SCRIPT, FAILED, 0, f"internal error while parsing: {_describe(exc)}")
         return report
-    return run_script(commands, path, engine=engine, frontend=frontend)
+    return run_script(commands, path, engine=engine, frontend=frontend, messages=messages)
 
 
 def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
-               frontend: Frontend | None = None) -> FileReport:
-    """Run parsed script commands; ``path`` names the script in the report."""
+               frontend: Frontend | None = None, messages: str = "prefix") -> FileReport:
+    """Run parsed script commands; ``path`` names the script in the report, ``messages``
+    (one of `MESSAGE_MODES`) how expected messages are compared."""
+    if messages not in MESSAGE_MODES:
+        raise ValueError(f"messages must be one of {', '.join(MESSAGE_MODES)}, not {messages!r}")
     report = FileReport(path)
     if engine is DEFAULT:
         try:
@@ -128,7 +142,7 @@ def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
             report.record(SCRIPT, FAILED, 0, f"cannot start the engine: {_describe(exc)}")
             engine = None
     commands = tuple(commands)
-    script = ScriptRun(report, engine, frontend or Frontend())
+    script = ScriptRun(report, engine, frontend or Frontend(), messages)
     if any(isinstance(c, Thread) for c in commands):
         # the threads proposal's scripts: threads run as scheduled coroutines
         run_main(Scheduler(), lambda: script.run(commands))
@@ -143,10 +157,12 @@ def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
 class ScriptRun:
     """The state of one script: defined modules, instances, registered names."""
 
-    def __init__(self, report: FileReport, engine: ScriptEngine | None, frontend: Frontend) -> None:
+    def __init__(self, report: FileReport, engine: ScriptEngine | None, frontend: Frontend,
+                 messages: str = "prefix") -> None:
         self.report = report
         self.engine = engine
         self.frontend = frontend
+        self.messages = messages     # one of MESSAGE_MODES
         self.modules: dict = {}      # name -> Module | Broken (module definitions)
         self.instances: dict = {}    # name -> instance | Broken
         self.last_module: object = None
@@ -204,34 +220,34 @@ class ScriptRun:
                         f"expected {format_values(patterns)}")
             case AssertTrap(action=ModuleCmd() as module_command, message=expected):
                 module = self.load(module_command.source)
-                return expect((Trap, "exception"), expected,
+                return self.expect((Trap, "exception"), expected,
                               lambda: self.instantiate(module, command.line))
             case AssertTrap(action=action, message=expected):
                 self.need_engine()
-                return expect((Trap,), expected, lambda: self.run_action(action))
+                return self.expect((Trap,), expected, lambda: self.run_action(action))
             case AssertExhaustion(action=action, message=expected):
                 self.need_engine()
-                return expect((Exhaustion,), expected, lambda: self.run_action(action))
+                return self.expect((Exhaustion,), expected, lambda: self.run_action(action))
             case AssertException(action=action):
                 self.need_engine()
-                return expect(("exception",), None, lambda: self.run_action(action))
+                return self.expect(("exception",), None, lambda: self.run_action(action))
             case AssertMalformed(source=source, message=expected):
-                return expect((MalformedError,), expected, lambda: self.define(source))
+                return self.expect((MalformedError,), expected, lambda: self.define(source))
             case AssertInvalid(source=source, message=expected):
-                return expect((InvalidError,), expected, lambda: self.load(source))
+                return self.expect((InvalidError,), expected, lambda: self.load(source))
             case AssertUnlinkable(source=source, message=expected):
                 module = self.load(source)
-                return expect((LinkError,), expected,
+                return self.expect((LinkError,), expected,
                               lambda: self.instantiate(module, command.line))
             case AssertMalformedCustom() | AssertInvalidCustom() if not enabled("annotations"):
                 # custom annotations are skipped unless the feature is on
                 raise NotRun
             case AssertMalformedCustom(source=source, message=expected):
                 # annotations pyic interprets (docs/proposals.md) fail as malformed ...
-                return expect((MalformedError,), expected, lambda: self.define(source))
+                return self.expect((MalformedError,), expected, lambda: self.define(source))
             case AssertInvalidCustom(source=source, message=expected):
                 # ... or, what they say not fitting the module, as invalid
-                return expect((InvalidError,), expected, lambda: self.load(source))
+                return self.expect((InvalidError,), expected, lambda: self.load(source))
             case Thread(name=name, shared=shared, commands=commands):
                 self.need_engine()
                 return self.start_thread(name, shared, commands)
@@ -246,13 +262,18 @@ class ScriptRun:
                 raise NotRun
         raise ScriptError(f"unknown script command {type(command).__name__}")
 
+    def expect(self, kinds: tuple, expected: str | None,
+               thunk: Callable[[], object]) -> str | None:
+        """`expect`, comparing messages as this run's ``messages`` mode says."""
+        return expect(kinds, expected, thunk, self.messages)
+
     # -------------------------------------------------------------- threads
 
     def start_thread(self, name, shared: tuple, commands: tuple) -> None:
         """``(thread ...)``: its commands run in a script of their own that knows the
         ``shared`` module instances by name (pyic.wasm.threads schedules it)."""
         instances = {m: self.lookup(self.instances, m, None, "module instance") for m in shared}
-        child = ScriptRun(self.report, self.engine, self.frontend)
+        child = ScriptRun(self.report, self.engine, self.frontend, self.messages)
         child.instances.update(instances)
         scheduler = current_scheduler()
         if scheduler is None:
@@ -360,9 +381,11 @@ class ScriptRun:
 # ------------------------------------------------------------------ expectations
 
 
-def expect(kinds: tuple, expected: str | None, thunk: Callable[[], object]) -> str | None:
+def expect(kinds: tuple, expected: str | None, thunk: Callable[[], object],
+           messages: str = "prefix") -> str | None:
     """Run ``thunk`` expecting a pyic error of one of ``kinds`` (classes, or
-    ``kind`` names) whose message starts with ``expected`` (``None``: any message).
+    ``kind`` names) whose message matches ``expected`` (``None``: any message) as
+    ``messages`` says: starts with it, equals it, or (``category``) any message.
     ``None`` when it did; else the failure message."""
     want = _kind_name(kinds[0])
     expected_text = "" if expected is None else f' "{expected}"'
@@ -371,10 +394,18 @@ def expect(kinds: tuple, expected: str | None, thunk: Callable[[], object]) -> s
     except PyicError as exc:
         if not any(isinstance(exc, k) if isinstance(k, type) else exc.kind == k for k in kinds):
             return f"expected {want} error{expected_text}, got {exc.kind} error \"{exc.message}\""
-        if expected is not None and not exc.message.startswith(expected):
+        if not _message_matches(exc.message, expected, messages):
             return f"wrong {want} error: expected \"{expected}\", got \"{exc.message}\""
         return None
     return f"expected {want} error{expected_text}, but there was none"
+
+
+def _message_matches(message: str, expected: str | None, messages: str) -> bool:
+    if expected is None or messages == "category":
+        return True
+    if messages == "exact":
+        return message == expected
+    return message.startswith(expected)
 
 
 def _kind_name(kind: object) -> str:
@@ -462,16 +493,19 @@ def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]
 
 def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
               version: int | None = None, features: Iterable[str] = (),
+              messages: str = "prefix", legacy_text: bool = False,
               on_done: Callable[[int, FileReport], None] | None = None) -> SuiteReport:
     """Run files with pyic's engine, in ``jobs`` processes; the report keeps the
     given order.  ``on_done(count_done, report)`` is called as each file ends.
-    With ``fail_fast``, no file is started after one has failed.  ``version``
-    and ``features`` as for `run_file`."""
+    With ``fail_fast``, no file is started after one has failed.  ``version``,
+    ``features``, ``messages`` and ``legacy_text`` as for `run_file`."""
     features = tuple(features)
+    options = {"version": version, "features": features, "messages": messages,
+               "legacy_text": legacy_text}
     reports: dict[int, FileReport] = {}
     if jobs <= 1 or len(paths) <= 1:
         for index, path in enumerate(paths):
-            reports[index] = run_file(path, version=version, features=features)
+            reports[index] = run_file(path, **options)
             if on_done is not None:
                 on_done(len(reports), reports[index])
             if fail_fast and reports[index].failed:
@@ -480,8 +514,7 @@ def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
         # Largest first, so that one big file does not finish last on its own.
         order = sorted(range(len(paths)), key=lambda i: -_size(paths[i]))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            pending = {pool.submit(run_file, paths[i], version=version, features=features): i
-                       for i in order}
+            pending = {pool.submit(run_file, paths[i], **options): i for i in order}
             stop = False
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

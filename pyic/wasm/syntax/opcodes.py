@@ -201,7 +201,11 @@ _series(0xFD, 0, """v128.load v128.load8x8_s v128.load8x8_u v128.load16x4_s v128
     v128.load64_splat v128.store""", "memarg")
 _op("v128.const", (0xFD, 12), "v128")
 _op("i8x16.shuffle", (0xFD, 13), "shuffle")
-_series(0xFD, 14, "i8x16.swizzle i8x16.splat i16x8.splat i32x4.splat i64x2.splat f32x4.splat f64x2.splat")
+_series(
+    0xFD,
+    14,
+    "i8x16.swizzle i8x16.splat i16x8.splat i32x4.splat i64x2.splat f32x4.splat f64x2.splat",
+)
 _series(0xFD, 21, """i8x16.extract_lane_s i8x16.extract_lane_u i8x16.replace_lane
     i16x8.extract_lane_s i16x8.extract_lane_u i16x8.replace_lane
     i32x4.extract_lane i32x4.replace_lane i64x2.extract_lane i64x2.replace_lane

@@ -48,7 +48,7 @@ class RefType:
     exact: bool = False
 
 
-# Short-hands of the text format (6.4.?: ``funcref == (ref null func)`` etc.)
+# Short-hands of the text format (6.4.4.1: ``funcref == (ref null func)`` etc.)
 FUNCREF = RefType(True, "func")
 EXTERNREF = RefType(True, "extern")
 EXNREF = RefType(True, "exn")

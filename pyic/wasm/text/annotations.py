@@ -95,7 +95,9 @@ def name_value(toks: Tokens, a: Annotation) -> str:
     body = a.tokens(toks)
     kinds, vals, offs = body.kinds, body.vals, body.offs
     if kinds[0] != STRING or kinds[1] != EOF:
-        raise _error(toks, "@name annotation: unexpected token", offs[0 if kinds[0] != STRING else 1])
+        raise _error(
+            toks, "@name annotation: unexpected token", offs[0 if kinds[0] != STRING else 1]
+        )
     try:
         return vals[0].decode("utf-8")
     except UnicodeDecodeError:

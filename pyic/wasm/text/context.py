@@ -1,4 +1,4 @@
-"""Identifier contexts (spec 6.4.? "Contexts", text/modules.rst "Indices").
+"""Identifier contexts (spec 6.1.3 "Contexts", text/modules.rst "Indices").
 
 A module's symbolic identifiers live in one `Space` per index space; a
 function adds locals and a stack of labels.  Looking up an unbound identifier
@@ -6,7 +6,7 @@ or binding one twice raises `MalformedError` with the reference interpreter's
 messages ("unknown function $f", "duplicate local $x", ...).
 
 The context also holds the module's type definitions as far as they are
-known, because implicit type uses (6.4.? "Type Uses") must find an existing
+known, because implicit type uses (6.4.15 "Type Uses") must find an existing
 function type or append a new one at the end of the type section.
 """
 
@@ -87,7 +87,7 @@ class ModuleContext:
                 self.plain_functypes.setdefault(st.comptype, first)
 
     def implicit_typeuse(self, ft: FuncType) -> int:
-        """6.4.? type uses without ``(type x)``: the smallest index of an equal plain
+        """6.4.15.1 type uses without ``(type x)``: the smallest index of an equal plain
         function type, else a new one appended to the type section."""
         index = self.plain_functypes.get(ft)
         if index is None:

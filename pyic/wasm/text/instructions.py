@@ -7,7 +7,7 @@ expressions live on an explicit stack of frames, so nesting depth is bounded
 by memory only.
 
 Immediates are read as `opcodes.OPCODES` lists them, with the text format's
-abbreviations (6.5.?): omitted table and memory indices mean 0, a memarg's
+abbreviations (6.5.5.1, 6.5.6.1): omitted table and memory indices mean 0, a memarg's
 alignment defaults to the natural one, ``call_indirect`` takes a type use,
 block types may be given inline and become type indices when they are not
 ``[] -> [t?]``.
@@ -363,7 +363,7 @@ def _open_folded(r: Reader, c: ModuleContext, f: FuncContext, op: str, parent: l
 
 
 def blocktype(r: Reader, c: ModuleContext):
-    """6.5.? ``blocktype``: ``(result t)?`` or a type use (then a type index)."""
+    """6.5.3 ``blocktype``: ``(result t)?`` or a type use (then a type index)."""
     x, params, results, at = typeuse(r, c, None)
     if x is not None:
         return resolve_typeuse(r, c, x, params, results, at)
@@ -414,7 +414,7 @@ def _is_index(r: Reader, i: int) -> bool:
 
 
 def memarg(r: Reader, c: ModuleContext, op: str, memidx: int) -> MemArg:
-    """``offset=n? align=m?`` (6.5.?); the alignment is stored as its exponent.
+    """``offset=n? align=m?`` (6.5.6); the alignment is stored as its exponent.
 
     The offset is a u64 (Wasm 2.0: a u32, "i32 constant out of range").
     """

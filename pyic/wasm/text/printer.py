@@ -4,7 +4,7 @@
 parser reads it back to an equal module.  Choices that make that hold:
 
 * every use of a function type is an explicit ``(type N)``, so parsing never
-  appends an implicitly defined type (6.6.?, "type uses");
+  appends an implicitly defined type (6.4.15, "type uses");
 * indices are numeric everywhere, except functions with a debug name (name
   section) no other function shares: those print as ``$name`` (``$"name"``
   when it is no plain identifier); a name several functions share prints as
@@ -41,7 +41,7 @@ INDENT = "  "
 # output quadratic in size.  Flat instructions do not depend on it.
 MAX_INDENT_DEPTH = 40
 
-# 6.4.? reference type abbreviations: ``funcref == (ref null func)`` etc.
+# 6.4.4.1 reference type abbreviations: ``funcref == (ref null func)`` etc.
 _REFTYPE_SHORTHANDS = {
     "func": "funcref", "extern": "externref", "exn": "exnref", "any": "anyref",
     "eq": "eqref", "i31": "i31ref", "struct": "structref", "array": "arrayref",
@@ -52,7 +52,7 @@ _ABSHEAPTYPES = frozenset(_REFTYPE_SHORTHANDS)
 _VALTYPES = frozenset(("i32", "i64", "f32", "f64", "v128"))
 _PACKED = frozenset(("i8", "i16"))
 
-# 6.3.? idchar: printable ASCII other than space, quotes, comma, semicolon, brackets.
+# 6.3.5 idchar: printable ASCII other than space, quotes, comma, semicolon, brackets.
 _IDCHARS = frozenset(
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "!#$%&'*+-./:<=>?@\\^_`|~"
@@ -216,7 +216,7 @@ def comptype_text(ct: object) -> str:
 
 
 def subtype_text(st: SubType) -> str:
-    """6.4.? ``(sub final? typeidx* comptype)``; a final subtype without
+    """6.4.7 ``(sub final? typeidx* comptype)``; a final subtype without
     supertypes is written as its bare composite type."""
     if not isinstance(st, SubType):
         raise _bad(f"sub type {st!r}")
@@ -385,7 +385,7 @@ class _Printer:
         for rt in rectypes:
             if not isinstance(rt, RecType):
                 raise _bad(f"recursive type {rt!r}")
-            if len(rt.subtypes) == 1:  # a lone type definition is a group of one (6.4.?)
+            if len(rt.subtypes) == 1:  # a lone type definition is a group of one (6.4.7.1)
                 self.emit(1, f"(type (;{x};) {subtype_text(rt.subtypes[0])})")
                 x += 1
                 continue
@@ -548,7 +548,7 @@ class _Printer:
                 work.extend((d + 1, i) for i in reversed(_body(inner)))
 
     def plain(self, instr: Instr) -> str:
-        """A plain instruction (6.5.?): its keyword and immediates."""
+        """A plain instruction (6.5): its keyword and immediates."""
         if not isinstance(instr, Instr):
             raise _bad(f"instruction {instr!r}")
         op = instr.op
@@ -559,7 +559,7 @@ class _Printer:
         if not isinstance(imm, tuple):
             raise _bad(f"immediates of {op}: {imm!r}")
         kinds = info.imms
-        if op == "select":  # 6.5.? ``select (result t*)?``
+        if op == "select":  # 6.5.2 ``select (result t*)?``
             if imm == ():
                 return "select"
             if len(imm) == 1 and isinstance(imm[0], tuple):
@@ -627,7 +627,7 @@ def _body(body: object) -> tuple:
 
 
 def _blocktype_text(bt: object) -> str:
-    """6.5.? ``blocktype``: nothing, ``(result t)`` or ``(type x)``."""
+    """6.5.3 ``blocktype``: nothing, ``(result t)`` or ``(type x)``."""
     if bt is None:
         return ""
     if isinstance(bt, int) and not isinstance(bt, bool):
@@ -650,7 +650,7 @@ def _catches_text(catches: object) -> str:
 
 
 def _memarg_text(op: str, ma: object) -> str:
-    """6.5.? ``memidx? offset=N? align=N?`` with defaults left out."""
+    """6.5.6 ``memidx? offset=N? align=N?`` with defaults left out."""
     if not isinstance(ma, MemArg):
         raise _bad(f"memarg {ma!r}")
     text = ""

@@ -1,4 +1,4 @@
-"""Types in the text format (spec 6.4.? text/types.rst) and type uses (text/modules.rst).
+"""Types in the text format (spec 6.4, text/types.rst) and type uses (text/modules.rst).
 
 Each function reads one grammar rule at the reader's position and returns its
 abstract syntax (`pyic.wasm.syntax.types`).  Type identifiers resolve through
@@ -21,7 +21,7 @@ from .reader import Reader
 NUMVECTYPES = frozenset(("i32", "i64", "f32", "f64", "v128"))
 _ABSHEAP = frozenset(ABSHEAPTYPES)
 
-# 6.4.? reference type short-hands: ``funcref == (ref null func)`` etc.
+# 6.4.4.1 reference type short-hands: ``funcref == (ref null func)`` etc.
 REFTYPE_SHORTHANDS = {
     "anyref": "any", "eqref": "eq", "i31ref": "i31", "structref": "struct",
     "arrayref": "array", "nullref": "none", "funcref": "func", "nullfuncref": "nofunc",
@@ -244,7 +244,7 @@ def typedef(r: Reader, c: ModuleContext, index: int) -> SubType:
 
 
 def rectype(r: Reader, c: ModuleContext) -> RecType:
-    """``(rec typedef*)`` or a lone typedef (6.4.? abbreviation)."""
+    """``(rec typedef*)`` or a lone typedef (6.4.7.1 abbreviation)."""
     index = len(c.deftypes)
     if r.peek_field() == "rec":
         r.i += 2

@@ -16,11 +16,11 @@ from __future__ import annotations
 from ...errors import InvalidError
 from . import legacy
 from .instructions import HANDLERS, SIMPLE
-
-LEGACY_SECTIONS = frozenset(("try", "catch", "catch_all"))
 from .types import (
     BOT, NUMTYPES, RefType, match_valtype, string_of_resulttype, string_of_valtype,
 )
+
+LEGACY_SECTIONS = frozenset(("try", "catch", "catch_all"))
 
 
 class Frame:

@@ -1,4 +1,4 @@
-"""Constant expressions (spec 3.5.?, "Constant Expressions").
+"""Constant expressions (spec 3.4.13.1, "Constant Expressions").
 
 An expression is constant when every instruction in it is: a ``t.const``,
 ``ref.null``, ``ref.func``, ``global.get`` of an immutable global, the

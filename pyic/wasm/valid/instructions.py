@@ -191,7 +191,7 @@ _simple("array.len", (RefType(True, "array"),), (I32,))
 # ------------------------------------------------------------------ control (3.4.8)
 
 def blocktype(v, bt):
-    """3.2.? Block types as instruction types [t1*] -> [t2*]."""
+    """3.2.8 Block types as instruction types [t1*] -> [t2*]."""
     if bt is None:
         return (), ()
     if type(bt) is int:

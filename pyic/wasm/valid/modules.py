@@ -27,7 +27,7 @@ from .types import (
 
 
 def declared_refs(module) -> frozenset:
-    """C.refs (3.5.?): the function indices occurring in the module outside
+    """C.refs (3.5.13): the function indices occurring in the module outside
     function bodies and the start section; only those may be ``ref.func``'d."""
     exprs = [g.init for g in module.globals]
     exprs += [t.init for t in module.tables if t.init is not None]
@@ -71,7 +71,7 @@ def _check_import(c: Context, im) -> None:
 
 
 def check_func(c: Context, func) -> None:
-    """3.5.? Functions: the body is valid with the locals and labels of the function."""
+    """3.5.6 Functions: the body is valid with the locals and labels of the function."""
     ft = c.types.func_type(func.typeidx)
     flags = [True] * len(ft.params)
     for t in func.locals:

@@ -33,7 +33,7 @@ BOT = _Bot()
 NUMTYPES = frozenset(("i32", "i64", "f32", "f64"))
 PACKED = frozenset(("i8", "i16"))
 
-# 3.3.? Heap type matching on abstract heap types: every abstract heap type
+# 3.3.3 Heap type matching on abstract heap types: every abstract heap type
 # with the set of abstract heap types it matches.
 ABS_SUPERS = {
     "any": frozenset(("any",)),
@@ -145,10 +145,10 @@ class TypeSpace:
             raise InvalidError(f"non-array type {x}")
         return ct
 
-    # ------------------------------------------------------------ 3.2.? rec types
+    # ------------------------------------------------------------ 3.2.11 rec types
 
     def add_rectype(self, rt) -> None:
-        """Validate rec group ``rt`` and append its subtypes (3.2.? "Recursive types")."""
+        """Validate rec group ``rt`` and append its subtypes (3.2.11 "Recursive types")."""
         subtypes = getattr(rt, "subtypes", None)
         if not isinstance(subtypes, tuple):
             raise InvalidError("malformed recursive type")
@@ -356,7 +356,7 @@ def diff_reftype(rt1: RefType, rt2: RefType) -> RefType:
 
 
 def defaultable(t) -> bool:
-    """3.2.? A value type is defaultable unless it is a non-nullable reference."""
+    """3.2.6 A value type is defaultable unless it is a non-nullable reference."""
     return not isinstance(t, RefType) or t.nullable
 
 
@@ -407,7 +407,7 @@ def check_comptype(ts: TypeSpace, ct) -> None:
 
 
 def check_limits(lim: Limits, k: int, msg: str) -> None:
-    """3.2.? Limits: min and max within ``k``, and min <= max."""
+    """3.2.12 Limits: min and max within ``k``, and min <= max."""
     if not isinstance(lim, Limits) or type(lim.min) is not int:
         raise InvalidError("malformed limits")
     if not 0 <= lim.min <= k:

@@ -17,7 +17,6 @@ import pytest
 
 from pyic.candid import Opt, Principal, Record, Variant, encode
 from pyic.errors import Reject
-from pyic.testing import PocketIC
 from pyic.ic.management.args import interface, method_types
 
 import pyic.universal as uc
@@ -52,14 +51,6 @@ class RefB(Ref):
         fields = {k: (None if isinstance(v, Opt) and v.value is None else v)
                   for k, v in fields.items()}
         return super().ic_call_(ic00, method, **fields)
-
-
-@pytest.fixture
-def ref() -> RefB:
-    """Shadows conftest.py's ``ref`` in the modules that import it."""
-    pic = PocketIC()
-    pic.set_sender(DEFAULT_USER)
-    return RefB(pic)
 
 
 # ------------------------------------------------------------------ time and waiting

@@ -10,7 +10,9 @@ from harness import DEFAULT_USER, Ref
 
 
 @pytest.fixture
-def ref() -> Ref:
+def ref(request: pytest.FixtureRequest) -> Ref:
+    """A fresh IC behind the harness a module names as ``HARNESS`` (the B scenarios'
+    `_b_helpers.RefB`), else `Ref`."""
     pic = PocketIC()
     pic.set_sender(DEFAULT_USER)
-    return Ref(pic)
+    return getattr(request.module, "HARNESS", Ref)(pic)

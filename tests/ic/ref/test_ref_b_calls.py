@@ -15,10 +15,12 @@ from pyic.universal import (
     reply_data_append, run, set_global, trap,
 )
 from _b_helpers import SPEC_ROOT
-from _b_helpers import ref  # noqa: F401  (the fixture: harness.Ref, fixed)
+from _b_helpers import RefB
 from harness import (
     DEFAULT_USER, as_word32, is_reject, is_relay, is_reply, ref_test,
 )
+
+HARNESS = RefB  # the harness conftest.py's ref fixture builds
 
 G = SPEC_ROOT + "inter-canister calls/"
 

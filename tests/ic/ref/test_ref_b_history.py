@@ -19,7 +19,9 @@ from _b_helpers import (
     SPEC_ROOT, CODE_UNINSTALL, check_history, code_deployment, controllers_change, creation,
     from_canister, from_user, install_code_, submission_refused_ic00,
 )
-from _b_helpers import ref  # noqa: F401  (the fixture: harness.Ref, fixed)
+from _b_helpers import RefB
+
+HARNESS = RefB  # the harness conftest.py's ref fixture builds
 
 G = SPEC_ROOT + "canister history/"
 USER = from_user(DEFAULT_USER)

@@ -23,7 +23,9 @@ from _b_helpers import (
     SPEC_ROOT, attempt_system_tasks, await_known_pending, await_status, create_message_hold,
     extract_cert_data, submission_refused, submit_call, submit_ic00,
 )
-from _b_helpers import ref  # noqa: F401  (the fixture: harness.Ref, fixed)
+from _b_helpers import RefB
+
+HARNESS = RefB  # the harness conftest.py's ref fixture builds
 
 R = SPEC_ROOT
 

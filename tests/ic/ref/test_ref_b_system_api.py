@@ -15,8 +15,10 @@ from pyic.universal import (
     stable_write, trap,
 )
 from _b_helpers import SPEC_ROOT
-from _b_helpers import ref  # noqa: F401  (the fixture: harness.Ref, fixed)
+from _b_helpers import RefB
 from harness import DEFAULT_USER, as_2word64, as_word32, is_reject, ref_test
+
+HARNESS = RefB  # the harness conftest.py's ref fixture builds
 
 R = SPEC_ROOT
 

@@ -18,7 +18,9 @@ from pyic.universal import (
 )
 from harness import DEFAULT_USER, is_reject, ref_test
 from _b_helpers import SPEC_ROOT, blob64, ic00_arg, now, wait_for
-from _b_helpers import ref  # noqa: F401  (the fixture: harness.Ref, fixed)
+from _b_helpers import RefB
+
+HARNESS = RefB  # the harness conftest.py's ref fixture builds
 
 G = SPEC_ROOT + "canister global timer/"
 SECOND = 10 ** 9

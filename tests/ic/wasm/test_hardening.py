@@ -137,8 +137,6 @@ def test_a_4_gib_fill_of_zeros_allocates_nothing(pic, hog):
 
 
 RSS_SCRIPT = r"""
-import sys
-sys.path.insert(0, sys.argv[1])
 from test_hardening import HOG
 from pyic.testing import PocketIC
 from pyic.wasm.binary import encode_module
@@ -161,7 +159,8 @@ def test_a_canister_writing_512_mib_stays_under_700_mib_peak_rss():
     import subprocess
     import sys
     here = os.path.dirname(__file__)
-    out = subprocess.run([sys.executable, "-c", RSS_SCRIPT, here], capture_output=True,
+    # run in this folder: ``python -c`` imports from its working directory
+    out = subprocess.run([sys.executable, "-c", RSS_SCRIPT], cwd=here, capture_output=True,
                          text=True, timeout=600, check=True)
     peak_mib = int(out.stdout.split()[-1])
     assert peak_mib < 700

@@ -100,7 +100,9 @@ def _opcode_programs():
 def _strip_drop(p: Prog) -> int:
     """The op a program of `_opcode_programs` is about (before a trailing drop)."""
     code = p.code
-    return code[-2] if code[-1] == 1 and len(code) > 1 and code != ignore(int_(1)).code else code[-1]
+    return (
+        code[-2] if code[-1] == 1 and len(code) > 1 and code != ignore(int_(1)).code else code[-1]
+    )
 
 
 def test_opcode_programs_cover_every_opcode():
@@ -225,7 +227,9 @@ def test_pre_upgrade_program_runs_with_the_old_state(pic, uc):
                              U.stable64_write(int64(0), get_global)))
                          >> ignore(U.stable64_grow(int64(1))) >> reply)
     # post_upgrade runs the install argument: read back what pre_upgrade saved
-    pic.upgrade_canister(uc, U.universal_canister_wasm(), set_global(U.stable64_read(int64(0), int64(4))))
+    pic.upgrade_canister(
+        uc, U.universal_canister_wasm(), set_global(U.stable64_read(int64(0), int64(4)))
+    )
     assert pic.universal_query(uc, reply_data(get_global)) == b"kept"
 
 
@@ -295,8 +299,11 @@ def test_callbacks_run_once_and_cleanup_runs_after_a_trapping_callback(pic, uc, 
 
 
 def test_one_way_call(pic, uc, uc2):
-    r = pic.universal_update(uc, U.oneway_call(uc2, "update", arg=(set_global(b"1w") >> reply).bytes())
-                             >> reply_data(b"sent"))
+    r = pic.universal_update(
+        uc,
+        U.oneway_call(uc2, "update", arg=(set_global(b"1w") >> reply).bytes())
+        >> reply_data(b"sent"),
+    )
     assert r == b"sent"
     pic.tick()
     assert pic.universal_query(uc2, reply_data(get_global)) == b"1w"

@@ -59,7 +59,9 @@ def every_instruction() -> tuple:
     inner = (I("nop"), I("br", (0,)))
     out.append(I("block", (None, inner)))
     out.append(I("loop", ("i64", inner)))
-    out.append(I("block", (7, (I("loop", (RefType(True, "func"), (I("if", (None, inner, ())),))),))))
+    out.append(
+        I("block", (7, (I("loop", (RefType(True, "func"), (I("if", (None, inner, ())),))),)))
+    )
     out.append(I("if", (RefType(False, 1), inner, (I("unreachable"),))))
     out.append(I("try_table", (None, (Catch("catch", 0, 1), Catch("catch_ref", 2, 0),
                                       Catch("catch_all", None, 0), Catch("catch_all_ref", None, 1)),
@@ -102,7 +104,9 @@ def rich_module() -> Module:
     )
     mems = (Mem(MemType(Limits(0, 65536))), Mem(MemType(Limits(3, None, "i64"))))
     globals_ = (
-        Global(GlobalType(False, "i32"), (I("i32.const", (1,)), I("i32.const", (2,)), I("i32.add"))),
+        Global(
+            GlobalType(False, "i32"), (I("i32.const", (1,)), I("i32.const", (2,)), I("i32.add"))
+        ),
         Global(GlobalType(True, RefType(True, "func")), (I("ref.null", ("func",)),)),
     )
     tags = (Tag(TagType(0)),)

@@ -154,7 +154,10 @@ def test_gc_casts():
         Instr("br_on_cast", (0, RefType(False, "any"), RefType(True, "struct"))),
         Instr("br_on_cast_fail", (1, RefType(True, "any"), RefType(False, 4))),
     )
-    assert malformed(func_module(b"\xfb\x18\x04\x00\x6e\x6b\x0b")).message == "malformed br_on_cast flags"
+    assert (
+        malformed(func_module(b"\xfb\x18\x04\x00\x6e\x6b\x0b")).message
+        == "malformed br_on_cast flags"
+    )
 
 
 def test_try_table_and_throws():
@@ -166,7 +169,9 @@ def test_try_table_and_throws():
         Instr("throw", (0,)),
         Instr("throw_ref"),
     )
-    assert malformed(func_module(b"\x1f\x40\x01\x04\x00\x0b\x0b")).message == "malformed catch clause"
+    assert (
+        malformed(func_module(b"\x1f\x40\x01\x04\x00\x0b\x0b")).message == "malformed catch clause"
+    )
 
 
 def test_lanes_and_shuffle():
@@ -232,7 +237,10 @@ def test_limits_and_address_types():
     assert [x.type.limits for x in m.mems] == [
         Limits(1), Limits(2, 3), Limits(1 << 32, (1 << 32) + 1, "i64")]
     for flags in (b"\x02", b"\x03", b"\x08", b"\x81"):
-        assert malformed(HEADER + sec(5, b"\x01" + flags + b"\x00\x00")).message == "malformed limits flags"
+        assert (
+            malformed(HEADER + sec(5, b"\x01" + flags + b"\x00\x00")).message
+            == "malformed limits flags"
+        )
 
 
 def test_tables_with_and_without_init():
@@ -242,7 +250,10 @@ def test_tables_with_and_without_init():
     assert m.tables[1].type == TableType(Limits(2, 3, "i64"), RefType(False, "func"))
     assert m.tables[1].init == (Instr("ref.func", (0,)),)
     # as in the reference interpreter, a bad 0x40 form is reported as a bad reference type
-    assert malformed(HEADER + sec(4, b"\x01\x40\x01\x70\x00\x00")).message == "malformed reference type"
+    assert (
+        malformed(HEADER + sec(4, b"\x01\x40\x01\x70\x00\x00")).message
+        == "malformed reference type"
+    )
 
 
 def test_imports_and_tags():
@@ -297,8 +308,12 @@ def test_data_segments_and_count():
 # ---------------------------------------------------------------- sections
 
 def test_section_order_and_duplicates():
-    assert malformed(HEADER + TYPE_VOID + TYPE_VOID).message == "unexpected content after last section"
-    assert malformed(HEADER + ONE_FUNC + TYPE_VOID).message == "unexpected content after last section"
+    assert (
+        malformed(HEADER + TYPE_VOID + TYPE_VOID).message == "unexpected content after last section"
+    )
+    assert (
+        malformed(HEADER + ONE_FUNC + TYPE_VOID).message == "unexpected content after last section"
+    )
     # tag (13) goes between memory (5) and global (6); data count (12) before code (10)
     decode_module(HEADER + sec(5, b"\x00") + sec(13, b"\x00") + sec(6, b"\x00"))
     assert malformed(HEADER + sec(6, b"\x00") + sec(13, b"\x00")).message == \
@@ -370,5 +385,10 @@ def test_locals_of_all_functions_are_bounded():
     data = (HEADER + TYPE_VOID + sec(3, u(n) + b"\x00" * n)
             + sec(10, u(n) + (u(len(entry)) + entry) * n))
     assert malformed(data).message == "too many locals"
-    two = HEADER + TYPE_VOID + sec(3, b"\x02\x00\x00") + sec(10, b"\x02" + (u(len(entry)) + entry) * 2)
+    two = (
+        HEADER
+        + TYPE_VOID
+        + sec(3, b"\x02\x00\x00")
+        + sec(10, b"\x02" + (u(len(entry)) + entry) * 2)
+    )
     assert len(decode_module(two).funcs) == 2

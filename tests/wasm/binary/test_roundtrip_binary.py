@@ -80,7 +80,9 @@ def test_rich_module_round_trip():
     assert m2 == m
     assert m2.names == m.names
     assert [(c.name, c.after) for c in m2.customs] == [(c.name, c.after) for c in m.customs]
-    assert [c.data for c in m2.customs if c.name != "name"] == [c.data for c in m.customs if c.name != "name"]
+    assert [c.data for c in m2.customs if c.name != "name"] == [
+        c.data for c in m.customs if c.name != "name"
+    ]
 
 
 def test_every_instruction_round_trips_alone():
@@ -102,7 +104,9 @@ def test_data_count_written_only_when_needed():
     drop = Instr("data.drop", (0,))
     types = (RecType((SubType(True, (), FuncType()),)),)
     with_drop = Module(types=types, funcs=(Func(0, (), (drop,)),), datas=(Data(b"x", PASSIVE),))
-    without = Module(types=types, funcs=(Func(0, (), (Instr("nop"),)),), datas=(Data(b"x", PASSIVE),))
+    without = Module(
+        types=types, funcs=(Func(0, (), (Instr("nop"),)),), datas=(Data(b"x", PASSIVE),)
+    )
     assert b"\x0c\x01\x01" in encode_module(with_drop)
     assert b"\x0c\x01\x01" not in encode_module(without)
     assert decode_module(encode_module(with_drop)) == with_drop
@@ -114,11 +118,21 @@ def test_data_count_written_only_when_needed():
 def test_customs_go_back_where_they_were():
     m = Module(
         mems=(Mem(MemType(Limits(1))),),
-        customs=(Custom("a", b"1", 0), Custom("b", b"2", 5), Custom("c", b"3", 11), Custom("d", b"4", 12)),
+        customs=(
+            Custom("a", b"1", 0),
+            Custom("b", b"2", 5),
+            Custom("c", b"3", 11),
+            Custom("d", b"4", 12),
+        ),
     )
     data = encode_module(m)
     assert data.index(b"\x01a1") < data.index(b"\x05\x03\x01\x00\x01") < data.index(b"\x01b2")
-    assert [(c.name, c.after) for c in decode_module(data).customs] == [("a", 0), ("b", 5), ("d", 5), ("c", 5)]
+    assert [(c.name, c.after) for c in decode_module(data).customs] == [
+        ("a", 0),
+        ("b", 5),
+        ("d", 5),
+        ("c", 5),
+    ]
 
 
 def test_names_reencoded_and_appended():

@@ -119,7 +119,9 @@ def cases(path: Path) -> list[Case]:
             head = toks[i + 1][1] if i + 1 < len(toks) and toks[i + 1][0] == "atom" else None
             if head == "module":
                 j = i + 2
-                while toks[j][0] == "atom" and (toks[j][1].startswith("$") or toks[j][1] == "definition"):
+                while toks[j][0] == "atom" and (
+                    toks[j][1].startswith("$") or toks[j][1] == "definition"
+                ):
                     j += 1
                 if toks[j][0] == "atom" and toks[j][1] == "binary":
                     j += 1

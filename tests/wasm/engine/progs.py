@@ -39,7 +39,9 @@ class Gen:
         if k == 6:
             return f"(select {self.e32(d - 1)} {self.e32(d - 1)} {self.e32(d - 1)})"
         if k == 7:
-            op = r.choice(["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u"])
+            op = r.choice(
+                ["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u"]
+            )
             return f"({op} offset={r.choice([0, 0, 1, 4, 8, 64, 65535])} {self.addr(d - 1)})"
         if k == 8:
             return f"(call $h {self.e32(d - 1)} {self.e32(d - 1)})"

@@ -22,7 +22,9 @@ FAC = SHARED + "/wasm-testsuite/wasm-2.0/fac.wast"
 def test_run_tier_same_output_and_count():
     outs = []
     for tier in ("fast", "reference"):
-        r = CliRunner().invoke(cli, ["run", FIB, "--invoke", "run", "--count", "--tier", tier, "15"])
+        r = CliRunner().invoke(
+            cli, ["run", FIB, "--invoke", "run", "--count", "--tier", tier, "15"]
+        )
         assert r.exit_code == 0, r.output
         outs.append((r.stdout, r.stderr))
     assert outs[0] == outs[1]

@@ -31,7 +31,9 @@ def _module(t):
     funcs = []
     if t in ("i32", "i64"):
         bits = int(t[1:])
-        consts = EDGE32[:8] + [0x80000000, 0xFFFFFFFF] if t == "i32" else [0, 1, 7, 63, 64, 65, 1 << 63]
+        consts = (
+            EDGE32[:8] + [0x80000000, 0xFFFFFFFF] if t == "i32" else [0, 1, 7, 63, 64, 65, 1 << 63]
+        )
         for op in INT_BIN:
             r = t if op in INT_BIN[:15] else "i32"
             funcs.append(f'(func (export "{op}") (param {t} {t}) (result {r}) '
@@ -41,26 +43,42 @@ def _module(t):
                              f'({t}.{op} (local.get 0) ({t}.const {_signed(c, bits)})))')
         for op in INT_UN + (["extend32_s"] if t == "i64" else []):
             r = "i32" if op == "eqz" else t
-            funcs.append(f'(func (export "{op}") (param {t}) (result {r}) ({t}.{op} (local.get 0)))')
+            funcs.append(
+                f'(func (export "{op}") (param {t}) (result {r}) ({t}.{op} (local.get 0)))'
+            )
         if t == "i32":
-            funcs.append('(func (export "wrap") (param i64) (result i32) (i32.wrap_i64 (local.get 0)))')
+            funcs.append(
+                '(func (export "wrap") (param i64) (result i32) (i32.wrap_i64 (local.get 0)))'
+            )
         else:
-            funcs.append('(func (export "ext_s") (param i32) (result i64) (i64.extend_i32_s (local.get 0)))')
-            funcs.append('(func (export "ext_u") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))')
+            funcs.append(
+                '(func (export "ext_s") (param i32) (result i64) (i64.extend_i32_s (local.get 0)))'
+            )
+            funcs.append(
+                '(func (export "ext_u") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))'
+            )
     else:
         for op in F_BIN:
             r = "i32" if op in ("eq", "ne", "lt", "gt", "le", "ge") else "f64"
             funcs.append(f'(func (export "{op}") (param f64 f64) (result {r}) '
                          f'(f64.{op} (local.get 0) (local.get 1)))')
-        funcs.append('(func (export "fused") (param f64 f64) (result f64) '
-                     '(f64.sub (f64.mul (local.get 0) (local.get 1)) (f64.add (local.get 1) (f64.const -0.0))))')
+        funcs.append(
+            '(func (export "fused") (param f64 f64) (result f64) '
+            '(f64.sub (f64.mul (local.get 0) (local.get 1)) (f64.add (local.get 1) (f64.const -0.0))))'
+        )
         funcs.append('(func (export "viaLocal") (param f64 f64) (result i32) (local f64) '
                      '(local.set 2 (f64.add (local.get 0) (local.get 1))) '
                      '(f64.lt (local.get 2) (f64.mul (local.get 2) (local.get 0))))')
         for op in F_UN:
-            funcs.append(f'(func (export "{op}") (param f64) (result f64) (f64.{op} (local.get 0)))')
-        funcs.append('(func (export "cvt_s") (param i32) (result f64) (f64.convert_i32_s (local.get 0)))')
-        funcs.append('(func (export "cvt_u") (param i32) (result f64) (f64.convert_i32_u (local.get 0)))')
+            funcs.append(
+                f'(func (export "{op}") (param f64) (result f64) (f64.{op} (local.get 0)))'
+            )
+        funcs.append(
+            '(func (export "cvt_s") (param i32) (result f64) (f64.convert_i32_s (local.get 0)))'
+        )
+        funcs.append(
+            '(func (export "cvt_u") (param i32) (result f64) (f64.convert_i32_u (local.get 0)))'
+        )
     return embed.load_module("(module " + "\n".join(funcs) + ")")
 
 

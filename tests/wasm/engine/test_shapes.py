@@ -30,7 +30,7 @@ def test_deeply_nested_blocks_and_ifs(n):
     body = "(local.get 0)" + "".join(
         f"(if (result i32) (i32.and (local.get 0) (i32.const {1 << (k % 5)})) (then (i32.add "
         for k in range(n))
-    body = "".join(f"(block (result i32) " for _ in range(n)) + \
+    body = "".join("(block (result i32) " for _ in range(n)) + \
         "(if (result i32) (local.get 0) (then (br 3)) (else (i32.const 7)))" if n < 3 else \
         "".join("(block (result i32) " for _ in range(n)) + "(local.get 0)" + ")" * n
     wat = f'(module (func (export "run") (param i32) (result i32) {body}))'

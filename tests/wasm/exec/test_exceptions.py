@@ -4,6 +4,8 @@ import pytest
 
 from pyic.errors import InstructionLimitExceeded, LinkError, Trap, UncaughtException
 from pyic.wasm import embed
+from pyic.wasm.runtime.gc import ExnInst
+from pyic.wasm.syntax.types import FuncType
 
 # The reference interpreter itself (the fast tier falls back to it for these instructions).
 TIER = "reference"
@@ -11,8 +13,6 @@ TIER = "reference"
 
 def new_store():
     return embed.Store(embed.Config(tier=TIER))
-from pyic.wasm.runtime.gc import ExnInst
-from pyic.wasm.syntax.types import FuncType
 
 EXN = """
 (module

@@ -4,6 +4,9 @@ import pytest
 
 from pyic.errors import Exhaustion, LinkError, Trap
 from pyic.wasm import embed
+from pyic.wasm.runtime.gc import ArrayInst, I31Ref, StructInst
+from pyic.wasm.runtime.types import deftypes_of, match_deftype
+from pyic.wasm.runtime.values import ExternRef, HostRef, NullRef
 
 # The reference interpreter itself (the fast tier falls back to it for these instructions).
 TIER = "reference"
@@ -11,9 +14,6 @@ TIER = "reference"
 
 def new_store():
     return embed.Store(embed.Config(tier=TIER))
-from pyic.wasm.runtime.gc import ArrayInst, I31Ref, StructInst
-from pyic.wasm.runtime.types import deftypes_of, match_deftype
-from pyic.wasm.runtime.values import ExternRef, HostRef, NullRef
 
 
 def inst(wat, imports=None, store=None):
@@ -304,18 +304,24 @@ def test_import_matching_by_canonical_type_and_subtyping():
     store, a = inst(EXPORTER)
     imports = {"m": a.exports}
     # an equivalent rec group in another module: the same defined types
-    inst("""(module (rec (type $a (sub (func (result i32)))) (type $b (struct (field (ref null $a)))))
+    inst(
+        """(module (rec (type $a (sub (func (result i32)))) (type $b (struct (field (ref null $a)))))
               (import "m" "f" (func (type $a))) (import "m" "fa" (func (type $a))))""",
-         imports, store)
+        imports,
+        store,
+    )
     # a different rec group (no struct beside it): not the same type
     with pytest.raises(LinkError, match="incompatible import type"):
         inst("""(module (type $a (sub (func (result i32)))) (import "m" "fa" (func (type $a))))""",
              imports, store)
     # a supertype cannot stand in for its subtype
     with pytest.raises(LinkError, match="incompatible import type"):
-        inst("""(module (rec (type $a (sub (func (result i32)))) (type $b (struct (field (ref null $a)))))
+        inst(
+            """(module (rec (type $a (sub (func (result i32)))) (type $b (struct (field (ref null $a)))))
                   (type $c (sub $a (func (result i32)))) (import "m" "fa" (func (type $c))))""",
-             imports, store)
+            imports,
+            store,
+        )
 
 
 def test_call_indirect_checks_subtyping_across_modules():

@@ -20,7 +20,9 @@ def test_huge_memories_cost_nothing_up_front_and_work_sparsely():
     store, inst = instantiate(m)
     mem = store.mems[0]
     assert len(mem.data) <= 1 << 22 and not mem.pages
-    assert embed.invoke_export(store, inst, "f0", [1 << 40, 0x1122334455667788])[0] == [0x1122334455667788]
+    assert embed.invoke_export(store, inst, "f0", [1 << 40, 0x1122334455667788])[0] == [
+        0x1122334455667788
+    ]
     assert embed.invoke_export(store, inst, "f0", [(1 << 48) - 8, 5])[0] == [5]
     assert len(mem.data) <= 1 << 22 and len(mem.pages) == 2
     with pytest.raises(Trap, match="out of bounds memory access"):

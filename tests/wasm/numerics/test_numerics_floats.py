@@ -204,7 +204,9 @@ def ref_cmp(kind: str, a: int, b: int, n: int) -> int:
     if is_nan(a, n) or is_nan(b, n):
         return int(kind == "ne")
     x, y = order_key(a, n), order_key(b, n)
-    return int({"eq": x == y, "ne": x != y, "lt": x < y, "gt": x > y, "le": x <= y, "ge": x >= y}[kind])
+    return int(
+        {"eq": x == y, "ne": x != y, "lt": x < y, "gt": x > y, "le": x <= y, "ge": x >= y}[kind]
+    )
 
 
 @pytest.mark.parametrize("n", [32, 64])

@@ -121,7 +121,9 @@ def test_all_true_bitmask(shape, a):
     w = WIDTH[shape]
     ls = lanes(a, w)
     assert NUMERIC[f"{shape}.all_true"][0](a) == int(all(ls))
-    assert NUMERIC[f"{shape}.bitmask"][0](a) == sum(1 << k for k, x in enumerate(ls) if x >> (w - 1))
+    assert NUMERIC[f"{shape}.bitmask"][0](a) == sum(
+        1 << k for k, x in enumerate(ls) if x >> (w - 1)
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -131,12 +133,19 @@ def test_bitwise_shuffle_swizzle(a, b, c, idx):
     assert NUMERIC["v128.not"][0](a) == m - a
     assert NUMERIC["v128.andnot"][0](a, b) == a & (m - b)
     assert NUMERIC["v128.bitselect"][0](a, b, c) == join(
-        [int(bool(z and x or (not z) and y)) for x, y, z in zip(lanes(a, 1), lanes(b, 1), lanes(c, 1))], 1)
+        [
+            int(bool(z and x or (not z) and y))
+            for x, y, z in zip(lanes(a, 1), lanes(b, 1), lanes(c, 1))
+        ],
+        1,
+    )
     assert NUMERIC["v128.any_true"][0](a) == int(a != 0)
     both = lanes(a, 8) + lanes(b, 8)
     assert NUMERIC["i8x16.shuffle"][0](a, b, tuple(idx)) == join([both[j] for j in idx], 8)
     src = lanes(a, 8)
-    assert NUMERIC["i8x16.swizzle"][0](a, c) == join([src[j] if j < 16 else 0 for j in lanes(c, 8)], 8)
+    assert NUMERIC["i8x16.swizzle"][0](a, c) == join(
+        [src[j] if j < 16 else 0 for j in lanes(c, 8)], 8
+    )
 
 
 @pytest.mark.parametrize("shape", list(WIDTH))
@@ -159,7 +168,9 @@ def test_splat_extract_replace(shape, a, x, data):
     assert NUMERIC[f"{shape}.replace_lane"][0](a, x, lane) == join(ls, w)
 
 
-@pytest.mark.parametrize("wide,narrow_", [("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4")])
+@pytest.mark.parametrize(
+    "wide,narrow_", [("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4")]
+)
 @settings(max_examples=60, deadline=None)
 @given(a=v128s(), b=v128s())
 def test_extend_extmul_extadd_narrow(wide, narrow_, a, b):
@@ -225,18 +236,34 @@ def test_float_lanes_are_scalar_ops(shape, name, a, b):
 @given(a=v128s(), b=v128s(), c=v128s())
 def test_vector_conversions_and_relaxed(a, b, c):
     l32, l64 = lanes(a, 32), lanes(a, 64)
-    assert NUMERIC["i32x4.trunc_sat_f32x4_s"][0](a) == join([cv.i32_trunc_sat_f32_s(x) for x in l32], 32)
-    assert NUMERIC["i32x4.trunc_sat_f32x4_u"][0](a) == join([cv.i32_trunc_sat_f32_u(x) for x in l32], 32)
-    assert NUMERIC["f32x4.convert_i32x4_s"][0](a) == join([cv.f32_convert_i32_s(x) for x in l32], 32)
-    assert NUMERIC["f32x4.convert_i32x4_u"][0](a) == join([cv.f32_convert_i32_u(x) for x in l32], 32)
+    assert NUMERIC["i32x4.trunc_sat_f32x4_s"][0](a) == join(
+        [cv.i32_trunc_sat_f32_s(x) for x in l32], 32
+    )
+    assert NUMERIC["i32x4.trunc_sat_f32x4_u"][0](a) == join(
+        [cv.i32_trunc_sat_f32_u(x) for x in l32], 32
+    )
+    assert NUMERIC["f32x4.convert_i32x4_s"][0](a) == join(
+        [cv.f32_convert_i32_s(x) for x in l32], 32
+    )
+    assert NUMERIC["f32x4.convert_i32x4_u"][0](a) == join(
+        [cv.f32_convert_i32_u(x) for x in l32], 32
+    )
     assert NUMERIC["i32x4.trunc_sat_f64x2_s_zero"][0](a) == join(
         [cv.i32_trunc_sat_f64_s(x) for x in l64] + [0, 0], 32)
     assert NUMERIC["i32x4.trunc_sat_f64x2_u_zero"][0](a) == join(
         [cv.i32_trunc_sat_f64_u(x) for x in l64] + [0, 0], 32)
-    assert NUMERIC["f32x4.demote_f64x2_zero"][0](a) == join([cv.f32_demote_f64(x) for x in l64] + [0, 0], 32)
-    assert NUMERIC["f64x2.promote_low_f32x4"][0](a) == join([cv.f64_promote_f32(x) for x in l32[:2]], 64)
-    assert NUMERIC["f64x2.convert_low_i32x4_s"][0](a) == join([cv.f64_convert_i32_s(x) for x in l32[:2]], 64)
-    assert NUMERIC["f64x2.convert_low_i32x4_u"][0](a) == join([cv.f64_convert_i32_u(x) for x in l32[:2]], 64)
+    assert NUMERIC["f32x4.demote_f64x2_zero"][0](a) == join(
+        [cv.f32_demote_f64(x) for x in l64] + [0, 0], 32
+    )
+    assert NUMERIC["f64x2.promote_low_f32x4"][0](a) == join(
+        [cv.f64_promote_f32(x) for x in l32[:2]], 64
+    )
+    assert NUMERIC["f64x2.convert_low_i32x4_s"][0](a) == join(
+        [cv.f64_convert_i32_s(x) for x in l32[:2]], 64
+    )
+    assert NUMERIC["f64x2.convert_low_i32x4_u"][0](a) == join(
+        [cv.f64_convert_i32_u(x) for x in l32[:2]], 64
+    )
     # relaxed SIMD, deterministic profile
     for w in (32, 64):
         shape = f"f{w}x{128 // w}"
@@ -249,11 +276,15 @@ def test_vector_conversions_and_relaxed(a, b, c):
         assert NUMERIC[f"{shape}.relaxed_min"][0](a, b) == NUMERIC[f"{shape}.min"][0](a, b)
         assert NUMERIC[f"{shape}.relaxed_max"][0](a, b) == NUMERIC[f"{shape}.max"][0](a, b)
     for shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
-        assert NUMERIC[f"{shape}.relaxed_laneselect"][0](a, b, c) == (a & c) | (b & ~c & (2**128 - 1))
+        assert NUMERIC[f"{shape}.relaxed_laneselect"][0](a, b, c) == (a & c) | (
+            b & ~c & (2**128 - 1)
+        )
     assert NUMERIC["i8x16.relaxed_swizzle"][0](a, b) == NUMERIC["i8x16.swizzle"][0](a, b)
     assert NUMERIC["i16x8.relaxed_q15mulr_s"][0](a, b) == NUMERIC["i16x8.q15mulr_sat_s"][0](a, b)
     assert NUMERIC["i32x4.relaxed_trunc_f32x4_s"][0](a) == NUMERIC["i32x4.trunc_sat_f32x4_s"][0](a)
-    assert NUMERIC["i32x4.relaxed_trunc_f64x2_u_zero"][0](a) == NUMERIC["i32x4.trunc_sat_f64x2_u_zero"][0](a)
+    assert NUMERIC["i32x4.relaxed_trunc_f64x2_u_zero"][0](a) == NUMERIC[
+        "i32x4.trunc_sat_f64x2_u_zero"
+    ][0](a)
 
 
 # ---------------------------------------------------------------- the table itself
@@ -276,8 +307,11 @@ def test_table_arities_and_immediates():
     ternary = {"v128.bitselect", "f32x4.relaxed_madd", "f32x4.relaxed_nmadd", "f64x2.relaxed_madd",
                "f64x2.relaxed_nmadd", "i32x4.relaxed_dot_i8x16_i7x16_add_s"} | {
         f"{s}.relaxed_laneselect" for s in ("i8x16", "i16x8", "i32x4", "i64x2")}
-    assert IMMEDIATE == {op for op in NUMERIC if "lane" in op.split(".")[1] and "laneselect" not in op
-                         and "load" not in op} | {"i8x16.shuffle"}
+    assert IMMEDIATE == {
+        op
+        for op in NUMERIC
+        if "lane" in op.split(".")[1] and "laneselect" not in op and "load" not in op
+    } | {"i8x16.shuffle"}
     for op, (fn, arity) in NUMERIC.items():
         name = op.split(".")[1]
         if op in ternary:

@@ -156,8 +156,10 @@ def test_definitions_count_after_imports():
         types=(FT_VOID,),
         imports=(Import("m", "f", "func", 0), Import("m", "g", "global", GlobalType(False, "i32"))),
         funcs=(Func(0),),
-        tables=(Table(TableType(Limits(0), FUNCREF)), Table(TableType(Limits(1, 1), RefType(False, "func")),
-                                                              (Instr("ref.func", (1,)),))),
+        tables=(
+            Table(TableType(Limits(0), FUNCREF)),
+            Table(TableType(Limits(1, 1), RefType(False, "func")), (Instr("ref.func", (1,)),)),
+        ),
         mems=(Mem(MemType(Limits(1))),),
         globals=(Global(GlobalType(False, "i64"), (Instr("global.get", (0,)),)),),
         tags=(Tag(TagType(0)),),
@@ -181,15 +183,21 @@ def test_segments():
     offset = (Instr("i32.const", (1,)), Instr("global.get", (0,)), Instr("i32.add"))
     m = Module(
         elems=(
-            Elem(FUNCREF, ((Instr("ref.func", (0,)),), (Instr("ref.null", ("func",)),)), Active(0, offset)),
+            Elem(
+                FUNCREF,
+                ((Instr("ref.func", (0,)),), (Instr("ref.null", ("func",)),)),
+                Active(0, offset),
+            ),
             Elem(RefType(False, "func"), (), PASSIVE),
             Elem(FUNCREF, ((Instr("ref.func", (0,)),),) * 9, DECLARATIVE),
         ),
         datas=(Data(b"hi\x00", Active(1, (Instr("i32.const", (0,)),))), Data(b"", PASSIVE)),
     )
     lines = body_lines(m)
-    assert lines[1] == ("(elem (;0;) (table 0) (offset (i32.const 1) (global.get 0) (i32.add)) funcref "
-                        "(item (ref.func 0)) (item (ref.null func)))")
+    assert lines[1] == (
+        "(elem (;0;) (table 0) (offset (i32.const 1) (global.get 0) (i32.add)) funcref "
+        "(item (ref.func 0)) (item (ref.null func)))"
+    )
     assert lines[2] == "(elem (;1;) (ref func))"
     assert lines[3] == "(elem (;2;) declare funcref"
     assert lines[4] == " ".join(["(item (ref.func 0))"] * 4)

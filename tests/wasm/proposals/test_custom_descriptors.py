@@ -93,7 +93,9 @@ def test_exact_function_imports():
         data = encode_module(m)
         assert b"\x01m\x01a\x20\x00" in data
         assert decode_module(data) == m and parse_module(print_module(m)) == m
-        bad = text.replace("(global (ref $f) (ref.func $b))", "(global (ref (exact $f)) (ref.func $b))")
+        bad = text.replace(
+            "(global (ref $f) (ref.func $b))", "(global (ref (exact $f)) (ref.func $b))"
+        )
         with pytest.raises(InvalidError, match="type mismatch"):
             validate_module(parse_module(bad))
 

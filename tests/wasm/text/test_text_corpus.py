@@ -20,7 +20,9 @@ from pyic.wasm.text import parse_module, parse_script
 SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
 
 SUITE = SHARED + "/wasm-testsuite"
-FILES = sorted(glob.glob(f"{SUITE}/wasm-2.0/*.wast")) + sorted(glob.glob(f"{SUITE}/wasm-3.0/*.wast"))
+FILES = sorted(glob.glob(f"{SUITE}/wasm-2.0/*.wast")) + sorted(
+    glob.glob(f"{SUITE}/wasm-3.0/*.wast")
+)
 
 
 def test_files_found():

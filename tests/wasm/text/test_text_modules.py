@@ -10,7 +10,7 @@ from pyic.wasm.syntax import (
 from pyic.wasm.syntax.types import FUNCREF
 from pyic.wasm.text import parse_module
 
-I = Instr
+I = Instr  # noqa: E741  (short: the instructions it builds read in rows)
 REFFUNC = RefType(False, "func")
 
 
@@ -101,7 +101,9 @@ def test_table_with_inline_elements():
 
 
 def test_memory_with_inline_data():
-    m = parse_module('(module (memory (data "ab" "c")) (memory $m i64 (data)) (memory (export "x") 1 2))')
+    m = parse_module(
+        '(module (memory (data "ab" "c")) (memory $m i64 (data)) (memory (export "x") 1 2))'
+    )
     assert m.mems[0].type == MemType(Limits(1, 1, "i32"))
     assert m.mems[1].type == MemType(Limits(0, 0, "i64"))
     assert m.mems[2].type == MemType(Limits(1, 2))
@@ -121,10 +123,14 @@ def test_element_segment_forms():
       (elem (offset i32.const 2) externref (ref.null extern))
       (elem $e func))""")
     off0 = (I("i32.const", (0,)),)
-    assert m.elems[0] == Elem(REFFUNC, ((I("ref.func", (0,)),), (I("ref.func", (1,)),)), Active(0, off0))
+    assert m.elems[0] == Elem(
+        REFFUNC, ((I("ref.func", (0,)),), (I("ref.func", (1,)),)), Active(0, off0)
+    )
     assert m.elems[1] == Elem(REFFUNC, (), Active(0, off0))
     assert m.elems[2].mode == Active(0, (I("i32.const", (1,)), I("i32.const", (1,)), I("i32.add")))
-    assert m.elems[3] == Elem(FUNCREF, ((I("ref.func", (0,)),), (I("ref.null", ("func",)),)), PASSIVE)
+    assert m.elems[3] == Elem(
+        FUNCREF, ((I("ref.func", (0,)),), (I("ref.null", ("func",)),)), PASSIVE
+    )
     assert m.elems[4] == Elem(REFFUNC, ((I("ref.func", (1,)),),), DECLARATIVE)
     assert m.elems[5].mode == Active(0, (I("i32.const", (2,)),))
     assert m.elems[6] == Elem(REFFUNC, (), PASSIVE)
@@ -163,8 +169,12 @@ def test_rec_and_sub_types_and_fields():
     assert m.types[0] == RecType((a, b))
     assert m.types[1] == RecType((SubType(True, (), ArrayType(FieldType(True, "i16"))),))
     ops = [i for i in m.funcs[0].body if i.op not in ("drop", "local.get", "i32.const")]
-    assert ops[:4] == [I("struct.get", (1, 1)), I("struct.get", (0, 0)), I("array.new_fixed", (2, 2)),
-                       I("ref.test", (RefType(True, 0),))]
+    assert ops[:4] == [
+        I("struct.get", (1, 1)),
+        I("struct.get", (0, 0)),
+        I("array.new_fixed", (2, 2)),
+        I("ref.test", (RefType(True, 0),)),
+    ]
 
 
 def test_labels_resolve_innermost_first():
@@ -178,9 +188,20 @@ def test_labels_resolve_innermost_first():
 
 
 def test_if_forms():
-    expected = (I("i32.const", (1,)), I("if", ("i32", (I("i32.const", (2,)),), (I("i32.const", (3,)),))))
-    assert body("(result i32) (if (result i32) (i32.const 1) (then (i32.const 2)) (else (i32.const 3)))") == expected
-    assert body("(result i32) i32.const 1 if $l (result i32) i32.const 2 else $l i32.const 3 end $l") == expected
+    expected = (
+        I("i32.const", (1,)),
+        I("if", ("i32", (I("i32.const", (2,)),), (I("i32.const", (3,)),))),
+    )
+    assert (
+        body(
+            "(result i32) (if (result i32) (i32.const 1) (then (i32.const 2)) (else (i32.const 3)))"
+        )
+        == expected
+    )
+    assert (
+        body("(result i32) i32.const 1 if $l (result i32) i32.const 2 else $l i32.const 3 end $l")
+        == expected
+    )
     assert body("(if (i32.const 1) (then))") == (I("i32.const", (1,)), I("if", (None, (), ())))
     # the condition is outside the if's label
     assert body("(block $b (if $i (br_if $b (i32.const 1)) (then (br $i) (br $b))))") == (
@@ -256,7 +277,9 @@ def test_gc_and_reference_instructions():
 def test_identifiers_may_be_strings():
     m = parse_module('(module (func $"a b" (export "x")) (func $f (call $"a b") (call $f)))')
     assert m.funcs[1].body == (I("call", (0,)), I("call", (1,)))
-    assert parse_module('(module (func $"abc") (func (call $abc)))').funcs[1].body == (I("call", (0,)),)
+    assert parse_module('(module (func $"abc") (func (call $abc)))').funcs[1].body == (
+        I("call", (0,)),
+    )
 
 
 def test_comments_and_annotations_are_skipped():

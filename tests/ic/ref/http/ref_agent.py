@@ -389,7 +389,9 @@ class Agent:
         """``create ecid`` (``ic_provisional_create``), optionally with controllers."""
         settings = None
         if controllers is not None:
-            settings = Opt(Record.of({"controllers": Opt(tuple(Principal(c) for c in controllers))}))
+            settings = Opt(
+                Record.of({"controllers": Opt(tuple(Principal(c) for c in controllers))})
+            )
         return self.ic00(ecid, "provisional_create_canister_with_cycles",
                          amount=Opt(2 ** 60), settings=settings)["canister_id"].bytes
 

@@ -79,7 +79,10 @@ def _shift_expiry(delta: int):
 SIGNATURE_CASES = {
     "with bad signature": (bad_envelope, lambda req: req),
     "with wrong key": (lambda req: envelope(OTHER_SK, req), lambda req: req),
-    "with empty domain separator": (lambda req: no_domain_sep_env(DEFAULT_SK, req), lambda req: req),
+    "with empty domain separator": (
+        lambda req: no_domain_sep_env(DEFAULT_SK, req),
+        lambda req: req,
+    ),
     "with no expiry": (lambda req: envelope(DEFAULT_SK, req), _without_expiry),
     "with expiry in the past": (lambda req: envelope(DEFAULT_SK, req), _shift_expiry(-HOUR)),
     "with expiry in the future": (lambda req: envelope(DEFAULT_SK, req), _shift_expiry(HOUR)),

@@ -140,17 +140,24 @@ def _raw_rand(request_type: str) -> dict:
             "method_name": "raw_rand", "arg": b"DIDL\x00\x00"}
 
 
-@ref_test(RC + "wrong effective canister id/using management canister as effective canister id in update")
+@ref_test(
+    RC + "wrong effective canister id/using management canister as effective canister id in update"
+)
 def test_management_ecid_in_update(ic):
     code4xx(ic.post_call(text_id(MANAGEMENT), add_nonce_expiry_env(_raw_rand("call"))))
 
 
-@ref_test(RC + "wrong effective canister id/using management canister as effective canister id in query")
+@ref_test(
+    RC + "wrong effective canister id/using management canister as effective canister id in query"
+)
 def test_management_ecid_in_query(ic):
     code4xx(ic.post_query(text_id(MANAGEMENT), add_nonce_expiry_env(_raw_rand("query"))))
 
 
-@ref_test(RC + "wrong effective canister id/using management canister as effective canister id in read_state")
+@ref_test(
+    RC
+    + "wrong effective canister id/using management canister as effective canister id in read_state"
+)
 def test_management_ecid_in_read_state(ic):
     req = {"request_type": "read_state", "sender": DEFAULT_USER, "paths": [[b"time"]]}
     code4xx(ic.post_read_state(text_id(MANAGEMENT), add_nonce_expiry_env(req)))

@@ -1,4 +1,0 @@
-import sys
-import os
-
-sys.path.insert(0, os.path.dirname(__file__))
