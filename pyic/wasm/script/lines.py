@@ -19,7 +19,8 @@ _IN_COMMENT = re.compile(r"\(;|;\)")
 
 # The first word of a script command (a script that starts with a module field is one
 # inline module, 6.6.13 / the reference interpreter's script grammar).
-_KEYWORD = re.compile(r"\(\s*([a-z_]+)")
+_KEYWORD = re.compile(r"[a-z_]+")
+_SPACE = re.compile(r"[ \t\n\r]*")
 SCRIPT_KEYWORDS = frozenset((
     "module", "register", "invoke", "get", "thread", "wait", "script", "input", "output",
 ))
@@ -30,7 +31,14 @@ def command_lines(text: str) -> list[int]:
     each command (`pyic.wasm.text.script` numbers a command by its opening parenthesis).
     A scan of the text format's lexical structure (6.2: comments, strings), not a parse:
     a form the parser would reject still gets its item, which then fails."""
+    return [line for line, _ in commands(text)]
+
+
+def commands(text: str) -> list[tuple[int, str]]:
+    """`command_lines`, each with the command's keyword (``module``, ``assert_return``
+    ...; ``module`` for a script that is one inline module)."""
     lines: list[int] = []
+    keywords: list[str] = []
     first = -1           # offset of the first top-level form
     depth = 0
     line = 1
@@ -49,14 +57,15 @@ def command_lines(text: str) -> list[int]:
                 line += text.count("\n", last, match.start())
                 last = match.start()
                 lines.append(line)
+                keywords.append(_keyword_after(text, match.end()))
                 first = match.start() if first < 0 else first
             depth += 1
         elif token == ")":
             depth = max(depth - 1, 0)
-    keyword = _KEYWORD.match(text, first) if first >= 0 else None
-    if keyword and keyword[1] not in SCRIPT_KEYWORDS and not keyword[1].startswith("assert_"):
-        return lines[:1]
-    return lines
+    if keywords and keywords[0] and keywords[0] not in SCRIPT_KEYWORDS \
+            and not keywords[0].startswith("assert_"):
+        return [(lines[0], "module")]
+    return list(zip(lines, keywords))
 
 
 def skip_block_comment(text: str, pos: int) -> int:
@@ -69,3 +78,18 @@ def skip_block_comment(text: str, pos: int) -> int:
         nesting += 1 if match.group() == "(;" else -1
         pos = match.end()
     return pos
+
+
+def _keyword_after(text: str, pos: int) -> str:
+    """The keyword after the ``(`` that ends at ``pos``, past white space and comments
+    (6.2.3, 6.2.4); ``""`` when there is none."""
+    while True:
+        pos = _SPACE.match(text, pos).end()
+        if text.startswith(";;", pos):
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end
+        elif text.startswith("(;", pos):
+            pos = skip_block_comment(text, pos + 2)
+        else:
+            word = _KEYWORD.match(text, pos)
+            return word.group() if word else ""
