@@ -1,7 +1,7 @@
 """A pytest file written for ``pocket-ic``: run by the real client on pyic's server.
 
-``test_suite_in_process.py`` is this file with the import swapped for
-``pyic.testing`` (``test_suite_same.py`` checks that nothing else differs).
+``test_suite_same.py`` runs this file in process with only its import swapped
+for ``pyic.testing``.
 """
 # The one line the in-process copy changes:
 from pocket_ic import PocketIC, SubnetConfig, SubnetKind  # noqa: I001  (the swapped line)
