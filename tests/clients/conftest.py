@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import os
 import pathlib
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from pyic.http import cbor
+from pyic.http.process import ReplicaProcess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 UNIVERSAL_WAT = ROOT / "pyic" / "universal" / "universal_canister.wat"
@@ -51,24 +48,7 @@ def replica(tmp_path_factory):
     # its init argument is a program: the one-byte noop
     pyic("canister", "--state", str(state), "install", uc, str(UNIVERSAL_WAT), "--arg-hex", "00")
     canisters["universal"] = uc
-    port_file = state / "port"
-    proc = subprocess.Popen([sys.executable, "-m", "pyic", "replica", "--state", str(state),
-                             "--port-file", str(port_file)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not port_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"pyic replica did not start: {proc.communicate()[1].decode()[-2000:]}")
-        time.sleep(0.05)
-    host = f"http://127.0.0.1:{int(port_file.read_text())}"
-    with urllib.request.urlopen(host + "/api/v2/status", timeout=30) as r:
-        root_key = cbor.decode(r.read())["root_key"]
-    yield {"host": host, "root_key": root_key, "canisters": canisters, "corpus": CORPUS}
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail("pyic replica did not stop on SIGTERM")
-    assert proc.returncode == 0, err.decode()[-2000:]
+    replica = ReplicaProcess(state)
+    yield {"host": replica.url, "root_key": replica.status()["root_key"],
+           "canisters": canisters, "corpus": CORPUS}
+    replica.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pathlib
-import signal
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from pyic.http.hash_tree import (
     lookup_path,
     lookup_subtree,
 )
+from pyic.http.process import ReplicaProcess
 from pyic.http.request_id import hash_of_map, request_id
 from pyic.testing import PocketIC
 
@@ -41,31 +41,13 @@ P256 = Identity("P-256", b"carol")
 
 
 def start_replica(state_dir: pathlib.Path, *extra: str):
-    port_file = state_dir / "port"
-    if port_file.exists():
-        port_file.unlink()
-    proc = subprocess.Popen([sys.executable, "-m", "pyic", "replica", "--state", str(state_dir),
-                             "--port-file", str(port_file), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not port_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            _out, err = proc.communicate()
-            pytest.fail(f"pyic replica did not start: {err.decode()[-2000:]}")
-        time.sleep(0.05)
-    return proc, HTTP(f"http://127.0.0.1:{int(port_file.read_text())}")
+    """``pyic replica`` on ``state_dir`` in a child process, and a client for it."""
+    replica = ReplicaProcess(state_dir, *extra)
+    return replica, HTTP(replica.url)
 
 
-def stop_replica(proc) -> str:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail("pyic replica did not stop on SIGTERM")
-    assert proc.returncode == 0, err.decode()[-2000:]
-    return err.decode()
+def stop_replica(replica: ReplicaProcess) -> str:
+    return replica.stop()
 
 
 @pytest.fixture(scope="module")

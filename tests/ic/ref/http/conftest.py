@@ -6,17 +6,12 @@ canisters next to; each scenario installs the canisters it needs over HTTP."""
 from __future__ import annotations
 
 import pathlib
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from ref_agent import DEFAULT_USER, Agent
 
 from pyic.candid import Principal
-from pyic.http import cbor
+from pyic.http.process import ReplicaProcess
 from pyic.testing import PocketIC
 
 
@@ -26,27 +21,9 @@ def ref_replica(tmp_path_factory):
     pic = PocketIC()
     ecid = pic.install_universal_canister(sender=Principal(DEFAULT_USER)).bytes
     pic.save(str(state / "state.db"))
-    port_file = state / "port"
-    proc = subprocess.Popen([sys.executable, "-m", "pyic", "replica", "--state", str(state),
-                             "--port-file", str(port_file)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not port_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"pyic replica did not start: {proc.communicate()[1].decode()[-2000:]}")
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{int(port_file.read_text())}"
-    with urllib.request.urlopen(base + "/api/v2/status", timeout=30) as r:
-        root_key = cbor.decode(r.read())["root_key"]
-    yield Agent(base, root_key), ecid
-    proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail("pyic replica did not stop on SIGTERM")
-    assert proc.returncode == 0, err.decode()[-2000:]
+    replica = ReplicaProcess(state)
+    yield Agent(replica.url, replica.status()["root_key"]), ecid
+    replica.stop()
 
 
 @pytest.fixture
