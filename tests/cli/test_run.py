@@ -14,7 +14,16 @@ from pyic.cli.run import format_value, parse_arg, run
 SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[3] / "shared")
 
 FIB = SHARED + "/bench/wasm/fib.wasm"
-needs_bench = pytest.mark.skipif(not pathlib.Path(FIB).exists(), reason="bench kit not present")
+
+
+@pytest.fixture
+def bench_kit():
+    """Tests that need the bench kit fail without it (they never skip)."""
+    if not pathlib.Path(FIB).exists():
+        pytest.fail(f"the bench kit is missing: {FIB} (set PYIC_SHARED)", pytrace=False)
+
+
+needs_bench = pytest.mark.usefixtures("bench_kit")
 
 
 @needs_bench

@@ -8,16 +8,11 @@ with its traceback."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("pyic_fuzz_tool", ROOT / "tools" / "fuzz.py")
-fuzz = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fuzz)
+from tools import fuzz   # tools/ is a package; the repository root is on pytest's pythonpath
 
 SEED = 17
 

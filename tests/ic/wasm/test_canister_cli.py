@@ -24,8 +24,8 @@ def run(state, *args):
     return CliRunner().invoke(cli, ["canister", "--state", str(state), *args])
 
 
-@pytest.mark.skipif(not os.path.exists(COUNTER), reason="canister corpus not present")
 def test_create_install_call_status(tmp_path):
+    assert os.path.exists(COUNTER), f"the canister corpus is missing: {COUNTER} (set PYIC_SHARED)"
     r = run(tmp_path, "create")
     assert r.exit_code == 0, r.output
     cid = r.stdout.strip()

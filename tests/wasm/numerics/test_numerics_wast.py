@@ -27,7 +27,6 @@ FILES = ([f"{SUITE}/wasm-2.0/{n}.wast" for n in _SCALAR]
          + [f"{SUITE}/wasm-3.0/{n}.wast" for n in _RELAXED])
 
 
-@pytest.mark.skipif(not os.path.isdir(SUITE), reason="test suite not present")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: os.path.basename(p))
 def test_wast_numeric_assertions(path: str) -> None:
     r = check_file(path)

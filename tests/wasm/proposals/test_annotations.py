@@ -15,8 +15,8 @@ from pyic.wasm.text import parse_module
 from pyic.wasm.text.printer import print_module
 from pyic.wasm.valid import validate_module
 
-CANISTERS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..",
-                                          "shared", "canisters", "*", "*.wasm")))
+# $PYIC_SHARED: set by the root conftest.py to ../shared beside the repository unless given
+CANISTERS = sorted(glob.glob(os.path.join(os.environ["PYIC_SHARED"], "canisters", "*", "*.wasm")))
 
 
 def _customs(data: bytes) -> list:
@@ -98,7 +98,10 @@ def test_branch_hint_must_stand_before_if_or_br_if():
         validate_module(bad)
 
 
-@pytest.mark.skipif(not CANISTERS, reason="../shared/canisters is not there")
+def test_the_canister_corpus_is_there():
+    assert CANISTERS, f"no canisters in {os.environ['PYIC_SHARED']}/canisters (set PYIC_SHARED)"
+
+
 @pytest.mark.parametrize("path", CANISTERS, ids=os.path.basename)
 def test_canister_custom_sections_and_names_survive_wasm2wat_wat2wasm(path):
     with open(path, "rb") as f:
