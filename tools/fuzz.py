@@ -380,8 +380,8 @@ TARGETS = {t.name: t for t in (
 
 # Cases per target in CI (tests/fuzz): the whole of tests/fuzz stays near a minute on a
 # loaded two-core machine; `--cases N` runs longer campaigns.
-CI_CASES = {"wasm-binary": 20_000, "wat": 12_000, "candid-binary": 20_000, "candid-text": 20_000,
-            "did": 20_000, "canister": 10_000, "state": 5_000}
+CI_CASES = {"wasm-binary": 20_000, "wat": 20_000, "candid-binary": 20_000, "candid-text": 20_000,
+            "did": 20_000, "canister": 20_000, "state": 20_000}
 
 
 # ------------------------------------------------------------------ campaigns
