@@ -428,7 +428,8 @@ class PocketIC:
     def upgrade_canister(self, canister_id, wasm_module: bytes, arg=b"", *,
                          skip_pre_upgrade: bool | None = None,
                          wasm_memory_persistence: str | None = None, sender=None) -> None:
-        """``install_code`` in mode ``upgrade`` (``wasm_memory_persistence``: "keep" | "replace")."""
+        """``install_code`` in mode ``upgrade``
+        (``wasm_memory_persistence``: "keep" | "replace")."""
         self._install(_mode("upgrade", skip_pre_upgrade, wasm_memory_persistence), canister_id,
                       wasm_module, arg, sender)
 

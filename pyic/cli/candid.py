@@ -44,8 +44,10 @@ def candid() -> None:
 
 
 _did_options = [
-    click.option("--did", "did", type=click.Path(exists=True, dir_okay=False), help="A .did service description."),
-    click.option("--method", "method", help="Use this method's argument types (result types with --reply)."),
+    click.option("--did", "did", type=click.Path(exists=True, dir_okay=False),
+                 help="A .did service description."),
+    click.option("--method", "method",
+                 help="Use this method's argument types (result types with --reply)."),
     click.option("--reply", is_flag=True, help="Use the method's result types."),
     click.option("--types", "types", help="Explicit types, e.g. '(nat, opt text)'."),
 ]

@@ -74,8 +74,9 @@ def sign(secret_key: int, message: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=256)
 def verify(key: bytes, signature: bytes, message: bytes) -> bool:
-    """``verify_bls_signature`` (results cached: a check takes about a second): ``e(sig, g2) = e(H(m), pk)``, checked as
-    ``e(H(m), pk) · e(sig, -g2) = 1``.  ``key``: raw (96 bytes) or DER."""
+    """``verify_bls_signature`` (results cached: a check takes about a second):
+    ``e(sig, g2) = e(H(m), pk)``, checked as ``e(H(m), pk) · e(sig, -g2) = 1``.
+    ``key``: raw (96 bytes) or DER."""
     try:
         raw = extract_der(key) if len(key) != KEY_SIZE else key
         if len(signature) != SIGNATURE_SIZE:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 
-from attrs import define, evolve, fields
+from attrs import define, evolve
 
 from ..candid import Principal
 from ..ic import scheduler
@@ -92,15 +92,9 @@ class Ingress:
 
 def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
     """The fees and limits of a subnet of ``kind``: sized as the server sizes it, and
-    on a system subnet without the fees that are not execution's."""
-    costs = evolve(base, subnet_size=SUBNET_SIZE[kind])
-    if kind in SYSTEM_KINDS:
-        costs = evolve(costs, **{f.name: 0 for f in fields(Costs)
-                                 if f.name.endswith("_fee") and f.name not in _EXECUTION_FEES})
-    return costs
-
-
-_EXECUTION_FEES = ("update_message_execution_fee", "ten_update_instructions_execution_fee")
+    on a system subnet the free cost schedule (no fee at all; the same limits)."""
+    return evolve(base, subnet_size=SUBNET_SIZE[kind],
+                  cost_schedule="free" if kind in SYSTEM_KINDS else base.cost_schedule)
 
 
 def subnet_ic(layout: SubnetLayout, index: int, *, costs: Costs | None = None,
@@ -483,4 +477,5 @@ def message_id(request) -> bytes:
     return h.digest()
 
 
-__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet", "message_id", "subnet_costs", "subnet_ic"]
+__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet", "message_id",
+           "subnet_costs", "subnet_ic"]

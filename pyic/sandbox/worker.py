@@ -2,8 +2,8 @@
 
 Forked by the launcher (`pyic.sandbox.launcher`), or started on its own as
 ``python -I -c ...``, with an empty environment and only its stdin and stdout
-open (requests in, replies out; stderr is /dev/null).  Before it reads a byte of its first request it limits
-itself (`confine`): address space and CPU time (``setrlimit``), no new
+open (requests in, replies out; stderr is /dev/null).  Before it reads a byte of
+its first request it limits itself (`confine`): address space and CPU time (``setrlimit``), no new
 privileges, and, where the libseccomp Python binding is installed, a seccomp
 filter refusing the system calls execution never needs.  Then it serves
 `Execute` requests one at a time, as the replica's sandbox serves

@@ -18,7 +18,8 @@ from attrs import evolve
 from ...candid import Record
 from ...errors import ICError
 from ..canister import (
-    CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, InitReturn, ParsedModule, PreUpgradeReturn, Reply, WasmState,
+    CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, InitReturn, ParsedModule, PreUpgradeReturn, Reply,
+    WasmState,
 )
 from ..loader import for_subnet, parse_wasm_mod
 from ..principal_text import principal_text

@@ -120,7 +120,8 @@ def trap_reject(canister_id: bytes, trap_message: str):
 
 
 def at_queue_head(state: S, index: int) -> bool:
-    """``(M.queue = Unordered) or (∀ CallMessage M' | FuncMessage M' ∈ Older_messages. M'.queue ≠ M.queue)``."""
+    """``(M.queue = Unordered) or
+    (∀ CallMessage M' | FuncMessage M' ∈ Older_messages. M'.queue ≠ M.queue)``."""
     m = state.messages[index]
     q = m.queue
     if q == UNORDERED:

@@ -186,7 +186,8 @@ def comptype(r: Reader):
 
 
 def subtype(r: Reader) -> SubType:
-    """5.3.8 ``subtype``: ``0x50`` (open) or ``0x4F`` (final) with supertypes, or a bare comptype."""
+    """5.3.8 ``subtype``: ``0x50`` (open) or ``0x4F`` (final) with supertypes, or a bare
+    comptype."""
     b = r.peek()
     if b == 0x50 or b == 0x4F:
         r.pos += 1

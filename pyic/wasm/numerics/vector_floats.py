@@ -117,7 +117,7 @@ f64x2_convert_low_i32x4_s = _low(cv.f64_convert_i32_s)
 f64x2_convert_low_i32x4_u = _low(cv.f64_convert_i32_u)
 f64x2_promote_low_f32x4 = _low(cv.f64_promote_f32)
 
-# ------------------------------------------------------------------ relaxed SIMD, deterministic profile
+# -------------------------------------------------- relaxed SIMD, deterministic profile
 
 i8x16_relaxed_swizzle = i8x16_swizzle
 i16x8_relaxed_q15mulr_s = i16x8_q15mulr_sat_s

@@ -166,7 +166,7 @@ def _bitmask(w: int):
     return bitmask
 
 
-# ------------------------------------------------------------------ whole-vector ops (vvunop, vvbinop, vvternop, vvtestop)
+# ---------------------------------- whole-vector ops (vvunop, vvbinop, vvternop, vvtestop)
 
 def v128_not(a: int) -> int:
     return a ^ M128
@@ -197,7 +197,7 @@ def v128_any_true(a: int) -> int:
     return 1 if a else 0
 
 
-# ------------------------------------------------------------------ lane access (splat, extract_lane, replace_lane)
+# ----------------------------------- lane access (splat, extract_lane, replace_lane)
 
 def i8x16_splat(x: int) -> int:
     return (x & 0xFF) * REP[8]
@@ -370,7 +370,7 @@ i16x8_bitmask = _bitmask(16)
 i32x4_bitmask = _bitmask(32)
 i64x2_bitmask = _bitmask(64)
 
-# ------------------------------------------------------------------ integer lane comparisons (virelop)
+# ------------------------------------------------------ integer lane comparisons (virelop)
 
 _EQ = lambda x, y: x == y  # noqa: E731
 _NE = lambda x, y: x != y  # noqa: E731
@@ -418,7 +418,7 @@ i64x2_le_s = _cmp(_q, _Q, _LE, _ONES64)
 i64x2_ge_s = _cmp(_q, _Q, _GE, _ONES64)
 
 
-# ------------------------------------------------------------------ narrow, extend, extmul, extadd, dot
+# ------------------------------------------------------ narrow, extend, extmul, extadd, dot
 
 def _narrow(st_in: struct.Struct, st_out: struct.Struct, sat):
     unpack, pack = st_in.unpack, st_out.pack

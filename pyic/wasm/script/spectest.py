@@ -23,7 +23,9 @@ from ..features import enabled
 from ..runtime.store import Config, ModuleInst, Store
 from ..runtime.gc import ArrayInst, ExnInst, I31Ref, StructInst
 from ..runtime.values import ExternRef, FuncRef, HostRef, NullRef, Ref, null
-from ..syntax.types import FUNCREF, F32, F64, I32, I64, FuncType, GlobalType, Limits, MemType, TableType
+from ..syntax.types import (
+    F32, F64, FUNCREF, I32, I64, FuncType, GlobalType, Limits, MemType, TableType,
+)
 from .commands import Num, RefValue, Vec
 
 F32_666_6 = 0x4426A666
@@ -62,7 +64,7 @@ def _empty_module():
 _EMPTY_MODULE = _empty_module()
 
 
-# ------------------------------------------------------------------ values across the script boundary
+# ---------------------------------------------------------- values across the script boundary
 
 def to_value(v: object) -> object:
     """A script argument (`Num`, `Vec`, `RefValue`) as an engine value."""
