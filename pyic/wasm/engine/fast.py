@@ -40,6 +40,10 @@ HOST_CAP = 400      # fast frames stacked on the host stack per run, at most
 HOST_MARGIN = 120   # Python frames kept free below the recursion limit
 CODE_CACHE_MAX = 8192
 CAP = (1 << 30) - 1  # the most budget generated code carries at once
+# Tiering: a loop-free function of at least DEFER_MIN lowered instructions is interpreted on
+# its first HOT_CALLS - 1 calls (its callees on the fast tier) and compiled on the next one.
+DEFER_MIN = 1000
+HOT_CALLS = 4
 
 _CODE_CACHE: dict = {}      # source text -> (code object, refund table)
 FILENAME = "<pyic fast tier>"   # of every generated function; its name is f_<number of locals>
@@ -142,7 +146,10 @@ def CI(ins, i: int, mi):
     """4.4.8 call_indirect: the callee's fast callable; traps exactly as the reference's
     ``_indirect_target`` (it is that function)."""
     g = C._indirect_target(ins, [i])
-    return callable_of(RUNS[-1].store, g, mi)
+    c = callable_of(RUNS[-1].store, g, mi)
+    if type(c) is _Tier and c.compiled is not None:
+        return c.compiled
+    return c
 
 
 _F64 = struct.Struct("<d")
@@ -196,8 +203,9 @@ def _results(b: int, res: list, nres: int):
     return (b, *res)
 
 
-def ref_call(f, b: int, r: int, args: tuple):
-    """Run ``f`` (and all it calls) on the reference interpreter, as a callee at depth T - r."""
+def ref_call(f, b: int, r: int, args: tuple, callees_fast: bool = False):
+    """Run ``f`` (and all it calls, unless ``callees_fast``) on the reference interpreter,
+    as a callee at depth T - r."""
     run = RUNS[-1]
     store = run.store
     k = run.T - r
@@ -214,7 +222,7 @@ def ref_call(f, b: int, r: int, args: tuple):
     store.depth = depth - 1
     store.slots = slots
     try:
-        res = machine.run(store, f, list(args), m, tier="reference")
+        res = machine.run(store, f, list(args), m, tier="reference", callees_fast=callees_fast)
     except PyicError as e:
         raise _annotate(e, run.limit - m.count - run.reserve)
     finally:
@@ -227,6 +235,61 @@ def _ref_adapter(f):
     def call(b, r, *args):
         return ref_call(f, b, r, args)
     return call
+
+
+class _Tier:
+    """Tiering: a big loop-free function runs on the reference interpreter (its callees on the
+    fast tier) until its `HOT_CALLS`-th call, which compiles it.  Run-once code so never pays
+    for compiling, and the counts are the same on either side of the switch (each call runs
+    wholly on one tier; both count alike)."""
+
+    __slots__ = ("store", "f", "calls", "compiled")
+
+    def __init__(self, store, f) -> None:
+        self.store = store
+        self.f = f
+        self.calls = 0
+        self.compiled = None
+
+    def hot(self):
+        """The compiled function once this call makes ``f`` hot, else ``None``."""
+        if self.compiled is None:
+            self.calls += 1
+            if self.calls < HOT_CALLS:
+                return None
+            self.compiled = _state(self.store)[self.f] = _compile(self.store, self.f)
+        return self.compiled
+
+    def __call__(self, b, r, *args):
+        fn = self.hot()
+        if fn is not None:
+            return fn(b, r, *args)
+        return ref_call(self.f, b, r, args, callees_fast=True)
+
+
+def _loop_free(code: list) -> bool:
+    """Whether no branch of the lowered ``code`` goes backwards (so a call runs each
+    instruction at most once)."""
+    fwd = (C.jump, C.if_, C.br, C.br_drop, C.br_if, C.br_if_drop)
+    for pc, ins in enumerate(code):
+        h = ins[0]
+        if h in fwd:
+            if ins[2] <= pc:
+                return False
+        elif h is C.br_table:
+            if ins[3][0] <= pc or any(t[0] <= pc for t in ins[2]):
+                return False
+    return True
+
+
+def _first(store, f):
+    """The callable of ``f`` on its first call: a `_Tier` for a big loop-free function,
+    else the compiled function (or its reference adapter)."""
+    lc = lowered(f, store)
+    if len(lc.code) >= DEFER_MIN and f.nparams + len(lc.zeros) <= NLBIG \
+            and not getattr(lc, "handlers", ()) and _loop_free(lc.code):
+        return _Tier(store, f)
+    return _compile(store, f)
 
 
 def _host_adapter(g, mi):
@@ -273,7 +336,7 @@ def callable_of(store, f, caller_mi=None):
         return c
     c = fns.get(f)
     if c is None:
-        c = fns[f] = _compile(store, f)
+        c = fns[f] = _first(store, f)
     return c
 
 
@@ -335,11 +398,16 @@ def _stub(store, ns: dict, name: str, g, mi):
         return callable_of(store, g, mi)
     fns = _state(store)
     c = fns.get(g)
-    if c is not None:
+    if c is not None and type(c) is not _Tier:
         return c
 
     def stub(*a):
         fn = callable_of(store, g, mi)
+        if type(fn) is _Tier:
+            # interpreted until hot; then bound to the compiled function (no forwarding frame)
+            fn = fn.hot()
+            if fn is None:
+                return ref_call(g, a[0], a[1], a[2:], callees_fast=True)
         ns[name] = fn
         return fn(*a)
     return stub
@@ -365,6 +433,10 @@ def run(store, f, args: list, meter) -> list:
     if depth0 + 1 > cfg.max_call_depth:
         raise Exhaustion("call stack exhausted")
     fn = callable_of(store, f)
+    if type(fn) is _Tier:
+        fn = fn.hot()
+        if fn is None:
+            return machine.run(store, f, args, meter, tier="reference", callees_fast=True)
     room = min(HOST_CAP, sys.getrecursionlimit() - _py_depth() - HOST_MARGIN)
     T = min(cfg.max_call_depth - depth0, room, (cfg.max_stack_values - slots0) // NLBIG)
     if T < 1 or not is_generated(fn):

@@ -37,6 +37,8 @@ def _i(bits: int) -> dict:
         "ge_s": (f"(({{0}} ^ {sign}) >= ({{1}} ^ {sign}))", 2),
         "eqz": ("({0} == 0)", 2), "clz": (f"({bits} - ({{0}}).bit_length())", 1),
         "popcnt": ("({0}).bit_count()", 1),
+        # the lowest set bit of x | 2**bits (so 0 gives bits); _c names the operand once
+        "ctz": (f"(((_c := {{0}} | {hex(1 << bits)}) & -_c).bit_length() - 1)", 1),
         "extend8_s": (f"((({{0}} & 0xFF ^ 0x80) - 0x80) & {m})", 1),
         "extend16_s": (f"((({{0}} & 0xFFFF ^ 0x8000) - 0x8000) & {m})", 1),
     }

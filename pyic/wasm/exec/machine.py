@@ -93,12 +93,15 @@ def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
     return res
 
 
-def run(store, f, args: list, meter: Meter, tier: str | None = None) -> list:
+def run(store, f, args: list, meter: Meter, tier: str | None = None,
+        callees_fast: bool = False) -> list:
     """Invoke the function instance ``f`` with ``args`` (already type-checked); return its results.
 
     ``store.depth`` counts the frames of every run in progress (nested runs included).
     ``tier``: ``"fast"`` or ``"reference"``, default ``store.config.tier``; the fast tier
     (`pyic.wasm.engine`) behaves identically and falls back here for what it does not compile.
+    ``callees_fast``: interpret ``f`` but run every Wasm function it calls on the fast tier,
+    as a nested run (the fast tier's tiering: a function interpreted before it is hot).
     """
     if (tier or getattr(store.config, "tier", "reference")) == "fast":
         from ..engine import run as run_fast
@@ -136,7 +139,7 @@ def run(store, f, args: list, meter: Meter, tier: str | None = None) -> list:
                     if pc >= 0:
                         continue
                     if pc == RETURN:
-                        # 4.4.8.? return / falling off the end: keep the results, drop the frame's operands
+                        # 4.4.8.9 return / falling off the end: keep the results, drop the frame's operands
                         if len(S) != base + nres:
                             res = S[len(S) - nres:] if nres else []
                             del S[base:]
@@ -197,6 +200,23 @@ def run(store, f, args: list, meter: Meter, tier: str | None = None) -> list:
                         store.slots = slots
                         try:
                             S += call_host(store, g, args_, cur.module, meter)
+                        except UncaughtException:
+                            pc -= 1      # raised at the call instruction
+                            raise
+                        finally:
+                            count = meter.count
+                        continue
+                    if callees_fast:
+                        # a nested fast run, entered as a host call is, after the frame checks
+                        if depth0 + len(frames) + 2 > max_depth:
+                            raise Exhaustion("call stack exhausted")
+                        if slots + n + len((g.compiled or lowered(g, store)).zeros) > max_slots:
+                            raise Exhaustion("call stack exhausted")
+                        meter.count = count
+                        store.depth = depth0 + len(frames) + 1
+                        store.slots = slots
+                        try:
+                            S += run(store, g, args_, meter, "fast")
                         except UncaughtException:
                             pc -= 1      # raised at the call instruction
                             raise

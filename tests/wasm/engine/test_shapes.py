@@ -9,6 +9,13 @@ from pyic.wasm.engine import fast
 from .tiers import run_on, same_on_both
 
 
+@pytest.fixture(autouse=True)
+def compile_on_first_call(monkeypatch):
+    """These shapes test the compiler: no tiering, every function compiles on its first call
+    (test_tiering.py covers the interpreted first calls)."""
+    monkeypatch.setattr(fast, "DEFER_MIN", 1 << 62)
+
+
 def _fast_compiled(module, name="run"):
     store = embed.Store(embed.Config(tier="fast"))
     inst = embed.module_instantiate(store, module)
