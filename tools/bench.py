@@ -36,6 +36,15 @@ Quick checks:
     python tools/bench.py --small                # all modules at the small sizes, seconds
     python tools/bench.py --small --engines pyic --json
     python tools/bench.py --startup-only         # big.wasm start-up only
+
+Real canisters (``--canisters``): the heavy steps of the Motoko compute canister
+(``../shared/canisters/compute``, EOP and classic builds) run through
+`pyic.testing.PocketIC`, in the same process as the kit's ``fib`` on the same tier, so the
+rates compare side by side: M instructions/s from the canister's ``instruction_counts.json``
+(wasmtime fuel, as the issue's figures) and the ratio to ``fib``'s rate in that process.
+Every step's reply is checked; pyic's own count is shown beside the reference count.
+
+    python tools/bench.py --canisters --repeat 3 [--markdown]
 """
 
 from __future__ import annotations
@@ -139,8 +148,81 @@ def drive_wasmtime(path: str, arg) -> dict:
     return out
 
 
+# ------------------------------------------------------------------ canisters (in the subprocess)
+
+CANISTER_HEAVY = {"fib": "fib(25)", "sumTo": "sumTo(100000)", "sortCheck": "sortCheck(10000)"}
+CANISTER_HEAVY_MIN = 10_000_000     # steps with at least this many instructions are timed
+
+
+def drive_canisters(canisters: str, build: str, tier: str | None, fib_path: str,
+                    fib_arg: int) -> dict:
+    """The kit's fib, then every step of the compute canister's script (``build``), in this
+    process; CPU seconds of fib's ``run`` (best of 3) and of each heavy step."""
+    if tier is not None:
+        os.environ["PYIC_TIER"] = tier
+    sys.path.insert(0, REPO)
+    from pyic.candid import Principal
+    from pyic.testing import PocketIC
+    from pyic.wasm import embed
+    config = _pyic_config(tier)
+    module = embed.module_decode(open(fib_path, "rb").read())
+    embed.module_validate(module)
+    fib = []
+    for _ in range(3):
+        store = embed.Store(config)
+        inst = embed.module_instantiate(store, module)
+        c0 = time.process_time()
+        results, count = embed.invoke_export(store, inst, "run", [fib_arg])
+        fib.append(time.process_time() - c0)
+    out = {"tier": _tier_name(config), "fib_cpu_s": min(fib), "fib_count": count,
+           "fib_result": results[0] & 0xFFFFFFFF, "steps": []}
+    folder = os.path.join(canisters, "compute")
+    with open(os.path.join(folder, "expected_calls.json")) as f:
+        script = json.load(f)
+    with open(os.path.join(folder, "instruction_counts.json")) as f:
+        counts = {e["step"]: e["instructions"] for e in json.load(f)["builds"][build]}
+    c = script["canisters"]["main"]
+    with open(os.path.join(folder, c["wasm"] if build == "eop" else c["wasm_classic"]),
+              "rb") as f:
+        wasm = f.read()
+    pic = PocketIC()
+    controller = c["controllers"][0]
+    cid = pic.create_canister(settings={"controllers": c["controllers"]},
+                              cycles=int(c["initial_cycles"]), sender=controller,
+                              specified_id=Principal.from_text(c["canister_id"]))
+    c0 = time.process_time()
+    pic.install_code(cid, wasm, bytes.fromhex(c["init_arg_hex"]), sender=controller)
+    out["install_cpu_s"] = time.process_time() - c0
+    sender = script["default_sender"]
+    for i, step in enumerate(script["steps"]):
+        if step["op"] != "call":
+            continue
+        call = pic.query_call if step["kind"] == "query" else pic.update_call
+        before = _canister_count(pic, cid)
+        c0 = time.process_time()
+        reply = call(cid, step["method"], bytes.fromhex(step["arg_hex"]), sender=sender)
+        cpu = time.process_time() - c0
+        if counts.get(i, 0) >= CANISTER_HEAVY_MIN:
+            out["steps"].append({
+                "step": i, "method": step["method"], "kind": step["kind"],
+                "arg": step.get("arg_candid_text"), "cpu_s": cpu, "instrs": counts[i],
+                "pyic_count": _canister_count(pic, cid) - before,
+                "reply_ok": reply.hex() == step["expect"]["reply_hex"]})
+        elif reply.hex() != step["expect"]["reply_hex"]:
+            raise BenchError(f"step {i} ({step['method']}): reply {reply.hex()}")
+    return out
+
+
+def _canister_count(pic, cid) -> int:
+    """Instructions the canister's module instances executed so far (pyic's count)."""
+    from pyic.testing import to_principal_bytes
+    c = pic.ic.state.canisters.get(to_principal_bytes(cid))
+    module = c.can_state.module if c is not None and c.can_state is not None else None
+    return getattr(module, "instructions_executed", 0)
+
+
 def driver(engine: str, path: str, arg: str, tier: str) -> int:
-    a = None if arg == "-" else int(arg)
+    a = None if arg == "-" or not arg.lstrip("-").isdigit() else int(arg)
     t = None if tier == "-" else tier
     try:
         if engine == "pyic":
@@ -149,6 +231,9 @@ def driver(engine: str, path: str, arg: str, tier: str) -> int:
             out = drive_pywasm(path, a)
         elif engine == "wasmtime":
             out = drive_wasmtime(path, a)
+        elif engine.startswith("canisters:"):       # canisters:<build>, path: the corpus
+            fib_path, fib_arg = arg.split(":")
+            out = drive_canisters(path, engine.split(":", 1)[1], t, fib_path, int(fib_arg))
         else:
             raise BenchError(f"no driver for {engine}")
     except Exception as e:       # reported to the parent as one JSON line
@@ -216,6 +301,8 @@ def find_engines(wanted, tiers, notes: list) -> list:
 
 def run_once(args, engine: Engine, wasm: str, arg) -> dict:
     """One engine run in a fresh process; returns the driver's JSON (or whole-process times)."""
+    if engine.kind.startswith("canisters:"):
+        arg = f"{arg[0]}:{arg[1]}"     # the kit's fib: path and argument
     if engine.kind == "wasm-interp":
         cmd = [engine.exe, wasm] + ([] if arg is None else ["-r", "run", "-a", f"i32:{arg}"])
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -340,6 +427,69 @@ def bench_modules(args, engines: list, modules: list, progress) -> tuple[list, l
                 ent["ratio_to_pywasm"] = base / ent["cpu_s"]
         rows.append(row)
     return rows, failures
+
+
+def bench_canisters(args, engines: list, manifest: dict, progress) -> tuple[list, list]:
+    """The compute canister's heavy steps beside the kit's fib, per pyic tier and build;
+    each repetition is one fresh process running fib and then the whole script."""
+    fib = next(m for m in manifest["modules"] if m["name"] == "fib")
+    fib_path = os.path.join(args.bench, fib["wasm"])
+    rows, failures = [], []
+    for e in engines:
+        if e.kind != "pyic":
+            continue
+        for build in ("eop", "classic"):
+            runner = Engine(e.name, e.label, f"canisters:{build}", tier=e.tier)
+            runs = []
+            for rep in range(args.repeat):
+                r = run_once(args, runner, args.canisters_dir, (fib_path, fib["arg"]))
+                if "error" in r:
+                    failures.append(f"{e.name} canisters {build}: {r['error']}")
+                    progress(f"  compute/{build} {e.label}: ERROR {r['error']}")
+                    break
+                progress(f"  compute/{build} {e.label} run {rep + 1}/{args.repeat}: fib "
+                         f"{r['fib_cpu_s']:.3f} s, " + ", ".join(
+                             f"{s['method']} {s['cpu_s']:.2f} s" for s in r["steps"]))
+                runs.append(r)
+            if not runs:
+                continue
+            fib_s = statistics.median(r["fib_cpu_s"] for r in runs)
+            fib_rate = fib["instrs"] / fib_s / 1e6
+            if any(r["fib_count"] != fib["instrs"] or r["fib_result"] != fib["checksum"]
+                   for r in runs):
+                failures.append(f"{e.name} canisters {build}: the kit's fib went wrong")
+            for k, s in enumerate(runs[0]["steps"]):
+                cpu = statistics.median(r["steps"][k]["cpu_s"] for r in runs)
+                rate = s["instrs"] / cpu / 1e6
+                ok = all(r["steps"][k]["reply_ok"] for r in runs)
+                if not ok:
+                    failures.append(f"{e.name} compute/{build} step {s['step']}: wrong reply")
+                rows.append({"engine": e.name, "tier": runs[0]["tier"], "build": build,
+                             "step": s["step"], "call": f"{s['method']} {s['arg']}",
+                             "kind": s["kind"], "instrs": s["instrs"],
+                             "pyic_count": s["pyic_count"], "cpu_s": cpu,
+                             "cpu_runs": [r["steps"][k]["cpu_s"] for r in runs],
+                             "minstr_per_s": rate, "fib_minstr_per_s": fib_rate,
+                             "ratio_to_fib": rate / fib_rate, "reply_ok": ok})
+    return rows, failures
+
+
+def print_canisters(rows: list, out, markdown: bool = False) -> None:
+    head = ("tier", "build", "step", "call", "instrs", "pyic count", "CPU s", "Mi/s",
+            "kit fib Mi/s", "x fib")
+    lines = [[r["tier"], r["build"], str(r["step"]), r["call"], f"{r['instrs']:,}",
+              f"{r['pyic_count']:,}", f"{r['cpu_s']:.3f}", f"{r['minstr_per_s']:.1f}",
+              f"{r['fib_minstr_per_s']:.1f}", f"{r['ratio_to_fib']:.2f}"] for r in rows]
+    if markdown:
+        print("| " + " | ".join(head) + " |", file=out)
+        print("|" + "---|" * 4 + "---:|" * (len(head) - 4), file=out)
+        for line in lines:
+            print("| " + " | ".join(line) + " |", file=out)
+        return
+    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+    for line in [head, *lines]:
+        print("  ".join(x.rjust(w) if i >= 4 else x.ljust(w)
+                        for i, (x, w) in enumerate(zip(line, widths))), file=out)
 
 
 def geomeans(engines: list, rows: list) -> dict:
@@ -551,6 +701,11 @@ def parse_args(argv):
     ap.add_argument(
         "--report", metavar="FILE", help="print the tables of a saved --json report; run nothing"
     )
+    ap.add_argument("--canisters", action="store_true",
+                    help="the compute canister's heavy steps beside the kit's fib (pyic only)")
+    ap.add_argument("--canisters-dir", default=os.environ.get(
+        "PYIC_CANISTERS", os.path.join(REPO, "..", "shared", "canisters")),
+        help="the canister corpus (default: $PYIC_CANISTERS or ../shared/canisters)")
     ap.add_argument("--driver", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeat < 1:
@@ -607,6 +762,27 @@ def main(argv=None) -> int:
         "repeat": args.repeat,
         "notes": notes,
     }
+    if args.canisters:
+        args.canisters_dir = os.path.abspath(args.canisters_dir)
+        engines = [e for e in engines if e.kind == "pyic"]
+        rows, failures = bench_canisters(args, engines, manifest, progress)
+        report["canisters"] = rows
+        report["failures"] = failures
+        report["ok"] = not failures
+        print_canisters(rows, out)
+        if args.markdown:
+            print(file=out)
+            print_canisters(rows, out, markdown=True)
+        if args.json:
+            text = json.dumps(report, indent=1)
+            if to_stdout:
+                print(text)
+            else:
+                with open(args.json, "w") as f:
+                    f.write(text + "\n")
+        for f_ in failures:
+            print(f"FAILED: {f_}", file=sys.stderr)
+        return 1 if failures else 0
     rows, failures = bench_modules(args, engines, modules, progress)
     report["modules"] = rows
     report["geomean"] = geomeans(engines, rows)
