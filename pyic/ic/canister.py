@@ -121,6 +121,8 @@ class Trap:
     cycles_used: int = 0
     message: str = "canister trapped"
     logs: tuple = ()
+    # Instructions counted (limits compare counts, never cycles: a free subnet's are 0).
+    instructions_used: int = 0
 
 
 @frozen
@@ -151,6 +153,7 @@ class QueryReturn:
     cycles_accepted: int = 0
     cycles_used: int = 0
     logs: tuple = ()
+    instructions_used: int = 0  # as in Trap
 
 
 @frozen
@@ -162,6 +165,7 @@ class CompositeQueryReturn:
     response: Response | None = None
     cycles_used: int = 0
     logs: tuple = ()
+    instructions_used: int = 0  # as in Trap
 
 
 @frozen

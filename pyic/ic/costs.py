@@ -7,7 +7,7 @@ configuration).  Constants the spec writes in CAPS (``MAX_CYCLES_PER_MESSAGE``
 
 from __future__ import annotations
 
-from attrs import frozen
+from attrs import field, frozen, validators
 
 SECONDS_PER_DAY = 24 * 60 * 60
 GIB = 1 << 30
@@ -15,9 +15,13 @@ GIB = 1 << 30
 
 @frozen
 class SubnetConfig:
-    """The fee schedule and limits; every fee is scaled by ``subnet_size / 13``."""
+    """The fee schedule and limits; every fee goes through `scale`."""
 
     subnet_size: int = 13
+    # The replica's ``CanisterCyclesCostSchedule``: "normal" charges the fees below;
+    # "free" (system subnets) charges none of them.  Limits count instructions and
+    # hold under both.
+    cost_schedule: str = field(default="normal", validator=validators.in_(("normal", "free")))
     # fees (cycles), for 13 nodes
     canister_creation_fee: int = 500_000_000_000
     update_message_execution_fee: int = 5_000_000
@@ -57,7 +61,11 @@ class SubnetConfig:
     round_time_nanos: int = 1_000_000_000
 
     def scale(self, fee: int) -> int:
-        """A fee for this subnet's size (integer arithmetic, as the replica does)."""
+        """A fee for this subnet: the replica's ``scale_cost``, the one helper every
+        fee goes through -- 0 on a free schedule, else scaled by ``subnet_size / 13``
+        (integer arithmetic, as the replica does)."""
+        if self.cost_schedule == "free":
+            return 0
         return fee * self.subnet_size // 13
 
     def execution_cost(self, instructions: int) -> int:

@@ -103,7 +103,7 @@ def step(state: S, cfg: SubnetConfig = DEFAULT) -> S | None:
     management = _management()
     for canister_id in sorted(state.canisters):
         r = management.stopping_to_stopped(state, canister_id) \
-            or cycles.canister_out_of_cycles(state, canister_id)
+            or cycles.canister_out_of_cycles(state, canister_id, cfg)
         if r is not None:
             return r
     return None

@@ -545,7 +545,8 @@ class WasmCanister:
         return cycles_for(self.cfg, instructions, self.wasm64)
 
     def _trap(self, failed: _Failed, extra: int = 0, logs=()) -> TrapResult:
-        return TrapResult(self._cycles(failed.count + extra), failed.message, tuple(logs))
+        return TrapResult(self._cycles(failed.count + extra), failed.message, tuple(logs),
+                          failed.count + extra)
 
     def _update_return(self, es: ExecutionState, new_state: WasmState, count: int) -> UpdateReturn:
         """What an update or a reply/reject callback that completed returns."""
@@ -558,7 +559,7 @@ class WasmCanister:
                           count: int) -> CompositeQueryReturn:
         """What a composite query or its callback that completed returns."""
         return CompositeQueryReturn(new_state, tuple(es.calls), es.response,
-                                    self._cycles(count), tuple(es.logs))
+                                    self._cycles(count), tuple(es.logs), count)
 
     # ---------------------------------------------------------------- start, init, upgrades
 
@@ -648,9 +649,9 @@ class WasmCanister:
                 # A query that returns without responding.  (The query rule expects a
                 # response from a `QueryReturn`, so this is reported as a trap.)
                 return TrapResult(self._cycles(count), "Canister did not reply to the call",
-                                  tuple(es.logs))
+                                  tuple(es.logs), count)
             return QueryReturn(es.response, es.cycles_accepted, self._cycles(count),
-                               tuple(es.logs))
+                               tuple(es.logs), count)
         return query
 
     def _composite_fn(self, index: int):
@@ -749,7 +750,8 @@ class WasmCanister:
         logs = tuple(es.logs) + tuple(es2.logs)
         used = self._cycles(failed.count + count)
         if context == "CC":
-            return CompositeQueryReturn(new_state, (), None, used, logs)
+            return CompositeQueryReturn(new_state, (), None, used, logs,
+                                        failed.count + count)
         return UpdateReturn(new_state, (), None, es2.new_global_timer, None, 0, used, logs,
                             trap_message=failed.message)
 

@@ -2,7 +2,8 @@
 cycles" and "Time progressing, cycle consumption, canister version increments".
 
 The spec leaves the rates unspecified; pyic charges idle resources by the fee
-schedule in `pyic.ic.costs` for the time that passes, reserved balance first.
+schedule in `pyic.ic.costs` for the time that passes, reserved balance first
+(nothing on a subnet whose cost schedule is free).
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ def uninstall_canister(state: S, canister_id: bytes, message: str) -> S:
     return evolve(state, call_contexts=contexts, messages=state.messages + tuple(responses))
 
 
-def canister_out_of_cycles(state: S, canister_id: bytes) -> S | None:
-    """"Canister out of cycles": both balances are 0 -> the code is uninstalled."""
+def canister_out_of_cycles(state: S, canister_id: bytes,
+                           cfg: SubnetConfig = DEFAULT) -> S | None:
+    """"Canister out of cycles": both balances are 0 -> the code is uninstalled.
+    Not on a free subnet: there a canister pays for nothing, so 0 cycles suffice
+    (as on the replica's system subnets)."""
     c = state.canisters.get(canister_id)
     if c is None or c.balance != 0 or c.reserved_balance != 0 or c.can_state is None:
+        return None
+    if cfg.cost_schedule == "free":
         return None
     state = with_canister(
         state, canister_id, can_state=None, last_install_timestamp=None, snapshots={},

@@ -4,6 +4,10 @@
 A query never changes the state, except for ``query_stats``.  The call graph
 of a composite query is bounded by ``MAX_CALL_DEPTH_COMPOSITE_QUERY`` (6), so
 the helper's recursion is bounded too.
+
+The spec's helper threads a ``Cycles`` budget; pyic threads the instructions
+left instead (the replica's ``MAX_INSTRUCTIONS_PER_COMPOSITE_QUERY_CALL``), so
+the limits hold unchanged on a subnet whose cost schedule is free.
 """
 
 from __future__ import annotations
@@ -23,36 +27,36 @@ MANAGEMENT_QUERY_METHODS = frozenset({"canister_status", "canister_metrics",
                                       "fetch_canister_logs", "list_canisters"})
 
 
-def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, caller: CallerInfo,
+def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller: CallerInfo,
                            canister_id: bytes, method_name: str, arg: bytes,
                            cfg: SubnetConfig = DEFAULT, management_query=None,
                            root_certificate: bytes | None = None):
-    """``composite_query_helper``: returns (response, cycles left).  Only the
+    """``composite_query_helper``: returns (response, instructions ``left``).  Only the
     root canister sees a certificate (``root_certificate``; without one, its raw
     certified data)."""
     c = state.canisters.get(canister_id)
     who = principal_text(canister_id)
     if c is None:
-        return Reject(3, f"Canister {who} not found", "IC0301"), cycles
+        return Reject(3, f"Canister {who} not found", "IC0301"), left
     if c.can_state is None:
         return Reject(CANISTER_ERROR, f"Canister {who} is empty: it has no Wasm module",
-                      "IC0537"), cycles
+                      "IC0537"), left
     if c.canister_status != RUNNING:
         code = "IC0508" if c.canister_status == "stopped" else "IC0509"
-        return Reject(CANISTER_ERROR, f"Canister {who} is not running", code), cycles
+        return Reject(CANISTER_ERROR, f"Canister {who} is not running", code), left
     module = c.can_state.module
     is_query = method_name in module.query_methods
     if not is_query and method_name not in module.composite_query_methods:
         return Reject(CANISTER_ERROR, f"Canister {who} has no query method '{method_name}'",
-                      "IC0536"), cycles
+                      "IC0536"), left
     # The spec asks for ``Cycles >= MAX_CYCLES_PER_MESSAGE``; with the replica's
     # limits (5e9 instructions per query and per call graph) that would forbid
     # every downstream call, so pyic asks only for a budget left (docs/ic-rules.md).
-    if cycles <= 0:
+    if left <= 0:
         return Reject(CANISTER_ERROR, "Composite query call graph exceeded its instruction limit",
-                      "IC0526"), cycles
+                      "IC0526"), left
     if liquid_balance(c, cfg) < 0:
-        return Reject(SYS_TRANSIENT, f"Canister {who} is out of cycles", "IC0207"), cycles
+        return Reject(SYS_TRANSIENT, f"Canister {who} is out of cycles", "IC0207"), left
     if canister_id != root:
         certificate = None
     else:
@@ -64,24 +68,24 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
     else:
         r = module.composite_query_methods[method_name](w, arg, caller, env)
     if not isinstance(r, (QueryReturn, CompositeQueryReturn)):
-        return _trapped(canister_id, r), cycles - r.cycles_used
-    per_message = cfg.execution_cost(cfg.max_instructions_per_query)
-    if r.cycles_used > per_message:
+        return _trapped(canister_id, r), left - r.instructions_used
+    per_message = cfg.max_instructions_per_query
+    if r.instructions_used > per_message:
         return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit for "
-                      "single message execution", "IC0522"), cycles - per_message
-    cycles -= r.cycles_used
+                      "single message execution", "IC0522"), left - per_message
+    left -= r.instructions_used
     if r.response is not None:
-        return r.response, cycles
+        return r.response, left
     if isinstance(r, QueryReturn):  # a plain query that returned without responding
         return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister did not reply to "
-                      "the call", "IC0506"), cycles
+                      "the call", "IC0506"), left
     calls = list(r.new_calls)
     w = r.new_state
     env = evolve(env, certificate=None)  # no certificate in composite query callbacks
     while calls:
         if depth == cfg.max_call_depth_composite_query:
             return Reject(CANISTER_ERROR, "Composite query call graph exceeded the maximum depth",
-                          "IC0525"), cycles
+                          "IC0525"), left
         call = calls.pop(0)
         if call.callee == IC_PRINCIPAL:
             if management_query is None or call.method_name not in MANAGEMENT_QUERY_METHODS:
@@ -93,26 +97,26 @@ def composite_query_helper(state: S, cycles: int, depth: int, root: bytes, calle
             callee = state.canisters.get(call.callee)
             if callee is not None and callee.canister_subnet != c.canister_subnet:
                 return Reject(CANISTER_ERROR, "Composite query cannot call a canister on "
-                              "another subnet", "IC0529"), cycles
-            response, cycles = composite_query_helper(
-                state, cycles - cfg.instruction_overhead_per_query_call, depth + 1, root,
+                              "another subnet", "IC0529"), left
+            response, left = composite_query_helper(
+                state, left - cfg.instruction_overhead_per_query_call, depth + 1, root,
                 CallerInfo(canister_id), call.callee, call.method_name, call.arg, cfg,
                 management_query)
-        if cycles <= 0:
+        if left <= 0:
             return Reject(CANISTER_ERROR, "Composite query call graph exceeded its instruction "
-                          "limit", "IC0526"), cycles
+                          "limit", "IC0526"), left
         r2 = module.composite_callback(w, call.callback, caller, response, env)
         if not isinstance(r2, (CompositeQueryReturn,)) and not hasattr(r2, "new_state"):
-            return _trapped(canister_id, r2), cycles - r2.cycles_used
-        if r2.cycles_used > per_message:
+            return _trapped(canister_id, r2), left - r2.instructions_used
+        if r2.instructions_used > per_message:
             return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit",
-                          "IC0522"), cycles - per_message
+                          "IC0522"), left - per_message
         w = r2.new_state
-        cycles -= r2.cycles_used
+        left -= r2.instructions_used
         if r2.response is not None:
-            return r2.response, cycles
+            return r2.response, left
         calls = list(r2.new_calls) + calls
-    return Reject(CANISTER_ERROR, f"Canister {who} did not reply to the call", "IC0506"), cycles
+    return Reject(CANISTER_ERROR, f"Canister {who} did not reply to the call", "IC0506"), left
 
 
 def _trapped(canister_id: bytes, r) -> Reject:
@@ -124,7 +128,7 @@ def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, ar
     """A query call: the response, and the state after (with ``query_stats``).
     ``certify(S, canister_id)`` gives the certificate the called canister sees
     ("Certified data": a certificate of ``/canister/<id>/certified_data``)."""
-    budget = cfg.execution_cost(cfg.max_instructions_per_composite_query_call)
+    budget = cfg.max_instructions_per_composite_query_call
     certificate = certify(state, canister_id) \
         if certify is not None and canister_id in state.canisters else None
     response, left = composite_query_helper(state, budget, 0, canister_id, CallerInfo(sender),

@@ -154,10 +154,13 @@ def system_of(row: tuple) -> dict:
 # ------------------------------------------------------------------ the subnet configuration
 
 CONFIG_FIELDS = tuple(f.name for f in attrs.fields(SubnetConfig))
+# Every field is a count or a fee (NAT) but the cost schedule's name.
+_CONFIG_KIND = {name: TEXT if name == "cost_schedule" else NAT for name in CONFIG_FIELDS}
 
 
 def config_rows(cfg: SubnetConfig) -> list:
-    return [(name, to_sql(NAT, getattr(cfg, name), name)) for name in CONFIG_FIELDS]
+    return [(name, to_sql(_CONFIG_KIND[name], getattr(cfg, name), name))
+            for name in CONFIG_FIELDS]
 
 
 def config_of(rows) -> SubnetConfig:
@@ -166,7 +169,7 @@ def config_of(rows) -> SubnetConfig:
     for name, value in rows:
         if name not in CONFIG_FIELDS:
             raise CorruptStore(f"unknown subnet configuration field {name!r:.60}")
-        values[name] = from_sql(NAT, value, f"subnet_config {name}")
+        values[name] = from_sql(_CONFIG_KIND[name], value, f"subnet_config {name}")
     return SubnetConfig(**values)
 
 
