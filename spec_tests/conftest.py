@@ -104,6 +104,7 @@ class SpecSuite:
         self.root = root
         self.reports = SuiteReport()
         self._current: tuple[str, FileReport, dict] | None = None
+        self.starts: dict[str, list[int]] = {}   # file -> its command lines, from collection
 
     def missing_message(self) -> str:
         if self.root is None:
@@ -121,7 +122,8 @@ class SpecSuite:
             for failure in report.failures:
                 failure.path = wast
             self.reports.files.append(report)
-            starts = sorted(set(command_lines(read_script(path))))
+            starts = sorted(set(self.starts.pop(wast, None)
+                                or command_lines(read_script(path))))
             groups: dict = {}
             for outcome in report.outcomes:
                 at = bisect_right(starts, outcome.line) - 1
@@ -137,26 +139,44 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SUITE] = SpecSuite(testsuite_path(config))
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "command" not in metafunc.fixturenames:
-        return
-    root = metafunc.config.stash[SUITE].root
+class Command(pytest.Item):
+    """One command of a script (or, with ``command == MISSING``, the missing suite).
+
+    A plain item rather than a parametrized test function: with 100,000+ of them,
+    pytest's per-item fixture and parameter handling would cost more than running the
+    suite; `runtest` calls the module's ``check_command`` directly."""
+
+    def __init__(self, *, command: object, check, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.command = command
+        self.check = check
+
+    def runtest(self) -> None:
+        self.check(self.command, self.config.stash[SUITE])
+
+    def reportinfo(self) -> tuple:
+        return self.path, None, self.name
+
+
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object):
+    """``check_command`` of test_wasm_testsuite.py becomes one `Command` per command of
+    the selected files, named ``file.wast:line``."""
+    if name != "check_command" or not isinstance(collector, pytest.Module):
+        return None
+    suite = collector.config.stash[SUITE]
+    root = suite.root
     if root is None or not any((root / "wasm-2.0").glob("*.wast")):
-        metafunc.parametrize("command", [MISSING])  # one item that fails, saying how to get it
-        return
-    commands: list[tuple[str, int, int]] = []
+        # one item that fails, saying how to get the suite
+        return [Command.from_parent(collector, name=MISSING, command=MISSING, check=obj)]
+    items = []
     for wast in selected_files(root):
-        starts = command_lines(read_script(root / wast))
-        if not starts:
-            commands.append((wast, 0, 0))   # an empty or unreadable script: fails its item
-        # Commands sharing a line (rare) share an item, which expects them all.
-        commands.extend((wast, line, count) for line, count in Counter(starts).items())
-    metafunc.parametrize("command", commands, ids=[f"{wast}:{line}" for wast, line, _ in commands])
-
-
-@pytest.fixture
-def spec_suite(request: pytest.FixtureRequest) -> SpecSuite:
-    return request.config.stash[SUITE]
+        starts = suite.starts[wast] = command_lines(read_script(root / wast))
+        # Commands sharing a line (rare) share an item, which expects them all; an empty
+        # or unreadable script gets one item, at line 0, which fails.
+        for line, count in (Counter(starts) or {0: 0}).items():
+            items.append(Command.from_parent(collector, name=f"{wast}:{line}",
+                                             command=(wast, line, count), check=obj))
+    return items
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

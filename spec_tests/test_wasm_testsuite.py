@@ -1,4 +1,5 @@
-"""One pytest item per command of the official test suite (see conftest.py)."""
+"""One pytest item per command of the official test suite: conftest.py makes a
+``Command`` item, named ``file.wast:line``, per command, each calling `check_command`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pyic.wasm.script.report import SCRIPT
 MISSING = "testsuite-missing"  # the item conftest.py makes when there is no suite
 
 
-def test_command(command, spec_suite) -> None:
+def check_command(command, spec_suite) -> None:
     if command == MISSING:
         pytest.fail(spec_suite.missing_message(), pytrace=False)
     wast, line, expected = command
