@@ -77,8 +77,9 @@ def test_wrong_checksum_or_count_fails_loudly(tmp_path, field, value, message):
 
 
 def test_unknown_engine_is_a_usage_error():
-    p = subprocess.run([sys.executable, str(TOOL), "--bench", str(BENCH), "--engines", "pyic,nosuch",
-                        "--small", "--modules", "fib"], capture_output=True, text=True, timeout=60)
+    p = subprocess.run([sys.executable, str(TOOL), "--bench", str(BENCH),
+                        "--engines", "pyic,nosuch", "--small", "--modules", "fib"],
+                       capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "unknown engine 'nosuch'" in p.stderr
 
 

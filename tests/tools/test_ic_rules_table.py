@@ -11,6 +11,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def test_ic_rules_doc_is_current():
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "ic_rules_table.py"), "--check"],
-                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "ic_rules_table.py"),
+                        "--check"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert r.returncode == 0, r.stderr + r.stdout
