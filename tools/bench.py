@@ -524,9 +524,8 @@ def bench_startup(args, engines: list, big: str, progress) -> dict:
                 progress(f"  big.wasm {e.label:24} ERROR {r['error']}")
                 continue
             runs[e.name].append(r)
-            progress(
-                f"  big.wasm {e.label:24} run {rep + 1}/{args.repeat}: {r['instantiate_cpu_s']:.3f} s cpu"
-            )
+            progress(f"  big.wasm {e.label:24} run {rep + 1}/{args.repeat}: "
+                     f"{r['instantiate_cpu_s']:.3f} s cpu")
     for e in engines:
         rs = runs[e.name]
         if not rs:
@@ -579,8 +578,10 @@ def print_table(report: dict, out) -> None:
                 if "count_ok" in ent:
                     check += ", count ok" if ent["count_ok"] else f", COUNT {ent['count']}"
                 print(
-                    f"{head}  {e['label']:{w}} {ent['cpu_s']:9.4f} {_fmt(ent['minstr_per_s'], '8.2f')} "
-                    f"{_fmt(ent.get('ratio_to_pywasm'), '9.2f')} {_fmt(ent['instantiate_cpu_s'], '7.3f')}  {check}",
+                    f"{head}  {e['label']:{w}} {ent['cpu_s']:9.4f} "
+                    f"{_fmt(ent['minstr_per_s'], '8.2f')} "
+                    f"{_fmt(ent.get('ratio_to_pywasm'), '9.2f')} "
+                    f"{_fmt(ent['instantiate_cpu_s'], '7.3f')}  {check}",
                     file=out,
                 )
         print(f"{'geomean':8} {'':>11}  {'':{w}}", file=out)
@@ -588,7 +589,8 @@ def print_table(report: dict, out) -> None:
             g = report["geomean"][e["name"]]
             print(
                 f"{'':20}  {e['label']:{w}} {'':>9} {_fmt(g['minstr_per_s'], '8.2f')} "
-                f"{_fmt(g['ratio_to_pywasm'], '9.2f')}   (lowest ratio {_fmt(g['min_ratio_to_pywasm'], '.2f')})",
+                f"{_fmt(g['ratio_to_pywasm'], '9.2f')}   "
+                f"(lowest ratio {_fmt(g['min_ratio_to_pywasm'], '.2f')})",
                 file=out,
             )
     if report.get("startup"):
@@ -613,7 +615,8 @@ def print_table(report: dict, out) -> None:
 
 
 def print_markdown(report: dict, out) -> None:
-    """One row per module: each engine's CPU seconds and Minstr/s, then each engine's ratio to pywasm."""
+    """One row per module: each engine's CPU seconds and Minstr/s, then each engine's ratio
+    to pywasm."""
     engines = report["engines"]
     others = [e for e in engines if e["name"] != BASELINE]
     has_base = any(e["name"] == BASELINE for e in engines)
@@ -689,7 +692,8 @@ def parse_args(argv):
     ap.add_argument("--no-startup", action="store_true", help="skip the big.wasm start-up timing")
     ap.add_argument("--startup-only", action="store_true", help="only the big.wasm start-up timing")
     ap.add_argument("--json", nargs="?", const="-", metavar="FILE",
-                    help="write the report as JSON to FILE, or to stdout (table then goes to stderr)")
+                    help="write the report as JSON to FILE, or to stdout "
+                         "(table then goes to stderr)")
     ap.add_argument(
         "--markdown", action="store_true", help="also print markdown tables (docs/performance.md)"
     )
@@ -723,8 +727,9 @@ def machine_info() -> dict:
                     break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_implementation() + " "
-            + platform.python_version(), "platform": platform.platform(), "loadavg": os.getloadavg()[0]}
+    return {"cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_implementation() + " " + platform.python_version(),
+            "platform": platform.platform(), "loadavg": os.getloadavg()[0]}
 
 
 def main(argv=None) -> int:

@@ -116,7 +116,8 @@ def mutate_text(rng: random.Random, text: str) -> str:
             closer = {"opt ": "", "vec { ": " }", "record { ": " }", "(block ": ")", "(": ")"}[
                 opener
             ]
-            text = text[:pos] + opener * n + text[pos:pos + 1] + closer * rng.choice((n, n // 2)) + text[pos + 1:]
+            text = (text[:pos] + opener * n + text[pos:pos + 1]
+                    + closer * rng.choice((n, n // 2)) + text[pos + 1:])
         elif op == 5:
             text = text[:pos]
         elif op == 6 and text:
@@ -310,7 +311,8 @@ def _canister_case(rng, corpus) -> None:
         from pyic.ic.costs import SubnetConfig
         _CanisterBed.pic = PocketIC(SubnetConfig(
             max_instructions_per_message=5_000_000, max_instructions_per_query=5_000_000,
-            max_instructions_per_install_code=20_000_000, max_instructions_inspect_message=5_000_000,
+            max_instructions_per_install_code=20_000_000,
+            max_instructions_inspect_message=5_000_000,
             max_instructions_per_composite_query_call=5_000_000))
     pic = _CanisterBed.pic
     cid = pic.create_canister()
@@ -399,7 +401,8 @@ class Report:
     def line(self) -> str:
         return (
             f"{self.target}: {self.cases} cases, {len(self.escapes)} escapes, "
-            f"{self.failures} pyic errors, slowest {self.slowest[0]:.3f} s CPU ({self.slowest[1]}), "
+            f"{self.failures} pyic errors, "
+            f"slowest {self.slowest[0]:.3f} s CPU ({self.slowest[1]}), "
             f"peak RSS {self.peak_rss_mib} MiB"
         )
 
@@ -454,9 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException:   # noqa: BLE001
             traceback.print_exc()
             return 1
-        print(
-            f"{args.replay}: {'ok' if outcome is None else type(outcome).__name__ + ': ' + str(outcome)}"
-        )
+        said = "ok" if outcome is None else f"{type(outcome).__name__}: {outcome}"
+        print(f"{args.replay}: {said}")
         return 0
     escaped = 0
     for name in args.target or list(TARGETS):

@@ -44,7 +44,8 @@ REF_SECTIONS = [
     ("regular canisters/calls to a subnet ID", "Effective subnet ids"),
     ("regular canisters/provisional_create_canister_with_cycles",
      "IC Management Canister: Canister creation with cycles"),
-    ("regular canisters/WebAssembly module validation", "IC Management Canister: Code installation"),
+    ("regular canisters/WebAssembly module validation",
+     "IC Management Canister: Code installation"),
     ("regular canisters/install (gzip", "IC Management Canister: Code installation"),
     ("regular canisters/reinstall", "IC Management Canister: Code installation"),
     ("regular canisters/trapping in init", "IC Management Canister: Code installation"),
@@ -58,7 +59,8 @@ REF_SECTIONS = [
     ("regular canisters/canister history", "IC Management Canister: Canister information"),
     ("regular canisters/canister lifecycle", "IC Management Canister: Stopping a canister"),
     ("regular canisters/canister stopping", "IC Management Canister: Stopping a canister"),
-    ("regular canisters/starting a stopping canister", "IC Management Canister: Starting a canister"),
+    ("regular canisters/starting a stopping canister",
+     "IC Management Canister: Starting a canister"),
     ("regular canisters/canister deletion", "IC Management Canister: Canister deletion"),
     ("regular canisters/randomness", "IC Management Canister: Random numbers"),
     ("regular canisters/cycles/deposit_cycles", "IC Management Canister: Depositing cycles"),
@@ -66,7 +68,8 @@ REF_SECTIONS = [
     ("regular canisters/cycles/provisional_create_canister_with_cycles",
      "IC Management Canister: Canister creation with cycles"),
     ("regular canisters/cycles/create and delete", "IC Management Canister: Canister deletion"),
-    ("regular canisters/cycles/cycles in canister_status", "IC Management Canister: Canister status"),
+    ("regular canisters/cycles/cycles in canister_status",
+     "IC Management Canister: Canister status"),
     ("regular canisters/cycles", "Message execution"),
     ("regular canisters/anonymous user", "API Request submission"),
     ("regular canisters/canister_inspect_message", "API Request submission"),
@@ -152,9 +155,9 @@ def by_section(items):
 
 def render_lists(tests, refs) -> str:
     lines = [BEGIN, "",
-             "Per section: the test functions of `tests/ic` outside `tests/ic/ref` that name it with "
-             "`@spec` (a parametrized test counted once), then the ported ic-hs scenarios placed in "
-             "it (by their `Spec.hs` group, `REF_SECTIONS` in the tool).", ""]
+             "Per section: the test functions of `tests/ic` outside `tests/ic/ref` that name it "
+             "with `@spec` (a parametrized test counted once), then the ported ic-hs scenarios "
+             "placed in it (by their `Spec.hs` group, `REF_SECTIONS` in the tool).", ""]
     for section in sorted(set(tests) | set(refs)):
         lines.append(f"- **{section}**")
         if tests.get(section):

@@ -97,7 +97,8 @@ def record(args, raw: str, speedscope: str | None) -> None:
     for fmt, out in (("raw", raw), ("speedscope", speedscope)):
         if out is None:
             continue
-        cmd = ["py-spy", "record", "--rate", str(args.rate), "--format", fmt, "-o", out, "--"] + driver
+        cmd = ["py-spy", "record", "--rate", str(args.rate), "--format", fmt, "-o", out,
+               "--"] + driver
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
         if p.returncode != 0:
             raise SystemExit(f"py-spy failed ({p.returncode}): {p.stderr.strip()[-500:]}")
