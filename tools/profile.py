@@ -16,6 +16,8 @@ innermost pyic frame (its *self* time):
     python tools/profile.py fib                  # full size
     python tools/profile.py interp --small --top 30
     python tools/profile.py fib --speedscope fib.json    # also keep a speedscope profile
+    python tools/profile.py compute:eop --tier fast      # the compute canister's script
+                                                         # (``bench.py --canisters``' driver)
 
 ``--tier`` selects a pyic tier as in bench.py.
 """
@@ -88,12 +90,22 @@ def bucket(stack: list, cache: dict) -> str:
 def record(args, raw: str, speedscope: str | None) -> None:
     manifest = json.load(open(os.path.join(args.bench, "manifest.json")))
     mods = {m["name"]: m for m in manifest["modules"]}
-    if args.module not in mods:
-        raise SystemExit(f"unknown module {args.module} (known: {', '.join(mods)})")
-    m = mods[args.module]
-    arg = (m["small"] if args.small else m)["arg"]
-    driver = [sys.executable, os.path.join(HERE, "bench.py"), "--driver", "pyic",
-              os.path.join(args.bench, m["wasm"]), str(arg), args.tier or "-"]
+    if args.module in ("compute:eop", "compute:classic"):
+        # the kit's fib, then every step of the canister's script (mostly sumTo and sortCheck)
+        fib = mods["fib"]
+        canisters = os.environ.get("PYIC_CANISTERS", os.path.join(REPO, "..", "shared",
+                                                                  "canisters"))
+        driver = [sys.executable, os.path.join(HERE, "bench.py"), "--driver",
+                  "canisters:" + args.module.split(":")[1], canisters,
+                  f"{os.path.join(args.bench, fib['wasm'])}:{fib['arg']}", args.tier or "-"]
+    elif args.module not in mods:
+        raise SystemExit(f"unknown module {args.module} "
+                         f"(known: {', '.join(mods)}, compute:eop, compute:classic)")
+    else:
+        m = mods[args.module]
+        arg = (m["small"] if args.small else m)["arg"]
+        driver = [sys.executable, os.path.join(HERE, "bench.py"), "--driver", "pyic",
+                  os.path.join(args.bench, m["wasm"]), str(arg), args.tier or "-"]
     for fmt, out in (("raw", raw), ("speedscope", speedscope)):
         if out is None:
             continue
