@@ -1,4 +1,5 @@
-"""The official Candid conformance suite (candid-tests/*.test.did), one pytest item per assertion."""
+"""The official Candid conformance suite (candid-tests/*.test.did), one pytest item per
+assertion."""
 
 from __future__ import annotations
 

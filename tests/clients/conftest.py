@@ -42,7 +42,8 @@ def replica(tmp_path_factory):
              ("counter_typed", "counter"), ("greeter", "greeter")]
     for name, corpus in names:
         cid = pyic("canister", "--state", str(state), "create")
-        pyic("canister", "--state", str(state), "install", cid, str(CORPUS / corpus / f"{corpus}.wasm"))
+        pyic("canister", "--state", str(state), "install", cid,
+             str(CORPUS / corpus / f"{corpus}.wasm"))
         canisters[name] = cid
     uc = pyic("canister", "--state", str(state), "create")
     # its init argument is a program: the one-byte noop

@@ -489,7 +489,8 @@ def main() -> int:
             print(f"seed {seed}: " + "; ".join(diffs), flush=True)
         if args.progress and (seed - args.start + 1) % args.progress == 0:
             print(
-                f"... {seed - args.start + 1} programs, {invocations} invocations, {failed} with differences, "
+                f"... {seed - args.start + 1} programs, {invocations} invocations, "
+                f"{failed} with differences, "
                 f"{time.time() - t0:.0f}s",
                 flush=True,
             )
@@ -497,7 +498,8 @@ def main() -> int:
                 Path(args.save).mkdir(parents=True, exist_ok=True)
                 Path(args.save, f"seed{seed}.wat").write_text(prog.wat)
     print(
-        f"{args.count} programs, {invocations} invocations compared with wasmtime, {failed} with differences, "
+        f"{args.count} programs, {invocations} invocations compared with wasmtime, "
+        f"{failed} with differences, "
         f"{time.time() - t0:.0f}s",
         flush=True,
     )

@@ -308,8 +308,9 @@ def test_canister_info_not_by_ingress(pic, uc):
 @spec("IC Management Canister: Canister information")
 def test_canister_info_origin_of_canister_change(pic, uc):
     child = pic.create_canister(settings={"controllers": [uc, USER]})
-    via_canister(pic, uc, "update_settings", arg("update_settings", canister_id=child,
-                                                 settings=Record.of(), sender_canister_version=None))
+    via_canister(pic, uc, "update_settings",
+                 arg("update_settings", canister_id=child, settings=Record.of(),
+                     sender_canister_version=None))
     pic.set_controllers(child, [USER])
     info = pic.canister_info(child, 1)
     assert info["recent_changes"][0]["origin"] == {"from_user": {"user_id": Principal(USER)}}

@@ -54,8 +54,8 @@ def test_zeros_over_untouched_memory_allocate_nothing():
     assert not other.pages
 
 
-@pytest.mark.parametrize("src, dst", [(0, 1000), (1000, 0), (5 * MIB, 30 * MIB), (30 * MIB, 5 * MIB),
-                                      (17 * MIB - 3, 17 * MIB + 70_001)])
+@pytest.mark.parametrize("src, dst", [(0, 1000), (1000, 0), (5 * MIB, 30 * MIB),
+                                      (30 * MIB, 5 * MIB), (17 * MIB - 3, 17 * MIB + 70_001)])
 def test_large_overlapping_copies_move_as_through_a_buffer(src, dst):
     n = 3 * MOVE_PIECE + 12_345
     m = mem(pages=1024)

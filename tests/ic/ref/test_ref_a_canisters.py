@@ -106,7 +106,7 @@ def test_subnet_id_as_canister_to_own_subnet(ref):
     is_reject([3], ref.ic_raw_rand_(via_subnet(0)))
 
 
-# ------------------------------------------------------------------ provisional_create_canister_with_cycles
+# ------------------------------------------------------ provisional_create_canister_with_cycles
 
 
 @ref_test(RC + "provisional_create_canister_with_cycles/specified_id")

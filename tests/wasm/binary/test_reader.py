@@ -114,7 +114,8 @@ def test_names():
     assert read(R.name, b"\x03abc") == ("abc", 4)
     assert read(R.name, b"\x03\xe2\x8c\xa3")[0] == "\u2323"
     assert read(R.name, b"\x00")[0] == ""
-    for bad in (b"\x01\x80", b"\x02\xc0\x80", b"\x03\xed\xa0\x80", b"\x04\xf4\x90\x80\x80", b"\x01\xff"):
+    for bad in (b"\x01\x80", b"\x02\xc0\x80", b"\x03\xed\xa0\x80", b"\x04\xf4\x90\x80\x80",
+                b"\x01\xff"):
         e = fails(R.name, bad)
         assert e.message == "malformed UTF-8 encoding"
         assert e.position.offset == 0

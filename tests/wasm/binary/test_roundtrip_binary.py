@@ -1,4 +1,5 @@
-"""Encoder round trips: ``decode(encode(m)) == m`` and ``decode(encode(decode(b))) == decode(b)``."""
+"""Encoder round trips: ``decode(encode(m)) == m`` and
+``decode(encode(decode(b))) == decode(b)``."""
 
 from __future__ import annotations
 

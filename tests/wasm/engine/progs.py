@@ -66,7 +66,8 @@ class Gen:
     def e64(self, d: int) -> str:
         r = self.r
         if d <= 0 or r.random() < 0.3:
-            return r.choice([f"(i64.extend_i32_s {self.e32(0)})", f"(i64.extend_i32_u {self.e32(0)})",
+            return r.choice([f"(i64.extend_i32_s {self.e32(0)})",
+                             f"(i64.extend_i32_u {self.e32(0)})",
                              f"(i64.const {r.randrange(-(1 << 63), 1 << 63)})"])
         op = r.choice(["add", "sub", "mul", "xor", "shl", "shr_s", "rotl", "div_u", "rem_s"])
         if r.random() < 0.2:

@@ -20,7 +20,8 @@ def ft(params=(), results=()):
 
 def func_module(funcs, types, *, exports=None, mems=(), tables=(), globals_=(), elems=(), datas=(),
                 imports=(), start=None):
-    """``funcs``: list of (typeidx, locals, body); exports default: every function by index ``f<i>``."""
+    """``funcs``: list of (typeidx, locals, body); exports default: every function by index
+    ``f<i>``."""
     nimp = sum(1 for im in imports if im.kind == "func")
     if exports is None:
         exports = [Export(f"f{i}", "func", nimp + i) for i in range(len(funcs))]

@@ -21,7 +21,8 @@ I32, F32 = "i32", "f32"
 
 def _host_module():
     # imports env.h(i32) -> i32 ; f0(x) = h(x) + 1 ; memory exported
-    return func_module([(0, [], [I("local.get", 0), I("call", 0), I("i32.const", 1), I("i32.add")])],
+    return func_module([(0, [], [I("local.get", 0), I("call", 0), I("i32.const", 1),
+                                 I("i32.add")])],
                        [ft([I32], [I32])],
                        imports=[Import("env", "h", "func", 0)],
                        mems=[Mem(MemType(Limits(1)))])

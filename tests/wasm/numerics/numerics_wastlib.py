@@ -227,7 +227,8 @@ _IMM_TOKENS = {"laneidx": 1, "shuffle": 16}
 
 
 def _flatten(body: list, names: dict) -> list:
-    """Instructions (op, imm) of a body in plain or folded form; Unsupported if not straight-line numeric."""
+    """Instructions (op, imm) of a body in plain or folded form; Unsupported if not
+    straight-line numeric."""
     out: list = []
     items = list(body)
     i = 0
@@ -274,7 +275,8 @@ def _instr(op: str, imm: list, names: dict) -> tuple:
 
 
 def compile_func(node: list) -> tuple[list, list]:
-    """(export names, flat code) of a `(func ...)` form; Unsupported if not straight-line numeric."""
+    """(export names, flat code) of a `(func ...)` form; Unsupported if not straight-line
+    numeric."""
     exports: list = []
     names: dict = {}
     n_params = 0

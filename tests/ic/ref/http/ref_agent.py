@@ -411,7 +411,7 @@ class Agent:
         return cid
 
 
-# ------------------------------------------------------------------ WebAuthn keys (index.md "Web Authentication")
+# -------------------------------------------------- WebAuthn keys (index.md "Web Authentication")
 
 WEBAUTHN_OID = (1, 3, 6, 1, 4, 1, 56387, 1, 1)
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
