@@ -25,6 +25,7 @@ A frame is an 8-byte big-endian length and one encoded value.
 from __future__ import annotations
 
 import attrs
+import leb128
 
 from ..errors import ICError
 from ..ic import canister
@@ -149,17 +150,6 @@ _FIELDS: dict[type, tuple] = {cls: tuple(f.name for f in attrs.fields(cls))
 # ------------------------------------------------------------------ encoding
 
 
-def _uleb(n: int, out: bytearray) -> None:
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return
-
-
 def _encode(value, out: bytearray, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise ProtocolError("sandbox protocol: values nested too deeply")
@@ -173,32 +163,32 @@ def _encode(value, out: bytearray, depth: int) -> None:
     elif t is int:
         raw = value.to_bytes((value.bit_length() + 8) // 8, "big", signed=True)
         out += b"I"
-        _uleb(len(raw), out)
+        out += leb128.u.encode(len(raw))
         out += raw
     elif t is str:
         raw = value.encode("utf-8", "surrogatepass")
         out += b"S"
-        _uleb(len(raw), out)
+        out += leb128.u.encode(len(raw))
         out += raw
     elif t is bytes or t is bytearray:
         out += b"B"
-        _uleb(len(value), out)
+        out += leb128.u.encode(len(value))
         out += value
     elif t is tuple or t is list:
         out += b"U" if t is tuple else b"L"
-        _uleb(len(value), out)
+        out += leb128.u.encode(len(value))
         for v in value:
             _encode(v, out, depth + 1)
     elif t is dict:
         out += b"D"
-        _uleb(len(value), out)
+        out += leb128.u.encode(len(value))
         for k, v in value.items():
             _encode(k, out, depth + 1)
             _encode(v, out, depth + 1)
     elif t is frozenset:
         items = sorted(bytes(encode(v)) for v in value)
         out += b"Z"
-        _uleb(len(items), out)
+        out += leb128.u.encode(len(items))
         for item in items:
             out += item
     else:
@@ -209,7 +199,7 @@ def _encode(value, out: bytearray, depth: int) -> None:
         out += b"R"
         _encode(name, out, depth + 1)
         fields = _FIELDS[t]
-        _uleb(len(fields), out)
+        out += leb128.u.encode(len(fields))
         for f in fields:
             _encode(getattr(value, f), out, depth + 1)
 

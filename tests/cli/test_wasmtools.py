@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 
+import leb128
 import pytest
 from click.testing import CliRunner
 
@@ -230,7 +231,7 @@ def test_inspect_json(files):
     end = 8
     for s in d["sections"]:
         assert s["offset"] == end
-        end = s["offset"] + 1 + len(_leb(s["size"])) + s["size"]
+        end = s["offset"] + 1 + len(leb128.u.encode(s["size"])) + s["size"]
     assert end == len(data)
     assert [s["name"] for s in d["sections"]][:1] == ["type"]
     (f,) = d["functions"]
@@ -248,18 +249,6 @@ def test_inspect_text_input(files):
     d = json.loads(result.stdout)
     assert d["format"] == "text"
     assert len(d["globals"]) == 1 and d["globals"][0]["type"] == "(mut i32)"
-
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def test_wast_input_uses_first_module(files):

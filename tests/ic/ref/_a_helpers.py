@@ -11,6 +11,7 @@ may appear anywhere, Wasm 2.0 §5.5.3).
 
 from __future__ import annotations
 
+import leb128
 from attrs import frozen
 
 from pyic.errors import Reject
@@ -42,23 +43,11 @@ def wasm_of(wat: str) -> bytes:
     return encode_module(parse_module(wat))
 
 
-def _leb128(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def custom_section(name: str, payload: bytes) -> bytes:
     """A custom section (id 0): its name as a Wasm ``name``, then the payload."""
     raw_name = name.encode()
-    body = _leb128(len(raw_name)) + raw_name + payload
-    return b"\x00" + _leb128(len(body)) + body
+    body = bytes(leb128.u.encode(len(raw_name))) + raw_name + payload
+    return b"\x00" + bytes(leb128.u.encode(len(body))) + body
 
 
 def with_custom_sections(wasm: bytes, sections) -> bytes:
