@@ -3,7 +3,7 @@
 This is where minimised reproducers of differences found by the differential runs go (one test
 each, with the spec rule that decides it).  None has been found so far: every case below is a
 guard for a delicate rule that the generated programs exercise only by chance.  Each runs on
-every pyic tier, and - when wasmtime is installed - is checked against it as well.
+every pyic tier, and is checked against wasmtime as well.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 import diff_harness as h
 
 W = h.wasmgen
-TIERS = h.tiers() or (None,)
+TIERS = h.tiers()
 
 
 def _program(wat: str, exports) -> W.Program:
@@ -26,8 +26,7 @@ def _check(wat: str, exports, calls, expected) -> None:
     for tier in TIERS:
         run = h.run_pyic(prog, calls, tier=tier)
         assert [e[0] for e in run.events] == expected, tier
-        if h.wasmtime is not None:
-            assert h.compare(prog, calls, run, h.run_wasmtime(prog, calls)) == []
+        assert h.compare(prog, calls, run, h.run_wasmtime(prog, calls)) == []
 
 
 def _ok(*values):

@@ -2,7 +2,7 @@
 
 ``PYIC_DIFF_N`` sets the number of programs per mode (default 300: about a
 minute).  wasmtime is required (``pip install -e .[test]``): without it these
-tests fail, unless ``PYIC_NO_ORACLE=1`` says to skip them.
+tests fail.
 """
 
 from __future__ import annotations
@@ -18,21 +18,11 @@ N = int(os.environ.get("PYIC_DIFF_N", "300"))
 BLOCK = 25          # programs per test item: failures stay local, collection stays small
 
 
-def require_oracle() -> None:
-    if h.wasmtime is not None:
-        return
-    if os.environ.get("PYIC_NO_ORACLE") == "1":
-        pytest.skip("wasmtime is not installed and PYIC_NO_ORACLE=1")
-    pytest.fail("the differential tests need wasmtime as their oracle: `pip install wasmtime` "
-                "(or `pip install -e .[test]`); set PYIC_NO_ORACLE=1 to skip them instead")
-
-
-# Each tier of pyic is compared with wasmtime (the default tier if pyic has no choice of tier).
-TIERS = h.tiers() or (None,)
+# Each tier of pyic is compared with wasmtime.
+TIERS = h.tiers()
 
 
 def check_block(start: int, canonical: bool, tier) -> None:
-    require_oracle()
     failures = []
     for seed in range(start, min(start + BLOCK, N)):
         prog, calls, diffs, _ = h.check_program(seed, canonical, tier=tier)
@@ -64,10 +54,6 @@ def test_nan_class_with_hardware_nans(start, tier):
 def test_tiers_agree_exactly(start):
     """pyic's tiers (reference interpreter, compiled fast tier): same results, traps, memory,
     globals and instruction counts on every call.  Needs no oracle."""
-    if len(h.tiers()) < 2:
-        pytest.skip(
-            "pyic has a single execution tier (no pyic.wasm.engine.TIERS): nothing to compare"
-        )
     failures = []
     for seed in range(start, min(start + BLOCK, N)):
         diffs = h.check_tiers(seed)[2]
@@ -81,7 +67,6 @@ def test_tiers_agree_exactly(start):
 def test_each_numeric_instruction(canonical, tier):
     """Every scalar numeric instruction on random operands biased to the delicate cases
     (NaNs, signed zeros, subnormals, integer limits, rounding boundaries)."""
-    require_oracle()
     failures = []
     for seed in range(max(1, N // 100)):
         failures += h.check_ops(seed, 30, canonical, tier)[2]
@@ -92,7 +77,6 @@ def test_each_numeric_instruction(canonical, tier):
 def test_each_vector_instruction(tier):
     """Every deterministic SIMD instruction, vector loads and stores at random addresses included
     (memory compared after each)."""
-    require_oracle()
     failures = []
     for seed in range(max(1, N // 150)):
         failures += h.check_ops(seed, 10, True, tier, vector=True)[2]
@@ -102,7 +86,6 @@ def test_each_vector_instruction(tier):
 @pytest.mark.parametrize("tier", TIERS)
 def test_wasm3_features(tier):
     """Programs that also use tail calls, a 64-bit memory and a second memory."""
-    require_oracle()
     failures = []
     for seed in range(max(1, N // 3)):
         diffs = h.check_program(seed, True, tier=tier, features=h.wasmgen.WASM3)[2]
@@ -116,7 +99,6 @@ def test_wasm3_features(tier):
 
 def test_harness_sees_differences():
     """The comparison is not vacuous: a changed instruction in pyic's copy is noticed."""
-    require_oracle()
     noticed = 0
     for seed in range(60):
         prog = h.wasmgen.generate(seed)
@@ -132,7 +114,6 @@ def test_harness_sees_differences():
 
 def test_trap_kinds_map_to_spec_messages():
     """Every trap wasmtime reports maps to the reference interpreter's message for it."""
-    require_oracle()
     wat = """(module (type $t (func)) (table 2 funcref) (func $f) (elem (i32.const 0) $f) (memory (export "mem") 1)
       (func (export "a") (call_indirect (type $t) (i32.const 5)))
       (func (export "b") (call_indirect (type $t) (i32.const 1)))

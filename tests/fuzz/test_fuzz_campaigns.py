@@ -16,10 +16,6 @@ from tools import fuzz   # tools/ is a package; the repository root is on pytest
 
 SEED = 17
 
-# Escapes found and reported, not yet fixed by the owner of the code: (exception type, why).
-# Only escapes of that type are let through (as an expected failure); any other fails.
-KNOWN_ESCAPES: dict = {}
-
 
 @pytest.mark.parametrize("target", sorted(fuzz.CI_CASES))
 def test_campaign_has_no_escapes(target):
@@ -28,11 +24,6 @@ def test_campaign_has_no_escapes(target):
     assert report.cases == fuzz.CI_CASES[target]
     # the corpus is alive: some mutants get through, most are refused
     assert 0 < report.failures < report.cases
-    if target in KNOWN_ESCAPES and report.escapes:
-        kind, why = KNOWN_ESCAPES[target]
-        others = [e for e in report.escapes if not e[1].startswith(kind + ":")]
-        assert others == []
-        pytest.xfail(f"{why}; {len(report.escapes)} escapes, first {report.escapes[0]}")
     assert report.escapes == []
 
 
