@@ -38,14 +38,11 @@ def run(file: str, name: str | None, count: bool, limit: int | None, canonical_n
         tier: str | None, args: tuple) -> None:
     """Run a Wasm module's export (.wasm or .wat) and print its results."""
     from ..wasm import embed
-    from ..wasm.script.spectest import spectest_instance
 
     with reporting(file):
         module = load_module(file).module
         validate(module)
-        store = embed.Store(embed.Config(canonical_nan=canonical_nan, tier=tier))
-        spectest = spectest_instance(store)
-        inst = embed.module_instantiate(store, module, {"spectest": spectest.exports}, limit=limit)
+        store, inst = instantiate(module, canonical_nan=canonical_nan, tier=tier, limit=limit)
         if count and module.start is not None:
             click.echo(f"start instructions: {inst.start_count}", err=True)
         export = name if name is not None else "_start"
@@ -66,6 +63,23 @@ def run(file: str, name: str | None, count: bool, limit: int | None, canonical_n
             click.echo(format_value(v, t))
         if count:
             click.echo(f"instructions: {n}", err=True)
+
+
+def instantiate(module, *, canonical_nan: bool = False, tier: str | None = None,
+                limit: int | None = None, imports: dict | None = None) -> tuple:
+    """``(store, instance)`` of ``module`` in a fresh store.  The ``spectest`` host
+    module is made only for a module that imports from it: building it imports the
+    script layer (`pyic.wasm.script.commands`), which running a function does not need
+    (tools/startup.py measures what that saves)."""
+    from ..wasm import embed
+
+    store = embed.Store(embed.Config(canonical_nan=canonical_nan, tier=tier))
+    imports = dict(imports or {})
+    if any(im.module == "spectest" for im in module.imports) and "spectest" not in imports:
+        from ..wasm.script.spectest import spectest_instance
+
+        imports["spectest"] = spectest_instance(store).exports
+    return store, embed.module_instantiate(store, module, imports, limit=limit)
 
 
 # ------------------------------------------------------------------ argument and result syntax
