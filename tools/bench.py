@@ -43,8 +43,15 @@ Real canisters (``--canisters``): the heavy steps of the Motoko compute canister
 rates compare side by side: M instructions/s from the canister's ``instruction_counts.json``
 (wasmtime fuel, as the issue's figures) and the ratio to ``fib``'s rate in that process.
 Every step's reply is checked; pyic's own count is shown beside the reference count.
+The same run then times pyic's own stress canisters (`tools/canisters`: allocation, bulk
+memory, stable memory, inter-canister calls; WAT assembled by pyic's parser), again in one
+process beside the kit's ``fib``; their instructions are the IC's accounting (pyic's count,
+bulk operations and System API calls charged per byte), checked against the counts pinned
+in `tools.canisters.stress`, and every reply against the Python model of its canister.
 
     python tools/bench.py --canisters --repeat 3 [--markdown]
+    python tools/bench.py --canisters --small         # the stress canisters at small sizes only
+    python tools/bench.py --canisters --stress alloc,calls --no-compute
 """
 
 from __future__ import annotations
@@ -158,24 +165,13 @@ def drive_canisters(canisters: str, build: str, tier: str | None, fib_path: str,
                     fib_arg: int) -> dict:
     """The kit's fib, then every step of the compute canister's script (``build``), in this
     process; CPU seconds of fib's ``run`` (best of 3) and of each heavy step."""
+    stress = _stress_module()
     if tier is not None:
-        os.environ["PYIC_TIER"] = tier
-    sys.path.insert(0, REPO)
+        stress.select_tier(tier)
     from pyic.candid import Principal
     from pyic.testing import PocketIC
-    from pyic.wasm import embed
-    config = _pyic_config(tier)
-    module = embed.module_decode(open(fib_path, "rb").read())
-    embed.module_validate(module)
-    fib = []
-    for _ in range(3):
-        store = embed.Store(config)
-        inst = embed.module_instantiate(store, module)
-        c0 = time.process_time()
-        results, count = embed.invoke_export(store, inst, "run", [fib_arg])
-        fib.append(time.process_time() - c0)
-    out = {"tier": _tier_name(config), "fib_cpu_s": min(fib), "fib_count": count,
-           "fib_result": results[0] & 0xFFFFFFFF, "steps": []}
+    out = _time_fib(tier, fib_path, fib_arg)
+    out["steps"] = []
     folder = os.path.join(canisters, "compute")
     with open(os.path.join(folder, "expected_calls.json")) as f:
         script = json.load(f)
@@ -210,15 +206,59 @@ def drive_canisters(canisters: str, build: str, tier: str | None, fib_path: str,
                 "reply_ok": reply.hex() == step["expect"]["reply_hex"]})
         elif reply.hex() != step["expect"]["reply_hex"]:
             raise BenchError(f"step {i} ({step['method']}): reply {reply.hex()}")
+    ran_on = stress.tier_of(pic, cid)
+    if ran_on != out["tier"]:
+        raise BenchError(f"the compute canister ran on the {ran_on} tier, not {out['tier']}")
+    return out
+
+
+def _time_fib(tier: str | None, fib_path: str, fib_arg: int) -> dict:
+    """The kit's fib in this process: CPU seconds of its ``run`` call, best of 3."""
+    from pyic.wasm import embed
+    config = _pyic_config(tier)
+    module = embed.module_decode(open(fib_path, "rb").read())
+    embed.module_validate(module)
+    fib = []
+    for _ in range(3):
+        store = embed.Store(config)
+        inst = embed.module_instantiate(store, module)
+        c0 = time.process_time()
+        results, count = embed.invoke_export(store, inst, "run", [fib_arg])
+        fib.append(time.process_time() - c0)
+    return {"tier": _tier_name(config), "fib_cpu_s": min(fib), "fib_count": count,
+            "fib_result": results[0] & 0xFFFFFFFF}
+
+
+def _stress_module():
+    """`tools.canisters.stress` (run as a script, this file has tools/ on sys.path, not the
+    repository)."""
+    if REPO not in sys.path:
+        sys.path.insert(0, REPO)
+    from tools.canisters import stress
+    return stress
+
+
+def drive_stress(runs: str, tier: str | None, fib_path: str, fib_arg: int) -> dict:
+    """The kit's fib, then each stress canister of ``runs`` ("alloc=100000,calls=3000"), each
+    on a fresh `PocketIC`, in this process (`tools.canisters.stress.run`)."""
+    stress = _stress_module()
+    if tier is not None:
+        stress.select_tier(tier)
+    out = _time_fib(tier, fib_path, fib_arg)
+    out["steps"] = []
+    for item in runs.split(","):
+        name, n = item.split("=")
+        r = stress.run(stress.BY_NAME[name], int(n))
+        if r["tier"] != out["tier"]:
+            raise BenchError(f"{name} ran on the {r['tier']} tier, not {out['tier']}")
+        out["steps"].append({"name": name, "n": int(n), "checksum": r["checksum"],
+                             "count": r["count"], "cpu_s": r["cpu_s"], "rounds": r["rounds"]})
     return out
 
 
 def _canister_count(pic, cid) -> int:
     """Instructions the canister's module instances executed so far (pyic's count)."""
-    from pyic.testing import to_principal_bytes
-    c = pic.ic.state.canisters.get(to_principal_bytes(cid))
-    module = c.can_state.module if c is not None and c.can_state is not None else None
-    return getattr(module, "instructions_executed", 0)
+    return _stress_module().count(pic, cid)
 
 
 def driver(engine: str, path: str, arg: str, tier: str) -> int:
@@ -234,6 +274,9 @@ def driver(engine: str, path: str, arg: str, tier: str) -> int:
         elif engine.startswith("canisters:"):       # canisters:<build>, path: the corpus
             fib_path, fib_arg = arg.split(":")
             out = drive_canisters(path, engine.split(":", 1)[1], t, fib_path, int(fib_arg))
+        elif engine == "stress":                    # path: name=n,name=n,...
+            fib_path, fib_arg = arg.split(":")
+            out = drive_stress(path, t, fib_path, int(fib_arg))
         else:
             raise BenchError(f"no driver for {engine}")
     except Exception as e:       # reported to the parent as one JSON line
@@ -301,7 +344,7 @@ def find_engines(wanted, tiers, notes: list) -> list:
 
 def run_once(args, engine: Engine, wasm: str, arg) -> dict:
     """One engine run in a fresh process; returns the driver's JSON (or whole-process times)."""
-    if engine.kind.startswith("canisters:"):
+    if engine.kind.startswith("canisters:") or engine.kind == "stress":
         arg = f"{arg[0]}:{arg[1]}"     # the kit's fib: path and argument
     if engine.kind == "wasm-interp":
         cmd = [engine.exe, wasm] + ([] if arg is None else ["-r", "run", "-a", f"i32:{arg}"])
@@ -431,14 +474,15 @@ def bench_modules(args, engines: list, modules: list, progress) -> tuple[list, l
 
 def bench_canisters(args, engines: list, manifest: dict, progress) -> tuple[list, list]:
     """The compute canister's heavy steps beside the kit's fib, per pyic tier and build;
-    each repetition is one fresh process running fib and then the whole script."""
+    each repetition is one fresh process running fib and then the whole script.  Then the
+    stress canisters (`bench_stress`)."""
     fib = next(m for m in manifest["modules"] if m["name"] == "fib")
     fib_path = os.path.join(args.bench, fib["wasm"])
     rows, failures = [], []
     for e in engines:
         if e.kind != "pyic":
             continue
-        for build in ("eop", "classic"):
+        for build in () if args.no_compute or args.small else ("eop", "classic"):
             runner = Engine(e.name, e.label, f"canisters:{build}", tier=e.tier)
             runs = []
             for rep in range(args.repeat):
@@ -471,7 +515,59 @@ def bench_canisters(args, engines: list, manifest: dict, progress) -> tuple[list
                              "cpu_runs": [r["steps"][k]["cpu_s"] for r in runs],
                              "minstr_per_s": rate, "fib_minstr_per_s": fib_rate,
                              "ratio_to_fib": rate / fib_rate, "reply_ok": ok})
+        if args.stress_names:
+            bench_stress(args, e, fib, fib_path, rows, failures, progress)
     return rows, failures
+
+
+def bench_stress(args, e: Engine, fib: dict, fib_path: str, rows: list, failures: list,
+                 progress) -> None:
+    """pyic's stress canisters (`tools.canisters.stress`) on tier ``e``: each repetition one
+    fresh process running the kit's fib and then every selected canister's ``run(n)``.  A
+    reply must equal the canister's Python model; pyic's count, the count pinned for that
+    size (the IC's accounting, so the same on every tier)."""
+    stress = _stress_module()
+    chosen = [stress.BY_NAME[name] for name in args.stress_names]
+    size = "small" if args.small else "full"
+    if args.small:
+        fib = {**fib, **fib["small"]}
+    spec = ",".join(f"{s.name}={getattr(s, size)}" for s in chosen)
+    runner = Engine(e.name, e.label, "stress", tier=e.tier)
+    runs = []
+    for rep in range(args.repeat):
+        r = run_once(args, runner, spec, (fib_path, fib["arg"]))
+        if "error" in r:
+            failures.append(f"{e.name} stress canisters: {r['error']}")
+            progress(f"  stress {e.label}: ERROR {r['error']}")
+            return
+        progress(f"  stress {e.label} run {rep + 1}/{args.repeat}: fib {r['fib_cpu_s']:.3f} s, "
+                 + ", ".join(f"{s['name']} {s['cpu_s']:.2f} s" for s in r["steps"]))
+        runs.append(r)
+    fib_rate = fib["instrs"] / statistics.median(r["fib_cpu_s"] for r in runs) / 1e6
+    if any(r["fib_count"] != fib["instrs"] or r["fib_result"] != fib["checksum"] for r in runs):
+        failures.append(f"{e.name} stress canisters: the kit's fib went wrong")
+    for k, s in enumerate(chosen):
+        steps = [r["steps"][k] for r in runs]
+        n = getattr(s, size)
+        expected = stress.MODELS[s.name](n)
+        pinned = stress.COUNTS[s.name][size]
+        ok = all(st["checksum"] == expected for st in steps)
+        if not ok:
+            failures.append(f"{e.name} stress {s.name}: run({n}) replied {steps[0]['checksum']}, "
+                            f"the model says {expected}")
+        count_ok = all(st["count"] == pinned for st in steps)
+        if not count_ok:
+            failures.append(f"{e.name} stress {s.name}: run({n}) counted {steps[0]['count']} "
+                            f"instructions, {pinned} pinned in tools/canisters/stress.py")
+        cpu = statistics.median(st["cpu_s"] for st in steps)
+        rate = steps[0]["count"] / cpu / 1e6
+        rows.append({"engine": e.name, "tier": runs[0]["tier"], "build": "stress",
+                     "step": s.name, "call": f"run({n})", "kind": "update",
+                     "instrs": steps[0]["count"], "pyic_count": steps[0]["count"],
+                     "cpu_s": cpu, "cpu_runs": [st["cpu_s"] for st in steps],
+                     "rounds": steps[0]["rounds"], "minstr_per_s": rate,
+                     "fib_minstr_per_s": fib_rate, "ratio_to_fib": rate / fib_rate,
+                     "reply_ok": ok, "count_ok": count_ok, "checksum": expected})
 
 
 def print_canisters(rows: list, out, markdown: bool = False) -> None:
@@ -710,10 +806,24 @@ def parse_args(argv):
     ap.add_argument("--canisters-dir", default=os.environ.get(
         "PYIC_CANISTERS", os.path.join(REPO, "..", "shared", "canisters")),
         help="the canister corpus (default: $PYIC_CANISTERS or ../shared/canisters)")
+    ap.add_argument("--stress", default="all", metavar="NAMES",
+                    help="with --canisters: the stress canisters to run (comma-separated, "
+                         "'all' or 'none'; default all): alloc, bulk, stable, calls")
+    ap.add_argument("--no-compute", action="store_true",
+                    help="with --canisters: skip the compute canister (--small skips it too)")
     ap.add_argument("--driver", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
+    BY_NAME = _stress_module().BY_NAME
+    if args.stress in ("all", "none"):
+        args.stress_names = list(BY_NAME) if args.stress == "all" else []
+    else:
+        args.stress_names = [s.strip() for s in args.stress.split(",") if s.strip()]
+        unknown = [s for s in args.stress_names if s not in BY_NAME]
+        if unknown:
+            ap.error(f"unknown stress canister(s) {', '.join(unknown)} "
+                     f"(known: {', '.join(BY_NAME)})")
     return args
 
 
