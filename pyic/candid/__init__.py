@@ -46,7 +46,8 @@ def decode_to_text(data: bytes, types: Any = None, env: Mapping | None = None) -
 __all__ = [
     "encode", "decode", "decode_message", "encode_text", "decode_to_text", "parse_value_text",
     "print_values", "print_value", "parse_args", "annotate_args", "value_type",
-    "load_did", "parse_did", "parse_type", "parse_types", "DidFile", "type_to_text", "types_to_text",
+    "load_did", "parse_did", "parse_type", "parse_types", "DidFile",
+    "type_to_text", "types_to_text",
     "Principal", "Opt", "Record", "Variant", "ServiceRef", "FuncRef", "idl_hash",
     "CandidError", "CoercionError", "DecodeLimitError", "DepthLimitError",
 ]

@@ -234,7 +234,8 @@ class _ValueWriter:
                 elif is_nullable(f.type, self.env):
                     fv = None
                 else:
-                    raise CandidError(f"record value has no field {f.name or f.id} of type {type_to_text(t)}")
+                    raise CandidError(f"record value has no field {f.name or f.id} "
+                                      f"of type {type_to_text(t)}")
                 sub = self.write(fv, f.type)
                 if type(sub) is GeneratorType:
                     yield sub

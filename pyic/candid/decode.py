@@ -34,7 +34,8 @@ from pyic.candid.principal import MAX_LENGTH as PRINCIPAL_MAX, Principal
 from pyic.candid.types import (
     MODE_NAMES, OP_FUNC, OP_FUTURE_BELOW, OP_OPT, OP_RECORD, OP_SERVICE, OP_VARIANT,
     OP_VEC, OPCODE_PRIMS, PRIMS, Field, FuncType, FutureType, OptType, PrimType, RecordType,
-    ServiceType, TableIndex, VariantType, VarType, VecType, is_nullable, resolve, subtype, type_to_text,
+    ServiceType, TableIndex, VariantType, VarType, VecType, is_nullable, resolve, subtype,
+    type_to_text,
 )
 from pyic.candid.values import FuncRef, Opt, Record, ServiceRef, Variant
 from pyic.errors import CandidError, Position
@@ -92,8 +93,8 @@ class Decoder:
 
     def mismatch(self, wt: Any, et: Any, what: str = "") -> CoercionError:
         detail = f" ({what})" if what else ""
-        return self.error(f"type mismatch: {self.describe(wt)} does not coerce to {type_to_text(et)}{detail}",
-                          cls=CoercionError)
+        return self.error(f"type mismatch: {self.describe(wt)} does not coerce to "
+                          f"{type_to_text(et)}{detail}", cls=CoercionError)
 
     def describe(self, wt: Any) -> str:
         t = self.table[wt.name.index] if type(wt) is VarType else wt
@@ -111,7 +112,8 @@ class Decoder:
 
     def take(self, n: int) -> bytes:
         if n > len(self.data) - self.pos:
-            raise self.error(f"unexpected end of message (needed {n} bytes, {self.remaining()} left)")
+            raise self.error(
+                f"unexpected end of message (needed {n} bytes, {self.remaining()} left)")
         start = self.pos
         self.pos += n
         return self.data[start:self.pos]
@@ -164,7 +166,8 @@ class Decoder:
         start = self.pos
         n = self.leb()
         if n * least_size > self.remaining():
-            raise self.error(f"{what} {describe_int(n)} is larger than the rest of the message", start)
+            raise self.error(
+                f"{what} {describe_int(n)} is larger than the rest of the message", start)
         return n
 
     # -- header: magic, type table, argument types (spec: "Parameters and Results") -------
@@ -182,7 +185,8 @@ class Decoder:
             if type(t) is ServiceType:
                 for name, m in t.methods:
                     if type(m) is not VarType or type(self.table[m.name.index]) is not FuncType:
-                        raise self.error(f"method {name!r} of service type {i} is not a function type")
+                        raise self.error(
+                            f"method {name!r} of service type {i} is not a function type")
         self._size_info()
         argc = self.count("argument count")
         return tuple(self.ref(n) for _ in range(argc))
@@ -214,9 +218,11 @@ class Decoder:
                 at = self.pos
                 fid = self.leb()
                 if fid > 0xFFFFFFFF:
-                    raise self.error(f"{what} field id {describe_int(fid)} is larger than 2^32-1", at)
+                    raise self.error(
+                        f"{what} field id {describe_int(fid)} is larger than 2^32-1", at)
                 if fid <= previous:
-                    raise self.error(f"{what} fields are not sorted by id or not unique ({fid} after {previous})", at)
+                    raise self.error(f"{what} fields are not sorted by id or not unique "
+                                     f"({fid} after {previous})", at)
                 previous = fid
                 fields.append(Field(fid, self.ref(n)))
             return RecordType(tuple(fields)) if op == OP_RECORD else VariantType(tuple(fields))
@@ -244,13 +250,15 @@ class Decoder:
                 except UnicodeDecodeError:
                     raise self.error("method name is not valid UTF-8", at) from None
                 if previous is not None and raw <= previous:
-                    raise self.error(f"service methods are not sorted by name or not unique ({name!r})", at)
+                    raise self.error(
+                        f"service methods are not sorted by name or not unique ({name!r})", at)
                 previous = raw
                 methods.append((name, self.ref(n)))
             return ServiceType(tuple(methods))
         if op < OP_FUTURE_BELOW:
             return FutureType(op, self.take(self.count("future type length")))
-        raise self.error(f"type table entry has opcode {op}, which is not a type constructor", start)
+        raise self.error(
+            f"type table entry has opcode {op}, which is not a type constructor", start)
 
     def _size_info(self) -> None:
         """For each table entry: the least size of its values in bytes, and, for
@@ -325,7 +333,8 @@ class Decoder:
         """Charge for a value about to be read; returns the new ``paid`` state."""
         _, zero, uninhabited = self.size_of(wt)
         if uninhabited:
-            raise self.error(f"message contains a value of type {self.describe(wt)}, which has no values")
+            raise self.error(
+                f"message contains a value of type {self.describe(wt)}, which has no values")
         if zero is None:
             self.charge(1)
             return _NODE_PAID
@@ -338,10 +347,12 @@ class Decoder:
         at = self.pos
         tag = self.byte()
         if tag != 1:
-            raise self.error(f"reference tag {tag} is not 1 (only transparent references are supported)", at)
+            raise self.error(
+                f"reference tag {tag} is not 1 (only transparent references are supported)", at)
         length = self.count("principal length")
         if length > PRINCIPAL_MAX:
-            raise self.error(f"principal is {length} bytes long, at most {PRINCIPAL_MAX} allowed", at)
+            raise self.error(
+                f"principal is {length} bytes long, at most {PRINCIPAL_MAX} allowed", at)
         return Principal(self.take(length))
 
     def text(self) -> str:
@@ -480,7 +491,8 @@ class Decoder:
         if n and uninhabited:
             raise self.error(f"vector of {self.describe(elem)}, which has no values", start)
         if n * least > self.remaining():
-            raise self.error(f"vector length {describe_int(n)} is larger than the rest of the message", start)
+            raise self.error(
+                f"vector length {describe_int(n)} is larger than the rest of the message", start)
         et = resolve(e.type, self.env)
         blob = type(et) is PrimType and et.name == "nat8"
         if n == 0:
@@ -560,7 +572,8 @@ class Decoder:
         at = self.pos
         tag = self.byte()
         if tag != 1:
-            raise self.error(f"function reference tag {tag} is not 1 (only public methods are supported)", at)
+            raise self.error(
+                f"function reference tag {tag} is not 1 (only public methods are supported)", at)
         return FuncRef(self.principal(), self.text())
 
     def service_ref(self, wt: Any, et: Any):
@@ -617,7 +630,8 @@ class Decoder:
             if n and uninhabited:
                 raise self.error(f"vector of {self.describe(w.type)}, which has no values", start)
             if n * least > self.remaining():
-                raise self.error(f"vector length {describe_int(n)} is larger than the rest of the message", start)
+                raise self.error(f"vector length {describe_int(n)} is larger than the rest "
+                                 "of the message", start)
             if zero is not None:
                 self.charge(n * zero)
                 return None

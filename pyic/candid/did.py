@@ -55,7 +55,8 @@ class TypeParser:
     def _named(self) -> bool:
         """Whether the next tokens are ``<name> :`` (a label rather than a type)."""
         tok, after = self.lx.peek(), self.lx.peek(1)
-        return after.is_sym(":") and (tok.kind == L.TEXT or (tok.kind == L.ID and tok.value not in KEYWORDS))
+        return after.is_sym(":") and (
+            tok.kind == L.TEXT or (tok.kind == L.ID and tok.value not in KEYWORDS))
 
     # -- types -------------------------------------------------------------------------
 
@@ -248,7 +249,8 @@ def parse_did(text: str, source: str | None = None, base_dir: str | None = None,
             lx.next()
             name_tok = lx.next()
             if name_tok.kind != L.ID or name_tok.value in KEYWORDS:
-                raise lx.error(f"expected a type name, found {name_tok.describe()}", name_tok.offset)
+                raise lx.error(f"expected a type name, found {name_tok.describe()}",
+                               name_tok.offset)
             lx.expect_sym("=")
             define(name_tok.value, run(parser.datatype()), name_tok.offset)
         elif tok.is_id("import"):
@@ -263,7 +265,8 @@ def parse_did(text: str, source: str | None = None, base_dir: str | None = None,
                 if sub.service is None:
                     raise lx.error(f"imported file {path!r} has no service", path_offset)
                 if sub.init_args:
-                    raise lx.error(f"imported service in {path!r} is a service constructor", path_offset)
+                    raise lx.error(f"imported service in {path!r} is a service constructor",
+                                   path_offset)
                 imported_methods.extend(sub.service.methods)
         else:
             break
@@ -299,9 +302,9 @@ def parse_did(text: str, source: str | None = None, base_dir: str | None = None,
                     if name in merged:
                         raise CandidError(f"imported method {name!r} is already defined")
                     merged[name] = m
-                service = ServiceType(tuple(sorted(merged.items(), key=lambda kv: kv[0].encode("utf-8"))))
+                service = ServiceType(tuple(sorted(merged.items(), key=_method_order)))
         elif imported_methods:
-            service = ServiceType(tuple(sorted(imported_methods, key=lambda kv: kv[0].encode("utf-8"))))
+            service = ServiceType(tuple(sorted(imported_methods, key=_method_order)))
         if init_args is not None:
             for t in init_args:
                 run(_check_service(t, env))
@@ -316,7 +319,13 @@ def _check_service(t: Any, env: dict):
     yield _check_names(t, env, "service")
 
 
-def _load_import(path: str, base_dir: str | None, seen: frozenset, lx: L.Lexer, offset: int) -> DidFile:
+def _method_order(method: tuple) -> bytes:
+    """A service's methods are ordered by the UTF-8 bytes of their names."""
+    return method[0].encode("utf-8")
+
+
+def _load_import(path: str, base_dir: str | None, seen: frozenset, lx: L.Lexer,
+                 offset: int) -> DidFile:
     full = os.path.normpath(os.path.join(base_dir or ".", path))
     if full in seen:
         raise lx.error(f"import cycle through {path!r}", offset)

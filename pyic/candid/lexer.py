@@ -286,12 +286,13 @@ class Lexer:
                 mantissa = m.group("hex").replace("_", "")
                 if m.group("hfrac") is None and m.group("hexp") is None:
                     return Token(INT if m.group("sign") else NAT, sign * int(mantissa, 16), offset)
-                text = mantissa + (m.group("hfrac") or "").replace("_", "") + (m.group("hexp") or "p0")
+                text = (mantissa + (m.group("hfrac") or "").replace("_", "")
+                        + (m.group("hexp") or "p0"))
                 return Token(FLOAT, sign * float.fromhex(text), offset)
             digits = m.group("dec").replace("_", "")
             if m.group("dfrac") is None and m.group("dexp") is None:
                 return Token(INT if m.group("sign") else NAT, sign * decimal_to_int(digits), offset)
-            text = digits + (m.group("dfrac") or "").replace("_", "") + (m.group("dexp") or "").replace("_", "")
+            text = digits + ((m.group("dfrac") or "") + (m.group("dexp") or "")).replace("_", "")
             return Token(FLOAT, sign * float(text), offset)
         except (ValueError, OverflowError):
             raise self.error(f"malformed number {m.group()!r}", offset) from None

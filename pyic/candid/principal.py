@@ -35,7 +35,8 @@ class Principal:
 
     def __attrs_post_init__(self) -> None:
         if len(self.bytes) > MAX_LENGTH:
-            raise CandidError(f"principal is {len(self.bytes)} bytes long, at most {MAX_LENGTH} allowed")
+            raise CandidError(
+                f"principal is {len(self.bytes)} bytes long, at most {MAX_LENGTH} allowed")
 
     # -- well-known principals -------------------------------------------------
 
@@ -102,7 +103,8 @@ class Principal:
         # Base32 may carry stray low bits in its last character; only the
         # canonical spelling (and grouping) of these bytes is accepted.
         if principal.to_text() != lowered:
-            raise CandidError(f"invalid principal {text!r}: not in canonical form {principal.to_text()!r}")
+            raise CandidError(
+                f"invalid principal {text!r}: not in canonical form {principal.to_text()!r}")
         return principal
 
     def __str__(self) -> str:

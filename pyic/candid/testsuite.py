@@ -68,7 +68,8 @@ class FileResult:
 
     def count(self, command: str | None = None) -> dict[str, int]:
         sel = [o for o in self.outcomes if command is None or o.command == command]
-        return {"passed": sum(o.passed for o in sel), "failed": sum(not o.passed for o in sel), "not_run": 0}
+        return {"passed": sum(o.passed for o in sel), "failed": sum(not o.passed for o in sel),
+                "not_run": 0}
 
 
 def parse_test_file(text: str, source: str | None = None) -> tuple[dict, list[Assertion]]:
@@ -100,7 +101,8 @@ def parse_test_file(text: str, source: str | None = None) -> tuple[dict, list[As
         right = None
         op_tok = lx.next()
         if op_tok.kind != L.SYM or op_tok.value not in COMMANDS:
-            raise lx.error(f"expected ':', '!:', '==' or '!=', found {op_tok.describe()}", op_tok.offset)
+            raise lx.error(f"expected ':', '!:', '==' or '!=', found {op_tok.describe()}",
+                           op_tok.offset)
         op = op_tok.value
         if op in ("==", "!="):
             right = _input(lx)
@@ -151,7 +153,8 @@ def check(assertion: Assertion, env: dict) -> tuple[bool, str]:
     if right_err is not None:
         return False, f"right input failed: {right_err}"
     if (left == right) != (assertion.op == "=="):
-        return False, f"values {'differ' if assertion.op == '==' else 'are equal'}: {left!r} vs {right!r}"
+        verdict = "differ" if assertion.op == "==" else "are equal"
+        return False, f"values {verdict}: {left!r} vs {right!r}"
     return True, ""
 
 
@@ -182,7 +185,8 @@ def collect(paths: list[str]) -> list[str]:
     for p in paths:
         if os.path.isdir(p):
             for root, _, names in sorted(os.walk(p)):
-                files.extend(os.path.join(root, n) for n in sorted(names) if n.endswith(".test.did"))
+                files.extend(os.path.join(root, n) for n in sorted(names)
+                             if n.endswith(".test.did"))
         else:
             files.append(p)
     return files
@@ -202,5 +206,6 @@ def summarize(results: list[FileResult]) -> dict[str, Any]:
             slot = by_command.setdefault(o.command, {"passed": 0, "failed": 0, "not_run": 0})
             slot["passed" if o.passed else "failed"] += 1
             if not o.passed:
-                failures.append({"path": r.path, "line": o.line, "command": o.command, "message": o.message})
+                failures.append({"path": r.path, "line": o.line, "command": o.command,
+                                 "message": o.message})
     return {"total": total, "by_command": by_command, "files": files, "failures": failures}

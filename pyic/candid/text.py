@@ -22,7 +22,8 @@ from pyic.candid._stack import DepthLimitError, GeneratorType, run
 from pyic.candid.did import TypeParser, text_to_str
 from pyic.candid.principal import Principal
 from pyic.candid.types import (
-    BLOB, BOOL, EMPTY, FIXED_INT_BITS, FIXED_NAT_BITS, FLOAT64, INT, NULL, NUMBER_TYPES, PRINCIPAL, TEXT,
+    BLOB, BOOL, EMPTY, FIXED_INT_BITS, FIXED_NAT_BITS, FLOAT64, INT, NULL, NUMBER_TYPES, PRINCIPAL,
+    TEXT,
     Field, FuncType, OptType, PrimType, RecordType, ServiceType, VariantType, VecType,
     idl_hash, is_nullable, quote_name, resolve, types_to_text, type_to_text,
 )
@@ -205,7 +206,8 @@ def parse_args(text: str, source: str | None = None) -> ParsedArgs:
 
 # -- reading parsed values at types ---------------------------------------------------
 
-def annotate_args(parsed: ParsedArgs, types: tuple | None = None, env: dict | None = None) -> tuple[tuple, tuple]:
+def annotate_args(parsed: ParsedArgs, types: tuple | None = None,
+                  env: dict | None = None) -> tuple[tuple, tuple]:
     """Read parsed arguments at ``types``: returns the values and their types.
 
     Arguments beyond ``types`` keep the type they are written with; missing
@@ -273,7 +275,8 @@ class _Annotator:
         return self.lx.error(message, pv[1])
 
     def mismatch(self, pv: tuple, t: Any) -> CandidError:
-        return self.error(f"{_PV_KIND_NAMES.get(pv[0], 'this value')} is not of type {type_to_text(t)}", pv)
+        kind = _PV_KIND_NAMES.get(pv[0], "this value")
+        return self.error(f"{kind} is not of type {type_to_text(t)}", pv)
 
     def text(self, pv: tuple) -> str:
         return text_to_str(pv[2], self.lx, pv[1])
@@ -299,7 +302,8 @@ class _Annotator:
                     try:
                         f = float(n)
                     except OverflowError:
-                        raise self.error(f"number {L.describe_int(n)} is too large for {name}", pv) from None
+                        raise self.error(f"number {L.describe_int(n)} is too large for {name}",
+                                         pv) from None
                     return to_float32(f) if name == "float32" else f
                 if name == "bool" or name not in ("nat", "int", *FIXED_NAT_BITS, *FIXED_INT_BITS):
                     raise self.mismatch(pv, t)
@@ -346,7 +350,8 @@ class _Annotator:
                 elif is_nullable(f.type, self.env):
                     fields.append((f.id, None))
                 else:
-                    raise self.error(f"record field {quote_name(f.name) if f.name else f.id} is missing", pv)
+                    missing = quote_name(f.name) if f.name else f.id
+                    raise self.error(f"record field {missing} is missing", pv)
                 label = f.name or (name if f.id in given else None)
                 if label:
                     names.append((f.id, label))
@@ -579,7 +584,8 @@ def _print_nested(v: Any, t: Any, env: dict):
                 fv = _print(values.get(f.id), f.type, env)
                 if type(fv) is GeneratorType:
                     fv = yield fv
-                parts.append(fv if tuple_like else f"{_label(f.id, f.name, value_names.get(f.id))} = {fv}")
+                parts.append(fv if tuple_like
+                             else f"{_label(f.id, f.name, value_names.get(f.id))} = {fv}")
             return "record { " + "; ".join(parts) + " }" if parts else "record {}"
         if kind is VariantType:
             for f in t.fields:

@@ -224,7 +224,8 @@ def record_of(fields: list[Field] | tuple[Field, ...], what: str = "record") -> 
     for a, b in zip(ordered, ordered[1:]):
         if a.id == b.id:
             names = " and ".join(repr(n) for n in (a.name, b.name) if n is not None)
-            raise CandidError(f"{what} has two fields with id {a.id}" + (f" ({names})" if names else ""))
+            raise CandidError(f"{what} has two fields with id {a.id}"
+                              + (f" ({names})" if names else ""))
     return ordered
 
 
@@ -331,7 +332,8 @@ def subtype(t1: Type, t2: Type, env: Env, assumed: set):
         # Parameters are contravariant, results covariant, both as tuple records.
         if not (yield _record_subtype(tuple_fields(t2.args), tuple_fields(t1.args), env, assumed)):
             return False
-        return (yield _record_subtype(tuple_fields(t1.results), tuple_fields(t2.results), env, assumed))
+        return (yield _record_subtype(tuple_fields(t1.results), tuple_fields(t2.results),
+                                      env, assumed))
     if k1 is ServiceType and k2 is ServiceType:
         methods = dict(t1.methods)
         for name, m2 in t2.methods:
@@ -382,7 +384,9 @@ def _type_text(t: Type):
     if kind is PrimType:
         return t.name
     if kind is VarType:
-        return str(t.name) if isinstance(t.name, str) else f"table{getattr(t.name, 'index', t.name)}"
+        if isinstance(t.name, str):
+            return str(t.name)
+        return f"table{getattr(t.name, 'index', t.name)}"
     if kind is OptType:
         return "opt " + (yield _type_text(t.type))
     if kind is VecType:

@@ -133,7 +133,8 @@ class Record(_Value):
     names: tuple[tuple[int, str], ...] = attrs.field(default=(), eq=False)
 
     @classmethod
-    def of(cls, items: Mapping[str | int, Any] | Iterable[tuple[str | int, Any]] = (), **named: Any) -> "Record":
+    def of(cls, items: Mapping[str | int, Any] | Iterable[tuple[str | int, Any]] = (),
+           **named: Any) -> "Record":
         """Build from a mapping or pairs whose keys are names or numeric ids."""
         pairs = list(items.items() if isinstance(items, Mapping) else items) + list(named.items())
         fields, names = {}, {}
@@ -215,4 +216,5 @@ class FuncRef:
 
 _CONTAINERS = (Opt, Record, Variant, tuple, list)
 
-__all__ = ["values_equal", "Opt", "Record", "Variant", "ServiceRef", "FuncRef", "Principal", "label_id"]
+__all__ = ["values_equal", "Opt", "Record", "Variant", "ServiceRef", "FuncRef", "Principal",
+           "label_id"]

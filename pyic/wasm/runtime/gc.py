@@ -98,7 +98,8 @@ PACK_SIZE = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 
 
 
 def field_default(storagetype):
-    """The default value of a field (0 for numbers, vectors and packed types, null for references)."""
+    """The default value of a field (0 for numbers, vectors and packed types, null for
+    references)."""
     if isinstance(storagetype, RefType):
         return null(storagetype.heaptype)
     return 0

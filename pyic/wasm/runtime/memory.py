@@ -250,7 +250,8 @@ class MemInst:
             i += take
 
     def _save(self, addr: int, end: int) -> None:
-        """Journal: keep the original bytes of every chunk in ``[addr, end)`` before its first write."""
+        """Journal: keep the original bytes of every chunk in ``[addr, end)`` before its first
+        write."""
         journal = self.journal
         first, last = addr // JOURNAL_CHUNK, (end - 1) // JOURNAL_CHUNK
         new = sum(1 for c in range(first, last + 1) if c not in journal)
@@ -360,7 +361,8 @@ class MemInst:
             if lo < len(self.data):
                 self.data[lo:lo + len(original)] = original[: max(0, len(self.data) - lo)]
             if lo + len(original) > self.dense_limit:
-                self._write_pages(max(lo, self.dense_limit), original[max(0, self.dense_limit - lo):])
+                self._write_pages(max(lo, self.dense_limit),
+                                  original[max(0, self.dense_limit - lo):])
         del self.data[dense_len:]
         for k in list(self.pages):
             if k not in page_keys:

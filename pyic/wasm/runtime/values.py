@@ -122,7 +122,8 @@ def null(heaptype: object) -> NullRef:
 
 
 def default_value(t: object) -> object:
-    """4.2.1 the default value of a value type: 0 for numbers and vectors, null for nullable references."""
+    """4.2.1 the default value of a value type: 0 for numbers and vectors, null for nullable
+    references."""
     if isinstance(t, RefType):
         return null(t.heaptype)
     return 0
