@@ -1,4 +1,4 @@
-"""Fuzzing the binary decoder (and the validator, when it exists).
+"""Fuzzing the binary decoder and the validator.
 
 Seeded, so every run feeds the same inputs: over 160,000 truncations and
 mutations (bit flips, inserted, deleted and overwritten bytes, runs of
@@ -22,6 +22,7 @@ import pytest
 
 from pyic.errors import PyicError
 from pyic.wasm.binary import decode_module, encode_module
+from pyic.wasm.valid import validate_module
 
 from tests.wasm.binary.samples import rich_module   # the repository root is on pythonpath
 from tests.wasm.binary.wastbin import suite_cases
@@ -29,11 +30,6 @@ from tests.wasm.binary.wastbin import suite_cases
 # The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
 # repository's conftest.py to ../shared beside the checkout unless given.
 SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[3] / "shared")
-
-try:
-    from pyic.wasm.valid import validate_module
-except ImportError:  # validation not written yet: decode only
-    validate_module = None
 
 SEED = 0x5EED_3A5
 CASE_CPU_LIMIT = 1.0  # seconds
@@ -182,10 +178,8 @@ def _decode_validate(data: bytes):
     module = None
     try:
         module = decode_module(data)
-        outcome = "decoded"
-        if validate_module is not None:
-            validate_module(module)
-            outcome = "valid"
+        validate_module(module)
+        outcome = "valid"
     except PyicError as e:
         outcome = e.kind
     return module, outcome, time.process_time() - t0
@@ -243,7 +237,7 @@ def test_fuzz_suite_modules():
     assert sum(counts.values()) >= 160_000
     # the mutants must reach past the decoder often enough to test something
     assert counts.get("malformed", 0) > 10_000
-    assert counts.get("decoded", 0) + counts.get("valid", 0) + counts.get("invalid", 0) > 10_000
+    assert counts.get("valid", 0) + counts.get("invalid", 0) > 10_000
 
 
 @pytest.mark.parametrize("index", range(len(_big())))
