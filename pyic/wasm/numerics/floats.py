@@ -68,43 +68,6 @@ F64_CANON = 0x7FF8_0000_0000_0000   # +nan(canon_64)
 F64_INTEGRAL = 0x4330_0000_0000_0000  # 2**52
 
 
-# ------------------------------------------------------------------ bits <-> float
-
-def f32_to_float(a: int) -> float:
-    """The value of an f32 bit pattern as a Python float (exact)."""
-    return _unpack_f(_pack_I(a))[0]
-
-
-def f64_to_float(a: int) -> float:
-    """The value of an f64 bit pattern as a Python float (exact)."""
-    return _unpack_d(_pack_Q(a))[0]
-
-
-def float_to_f32(r: float) -> int:
-    """ieee_32(r) for a double r: round once to f32; a NaN becomes the canonical NaN."""
-    if r != r:
-        return F32_CANON
-    try:
-        return _unpack_I(_pack_f(r))[0]
-    except OverflowError:  # finite, but rounds beyond the largest f32
-        return F32_INF if r > 0 else F32_NEG_INF
-
-
-def float_to_f64(r: float) -> int:
-    """The bit pattern of a double; a NaN becomes the canonical NaN."""
-    if r != r:
-        return F64_CANON
-    return _unpack_Q(_pack_d(r))[0]
-
-
-def f32_is_nan(a: int) -> bool:
-    return a & F32_MAG > F32_INF
-
-
-def f64_is_nan(a: int) -> bool:
-    return a & F64_MAG > F64_INF
-
-
 # ------------------------------------------------------------------ arithmetic
 
 # One definition per operation, in `fxx`, instantiated for each width: this

@@ -153,10 +153,6 @@ def close_valtype(t, deftypes: tuple):
     return t
 
 
-def close_heaptype(ht, deftypes: tuple):
-    return deftypes[ht] if type(ht) is int else ht
-
-
 def close_tabletype(tt: TableType, deftypes: tuple) -> TableType:
     rt = close_valtype(tt.reftype, deftypes)
     return tt if rt is tt.reftype else TableType(tt.limits, rt)

@@ -19,7 +19,6 @@ F32 = "f32"
 F64 = "f64"
 V128 = "v128"
 NUMTYPES = (I32, I64, F32, F64)
-VECTYPES = (V128,)
 
 # 2.3.3 Heap types: the abstract ones.  A concrete heap type is a type index (int).
 ABSHEAPTYPES = (
@@ -68,21 +67,7 @@ ValType = Union[str, RefType]
 # 2.3.8 Packed types and storage types
 I8 = "i8"
 I16 = "i16"
-PACKEDTYPES = (I8, I16)
 StorageType = Union[str, RefType]
-
-
-def is_numtype(t: object) -> bool:
-    return t in NUMTYPES
-
-
-def is_vectype(t: object) -> bool:
-    return t == V128
-
-
-def is_reftype(t: object) -> bool:
-    return isinstance(t, RefType)
-
 
 # 2.3.6 Result types are tuples of value types.
 ResultType = tuple
@@ -92,8 +77,8 @@ ResultType = tuple
 class FuncType:
     """2.3.7 ``functype ::= resulttype -> resulttype``."""
 
-    params: tuple = ()
-    results: tuple = ()
+    params: ResultType = ()
+    results: ResultType = ()
 
 
 @frozen

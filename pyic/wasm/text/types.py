@@ -57,14 +57,6 @@ def heaptype(r: Reader, c: ModuleContext):
     return typeidx(r, c)
 
 
-def is_reftype_start(r: Reader) -> bool:
-    i = r.i
-    kind = r.kinds[i]
-    if kind == KEYWORD:
-        return r.vals[i] in _SHORTHAND_TYPES
-    return kind == LPAR and r.kinds[i + 1] == KEYWORD and r.vals[i + 1] == "ref"
-
-
 def reftype(r: Reader, c: ModuleContext) -> RefType:
     """``(ref null? heaptype)`` or a short-hand like ``funcref``."""
     i = r.i
@@ -83,15 +75,6 @@ def reftype(r: Reader, c: ModuleContext) -> RefType:
     if isinstance(ht, Exact):
         return RefType(nullable, ht.typeidx, True)
     return RefType(nullable, ht)
-
-
-def is_valtype_start(r: Reader) -> bool:
-    i = r.i
-    kind = r.kinds[i]
-    if kind == KEYWORD:
-        word = r.vals[i]
-        return word in NUMVECTYPES or word in _SHORTHAND_TYPES
-    return kind == LPAR and r.kinds[i + 1] == KEYWORD and r.vals[i + 1] == "ref"
 
 
 def valtype(r: Reader, c: ModuleContext):
