@@ -1,0 +1,253 @@
+"""Reduction rules (Wasm 3.0 spec, 4.6 "Instructions") of the parametric (4.6.1), variable (4.6.6),
+reference (4.6.9, the non-aggregate ones), numeric (4.6.10) and vector (4.6.11) instructions.
+
+Every rule has the signature ``rule(ins, S, L, F, pc) -> pc``: ``ins`` is the prepared
+instruction ``(rule, cost, immediates...)`` (`pyic.wasm.exec.prepare`), ``S`` the value
+stack, ``L`` the current frame's locals, ``F`` the current `Frame`, ``pc`` the position of
+the next instruction; it returns where execution continues (`pyic.wasm.exec.eval`).
+
+The operators themselves are the pure functions of `pyic.wasm.numerics` (spec 4.3); a
+numeric rule pops its operands, applies the operator and pushes the result, as the spec's
+``t.unop``, ``t.binop``, ``t.testop``, ``t.relop`` and ``t2.cvtop_t1`` rules say.
+"""
+
+from __future__ import annotations
+
+from ...errors import Trap
+from ..numerics import IMMEDIATE, NUMERIC
+from ..runtime.values import NullRef
+
+# ------------------------------ 4.6.10, 4.6.11 numeric and vector
+
+
+def const(ins, S, L, F, pc):
+    """``t.const c``, ``ref.null t``, ``ref.func x`` (prepared to its reference): push the value."""
+    S.append(ins[2])
+    return pc
+
+
+def unop(ins, S, L, F, pc):
+    """``t.unop``, ``t.testop``, ``t2.cvtop_t1``: pop c1, push op(c1) (a partial op traps)."""
+    S[-1] = ins[2](S[-1])
+    return pc
+
+
+def binop(ins, S, L, F, pc):
+    """``t.binop``, ``t.relop``: pop c2 then c1, push op(c1, c2)."""
+    c2 = S.pop()
+    S[-1] = ins[2](S[-1], c2)
+    return pc
+
+
+def ternop(ins, S, L, F, pc):
+    """``v128.bitselect`` and the relaxed ternary ops: pop c3, c2, c1, push op(c1, c2, c3)."""
+    c3 = S.pop()
+    c2 = S.pop()
+    S[-1] = ins[2](S[-1], c2, c3)
+    return pc
+
+
+def unop_lane(ins, S, L, F, pc):
+    """``shape.extract_lane_sx? x``: the lane index is the operator's last argument."""
+    S[-1] = ins[2](S[-1], ins[3])
+    return pc
+
+
+def binop_lane(ins, S, L, F, pc):
+    """``shape.replace_lane x``, ``i8x16.shuffle x*``."""
+    c2 = S.pop()
+    S[-1] = ins[2](S[-1], c2, ins[3])
+    return pc
+
+
+def wide4(ins, S, L, F, pc):
+    """wide-arithmetic ``i64.add128``/``sub128``: [i64 i64 i64 i64] -> [i64 i64]."""
+    S[-4], S[-3] = ins[2](S[-4], S[-3], S[-2], S[-1])
+    del S[-2:]
+    return pc
+
+
+def wide2(ins, S, L, F, pc):
+    """wide-arithmetic ``i64.mul_wide_s``/``_u``: [i64 i64] -> [i64 i64]."""
+    S[-2], S[-1] = ins[2](S[-2], S[-1])
+    return pc
+
+
+_M64 = (1 << 64) - 1
+_M128 = (1 << 128) - 1
+
+
+def _add128(lo1, hi1, lo2, hi2):
+    r = ((hi1 << 64 | lo1) + (hi2 << 64 | lo2)) & _M128
+    return r & _M64, r >> 64
+
+
+def _sub128(lo1, hi1, lo2, hi2):
+    r = ((hi1 << 64 | lo1) - (hi2 << 64 | lo2)) & _M128
+    return r & _M64, r >> 64
+
+
+def _signed64(x):
+    return x - (1 << 64) if x >> 63 else x
+
+
+def _mul_wide_s(a, b):
+    r = (_signed64(a) * _signed64(b)) & _M128
+    return r & _M64, r >> 64
+
+
+def _mul_wide_u(a, b):
+    r = a * b
+    return r & _M64, r >> 64
+
+
+# wide-arithmetic (WebAssembly/wide-arithmetic Overview.md "Execution"): a 128-bit integer
+# is two i64 operands, low half first
+WIDE = {"i64.add128": (wide4, _add128), "i64.sub128": (wide4, _sub128),
+        "i64.mul_wide_s": (wide2, _mul_wide_s), "i64.mul_wide_u": (wide2, _mul_wide_u)}
+
+CANON32 = 0x7FC0_0000
+CANON64 = 0x7FF8_0000_0000_0000
+
+
+def _nan_shape(op: str) -> str | None:
+    """The float shape of ``op``'s result if that can be a NaN the IC canonicalises:
+    arithmetic, rounding and conversions; not the bitwise abs/neg/copysign, reinterpret,
+    lane moves or comparisons."""
+    shape, name = op.split(".", 1)
+    if shape not in ("f32", "f64", "f32x4", "f64x2"):
+        return None
+    if name.startswith(("abs", "neg", "copysign", "reinterpret", "const", "extract_lane",
+                        "replace_lane", "splat", "eq", "ne", "lt", "gt", "le", "ge")):
+        return None
+    return shape
+
+
+def _canonical_lanes(v: int, bits: int) -> int:
+    fbits = 23 if bits == 32 else 52
+    canon = CANON32 if bits == 32 else CANON64
+    exp = ((1 << (bits - 1)) - 1) & ~((1 << fbits) - 1)
+    frac = (1 << fbits) - 1
+    mask = (1 << bits) - 1
+    out = 0
+    for i in range(128 // bits):
+        x = (v >> (i * bits)) & mask
+        if x & exp == exp and x & frac:
+            x = canon
+        out |= x << (i * bits)
+    return out
+
+
+def canonicalising(op: str, fn):
+    """``fn`` whose NaN results become the positive canonical NaN (`Config.canonical_nan`)."""
+    shape = _nan_shape(op)
+    if shape == "f32":
+        def f32(*a):
+            r = fn(*a)
+            return CANON32 if (r & 0x7F80_0000) == 0x7F80_0000 and r & 0x7F_FFFF else r
+        return f32
+    if shape == "f64":
+        def f64(*a):
+            r = fn(*a)
+            return CANON64 if ((r >> 52) & 0x7FF) == 0x7FF and r & 0xF_FFFF_FFFF_FFFF else r
+        return f64
+    if shape is not None:
+        bits = 32 if shape == "f32x4" else 64
+
+        def vec(*a):
+            return _canonical_lanes(fn(*a), bits)
+        return vec
+    return fn
+
+
+def numeric(op: str, imm: tuple, canonical_nan: bool):
+    """The rule and immediates of a numeric or vector instruction ``op``; `Trap` if pyic has
+    no operator for it (never for valid code of a supported feature)."""
+    if op in WIDE:
+        rule, fn = WIDE[op]
+        return (rule, fn)
+    entry = NUMERIC.get(op)
+    if entry is None:
+        raise Trap(f"unsupported instruction {op}")
+    fn, arity = entry
+    if canonical_nan:
+        fn = canonicalising(op, fn)
+    if op in IMMEDIATE:
+        return (unop_lane if arity == 1 else binop_lane, fn, imm[0])
+    return ((None, unop, binop, ternop)[arity], fn)
+
+
+# ------------------------------ 4.6.9 references
+
+
+def ref_is_null(ins, S, L, F, pc):
+    """``ref.is_null``: 1 if the operand is a null reference, else 0."""
+    S[-1] = 1 if isinstance(S[-1], NullRef) else 0
+    return pc
+
+
+def ref_as_non_null(ins, S, L, F, pc):
+    """``ref.as_non_null``: trap on null, else leave the reference."""
+    if isinstance(S[-1], NullRef):
+        raise Trap("null reference")
+    return pc
+
+
+def ref_eq(ins, S, L, F, pc):
+    """``ref.eq``: 1 if both operands are null or the same reference."""
+    r2 = S.pop()
+    r1 = S[-1]
+    S[-1] = 1 if (r1 is r2 or r1 == r2) else 0
+    return pc
+
+
+# ------------------------------ 4.6.1 parametric
+
+
+def drop(ins, S, L, F, pc):
+    """``drop``: pop a value."""
+    S.pop()
+    return pc
+
+
+def select(ins, S, L, F, pc):
+    """``select t*?``: pop c, val2, val1; push val1 if c is not 0, else val2."""
+    c = S.pop()
+    val2 = S.pop()
+    if not c:
+        S[-1] = val2
+    return pc
+
+
+# ------------------------------ 4.6.6 variables
+
+
+def local_get(ins, S, L, F, pc):
+    """``local.get x``: push F.locals[x]."""
+    S.append(L[ins[2]])
+    return pc
+
+
+def local_set(ins, S, L, F, pc):
+    """``local.set x``: pop a value into F.locals[x]."""
+    L[ins[2]] = S.pop()
+    return pc
+
+
+def local_tee(ins, S, L, F, pc):
+    """``local.tee x``: ``local.set x`` keeping the value (spec: a duplicate, then set)."""
+    L[ins[2]] = S[-1]
+    return pc
+
+
+def global_get(ins, S, L, F, pc):
+    """``global.get x``: the value of the global instance at F.module.globaladdrs[x]
+    (prepared to the instance itself)."""
+    S.append(ins[2].value)
+    return pc
+
+
+def global_set(ins, S, L, F, pc):
+    """``global.set x``: pop a value into the global instance."""
+    ins[2].value = S.pop()
+    return pc

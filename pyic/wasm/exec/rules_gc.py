@@ -1,0 +1,335 @@
+"""Reduction rules of the aggregate reference instructions (Wasm 3.0 spec 4.6.9: ``ref.i31``,
+``i31.get_sx``, ``struct.*``, ``array.*``, ``ref.test``, ``ref.cast``, ``any.convert_extern``,
+``extern.convert_any``) and of the custom-descriptors proposal (WebAssembly/custom-descriptors
+``Overview.md``; docs/proposals.md).  ``br_on_cast*`` are branches: `pyic.wasm.exec.rules_control`.
+
+Rule conventions: `pyic.wasm.exec.rules_basic`.  Type indices are prepared to their
+canonical defined types and the facts a rule needs (field count, packing masks, defaults).
+Packed fields (``i8``, ``i16``) hold their value wrapped to the width; ``get_s``
+sign-extends it.  An array longer than ``MAX_ARRAY`` elements is a modelled allocation
+failure: ``Exhaustion``.
+"""
+
+from __future__ import annotations
+
+from ...errors import Exhaustion, Trap
+from ..runtime.gc import (MASK31, ArrayInst, I31Ref, StructInst, is_internal, ref_matches,
+                          sign_extend)
+from ..runtime.values import ExternRef, HostRef, NullRef, null
+
+NULL_STRUCT = "null structure reference"
+NULL_ARRAY = "null array reference"
+ARRAY_OOB = "out of bounds array access"
+MAX_ARRAY = 1 << 24
+
+
+def _allocating(n: int) -> None:
+    if n > MAX_ARRAY:
+        raise Exhaustion("out of memory: array too large")
+
+
+# ------------------------------ i31
+
+
+def ref_i31(ins, S, L, F, pc):
+    """``ref.i31``: the i32 operand wrapped to 31 bits."""
+    S[-1] = I31Ref(S[-1] & MASK31)
+    return pc
+
+
+def i31_get_u(ins, S, L, F, pc):
+    r = S[-1]
+    if type(r) is NullRef:
+        raise Trap("null i31 reference")
+    S[-1] = r.value
+    return pc
+
+
+def i31_get_s(ins, S, L, F, pc):
+    r = S[-1]
+    if type(r) is NullRef:
+        raise Trap("null i31 reference")
+    v = r.value
+    S[-1] = (v | 0x8000_0000) if v & 0x4000_0000 else v
+    return pc
+
+
+# ------------------------------ structures
+
+
+def struct_new(ins, S, L, F, pc):
+    """``struct.new x``: (rule, cost, deftype, field count, ((packed field, mask), ...))."""
+    n = ins[3]
+    fields = S[len(S) - n:] if n else []
+    del S[len(S) - n:]
+    for i, m in ins[4]:
+        fields[i] &= m
+    S.append(StructInst(ins[2], fields))
+    return pc
+
+
+def struct_new_default(ins, S, L, F, pc):
+    """``struct.new_default x``: (rule, cost, deftype, default values)."""
+    S.append(StructInst(ins[2], list(ins[3])))
+    return pc
+
+
+def struct_get(ins, S, L, F, pc):
+    """``struct.get x y`` and ``struct.get_u`` (packed values are held unsigned)."""
+    r = S[-1]
+    if type(r) is NullRef:
+        raise Trap(NULL_STRUCT)
+    S[-1] = r.fields[ins[2]]
+    return pc
+
+
+def struct_get_s(ins, S, L, F, pc):
+    r = S[-1]
+    if type(r) is NullRef:
+        raise Trap(NULL_STRUCT)
+    S[-1] = sign_extend(r.fields[ins[2]], ins[3])
+    return pc
+
+
+def struct_set(ins, S, L, F, pc):
+    """``struct.set x y``: (rule, cost, field, mask or None)."""
+    v = S.pop()
+    r = S.pop()
+    if type(r) is NullRef:
+        raise Trap(NULL_STRUCT)
+    r.fields[ins[2]] = v if ins[3] is None else v & ins[3]
+    return pc
+
+
+# ------------------------------ arrays
+
+
+def array_new(ins, S, L, F, pc):
+    """``array.new x``: (rule, cost, deftype, mask or None)."""
+    n = S.pop()
+    _allocating(n)
+    v = S[-1]
+    if ins[3] is not None:
+        v &= ins[3]
+    S[-1] = ArrayInst(ins[2], [v] * n)
+    return pc
+
+
+def array_new_default(ins, S, L, F, pc):
+    n = S[-1]
+    _allocating(n)
+    S[-1] = ArrayInst(ins[2], [ins[3]] * n)
+    return pc
+
+
+def array_new_fixed(ins, S, L, F, pc):
+    """``array.new_fixed x n``: (rule, cost, deftype, n, mask or None)."""
+    n = ins[3]
+    fields = S[len(S) - n:] if n else []
+    del S[len(S) - n:]
+    if ins[4] is not None:
+        m = ins[4]
+        fields = [v & m for v in fields]
+    S.append(ArrayInst(ins[2], fields))
+    return pc
+
+
+def _data_values(data: bytes, s: int, n: int, size: int) -> list:
+    if s + n * size > len(data):
+        raise Trap("out of bounds memory access")
+    _allocating(n)
+    frm = int.from_bytes
+    return [frm(data[k:k + size], "little") for k in range(s, s + n * size, size)]
+
+
+def array_new_data(ins, S, L, F, pc):
+    """``array.new_data x y``: (rule, cost, deftype, datainst, element size)."""
+    n = S.pop()
+    S[-1] = ArrayInst(ins[2], _data_values(ins[3].data, S[-1], n, ins[4]))
+    return pc
+
+
+def array_new_elem(ins, S, L, F, pc):
+    """``array.new_elem x y``: (rule, cost, deftype, eleminst)."""
+    n = S.pop()
+    s = S[-1]
+    elem = ins[3].elem
+    if s + n > len(elem):
+        raise Trap("out of bounds table access")
+    S[-1] = ArrayInst(ins[2], elem[s:s + n])
+    return pc
+
+
+def _array(a):
+    if type(a) is NullRef:
+        raise Trap(NULL_ARRAY)
+    return a.fields
+
+
+def array_get(ins, S, L, F, pc):
+    """``array.get x`` and ``array.get_u x``."""
+    i = S.pop()
+    fields = _array(S[-1])
+    if i >= len(fields):
+        raise Trap(ARRAY_OOB)
+    S[-1] = fields[i]
+    return pc
+
+
+def array_get_s(ins, S, L, F, pc):
+    i = S.pop()
+    fields = _array(S[-1])
+    if i >= len(fields):
+        raise Trap(ARRAY_OOB)
+    S[-1] = sign_extend(fields[i], ins[2])
+    return pc
+
+
+def array_set(ins, S, L, F, pc):
+    """``array.set x``: (rule, cost, mask or None)."""
+    v = S.pop()
+    i = S.pop()
+    fields = _array(S.pop())
+    if i >= len(fields):
+        raise Trap(ARRAY_OOB)
+    fields[i] = v if ins[2] is None else v & ins[2]
+    return pc
+
+
+def array_len(ins, S, L, F, pc):
+    S[-1] = len(_array(S[-1]))
+    return pc
+
+
+def array_fill(ins, S, L, F, pc):
+    n = S.pop()
+    v = S.pop()
+    i = S.pop()
+    fields = _array(S.pop())
+    if i + n > len(fields):
+        raise Trap(ARRAY_OOB)
+    if ins[2] is not None:
+        v &= ins[2]
+    fields[i:i + n] = [v] * n
+    return pc
+
+
+def array_copy(ins, S, L, F, pc):
+    """``array.copy x y``: the slice is taken first, as the spec's element order for overlaps."""
+    n = S.pop()
+    s = S.pop()
+    sa = S.pop()
+    d = S.pop()
+    da = S.pop()
+    if type(sa) is NullRef or type(da) is NullRef:
+        raise Trap(NULL_ARRAY)
+    if s + n > len(sa.fields) or d + n > len(da.fields):
+        raise Trap(ARRAY_OOB)
+    da.fields[d:d + n] = sa.fields[s:s + n]
+    return pc
+
+
+def array_init_data(ins, S, L, F, pc):
+    """``array.init_data x y``: (rule, cost, datainst, element size)."""
+    n = S.pop()
+    s = S.pop()
+    d = S.pop()
+    fields = _array(S.pop())
+    if d + n > len(fields):
+        raise Trap(ARRAY_OOB)
+    fields[d:d + n] = _data_values(ins[2].data, s, n, ins[3])
+    return pc
+
+
+def array_init_elem(ins, S, L, F, pc):
+    """``array.init_elem x y``: (rule, cost, eleminst)."""
+    n = S.pop()
+    s = S.pop()
+    d = S.pop()
+    fields = _array(S.pop())
+    if d + n > len(fields):
+        raise Trap(ARRAY_OOB)
+    elem = ins[2].elem
+    if s + n > len(elem):
+        raise Trap("out of bounds table access")
+    fields[d:d + n] = elem[s:s + n]
+    return pc
+
+
+# ------------------------------ casts and conversions
+
+
+def ref_test(ins, S, L, F, pc):
+    """``ref.test rt``: (rule, cost, closed reftype, store.funcs)."""
+    S[-1] = 1 if ref_matches(S[-1], ins[2], ins[3]) else 0
+    return pc
+
+
+def ref_cast(ins, S, L, F, pc):
+    if not ref_matches(S[-1], ins[2], ins[3]):
+        raise Trap("cast failure")
+    return pc
+
+
+def any_convert_extern(ins, S, L, F, pc):
+    """``any.convert_extern``: ref.extern r -> r; a host object becomes ref.host."""
+    r = S[-1]
+    if type(r) is NullRef:
+        S[-1] = null("any")
+    elif type(r) is ExternRef:
+        v = r.value
+        S[-1] = v if is_internal(v) else HostRef(v)
+    return pc
+
+
+def extern_convert_any(ins, S, L, F, pc):
+    r = S[-1]
+    if type(r) is NullRef:
+        S[-1] = null("extern")
+    elif type(r) is HostRef:
+        S[-1] = ExternRef(r.value)
+    else:
+        S[-1] = ExternRef(r)
+    return pc
+
+
+# ------------------------------ custom-descriptors
+
+NULL_DESC = "null descriptor reference"
+
+
+def struct_new_desc(ins, S, L, F, pc):
+    """``struct.new_desc x`` / ``struct.new_default_desc x``: the descriptor is the last
+    operand; ``ins[2]`` is the prepared allocation without it."""
+    d = S.pop()
+    if type(d) is NullRef:
+        raise Trap(NULL_DESC)
+    inner = ins[2]
+    inner[0](inner, S, L, F, pc)
+    S[-1].desc = d
+    return pc
+
+
+def ref_get_desc(ins, S, L, F, pc):
+    r = S[-1]
+    if type(r) is NullRef:
+        raise Trap("null reference")
+    S[-1] = r.desc
+    return pc
+
+
+def desc_matches(r, d, nullable: bool) -> bool:
+    """Whether ``r`` has exactly the descriptor ``d`` (a null ``r`` passes if ``nullable``)."""
+    if type(d) is NullRef:
+        raise Trap(NULL_DESC)
+    if type(r) is NullRef:
+        return nullable
+    return type(r) is StructInst and r.desc is d
+
+
+def ref_cast_desc_eq(ins, S, L, F, pc):
+    """``ref.cast_desc_eq rt``: (rule, cost, target nullable)."""
+    d = S.pop()
+    if not desc_matches(S[-1], d, ins[2]):
+        raise Trap("descriptor cast failure")
+    return pc
