@@ -96,13 +96,14 @@ def float_literal(bits: int, width: int) -> str:
 
 UNOPS = {
     "i32": ("i32.clz", "i32.ctz", "i32.popcnt", "i32.extend8_s", "i32.extend16_s"),
-    "i64": ("i64.clz", "i64.ctz", "i64.popcnt", "i64.extend8_s", "i64.extend16_s", "i64.extend32_s"),
+    "i64": ("i64.clz", "i64.ctz", "i64.popcnt", "i64.extend8_s", "i64.extend16_s",
+            "i64.extend32_s"),
     "f32": ("f32.abs", "f32.neg", "f32.sqrt", "f32.ceil", "f32.floor", "f32.trunc", "f32.nearest"),
     "f64": ("f64.abs", "f64.neg", "f64.sqrt", "f64.ceil", "f64.floor", "f64.trunc", "f64.nearest"),
 }
 BINOPS = {
-    t: tuple(f"{t}.{o}" for o in ("add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or",
-                                  "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"))
+    t: tuple(f"{t}.{o}" for o in ("add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
+                                  "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"))
     for t in ("i32", "i64")
 }
 BINOPS.update({
@@ -122,21 +123,26 @@ RELOPS.update(
 # conversions: result type -> ((op, operand type), ...)
 CONVERSIONS = {
     "i32": (("i32.wrap_i64", "i64"), ("i32.trunc_f32_s", "f32"), ("i32.trunc_f32_u", "f32"),
-            ("i32.trunc_f64_s", "f64"), ("i32.trunc_f64_u", "f64"), ("i32.trunc_sat_f32_s", "f32"),
-            ("i32.trunc_sat_f32_u", "f32"), ("i32.trunc_sat_f64_s", "f64"), ("i32.trunc_sat_f64_u", "f64"),
+            ("i32.trunc_f64_s", "f64"), ("i32.trunc_f64_u", "f64"),
+            ("i32.trunc_sat_f32_s", "f32"), ("i32.trunc_sat_f32_u", "f32"),
+            ("i32.trunc_sat_f64_s", "f64"), ("i32.trunc_sat_f64_u", "f64"),
             ("i32.reinterpret_f32", "f32"), ("i32.eqz", "i32"), ("i64.eqz", "i64")),
     "i64": (("i64.extend_i32_s", "i32"), ("i64.extend_i32_u", "i32"), ("i64.trunc_f32_s", "f32"),
             ("i64.trunc_f32_u", "f32"), ("i64.trunc_f64_s", "f64"), ("i64.trunc_f64_u", "f64"),
-            ("i64.trunc_sat_f32_s", "f32"), ("i64.trunc_sat_f32_u", "f32"), ("i64.trunc_sat_f64_s", "f64"),
-            ("i64.trunc_sat_f64_u", "f64"), ("i64.reinterpret_f64", "f64")),
-    "f32": (("f32.convert_i32_s", "i32"), ("f32.convert_i32_u", "i32"), ("f32.convert_i64_s", "i64"),
-            ("f32.convert_i64_u", "i64"), ("f32.demote_f64", "f64"), ("f32.reinterpret_i32", "i32")),
-    "f64": (("f64.convert_i32_s", "i32"), ("f64.convert_i32_u", "i32"), ("f64.convert_i64_s", "i64"),
-            ("f64.convert_i64_u", "i64"), ("f64.promote_f32", "f32"), ("f64.reinterpret_i64", "i64")),
+            ("i64.trunc_sat_f32_s", "f32"), ("i64.trunc_sat_f32_u", "f32"),
+            ("i64.trunc_sat_f64_s", "f64"), ("i64.trunc_sat_f64_u", "f64"),
+            ("i64.reinterpret_f64", "f64")),
+    "f32": (("f32.convert_i32_s", "i32"), ("f32.convert_i32_u", "i32"),
+            ("f32.convert_i64_s", "i64"), ("f32.convert_i64_u", "i64"),
+            ("f32.demote_f64", "f64"), ("f32.reinterpret_i32", "i32")),
+    "f64": (("f64.convert_i32_s", "i32"), ("f64.convert_i32_u", "i32"),
+            ("f64.convert_i64_s", "i64"), ("f64.convert_i64_u", "i64"),
+            ("f64.promote_f32", "f32"), ("f64.reinterpret_i64", "i64")),
 }
 # loads: result type -> ((op, natural alignment exponent), ...)
 LOADS = {
-    "i32": (("i32.load", 2), ("i32.load8_s", 0), ("i32.load8_u", 0), ("i32.load16_s", 1), ("i32.load16_u", 1)),
+    "i32": (("i32.load", 2), ("i32.load8_s", 0), ("i32.load8_u", 0), ("i32.load16_s", 1),
+            ("i32.load16_u", 1)),
     "i64": (("i64.load", 3), ("i64.load8_s", 0), ("i64.load8_u", 0), ("i64.load16_s", 1),
             ("i64.load16_u", 1), ("i64.load32_s", 2), ("i64.load32_u", 2)),
     "f32": (("f32.load", 2),),
@@ -229,7 +235,8 @@ class Generator:
             (t, r.random() < 0.8) for t in (r.choice(NUM) for _ in range(r.randint(0, 6)))
         ]
         self.globals.sort(key=lambda g: not g[1])   # mutable ones first
-        # $g0 is the hash: values that would be dropped are mixed into it, so that they are observed.
+        # $g0 is the hash: values that would be dropped are mixed into it, so that they are
+        # observed.
         self.globals.insert(0, ("i64", True))
         n_passive_data = r.randint(0, 3)
         self.datas = []                              # (bytes, active offset or None)
@@ -258,7 +265,8 @@ class Generator:
                 self.elems.append(
                     ([r.randrange(nfuncs) if r.random() < 0.85 else None for _ in range(n)], off)
                 )
-        # The tables' initial contents: call_indirect mostly picks a slot holding a matching function.
+        # The tables' initial contents: call_indirect mostly picks a slot holding a matching
+        # function.
         self.slots = [{} for _ in self.tabs]
         for i, (funcs, off) in enumerate(self.elems):
             self.slots[self.elem_table[i]].update(

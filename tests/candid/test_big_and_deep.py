@@ -76,8 +76,10 @@ def test_a_1_mb_nat_encodes_in_time():
 
 
 @pytest.mark.parametrize("literal, message", [
-    ("(" + "9" * 10_000 + " : nat8)", "1:2: number 99999999999999999999... (10000 digits) is out of range"),
-    ("(record { " + "9" * 10_000 + " = 1 })", "field id 99999999999999999999... (10000 digits) is not a u32"),
+    ("(" + "9" * 10_000 + " : nat8)",
+     "1:2: number 99999999999999999999... (10000 digits) is out of range"),
+    ("(record { " + "9" * 10_000 + " = 1 })",
+     "field id 99999999999999999999... (10000 digits) is not a u32"),
     ("(" + "9" * 10_000 + " " + "9" * 10_000 + ")", "(10000 digits)"),
 ])
 def test_long_literals_fail_as_candid_errors_with_positions(literal, message):

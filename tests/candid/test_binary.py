@@ -20,10 +20,12 @@ from pyic.candid.types import (
 from pyic.errors import CandidError
 
 _RANGES = {NAT8: (0, 255), NAT16: (0, 65535), NAT32: (0, 2**32 - 1), NAT64: (0, 2**64 - 1),
-           INT8: (-128, 127), INT16: (-2**15, 2**15 - 1), INT32: (-2**31, 2**31 - 1), INT64: (-2**63, 2**63 - 1)}
+           INT8: (-128, 127), INT16: (-2**15, 2**15 - 1), INT32: (-2**31, 2**31 - 1),
+           INT64: (-2**63, 2**63 - 1)}
 
 types = st.recursive(
-    st.sampled_from([NAT, INT, BOOL, TEXT, NULL, FLOAT64, FLOAT32, PRINCIPAL, BLOB, RESERVED, *_RANGES]),
+    st.sampled_from([NAT, INT, BOOL, TEXT, NULL, FLOAT64, FLOAT32, PRINCIPAL, BLOB, RESERVED,
+                     *_RANGES]),
     lambda inner: st.one_of(
         inner.map(OptType),
         inner.map(VecType),
@@ -39,8 +41,9 @@ types = st.recursive(
 def values_of(t):
     if t in _RANGES:
         return st.integers(*_RANGES[t])
-    simple = {NAT: st.integers(min_value=0), INT: st.integers(), BOOL: st.booleans(), TEXT: st.text(),
-              NULL: st.none(), RESERVED: st.none(), FLOAT64: st.floats(allow_nan=False),
+    simple = {NAT: st.integers(min_value=0), INT: st.integers(), BOOL: st.booleans(),
+              TEXT: st.text(), NULL: st.none(), RESERVED: st.none(),
+              FLOAT64: st.floats(allow_nan=False),
               FLOAT32: st.floats(width=32, allow_nan=False), BLOB: st.binary(max_size=8),
               PRINCIPAL: st.binary(max_size=29).map(Principal)}
     if t in simple:
@@ -102,8 +105,9 @@ def test_record_and_variant_encoding():
 
 
 def test_encoder_checks_values():
-    for value, types in [(-1, "(nat)"), (256, "(nat8)"), ("x", "(nat)"), (1, "(bool)"), (None, "(text)"),
-                         (Variant.of("zz"), "(variant { a })"), (Record.of(), "(record { a : nat })"),
+    for value, types in [(-1, "(nat)"), (256, "(nat8)"), ("x", "(nat)"), (1, "(bool)"),
+                         (None, "(text)"), (Variant.of("zz"), "(variant { a })"),
+                         (Record.of(), "(record { a : nat })"),
                          (1, "(empty)"), (5, "(opt nat)")]:
         with pytest.raises(CandidError):
             encode((value,), parse_types(types))

@@ -9,7 +9,8 @@ from pyic.cli.candid import candid
 # The shared test material: $PYIC_SHARED (the root conftest.py defaults it to ../shared).
 DID = os.path.join(os.environ["PYIC_SHARED"], "canisters", "stable_upgrade",
                    "stable_upgrade.did")
-STATE_TEXT = "(record { savedTransient = 0 : nat; transientCount = 0 : nat; upgrades = 0 : nat; stableCount = 0 : nat })"
+STATE_TEXT = ("(record { savedTransient = 0 : nat; transientCount = 0 : nat; upgrades = 0 : nat; "
+              "stableCount = 0 : nat })")
 STATE_HEX = "4449444c016c04c387e7717da5a2ab9f027dd7a8b1c2067d94f0ec980a7d010000000000"
 
 

@@ -59,7 +59,8 @@ def _seeds() -> list[tuple[bytes, tuple, dict]]:
         type Tree = variant { leaf : nat8; node : record { left : Tree; right : Tree } };
         type S = service { m : (List) -> (S) query; n : (text, opt S) -> () oneway };
         type R = record { a : float32; b : float64; c : int64; d : nat16; e : blob; f : principal;
-                          g : vec opt text; h : reserved; i : S; j : func (nat) -> (int) composite_query;
+                          g : vec opt text; h : reserved; i : S;
+                          j : func (nat) -> (int) composite_query;
                           "k l" : record { nat; bool; null } };
     """)
     lst = None
@@ -71,7 +72,8 @@ def _seeds() -> list[tuple[bytes, tuple, dict]]:
     p = Principal.from_canister_id(5)
     r = Record.of({"a": 1.5, "b": -2.25e300, "c": -(1 << 63), "d": 65535, "e": b"\x00\xffab",
                    "f": p, "g": (Opt("☃"), None, Opt("")), "h": None, "i": ServiceRef(p),
-                   "j": FuncRef(Principal.management(), "go"), "k l": Record.tuple(1 << 70, True, None)})
+                   "j": FuncRef(Principal.management(), "go"),
+                   "k l": Record.tuple(1 << 70, True, None)})
     types = parse_types("(List, Tree, R, vec nat64, text)")
     values = (lst, tree, r, tuple(range(0, 1 << 40, 1 << 36)), "snow ☃ man")
     seeds.append((encode(values, types, did.env), types, did.env))
@@ -92,8 +94,8 @@ def _mutate(rng: random.Random, data: bytes, seeds: list) -> bytes:
         elif op == 3:                                       # delete a range
             del b[pos:pos + rng.randint(1, 4)]
         elif op == 4:                                       # a big LEB128 count
-            b[pos:pos] = rng.choice([b"\x80\x94\xeb\xdc\x03", b"\xff\xff\x3f", b"\xff" * 9 + b"\x01",
-                                     b"\x80\xad\xe2\x04", b"\x7f", b"\x00"])
+            b[pos:pos] = rng.choice([b"\x80\x94\xeb\xdc\x03", b"\xff\xff\x3f",
+                                     b"\xff" * 9 + b"\x01", b"\x80\xad\xe2\x04", b"\x7f", b"\x00"])
         elif op == 5 and b:                                 # duplicate a slice
             start = rng.randrange(len(b))
             b[pos:pos] = b[start:start + rng.randint(1, 16)]

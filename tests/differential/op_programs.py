@@ -15,8 +15,8 @@ import random
 
 # tools/ is a package importable from the repository root (see diff_harness.py)
 from tools.wasmgen import (
-    CONVERSIONS, F32_SPECIAL, F64_SPECIAL, I32_SPECIAL, I64_SPECIAL, BINOPS, INT_OF, NUM, PAGE, RELOPS,
-    UNOPS, Program, Sig, _f32, _f64,
+    CONVERSIONS, F32_SPECIAL, F64_SPECIAL, I32_SPECIAL, I64_SPECIAL, BINOPS, INT_OF, NUM, PAGE,
+    RELOPS, UNOPS, Program, Sig, _f32, _f64,
 )
 
 
@@ -56,8 +56,9 @@ def vector_ops(rng: random.Random) -> list:
         return (f" offset={off}" if off else "") + (
             f" align={1 << align}" if align != natural else ""
         )
-    for op, nat in (("v128.load", 4), ("v128.load8x8_s", 3), ("v128.load8x8_u", 3), ("v128.load16x4_s", 3),
-                    ("v128.load16x4_u", 3), ("v128.load32x2_s", 3), ("v128.load32x2_u", 3),
+    for op, nat in (("v128.load", 4), ("v128.load8x8_s", 3), ("v128.load8x8_u", 3),
+                    ("v128.load16x4_s", 3), ("v128.load16x4_u", 3),
+                    ("v128.load32x2_s", 3), ("v128.load32x2_u", 3),
                     ("v128.load8_splat", 0), ("v128.load16_splat", 1), ("v128.load32_splat", 2),
                     ("v128.load64_splat", 3), ("v128.load32_zero", 2), ("v128.load64_zero", 3)):
         ops.append((op + memarg(nat), ("addr",), "v128"))
@@ -103,9 +104,8 @@ def ops_program(vector: bool = False, seed: int = 0) -> Program:
         elif result[0] == "f":
             body.append(f"{INT_OF[result]}.reinterpret_{result}")
         elif result == "v128":
-            body.append(
-                f"local.set {k} local.get {k} i64x2.extract_lane 0 local.get {k} i64x2.extract_lane 1"
-            )
+            body.append(f"local.set {k} local.get {k} i64x2.extract_lane 0 "
+                        f"local.get {k} i64x2.extract_lane 1")
         local = " (local v128)" if result == "v128" else ""
         isig = Sig(iparams, iresults)
         lines.append(f"  (func (export \"{op}\"){isig.wat()}{local} {' '.join(body)})")
@@ -166,8 +166,9 @@ def operand(rng: random.Random, t: str) -> int:
         return rng.choice(special)
     if x < 0.5:
         # Near an integer limit or small integer, a few ulps either side.
-        base = rng.choice((0.0, 0.5, 1.0, 2.0 ** 31, 2.0 ** 32, 2.0 ** 63, 2.0 ** 64, 2.0 ** 24, 2.0 ** 53,
-                           float(rng.randint(-100, 100)) + 0.5, float(rng.getrandbits(rng.randint(1, 64)))))
+        base = rng.choice((0.0, 0.5, 1.0, 2.0 ** 31, 2.0 ** 32, 2.0 ** 63, 2.0 ** 64,
+                           2.0 ** 24, 2.0 ** 53, float(rng.randint(-100, 100)) + 0.5,
+                           float(rng.getrandbits(rng.randint(1, 64)))))
         b = to_bits(base if rng.random() < 0.6 else -base) + rng.randint(-3, 3)
         return b & mask
     if x < 0.7:

@@ -114,7 +114,8 @@ def test_harness_sees_differences():
 
 def test_trap_kinds_map_to_spec_messages():
     """Every trap wasmtime reports maps to the reference interpreter's message for it."""
-    wat = """(module (type $t (func)) (table 2 funcref) (func $f) (elem (i32.const 0) $f) (memory (export "mem") 1)
+    wat = """(module (type $t (func)) (table 2 funcref) (func $f) (elem (i32.const 0) $f)
+      (memory (export "mem") 1)
       (func (export "a") (call_indirect (type $t) (i32.const 5)))
       (func (export "b") (call_indirect (type $t) (i32.const 1)))
       (func (export "c") (call_indirect (param i32) (i32.const 0) (i32.const 0)))

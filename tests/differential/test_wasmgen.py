@@ -32,9 +32,11 @@ def test_programs_validate_and_terminate(nan_bits):
             if w.strip() and not w.strip().startswith("(")
         )
         if not nan_bits:
-            # (the wrappers and the "globals" export reinterpret: the harness compares those as NaNs)
+            # (the wrappers and the "globals" export reinterpret: the harness compares those
+            # as NaNs)
             code = prog.wat[:prog.wat.index('(func (export "w0")')]
-            for op in ("copysign", "i32.reinterpret_f32", "i64.reinterpret_f64", "f32.store", "f64.store"):
+            for op in ("copysign", "i32.reinterpret_f32", "i64.reinterpret_f64",
+                       "f32.store", "f64.store"):
                 assert op not in code, (seed, op)
     # The generator reaches the instruction families it promises.
     words = {
@@ -43,11 +45,12 @@ def test_programs_validate_and_terminate(nan_bits):
         for w in wasmgen.generate(seed).wat.split("\n")
         if w.strip()
     }
-    for op in ("i32.div_s", "i64.rem_u", "i32.rotl", "i64.clz", "f32.nearest", "f64.copysign", "f32.min",
-               "i64.trunc_f64_u", "i32.trunc_sat_f32_s", "f32.convert_i64_u", "f64.reinterpret_i64",
-               "i64.extend32_s", "i32.load16_s", "i64.store32", "memory.grow", "memory.fill", "memory.copy",
-               "memory.init", "data.drop", "table.init", "table.copy", "table.fill", "table.grow",
-               "elem.drop", "call_indirect", "br_table", "br_if", "select", "loop", "if", "block", "return"):
+    for op in ("i32.div_s", "i64.rem_u", "i32.rotl", "i64.clz", "f32.nearest", "f64.copysign",
+               "f32.min", "i64.trunc_f64_u", "i32.trunc_sat_f32_s", "f32.convert_i64_u",
+               "f64.reinterpret_i64", "i64.extend32_s", "i32.load16_s", "i64.store32",
+               "memory.grow", "memory.fill", "memory.copy", "memory.init", "data.drop",
+               "table.init", "table.copy", "table.fill", "table.grow", "elem.drop",
+               "call_indirect", "br_table", "br_if", "select", "loop", "if", "block", "return"):
         assert op in words, op
 
 
