@@ -302,6 +302,9 @@ class ExprDecoder:
                 if pos < end and data[pos] < 0x80:
                     x = data[pos]
                     pos += 1
+                elif pos + 1 < end and data[pos + 1] < 0x80:   # two bytes: below 2^14
+                    x = (data[pos] & 0x7F) | (data[pos + 1] << 7)
+                    pos += 2
                 else:
                     r.pos = pos
                     x = u32(r)
@@ -312,18 +315,38 @@ class ExprDecoder:
                     instr = cache[key] = Instr(names[b], (x,))
                 cur.append(instr)
             elif k == MEMARG:
-                r.pos = pos
-                ma = self.memarg()
-                pos = r.pos
-                key = (b, ma)
-                instr = cache.get(key)
-                if instr is None:
-                    instr = cache[key] = Instr(names[b], (ma,))
+                # Fast path: an alignment below 32 and no memory index (one byte of
+                # flags, the same in 2.0 and 3.0), an offset of one byte.
+                if pos + 1 < end and data[pos] < 0x20 and data[pos + 1] < 0x80:
+                    key = (((data[pos + 1] << 5) | data[pos]) << 8) | b
+                    instr = cache.get(key)
+                    if instr is None:
+                        instr = cache[key] = Instr(names[b], (MemArg(data[pos], data[pos + 1], 0),))
+                    pos += 2
+                else:
+                    r.pos = pos
+                    ma = self.memarg()
+                    pos = r.pos
+                    key = (b, ma)
+                    instr = cache.get(key)
+                    if instr is None:
+                        instr = cache[key] = Instr(names[b], (ma,))
                 cur.append(instr)
-            elif k == I32C:
+            elif k == I32C or k == I64C:
                 if pos < end and data[pos] < 0x40:
                     x = data[pos]
                     pos += 1
+                elif pos + 1 < end and data[pos] >= 0x80 and data[pos + 1] < 0x80:
+                    # two bytes: a 14-bit signed value (no length or range check applies)
+                    x = (data[pos] & 0x7F) | (data[pos + 1] << 7)
+                    if x & 0x2000:
+                        x -= 0x4000
+                    x &= 0xFFFFFFFF if k == I32C else 0xFFFFFFFFFFFFFFFF
+                    pos += 2
+                elif k == I64C:
+                    r.pos = pos
+                    x = s64(r) & 0xFFFFFFFFFFFFFFFF
+                    pos = r.pos
                 else:
                     r.pos = pos
                     x = s32(r) & 0xFFFFFFFF
@@ -331,7 +354,7 @@ class ExprDecoder:
                 key = (b, x)
                 instr = cache.get(key)
                 if instr is None:
-                    instr = cache[key] = Instr("i32.const", (x,))
+                    instr = cache[key] = Instr(names[b], (x,))
                 cur.append(instr)
             elif k == END:
                 if not stack:
@@ -391,11 +414,6 @@ class ExprDecoder:
                     cur = []
                 else:
                     raise r.error("END opcode expected", start)
-            elif k == I64C:
-                r.pos = pos
-                x = s64(r) & 0xFFFFFFFFFFFFFFFF
-                pos = r.pos
-                cur.append(Instr("i64.const", (x,)))
             elif k == F32C:
                 r.pos = pos
                 cur.append(Instr("f32.const", (f32(r),)))
