@@ -91,3 +91,15 @@ def test_unknown_stress_canister_is_a_usage_error():
     p = subprocess.run([sys.executable, str(TOOL), "--canisters", "--stress", "alloc,heap"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "unknown stress canister(s) heap" in p.stderr
+
+
+def test_performance_doc_rows_carry_the_pinned_counts():
+    """docs/performance.md's canister table shows each stress canister's full-size count;
+    it must be the one pinned (a change of the accounting updates both)."""
+    import re
+    text = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| fast \| stress \| (\w+) \| run\((\d+)\) \| ([\d,]+) \|", text, re.M)
+    assert sorted(name for name, _, _ in rows) == sorted(stress.BY_NAME)
+    for name, n, count in rows:
+        assert int(n) == stress.BY_NAME[name].full
+        assert int(count.replace(",", "")) == stress.COUNTS[name]["full"]
