@@ -148,7 +148,7 @@ def _arg_bytes(arg) -> bytes:
 
 
 def _raise(response) -> bytes:
-    if isinstance(response, _canister.Reject):
+    if isinstance(response, _canister.RejectResponse):
         raise CallRejected(response.code, response.message, response.error_code)
     return ReplyBytes(response.data)
 
@@ -325,7 +325,7 @@ class PocketIC:
         cid = IC_PRINCIPAL if canister_id is None else to_principal_bytes(canister_id)
         submitted = self.instance.submit(self._who(sender), cid, method, _arg_bytes(payload),
                                          _effective(effective_principal))
-        if isinstance(submitted, _canister.Reject):
+        if isinstance(submitted, _canister.RejectResponse):
             _raise(submitted)
         return self.instance.ingress[submitted].request
 
@@ -337,7 +337,7 @@ class PocketIC:
         """The request's status: ``None`` while pending, else the reply bytes or a
         `Reject` value (not raised)."""
         answer = self.instance.ingress_status(message_id(message))
-        if isinstance(answer, _canister.Reject):
+        if isinstance(answer, _canister.RejectResponse):
             return CallRejected(answer.code, answer.message, answer.error_code)
         return None if answer is None else ReplyBytes(answer.data)
 

@@ -6,7 +6,10 @@ The rules of `pyic.ic.rules` see canisters only through this boundary; a
 Wasm module bound to the ``ic0`` System API (`pyic.ic.wasm_canister`) is the
 implementation pyic installs; tests may model others.
 
-A function either traps (`Trap`) or returns one of the ``*Return`` records.
+A function either traps (`Trapped`, the spec's ``Trap { cycles_used }``) or
+returns one of the ``*Return`` records (the spec's ``Return { ... }``).  The
+records are named apart from the exceptions `pyic.errors.Trap` (a Wasm trap)
+and `pyic.errors.Reject` (a call the IC rejected, raised to users).
 Execution states are values: a function never mutates the state it is given,
 so a trap rolls back by simply dropping the new state (as ic-hs does).
 """
@@ -46,7 +49,7 @@ class Reply:
 
 
 @frozen
-class Reject:
+class RejectResponse:
     """``Response = Reject (RejectCode, Text)``; ``error_code`` is the
     implementation's ``IC0xxx`` label where one applies (not visible to canisters)."""
 
@@ -55,7 +58,7 @@ class Reject:
     error_code: str | None = None
 
 
-Response = Union[Reply, Reject]
+Response = Union[Reply, RejectResponse]
 
 # Reject codes (interface spec, "Reject codes")
 SYS_FATAL = 1
@@ -115,8 +118,9 @@ NO_RESPONSE = None
 
 
 @frozen
-class Trap:
-    """A canister function trapped; ``message`` is what the IC reports."""
+class Trapped:
+    """``Trap { cycles_used : Nat; }``: a canister function trapped; ``message`` is
+    what the IC reports."""
 
     cycles_used: int = 0
     message: str = "canister trapped"
@@ -153,7 +157,7 @@ class QueryReturn:
     cycles_accepted: int = 0
     cycles_used: int = 0
     logs: tuple = ()
-    instructions_used: int = 0  # as in Trap
+    instructions_used: int = 0  # as in Trapped
 
 
 @frozen
@@ -165,7 +169,7 @@ class CompositeQueryReturn:
     response: Response | None = None
     cycles_used: int = 0
     logs: tuple = ()
-    instructions_used: int = 0  # as in Trap
+    instructions_used: int = 0  # as in Trapped
 
 
 @frozen

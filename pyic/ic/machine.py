@@ -12,7 +12,7 @@ import os
 
 from ..errors import ICError
 from . import scheduler
-from .canister import Reject, Reply
+from .canister import RejectResponse, Reply
 from .costs import DEFAULT, SubnetConfig
 from .rules import ingress, queries
 from .rules.ingress import RequestRefused
@@ -62,7 +62,7 @@ class IC:
 
     def submit(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
                effective_canister_id: bytes | None = None) -> Request:
-        """Submit an ingress update call; `Reject` if the IC refuses it."""
+        """Submit an ingress update call; `RejectResponse` if the IC refuses it."""
         self._nonce += 1
         request = Request(nonce=self._nonce.to_bytes(8, "big"),
                           ingress_expiry=self.state.system_time + 300_000_000_000,
@@ -74,12 +74,12 @@ class IC:
             self.state = ingress.submit_request(self.state, request, effective_canister_id,
                                                 self.cfg)
         except RequestRefused as r:
-            raise_reject(Reject(r.code, r.message, r.error_code))
+            raise_reject(RejectResponse(r.code, r.message, r.error_code))
         self.state = ingress.initiate_canister_call(self.state, request) or self.state
         return request
 
     def await_request(self, request: Request, max_rounds: int = 100):
-        """Run the IC until ``request`` is answered; returns the `Reply` or `Reject`."""
+        """Run the IC until ``request`` is answered; returns the `Reply` or `RejectResponse`."""
         for _ in range(max_rounds):
             self.state = scheduler.run_until_idle(
                 self.state, self.cfg, max_rounds=1,
@@ -88,14 +88,14 @@ class IC:
             if isinstance(status, Replied):
                 return Reply(status.data)
             if isinstance(status, Rejected):
-                return Reject(status.code, status.message, status.error_code)
+                return RejectResponse(status.code, status.message, status.error_code)
             self.tick()
         raise ICError("the call did not complete within "
                       f"{max_rounds} rounds (is a canister waiting on itself?)")
 
     def update_call(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
                     effective_canister_id: bytes | None = None):
-        """Submit and wait: the `Reply` or `Reject` of an ingress update call."""
+        """Submit and wait: the `Reply` or `RejectResponse` of an ingress update call."""
         try:
             request = self.submit(sender, canister_id, method, arg, effective_canister_id)
         except _RejectRaised as r:
@@ -103,7 +103,7 @@ class IC:
         return self.await_request(request)
 
     def query_call(self, sender: bytes, canister_id: bytes, method: str, arg: bytes):
-        """A query call: the `Reply` or `Reject`; only ``query_stats`` change."""
+        """A query call: the `Reply` or `RejectResponse`; only ``query_stats`` change."""
         if canister_id == IC_PRINCIPAL:
             from .management import query as management_query
             return management_query(self.state, sender, method, arg, self.cfg)
@@ -136,12 +136,12 @@ class IC:
 
 
 class _RejectRaised(Exception):
-    def __init__(self, reject: Reject) -> None:
+    def __init__(self, reject: RejectResponse) -> None:
         super().__init__(reject.message)
         self.reject = reject
 
 
-def raise_reject(reject: Reject) -> None:
+def raise_reject(reject: RejectResponse) -> None:
     raise _RejectRaised(reject)
 
 

@@ -29,16 +29,15 @@ from ..errors import (
     UncaughtException,
 )
 from ..wasm import embed
-from ..wasm.exec.machine import Meter
+from ..wasm.runtime.meter import Meter
 from ..wasm.runtime.memory import EAGER_BYTES
 from ..wasm.runtime.memory import OUT_OF_MEMORY as MEMORY_EXHAUSTED
 from ..wasm.runtime.store import Config
 from ..wasm.runtime.values import FuncRef, NullRef
 from .canister import (
     CallerInfo, CompositeQueryReturn, InitReturn, InspectReturn, ParsedModule, PreUpgradeReturn,
-    QueryReturn, Reply, SystemTaskReturn, UpdateReturn, WasmState,
+    QueryReturn, Reply, SystemTaskReturn, Trapped, UpdateReturn, WasmState,
 )
-from .canister import Trap as TrapResult
 from .costs import DEFAULT
 from .system_api import host_function
 from .system_api.images import PAGE, ZERO_PAGE, HeapImage, PagedBlob, StableMemory
@@ -393,8 +392,8 @@ class WasmCanister:
     def _cycles(self, instructions: int) -> int:
         return cycles_for(self.cfg, instructions, self.wasm64)
 
-    def _trap(self, failed: _Failed, extra: int = 0, logs=()) -> TrapResult:
-        return TrapResult(self._cycles(failed.count + extra), failed.message, tuple(logs),
+    def _trap(self, failed: _Failed, extra: int = 0, logs=()) -> Trapped:
+        return Trapped(self._cycles(failed.count + extra), failed.message, tuple(logs),
                           failed.count + extra)
 
     def _update_return(self, es: ExecutionState, new_state: WasmState, count: int) -> UpdateReturn:
@@ -497,7 +496,7 @@ class WasmCanister:
             if es.response is None:
                 # A query that returns without responding.  (The query rule expects a
                 # response from a `QueryReturn`, so this is reported as a trap.)
-                return TrapResult(self._cycles(count), "Canister did not reply to the call",
+                return Trapped(self._cycles(count), "Canister did not reply to the call",
                                   tuple(es.logs), count)
             return QueryReturn(es.response, es.cycles_accepted, self._cycles(count),
                                tuple(es.logs), count)
@@ -520,7 +519,7 @@ class WasmCanister:
     def _task(self, export: str, state, env):
         index = self.exports.get(export)
         if index is None:
-            return TrapResult(0, f"the canister does not export {export}")
+            return Trapped(0, f"the canister does not export {export}")
         es = self._es(state, "T", env)
         try:
             count, new_state = self._run(self._live_for(state), es, index, [],

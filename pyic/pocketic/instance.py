@@ -34,7 +34,7 @@ from attrs import define, evolve
 
 from ..candid import Principal
 from ..ic import scheduler
-from ..ic.canister import CANISTER_ERROR, Reject, Reply
+from ..ic.canister import CANISTER_ERROR, RejectResponse, Reply
 from ..ic.costs import DEFAULT
 from ..ic.costs import SubnetConfig as Costs
 from ..ic.machine import IC, _RejectRaised
@@ -362,8 +362,8 @@ class Instance:
         return self.route_or_fail(target) if target else self.default_subnet()
 
     def submit(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
-               effective: tuple = ("None", b"")) -> bytes | Reject:
-        """Submit an ingress update call: its message id, or the `Reject` refusing it."""
+               effective: tuple = ("None", b"")) -> bytes | RejectResponse:
+        """Submit an ingress update call: its message id, or the `RejectResponse` refusing it."""
         subnet = self._call_subnet(canister_id, method, arg, effective)
         refused = _refuse_existing_specified_id(subnet, canister_id, method, arg)
         if refused is not None:
@@ -383,18 +383,18 @@ class Instance:
             raise InstanceError(f"IngressMessageNotFound({message_id.hex()})")
         return entry
 
-    def ingress_status(self, message_id: bytes) -> Reply | Reject | None:
+    def ingress_status(self, message_id: bytes) -> Reply | RejectResponse | None:
         """The answer of a submitted message, or None while it is pending."""
         entry = self._ingress(message_id)
         status = entry.subnet.ic.request_status(entry.request)
         if isinstance(status, Replied):
             return Reply(status.data)
         if isinstance(status, Rejected):
-            return Reject(status.code, status.message, status.error_code)
+            return RejectResponse(status.code, status.message, status.error_code)
         return None
 
     def await_ingress(self, message_id: bytes,
-                      max_rounds: int = MAX_ROUNDS_PER_CALL) -> Reply | Reject:
+                      max_rounds: int = MAX_ROUNDS_PER_CALL) -> Reply | RejectResponse:
         """Run rounds until the message is answered."""
         self._ingress(message_id)
         for _ in range(max_rounds):
@@ -407,14 +407,14 @@ class Instance:
                             "rounds")
 
     def execute_ingress(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
-                        effective: tuple = ("None", b"")) -> Reply | Reject:
+                        effective: tuple = ("None", b"")) -> Reply | RejectResponse:
         submitted = self.submit(sender, canister_id, method, arg, effective)
-        if isinstance(submitted, Reject):
+        if isinstance(submitted, RejectResponse):
             return submitted
         return self.await_ingress(submitted)
 
     def query(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
-              effective: tuple = ("None", b"")) -> Reply | Reject:
+              effective: tuple = ("None", b"")) -> Reply | RejectResponse:
         """A non-replicated query on the subnet of the callee."""
         subnet = self._call_subnet(canister_id, method, arg, effective)
         return subnet.ic.query_call(sender, canister_id, method, arg)
@@ -452,7 +452,7 @@ def _specified_id(arg: bytes) -> bytes | None:
 
 
 def _refuse_existing_specified_id(subnet: Subnet, canister_id: bytes, method: str,
-                                  arg: bytes) -> Reject | None:
+                                  arg: bytes) -> RejectResponse | None:
     """The replica answers a specified id already in use with CanisterAlreadyInstalled
     (IC0538); pyic's management canister says IC0205 (CanisterIdAlreadyExists).
     PocketIC clients match the replica's code, so on PocketIC's layout the instance
@@ -463,7 +463,8 @@ def _refuse_existing_specified_id(subnet: Subnet, canister_id: bytes, method: st
     specified = _specified_id(arg)
     if specified is None or specified not in subnet.ic.state.canisters:
         return None
-    return Reject(CANISTER_ERROR, f"Canister {_text(specified)} is already installed.", "IC0538")
+    return RejectResponse(CANISTER_ERROR, f"Canister {_text(specified)} is already installed.",
+                          "IC0538")
 
 
 def message_id(request) -> bytes:

@@ -19,7 +19,7 @@ import base64
 import binascii
 
 from ..candid import Principal
-from ..ic.canister import Reject
+from ..ic.canister import RejectResponse
 from .codes import error_code_name, reject_code_name
 from .errors import InstanceError
 from .instance import Instance
@@ -87,12 +87,12 @@ def _enc(data: bytes) -> str:
 
 
 def canister_result(answer, certified: bool = True) -> dict:
-    if isinstance(answer, Reject):
+    if isinstance(answer, RejectResponse):
         return {"Err": reject_json(answer, certified)}
     return {"Ok": _enc(answer.data)}
 
 
-def reject_json(r: Reject, certified: bool = True) -> dict:
+def reject_json(r: RejectResponse, certified: bool = True) -> dict:
     """A reject; ``certified``: it comes from replicated execution (not a query)."""
     return {"reject_code": reject_code_name(r.code), "reject_message": r.message,
             "error_code": error_code_name(r.error_code, r.code), "certified": certified}
@@ -181,7 +181,7 @@ def query(instance: Instance, body) -> dict:
 def submit_ingress_message(instance: Instance, body) -> dict:
     sender, canister_id, method, payload, effective = _canister_call(body)
     submitted = instance.submit(sender, canister_id, method, payload, effective)
-    if isinstance(submitted, Reject):
+    if isinstance(submitted, RejectResponse):
         return {"Err": reject_json(submitted)}
     return {"Ok": {"effective_principal": effective_principal_json(effective),
                    "message_id": _enc(submitted)}}

@@ -137,8 +137,8 @@ def _registry(*classes: type) -> dict:
 
 REGISTRY: dict[str, type] = _registry(
     Load, ImageDelta, BlobDelta, StateDelta, Held, Execute, Executed, Failed,
-    SubnetConfig, canister.Env, canister.CallerInfo, canister.Reply, canister.Reject,
-    canister.MethodCall, canister.Trap, canister.UpdateReturn, canister.QueryReturn,
+    SubnetConfig, canister.Env, canister.CallerInfo, canister.Reply, canister.RejectResponse,
+    canister.MethodCall, canister.Trapped, canister.UpdateReturn, canister.QueryReturn,
     canister.CompositeQueryReturn, canister.SystemTaskReturn, canister.InitReturn,
     canister.PreUpgradeReturn, canister.InspectReturn, WasmCallback,
 )

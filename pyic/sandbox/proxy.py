@@ -10,7 +10,7 @@ dirty pages (`pyic.sandbox.states`).  What the rules ask without executing
 module and the state.
 
 A sandbox that ends during an execution (killed, out of memory, crashed)
-makes that execution a `Trap`: the rules then keep the state the message
+makes that execution a `Trapped`: the rules then keep the state the message
 started from, exactly as for any trap.  The next execution starts a new
 sandbox from that state.  An idle sandbox may be evicted (`Controller`); it,
 too, starts again from the state of the next call.
@@ -23,7 +23,7 @@ import weakref
 from attrs import evolve
 
 from ..errors import ICError
-from ..ic.canister import Env, Trap
+from ..ic.canister import Env, Trapped
 from ..ic.wasm_canister import WasmCanister
 from . import parallel
 from .process import CONTROLLER, Limits, Worker, WorkerGone
@@ -190,7 +190,7 @@ class SandboxedCanister:
                 how = self._lost()
             else:
                 how = req.worker.how_it_ended()
-            return Trap(0, SANDBOX_DIED.format(how))
+            return Trapped(0, SANDBOX_DIED.format(how))
         if isinstance(reply, Failed):
             self._held = {}
             raise SandboxFailure(f"sandbox: {reply.message}")
@@ -207,7 +207,7 @@ class SandboxedCanister:
                 else:
                     new_state = apply(sent, req.state)
             except ProtocolError:
-                return Trap(0, SANDBOX_DIED.format(f"bad reply; {self._lost()}"))
+                return Trapped(0, SANDBOX_DIED.format(f"bad reply; {self._lost()}"))
             held[req.result_id] = new_state
             result = evolve(result, new_state=new_state)
         self._held = held

@@ -9,7 +9,7 @@ filter refusing the system calls execution never needs.  Then it serves
 `Execute` requests one at a time, as the replica's sandbox serves
 ``StartExecution``, until its stdin closes.
 
-A failure of the canister is a result (a ``Trap`` record); a failure of pyic
+A failure of the canister is a result (a ``Trapped`` record); a failure of pyic
 in here is a `Failed` reply; anything worse (out of memory outside the
 engine's checks, a signal) ends the process, which the replica side turns
 into a trap.

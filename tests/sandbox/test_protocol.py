@@ -14,9 +14,9 @@ from pyic.ic.canister import (
     CallerInfo,
     Env,
     MethodCall,
-    Reject,
+    RejectResponse,
     Reply,
-    Trap,
+    Trapped,
     UpdateReturn,
 )
 from pyic.ic.system_api.state import WasmCallback
@@ -47,10 +47,10 @@ def test_records_round_trip():
     env = Env(time=5, controllers=(b"\x01",), global_timer=0, balance=1 << 100,
               certificate=b"cert", environment_variables=(("A", "b"),))
     call = MethodCall(b"\x02", "m", b"arg", 7, WasmCallback((1, 2), (3, 4), None), 30)
-    ret = UpdateReturn(Held(3), (call,), b"data", None, Reject(4, "no", "IC0406"), 0, 10,
+    ret = UpdateReturn(Held(3), (call,), b"data", None, RejectResponse(4, "no", "IC0406"), 0, 10,
                        (b"log",))
     req = Execute("update", "go", Held(1), 1, 2, (b"arg", CallerInfo(b"c"), None, env, 0), {})
-    for v in (env, call, ret, req, Trap(1, "t"), Reply(b"")):
+    for v in (env, call, ret, req, Trapped(1, "t"), Reply(b"")):
         assert decode(encode(v)) == v
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from attrs import evolve, frozen
 
 from ...errors import CandidError
-from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, Reject, Reply
+from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, RejectResponse, Reply
 from ..costs import DEFAULT, SubnetConfig
 from ..principal_text import principal_text
 from ..rules.common import at_queue_head, without
@@ -126,7 +126,8 @@ def execute_call(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:
     try:
         outcome = _dispatch(rest, cm, cfg)
     except MgmtReject as r:
-        outcome = Outcome(rest, Reject(r.code, r.message, r.error_code), cm.transferred_cycles)
+        outcome = Outcome(rest, RejectResponse(r.code, r.message, r.error_code),
+                          cm.transferred_cycles)
     if outcome.response is None:
         return outcome.state
     response = ResponseMessage(cm.origin, outcome.response, outcome.refund)
@@ -162,14 +163,14 @@ def query(state: S, sender: bytes, method_name: str, arg: bytes, cfg: SubnetConf
     ``fetch_canister_logs``): the response; the state does not change."""
     _load_methods()
     if method_name not in ("canister_status", "fetch_canister_logs"):
-        return Reject(CANISTER_REJECT, f"management canister method '{method_name}' cannot be "
-                      "called as a query", "IC0406")
+        return RejectResponse(CANISTER_REJECT, f"management canister method '{method_name}' "
+                              "cannot be called as a query", "IC0406")
     cm = CallMessage(origin=FromCanister(-1, None), caller=sender, callee=IC_PRINCIPAL,
                      method_name=method_name, arg=arg, transferred_cycles=0, queue="unordered")
     try:
         return _dispatch(state, cm, cfg).response
     except MgmtReject as r:
-        return Reject(r.code, r.message, r.error_code)
+        return RejectResponse(r.code, r.message, r.error_code)
 
 
 def management_canister_query(state: S, caller: bytes, method_name: str, arg: bytes):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CANISTER_ERROR, Reject, Reply
+from ..canister import CANISTER_ERROR, RejectResponse, Reply
 from ..principal_text import principal_text
 from ..state import RUNNING, STOPPED, ResponseMessage, S, Stopping, delete_from, with_canister
 from . import MgmtReject, Outcome, method, target
@@ -54,8 +54,8 @@ def start_canister(state: S, cm, args, cfg) -> Outcome:
     c = state.canisters[cid]
     rejected = ()
     if isinstance(c.canister_status, Stopping):
-        reject = Reject(CANISTER_ERROR, f"Canister {principal_text(cid)} has been restarted",
-                        "IC0511")
+        reject = RejectResponse(CANISTER_ERROR,
+                                f"Canister {principal_text(cid)} has been restarted", "IC0511")
         rejected = tuple(ResponseMessage(origin, reject, cycles)
                          for origin, cycles in c.canister_status.origins)
     state = with_canister(state, cid, canister_status=RUNNING,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CANISTER_ERROR, DESTINATION_INVALID, SYS_TRANSIENT, Reject
+from ..canister import CANISTER_ERROR, DESTINATION_INVALID, SYS_TRANSIENT, RejectResponse
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     GLOBAL_TIMER, HEARTBEAT, IC_PRINCIPAL, ON_LOW_WASM_MEMORY, RUNNING, STOPPED, CallCtxt,
@@ -28,7 +28,8 @@ def _reject_call(state: S, index: int, code: int, message: str, error_code: str)
     """``messages = Older · Younger · ResponseMessage {origin = CM.origin; Reject ...;
     refunded_cycles = CM.transferred_cycles}``."""
     cm = state.messages[index]
-    response = ResponseMessage(cm.origin, Reject(code, message, error_code), cm.transferred_cycles)
+    response = ResponseMessage(cm.origin, RejectResponse(code, message, error_code),
+                               cm.transferred_cycles)
     return evolve(state, messages=without(state.messages, index) + (response,))
 
 

@@ -105,18 +105,19 @@ def trap_reject(canister_id: bytes, trap_message: str):
     """The reject a caller gets when ``canister_id`` trapped, worded as the replica
     words it: ``Error from Canister <id>: Canister called `ic0.trap` with message:
     '...'`` (IC0503 CanisterCalledTrap), else ``... Canister trapped: <why>`` (IC0502)."""
-    from ..canister import CANISTER_ERROR, Reject
+    from ..canister import CANISTER_ERROR, RejectResponse
     from ..principal_text import principal_text
     who = principal_text(canister_id)
     msg = trap_message or "trapped"
     if msg.lower().startswith("canister called `ic0.trap`"):
-        return Reject(CANISTER_ERROR, f"Error from Canister {who}: C{msg[1:]}", "IC0503")
+        return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: C{msg[1:]}", "IC0503")
     # Messages the replica reports as they are, with their own error codes.
     for prefix, code in (("Canister violated contract", "IC0504"),
                          ("Canister exceeded the limit of", "IC0522")):
         if msg.startswith(prefix):
-            return Reject(CANISTER_ERROR, f"Error from Canister {who}: {msg}", code)
-    return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}", "IC0502")
+            return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: {msg}", code)
+    return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}",
+                          "IC0502")
 
 
 def at_queue_head(state: S, index: int) -> bool:

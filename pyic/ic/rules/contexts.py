@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CANISTER_ERROR, SYS_UNKNOWN, Reject
+from ..canister import CANISTER_ERROR, SYS_UNKNOWN, RejectResponse
 from ..costs import DEFAULT, SubnetConfig, saturating_add
 from ..state import (
     IC_PRINCIPAL, UNORDERED, CallbackEntry, CallMessage, Expired, FromCanister, FromUser,
@@ -87,9 +87,9 @@ def call_context_starvation(state: S, ctxt_id: int) -> S | None:
     if trapped:
         response = trap_reject(ctxt.canister, trapped)
     else:
-        response = Reject(CANISTER_ERROR,
-                          f"Error from Canister {who}: Canister did not reply to the call",
-                          "IC0506")
+        response = RejectResponse(CANISTER_ERROR,
+                                  f"Error from Canister {who}: Canister did not reply to the call",
+                                  "IC0506")
     state = with_call_context(state, ctxt_id, needs_to_respond=False, available_cycles=0)
     return evolve(state, messages=state.messages
                   + (ResponseMessage(ctxt.origin, response, ctxt.available_cycles),))
@@ -107,7 +107,7 @@ def call_context_removal(state: S, ctxt_id: int) -> S | None:
 
 def _expiry_response(origin: FromCanister) -> ResponseMessage:
     return ResponseMessage(evolve(origin, deadline=None),
-                           Reject(SYS_UNKNOWN, "Call deadline has expired.", "IC0601"), 0)
+                           RejectResponse(SYS_UNKNOWN, "Call deadline has expired.", "IC0601"), 0)
 
 
 def call_expiry_message(state: S, index: int) -> S | None:
@@ -161,13 +161,13 @@ def respond_to_user_request(state: S, index: int) -> S | None:
     if entry is None or not isinstance(entry[0], Processing):
         return None
     r = rm.response
-    status = Replied(r.data) if not isinstance(r, Reject) else Rejected(
+    status = Replied(r.data) if not isinstance(r, RejectResponse) else Rejected(
         r.code, r.message, user_error_code(r))
     return evolve(state, messages=without(state.messages, index),
                   requests=replace_in(state.requests, request, (status, entry[1])))
 
 
-def user_error_code(r: Reject) -> str | None:
+def user_error_code(r: RejectResponse) -> str | None:
     """The error code a user sees for a reject: a canister's own reject
     (``msg_reject``, code 4) is IC0406 CanisterRejectedMessage, as the replica reports."""
     if r.error_code is None and r.code == 4:

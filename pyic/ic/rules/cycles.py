@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CANISTER_REJECT, Reject
+from ..canister import CANISTER_REJECT, RejectResponse
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     CanisterHistory, ResponseMessage, S, replace_in, with_canister,
@@ -29,7 +29,7 @@ def uninstall_canister(state: S, canister_id: bytes, message: str) -> S:
         if ctxt.canister != canister_id:
             continue
         if ctxt.needs_to_respond:
-            responses.append(ResponseMessage(ctxt.origin, Reject(CANISTER_REJECT, message),
+            responses.append(ResponseMessage(ctxt.origin, RejectResponse(CANISTER_REJECT, message),
                                              ctxt.available_cycles))
         contexts[ctxt_id] = evolve(ctxt, deleted=True, needs_to_respond=False, available_cycles=0)
     return evolve(state, call_contexts=contexts, messages=state.messages + tuple(responses))

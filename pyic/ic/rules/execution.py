@@ -12,7 +12,7 @@ from __future__ import annotations
 from attrs import evolve
 
 from ..canister import (
-    CallerInfo, QueryReturn, Reject, SystemTaskReturn, Trap, UpdateReturn,
+    CallerInfo, QueryReturn, RejectResponse, SystemTaskReturn, Trapped, UpdateReturn,
 )
 from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid, saturating_add
 from ..state import (
@@ -117,7 +117,7 @@ def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | 
         failure = _commit_conditions(state, c, r, ctxt, is_response, reserved, limit_applies, cfg)
         if failure is None:
             return _commit(state, index, m, c, ctxt, r, reserved, bumps_version, cfg)
-        r = Trap(cycles_used=r.cycles_used, message=failure, logs=r.logs)
+        r = Trapped(cycles_used=r.cycles_used, message=failure, logs=r.logs)
 
     # The function trapped, or a condition failed: drop the message, discard every change.
     used = min(r.cycles_used, reserved)
@@ -220,4 +220,4 @@ def schedule_on_low_wasm_memory(state: S, canister_id: bytes) -> S:
 
 # Re-exported for the rules that need them.
 __all__ = ["message_execution", "schedule_on_low_wasm_memory", "deadline_of_context",
-           "saturating_add", "Reject", "UNORDERED"]
+           "saturating_add", "RejectResponse", "UNORDERED"]

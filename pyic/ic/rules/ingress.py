@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from ..canister import CallerInfo, Trap
+from ..canister import CallerInfo, Trapped
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, Done, FromUser, Processing, Received,
@@ -106,7 +106,7 @@ def submit_request(state: S, request: Request, effective_canister_id: bytes,
         if module.has_inspect_message():
             r = module.inspect_message(c.can_state.wasm_state, request.method_name, request.arg,
                                        CallerInfo(request.sender), env_of(c))
-            if isinstance(r, Trap):
+            if isinstance(r, Trapped):
                 # A trap is CANISTER_ERROR ("Reject codes"), reported as any
                 # trap is (IC0503 for ic0.trap, IC0502 otherwise), as the replica does.
                 t = trap_reject(target, r.message)

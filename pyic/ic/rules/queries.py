@@ -15,7 +15,7 @@ from __future__ import annotations
 from attrs import evolve
 
 from ..canister import (
-    CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, CompositeQueryReturn, QueryReturn, Reject,
+    CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, CompositeQueryReturn, QueryReturn, RejectResponse,
 )
 from ..costs import DEFAULT, SubnetConfig
 from ..state import IC_PRINCIPAL, RUNNING, S, with_canister
@@ -37,26 +37,27 @@ def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller:
     c = state.canisters.get(canister_id)
     who = principal_text(canister_id)
     if c is None:
-        return Reject(3, f"Canister {who} not found", "IC0301"), left
+        return RejectResponse(3, f"Canister {who} not found", "IC0301"), left
     if c.can_state is None:
-        return Reject(CANISTER_ERROR, f"Canister {who} is empty: it has no Wasm module",
-                      "IC0537"), left
+        return RejectResponse(CANISTER_ERROR, f"Canister {who} is empty: it has no Wasm module",
+                              "IC0537"), left
     if c.canister_status != RUNNING:
         code = "IC0508" if c.canister_status == "stopped" else "IC0509"
-        return Reject(CANISTER_ERROR, f"Canister {who} is not running", code), left
+        return RejectResponse(CANISTER_ERROR, f"Canister {who} is not running", code), left
     module = c.can_state.module
     is_query = method_name in module.query_methods
     if not is_query and method_name not in module.composite_query_methods:
-        return Reject(CANISTER_ERROR, f"Canister {who} has no query method '{method_name}'",
-                      "IC0536"), left
+        return RejectResponse(CANISTER_ERROR, f"Canister {who} has no query method '{method_name}'",
+                              "IC0536"), left
     # The spec asks for ``Cycles >= MAX_CYCLES_PER_MESSAGE``; with the replica's
     # limits (5e9 instructions per query and per call graph) that would forbid
     # every downstream call, so pyic asks only for a budget left (docs/ic-rules.md).
     if left <= 0:
-        return Reject(CANISTER_ERROR, "Composite query call graph exceeded its instruction limit",
-                      "IC0526"), left
+        return RejectResponse(CANISTER_ERROR,
+                              "Composite query call graph exceeded its instruction limit",
+                              "IC0526"), left
     if liquid_balance(c, cfg) < 0:
-        return Reject(SYS_TRANSIENT, f"Canister {who} is out of cycles", "IC0207"), left
+        return RejectResponse(SYS_TRANSIENT, f"Canister {who} is out of cycles", "IC0207"), left
     if canister_id != root:
         certificate = None
     else:
@@ -71,55 +72,58 @@ def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller:
         return _trapped(canister_id, r), left - r.instructions_used
     per_message = cfg.max_instructions_per_query
     if r.instructions_used > per_message:
-        return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit for "
-                      "single message execution", "IC0522"), left - per_message
+        return RejectResponse(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit for "
+                              "single message execution", "IC0522"), left - per_message
     left -= r.instructions_used
     if r.response is not None:
         return r.response, left
     if isinstance(r, QueryReturn):  # a plain query that returned without responding
-        return Reject(CANISTER_ERROR, f"Error from Canister {who}: Canister did not reply to "
-                      "the call", "IC0506"), left
+        return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: Canister did not "
+                              "reply to the call", "IC0506"), left
     calls = list(r.new_calls)
     w = r.new_state
     env = evolve(env, certificate=None)  # no certificate in composite query callbacks
     while calls:
         if depth == cfg.max_call_depth_composite_query:
-            return Reject(CANISTER_ERROR, "Composite query call graph exceeded the maximum depth",
-                          "IC0525"), left
+            return RejectResponse(CANISTER_ERROR,
+                                  "Composite query call graph exceeded the maximum depth",
+                                  "IC0525"), left
         call = calls.pop(0)
         if call.callee == IC_PRINCIPAL:
             if management_query is None or call.method_name not in MANAGEMENT_QUERY_METHODS:
-                response = Reject(CANISTER_ERROR, f"Composite queries cannot call the management "
-                                  f"canister method '{call.method_name}'", "IC0527")
+                response = RejectResponse(CANISTER_ERROR, "Composite queries cannot call the "
+                                          f"management canister method '{call.method_name}'",
+                                          "IC0527")
             else:
                 response = management_query(state, canister_id, call.method_name, call.arg)
         else:
             callee = state.canisters.get(call.callee)
             if callee is not None and callee.canister_subnet != c.canister_subnet:
-                return Reject(CANISTER_ERROR, "Composite query cannot call a canister on "
-                              "another subnet", "IC0529"), left
+                return RejectResponse(CANISTER_ERROR, "Composite query cannot call a canister on "
+                                      "another subnet", "IC0529"), left
             response, left = composite_query_helper(
                 state, left - cfg.instruction_overhead_per_query_call, depth + 1, root,
                 CallerInfo(canister_id), call.callee, call.method_name, call.arg, cfg,
                 management_query)
         if left <= 0:
-            return Reject(CANISTER_ERROR, "Composite query call graph exceeded its instruction "
-                          "limit", "IC0526"), left
+            return RejectResponse(CANISTER_ERROR, "Composite query call graph exceeded its "
+                                  "instruction limit", "IC0526"), left
         r2 = module.composite_callback(w, call.callback, caller, response, env)
         if not isinstance(r2, (CompositeQueryReturn,)) and not hasattr(r2, "new_state"):
             return _trapped(canister_id, r2), left - r2.instructions_used
         if r2.instructions_used > per_message:
-            return Reject(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit",
-                          "IC0522"), left - per_message
+            return RejectResponse(CANISTER_ERROR, f"Canister {who} exceeded the instruction limit",
+                                  "IC0522"), left - per_message
         w = r2.new_state
         left -= r2.instructions_used
         if r2.response is not None:
             return r2.response, left
         calls = list(r2.new_calls) + calls
-    return Reject(CANISTER_ERROR, f"Canister {who} did not reply to the call", "IC0506"), left
+    return RejectResponse(CANISTER_ERROR, f"Canister {who} did not reply to the call",
+                          "IC0506"), left
 
 
-def _trapped(canister_id: bytes, r) -> Reject:
+def _trapped(canister_id: bytes, r) -> RejectResponse:
     return trap_reject(canister_id, getattr(r, "message", "") or "trapped")
 
 
@@ -134,12 +138,12 @@ def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, ar
     response, left = composite_query_helper(state, budget, 0, canister_id, CallerInfo(sender),
                                             canister_id, method_name, arg, cfg, management_query,
                                             root_certificate=certificate)
-    if isinstance(response, Reject) and response.error_code is None:
+    if isinstance(response, RejectResponse) and response.error_code is None:
         from .contexts import user_error_code
-        response = Reject(response.code, response.message, user_error_code(response))
+        response = RejectResponse(response.code, response.message, user_error_code(response))
     c = state.canisters.get(canister_id)
     if c is not None:
-        size = len(response.message.encode()) if isinstance(response, Reject) \
+        size = len(response.message.encode()) if isinstance(response, RejectResponse) \
             else len(response.data)
         stat = (c.time, budget - left, len(arg), size)
         state = with_canister(state, canister_id, query_stats=c.query_stats + (stat,))

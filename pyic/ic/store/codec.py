@@ -49,12 +49,15 @@ REGISTRY: dict[str, type] = _registry(
     # call contexts and messages (S.call_contexts, S.messages)
     state.Expired, state.FromUser, state.FromCanister, state.FromSystemTask, state.CallCtxt,
     state.Queue, state.PublicMethod, state.CallbackEntry, state.CallMessage, state.FuncMessage,
-    state.ResponseMessage, canister.Reply, canister.Reject, WasmCallback,
+    state.ResponseMessage, canister.Reply, WasmCallback,
     # parts of canisters
     state.Stopping, state.Change, state.CanisterHistory, state.CanisterLog, state.Subnet,
     # execution states and images met outside a canister's own Wasm state
     canister.WasmState, images.HeapImage, images.PagedBlob,
 )
+# The response ``Reject (RejectCode, Text)`` keeps the name the format gave it before the
+# class was named apart from the exception `pyic.errors.Reject`.
+REGISTRY["Reject"] = canister.RejectResponse
 _NAMES: dict[type, str] = {cls: name for name, cls in REGISTRY.items()}
 _TAGS = ("bytes", "list", "dict", "set", "record")
 

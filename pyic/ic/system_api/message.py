@@ -5,7 +5,7 @@ in "System imports")."""
 from __future__ import annotations
 
 from ...errors import Trap
-from ..canister import CANISTER_REJECT, Reject, Reply
+from ..canister import CANISTER_REJECT, RejectResponse, Reply
 from . import ic0
 from .state import copy_from_canister, copy_to_canister
 
@@ -123,7 +123,7 @@ def msg_reject(es, src, size):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Trap("ic0.msg_reject: the reject message is not valid UTF-8") from None
-    es.response = Reject(CANISTER_REJECT, text)
+    es.response = RejectResponse(CANISTER_REJECT, text)
     es.cycles_available = 0
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyic.errors import ICError
-from pyic.ic.canister import Reject, Reply
+from pyic.ic.canister import RejectResponse, Reply
 from pyic.ic.state import CallCtxt, Expired, FromCanister, FromUser, Queue, Request, Stopping
 from pyic.ic.store.codec import CorruptStore, dumps, loads
 from pyic.ic.system_api.state import WasmCallback
@@ -29,7 +29,7 @@ def _records(inner):
                         st.binary(max_size=20))
     return st.one_of(
         request, st.builds(FromUser, request), st.builds(Reply, st.binary(max_size=20)),
-        st.builds(Reject, st.integers(1, 6), st.text(max_size=20),
+        st.builds(RejectResponse, st.integers(1, 6), st.text(max_size=20),
                   st.one_of(st.none(), st.just("IC0503"))),
         st.builds(FromCanister, st.integers(0, 2**40),
                   st.builds(WasmCallback, st.tuples(st.integers(), st.integers()),
