@@ -808,7 +808,8 @@ def parse_args(argv):
         help="the canister corpus (default: $PYIC_CANISTERS or ../shared/canisters)")
     ap.add_argument("--stress", default="all", metavar="NAMES",
                     help="with --canisters: the stress canisters to run (comma-separated, "
-                         "'all' or 'none'; default all): alloc, bulk, stable, calls")
+                         "'all' or 'none'; default all): " + "; ".join(
+                             f"{k}: {v.what}" for k, v in _stress_module().BY_NAME.items()))
     ap.add_argument("--no-compute", action="store_true",
                     help="with --canisters: skip the compute canister (--small skips it too)")
     ap.add_argument("--driver", nargs=4, help=argparse.SUPPRESS)
@@ -849,6 +850,9 @@ def main(argv=None) -> int:
     if args.report:
         with open(args.report) as f:
             report = json.load(f)
+        if "canisters" in report:       # a --canisters report
+            print_canisters(report["canisters"], sys.stdout, markdown=args.markdown)
+            return 0 if report.get("ok") else 1
         print_table(report, sys.stdout)
         if args.markdown:
             print()

@@ -68,7 +68,7 @@ def test_alloc_model_at_n_1_by_hand():
     assert stress.model_alloc(1) == cs ^ (65536 + (16 << k))
 
 
-def test_bench_reports_stress_canisters_beside_fib():
+def test_bench_reports_stress_canisters_beside_fib(tmp_path):
     p = subprocess.run([sys.executable, str(TOOL), "--bench", str(BENCH), "--canisters",
                         "--small", "--tier", "fast", "--stress", "alloc,calls", "--quiet",
                         "--json", "-"], capture_output=True, text=True, timeout=300)
@@ -85,6 +85,13 @@ def test_bench_reports_stress_canisters_beside_fib():
         assert r["minstr_per_s"] == pytest.approx(r["pyic_count"] / r["cpu_s"] / 1e6)
         assert r["ratio_to_fib"] == pytest.approx(r["minstr_per_s"] / r["fib_minstr_per_s"])
     assert "x fib" in p.stderr and "alloc" in p.stderr      # the table goes to stderr
+    saved = tmp_path / "report.json"
+    saved.write_text(p.stdout)
+    again = subprocess.run([sys.executable, str(TOOL), "--report", str(saved), "--markdown"],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert f"| fast | stress | calls | run(100) | {stress.COUNTS['calls']['small']:,} |" \
+        in again.stdout
 
 
 def test_unknown_stress_canister_is_a_usage_error():

@@ -28,8 +28,8 @@ CYCLES = 10 ** 15                 # each stress canister's balance (calls reserv
 
 
 class Stress:
-    """One stress canister: ``name``, its WAT file, its full and small ``n``, and whether
-    it is the two-canister call benchmark."""
+    """One stress canister: ``name``, its WAT file, its full and small ``n``, and what it
+    stresses (``what``, for help texts).  ``calls`` is installed twice (`run`)."""
 
     def __init__(self, name: str, wat: str, full: int, small: int, what: str) -> None:
         self.name, self.wat, self.full, self.small, self.what = name, wat, full, small, what
