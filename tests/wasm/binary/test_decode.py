@@ -204,7 +204,8 @@ def test_too_many_locals():
 def test_type_section_forms():
     types = (b"\x05"
              b"\x60\x01\x7f\x01\x7e"                   # plain func
-             b"\x4e\x02\x50\x00\x5f\x01\x78\x01\x4f\x01\x01\x5f\x00"   # rec (sub struct) (sub final 1 struct)
+             # rec (sub struct) (sub final 1 struct)
+             b"\x4e\x02\x50\x00\x5f\x01\x78\x01\x4f\x01\x01\x5f\x00"
              b"\x5e\x77\x00"                           # array i16
              b"\x50\x01\x02\x5e\x64\x6c\x01"           # sub 2 (array (mut (ref i31)))
              b"\x4e\x00")                              # empty rec

@@ -58,7 +58,8 @@ def mem(limits: bytes) -> bytes:
 DIFFERENCES = {
     # 2.0 5.4.6: reserved zero bytes where multi-memory has memory indices
     "memory.size 1": (func_module(b"\x3f\x01\x1a\x0b"), "zero byte expected"),
-    "memory.grow 0 in 2 bytes": (func_module(b"\x41\x00\x40\x80\x00\x1a\x0b"), "zero byte expected"),
+    "memory.grow 0 in 2 bytes": (func_module(b"\x41\x00\x40\x80\x00\x1a\x0b"),
+                                 "zero byte expected"),
     "memory.copy 0 1": (func_module(b"\xfc\x0a\x00\x01\x0b"), "zero byte expected"),
     "memory.fill 1": (func_module(b"\xfc\x0b\x01\x0b"), "zero byte expected"),
     "memory.init 0 1": (func_module(b"\xfc\x08\x00\x01\x0b", DATACOUNT0), "zero byte expected"),
@@ -89,7 +90,8 @@ DIFFERENCES = {
                         "malformed reference type"),
     # no tags (exception handling)
     "tag section": (HEADER + TYPE_VOID + sec(13, b"\x01\x00\x00"), "malformed section id"),
-    "tag import": (HEADER + TYPE_VOID + sec(2, b"\x01\x00\x00\x04\x00\x00"), "malformed import kind"),
+    "tag import": (HEADER + TYPE_VOID + sec(2, b"\x01\x00\x00\x04\x00\x00"),
+                   "malformed import kind"),
     "tag export": (HEADER + sec(7, b"\x01\x00\x04\x00"), "malformed export kind"),
     # instructions of Wasm 3.0 proposals
     "throw_ref": (func_module(b"\x0a\x0b"), "illegal opcode 0a"),

@@ -245,10 +245,13 @@ def test_ieee_matches_reference(num, den, k):
 
 
 @pytest.mark.parametrize("q", [
-    Fraction(2) ** 1024, Fraction(2) ** 1024 - Fraction(2) ** 970, Fraction(2) ** 1024 - Fraction(2) ** 971,
+    Fraction(2) ** 1024, Fraction(2) ** 1024 - Fraction(2) ** 970,
+    Fraction(2) ** 1024 - Fraction(2) ** 971,
     Fraction(2) ** 128 - Fraction(2) ** 103, Fraction(2) ** 128 - Fraction(2) ** 104 - 1,
-    Fraction(2) ** -1075, Fraction(2) ** -1075 + Fraction(2) ** -1200, Fraction(3, 2) * Fraction(2) ** -1074,
-    Fraction(2) ** -150, Fraction(2) ** -149 * Fraction(3, 2), -Fraction(2) ** -2000, Fraction(1, 3),
+    Fraction(2) ** -1075, Fraction(2) ** -1075 + Fraction(2) ** -1200,
+    Fraction(3, 2) * Fraction(2) ** -1074,
+    Fraction(2) ** -150, Fraction(2) ** -149 * Fraction(3, 2), -Fraction(2) ** -2000,
+    Fraction(1, 3),
     Fraction(2) ** -126 - Fraction(2) ** -150, Fraction(2) ** -1022 - Fraction(2) ** -1075,
 ])
 def test_ieee_boundaries(q):

@@ -316,8 +316,9 @@ def test_table_arities_and_immediates():
         name = op.split(".")[1]
         if op in ternary:
             expected = 3
-        elif name.startswith(("extract_lane", "splat", "abs", "neg", "sqrt", "ceil", "floor", "trunc",
-                              "nearest", "not", "any_true", "all_true", "bitmask", "popcnt", "clz",
+        elif name.startswith(("extract_lane", "splat", "abs", "neg", "sqrt", "ceil", "floor",
+                              "trunc", "nearest", "not", "any_true", "all_true", "bitmask",
+                              "popcnt", "clz",
                               "ctz", "eqz", "extend", "convert", "demote", "promote", "reinterpret",
                               "wrap", "extadd_pairwise", "relaxed_trunc")) and "extmul" not in name:
             expected = 1

@@ -88,7 +88,8 @@ def big_module() -> Module:
         imports=(
             Import("env", "f", "func", 0),
             Import("env", "mem", "memory", MemType(Limits(1, 65536, "i64"))),
-            Import("env", "tab", "table", TableType(Limits(0, None, "i64"), RefType(False, "func"))),
+            Import("env", "tab", "table",
+                   TableType(Limits(0, None, "i64"), RefType(False, "func"))),
             Import("env", "g", "global", GlobalType(True, RefType(True, "any"))),
             Import("env", "\u00e9\x00\"\\", "tag", TagType(0)),
         ),

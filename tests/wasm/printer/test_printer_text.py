@@ -117,7 +117,8 @@ def test_types_rec_sub_struct_array():
     m = Module(types=(
         FT_I32_I32,
         RecType((
-            SubType(False, (), StructType((FieldType(True, "i8"), FieldType(False, RefType(False, 1))))),
+            SubType(False, (),
+                    StructType((FieldType(True, "i8"), FieldType(False, RefType(False, 1))))),
             SubType(True, (1,), ArrayType(FieldType(False, RefType(True, 2)))),
         )),
         RecType(()),
@@ -219,10 +220,12 @@ def test_names_used_as_ids_when_valid_and_unique():
     m = Module(
         types=(FT_VOID,),
         imports=(Import("m", "f", "func", 0),),
-        funcs=(Func(0, (), (Instr("call", (0,)), Instr("call", (1,)), Instr("call", (2,)))), Func(0), Func(0)),
+        funcs=(Func(0, (), (Instr("call", (0,)), Instr("call", (1,)), Instr("call", (2,)))),
+               Func(0), Func(0)),
         exports=(Export("run", "func", 1),),
         start=Start(2),
-        names=Names(module="mod", funcs=((0, "imp"), (1, "run"), (2, "bad name"), (3, "dup"), (4, "dup"))),
+        names=Names(module="mod", funcs=((0, "imp"), (1, "run"), (2, "bad name"), (3, "dup"),
+                                         (4, "dup"))),
     )
     text = print_module(m)
     assert text.startswith("(module $mod\n")
@@ -294,7 +297,8 @@ def test_plain_instruction_immediates():
         (Instr("f32.const", (0x7FA00000,)), "f32.const nan:0x200000"),
         (Instr("f64.const", (0x4028000000000000,)), "f64.const 0x1.8p+3"),
         (Instr("v128.const", (1,)), "v128.const i32x4 0x00000001 0x00000000 0x00000000 0x00000000"),
-        (Instr("i8x16.shuffle", (tuple(range(16)),)), "i8x16.shuffle " + " ".join(map(str, range(16)))),
+        (Instr("i8x16.shuffle", (tuple(range(16)),)),
+         "i8x16.shuffle " + " ".join(map(str, range(16)))),
         (Instr("br_table", ((0, 1, 2), 3)), "br_table 0 1 2 3"),
         (Instr("br_table", ((), 3)), "br_table 3"),
         (Instr("call_indirect", (2, 5)), "call_indirect 2 (type 5)"),
@@ -305,7 +309,8 @@ def test_plain_instruction_immediates():
         (Instr("ref.null", (3,)), "ref.null 3"),
         (Instr("ref.test", (RefType(False, "i31"),)), "ref.test (ref i31)"),
         (Instr("ref.cast", (RefType(True, 2),)), "ref.cast (ref null 2)"),
-        (Instr("br_on_cast", (1, RefType(True, "any"), RefType(False, 0))), "br_on_cast 1 anyref (ref 0)"),
+        (Instr("br_on_cast", (1, RefType(True, "any"), RefType(False, 0))),
+         "br_on_cast 1 anyref (ref 0)"),
         (Instr("struct.get_s", (1, 2)), "struct.get_s 1 2"),
         (Instr("array.new_fixed", (1, 7)), "array.new_fixed 1 7"),
         (Instr("table.copy", (0, 1)), "table.copy 0 1"),

@@ -18,7 +18,8 @@ WAT = """(module
   (memory 1 1 shared)
   (func (export "store") (param i32 i64) (i64.atomic.store (local.get 0) (local.get 1)))
   (func (export "load8") (param i32) (result i32) (i32.atomic.load8_u (local.get 0)))
-  (func (export "add") (param i32 i32) (result i32) (i32.atomic.rmw.add (local.get 0) (local.get 1)))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.atomic.rmw.add (local.get 0) (local.get 1)))
   (func (export "cmpxchg16") (param i32 i32 i32) (result i32)
     (i32.atomic.rmw16.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
   (func (export "wait") (param i32 i32 i64) (result i32)
@@ -53,7 +54,8 @@ def test_round_trips_through_binary_and_text():
 @pytest.mark.parametrize("text, message", [
     ("(memory 1 shared)", "shared memory must have maximum"),
     ("(func (drop (i32.atomic.load (i32.const 0))))", "unknown memory"),
-    ("(memory 1) (func (drop (i32.atomic.load align=2 (i32.const 0))))", "alignment must be exactly"),
+    ("(memory 1) (func (drop (i32.atomic.load align=2 (i32.const 0))))",
+     "alignment must be exactly"),
 ])
 def test_invalid(text, message):
     with using(FEATURE), pytest.raises(InvalidError, match=message):
@@ -130,12 +132,11 @@ WAIT_NOTIFY = """
 
 
 @pytest.mark.parametrize("tier", ["reference", "fast"])
-def test_script_threads_wait_and_notify_deterministically(tier, monkeypatch):
-    from pyic.wasm.runtime import store as store_module
+def test_script_threads_wait_and_notify_deterministically(tier):
+    from pyic.wasm.script.engine import default_engine
     from pyic.wasm.script.runner import run_text
 
-    monkeypatch.setattr(store_module, "DEFAULT_TIER", tier)
     with using(FEATURE):
-        report = run_text(WAIT_NOTIFY, "wait_notify.wast")
+        report = run_text(WAIT_NOTIFY, "wait_notify.wast", engine=default_engine(tier))
     assert report.failures == []
     assert (report.passed, report.failed, report.not_run) == (17, 0, 0)

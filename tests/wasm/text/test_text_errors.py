@@ -112,7 +112,8 @@ def test_deep_nesting_never_recurses(depth):
     folded = "(func " + "(block " * depth + ")" * depth + ")"
     m = parse_module(folded)
     assert m.funcs[0].body[0].op == "block"
-    plain = "(func (result i32) " + "(i32.add (i32.const 1) " * depth + "(i32.const 0)" + ")" * depth + ")"
+    plain = ("(func (result i32) " + "(i32.add (i32.const 1) " * depth + "(i32.const 0)"
+             + ")" * depth + ")")
     assert len(parse_module(plain).funcs[0].body) == 2 * depth + 1
     with pytest.raises(MalformedError):
         parse_module("(" * depth)
@@ -125,14 +126,16 @@ def test_deep_nesting_never_recurses(depth):
 
 def test_mutated_texts_only_raise_malformed():
     random.seed(7)
-    base = """(module (type $t (func (param i32) (result i32)))
+    base = ("""(module (type $t (func (param i32) (result i32)))
       (func $f (export "f") (type $t) (local $x i64) (block $b (result i32)
         (br_if $b (i32.const 1) (local.get 0)) (if (result i32) (i32.const 0) (then (i32.const 2))
         (else (call $f (i32.const 3)))))) (memory 1 2) (data (i32.const 0) "\\00ab")
       (table 2 funcref) (elem (i32.const 0) $f) (global (mut f32) (f32.const 0x1p3))
-      (func (v128.const f64x2 1.5 -inf) (i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) drop))"""
+      (func (v128.const f64x2 1.5 -inf) """
+            "(i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15) drop))")
     pieces = ["(", ")", "$x", "0", "-1", '"', "end", "else", "(then", "(param", "nan:0x1", "(;",
-              "(@a", ";;", "\n", "offset=4", "align=3", "i8x16", "\udc80", "\x00", "é", "$", "1e999"]
+              "(@a", ";;", "\n", "offset=4", "align=3", "i8x16", "\udc80", "\x00", "é", "$",
+              "1e999"]
     for _ in range(400):
         t = list(base)
         for _ in range(random.randint(1, 4)):

@@ -51,7 +51,8 @@ def test_implicit_type_use_does_not_match_non_plain_types():
 
 def test_explicit_type_use_with_inline_signature_and_locals():
     m = parse_module("""(module (type $t (func (param i32 i64) (result i32)))
-      (func (type $t) (param $a i32) (param i64) (result i32) (local $l f32) local.get $l drop local.get $a)
+      (func (type $t) (param $a i32) (param i64) (result i32) (local $l f32)
+        local.get $l drop local.get $a)
       (func (type $t) (local f64) (local $x i32) local.get $x))""")
     assert m.funcs[0].typeidx == 0 and m.funcs[0].locals == ("f32",)
     assert m.funcs[0].body == (I("local.get", (2,)), I("drop"), I("local.get", (0,)))
@@ -157,7 +158,8 @@ def test_start_and_export_kinds():
 def test_rec_and_sub_types_and_fields():
     m = parse_module("""(module
       (rec (type $a (sub (struct (field $x i32) (field (mut i64) i8))))
-           (type $b (sub final $a (struct (field $x i32) (field (mut i64) i8) (field (ref null $b))))))
+           (type $b (sub final $a
+             (struct (field $x i32) (field (mut i64) i8) (field (ref null $b))))))
       (type $arr (array (mut i16)))
       (func (param (ref $b)) (result i64)
         (struct.get $b 1 (local.get 0)) drop (struct.get $a $x (local.get 0)) drop
@@ -221,24 +223,29 @@ def test_try_table_catches_resolve_outside():
 
 
 def test_plain_instruction_immediates():
-    pre = "(memory $m 1) (memory $n 1) (table $t 1 funcref) (table $u 1 funcref) (elem $e func) (type $v (func))"
+    pre = ("(memory $m 1) (memory $n 1) (table $t 1 funcref) (table $u 1 funcref) "
+           "(elem $e func) (type $v (func))")
     b = body("""i32.load i64.load8_s offset=3 f32.load $n align=2 i64.store 1 offset=0x10 align=1
-                v128.load8_lane 1 v128.load8_lane 1 2 v128.load16_lane $n offset=2 3 v128.store offset=1
+                v128.load8_lane 1 v128.load8_lane 1 2 v128.load16_lane $n offset=2 3
+                v128.store offset=1
                 table.get table.get $u table.copy table.copy $u $t table.init $e table.init $u $e
                 memory.size memory.grow $n memory.copy memory.copy $n $m memory.fill 1
-                select (select (result i32) (result) (i32.const 1)) ref.null func ref.null $v ref.is_null
+                select (select (result i32) (result) (i32.const 1))
+                ref.null func ref.null $v ref.is_null
                 call_indirect (type $v) call_indirect $u (type $v) br_table 0 0 0""", pre)
     assert list(b) == [
         I("i32.load", (MemArg(2, 0, 0),)), I("i64.load8_s", (MemArg(0, 3, 0),)),
         I("f32.load", (MemArg(1, 0, 1),)), I("i64.store", (MemArg(0, 16, 1),)),
         I("v128.load8_lane", (MemArg(0, 0, 0), 1)), I("v128.load8_lane", (MemArg(0, 0, 1), 2)),
         I("v128.load16_lane", (MemArg(1, 2, 1), 3)), I("v128.store", (MemArg(4, 1, 0),)),
-        I("table.get", (0,)), I("table.get", (1,)), I("table.copy", (0, 0)), I("table.copy", (1, 0)),
+        I("table.get", (0,)), I("table.get", (1,)),
+        I("table.copy", (0, 0)), I("table.copy", (1, 0)),
         I("table.init", (0, 0)), I("table.init", (1, 0)),
         I("memory.size", (0,)), I("memory.grow", (1,)), I("memory.copy", (0, 0)),
         I("memory.copy", (1, 0)), I("memory.fill", (1,)),
         I("select"), I("i32.const", (1,)), I("select", (("i32",),)), I("ref.null", ("func",)),
-        I("ref.null", (0,)), I("ref.is_null"), I("call_indirect", (0, 0)), I("call_indirect", (1, 0)),
+        I("ref.null", (0,)), I("ref.is_null"),
+        I("call_indirect", (0, 0)), I("call_indirect", (1, 0)),
         I("br_table", ((0, 0), 0)),
     ]
 
