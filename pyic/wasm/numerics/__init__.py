@@ -9,8 +9,9 @@ Values at this interface are ints:
 There is one function per instruction, named after it with ``.`` replaced by
 ``_`` (``i32.add`` -> ``i32_add``), defined in
 
-* `ints`           i32/i64 unops, binops, testops, relops, sign extensions (4.3.2)
-* `floats`         f32/f64 unops, binops, relops (4.3.3)
+* `ints`           i32/i64 unops, binops, testops, relops, sign extensions (4.3.2),
+                   instances of the width-generic `ixx`
+* `floats`         f32/f64 unops, binops, relops (4.3.3), instances of `fxx`
 * `conversions`    cvtops incl. trapping and saturating truncation (4.3.4), and
                    `conversions.ieee`, correct rounding of a rational to a float
 * `vectors`        integer-lane and whole-vector SIMD ops, lane access, shuffles (4.3.5)
