@@ -13,11 +13,12 @@ operation exactly per element instead (``per_byte``: the IC's model).
 
 from __future__ import annotations
 
-BULK_OPS = ("memory.fill", "memory.copy", "memory.init", "table.fill", "table.copy", "table.init")
-ARRAY_BULK_OPS = ("array.new", "array.new_default", "array.new_data", "array.new_elem",
-                  "array.fill", "array.copy", "array.init_data", "array.init_elem")
+# The bulk operations are a fact of each instruction (`pyic.wasm.syntax.facts`, its
+# ``count_operand``): memory and table ones, the array ones, and all of them together.
 # Every bulk operation takes its element count as its last operand (the top of the stack).
-METERED_OPS = frozenset(BULK_OPS + ARRAY_BULK_OPS)
+from ..syntax.facts import ARRAY_BULK_OPS, BULK_OPS, METERED_OPS
+
+__all__ = ["ARRAY_BULK_OPS", "BULK_OPS", "METERED_OPS", "GRANULE_SHIFT", "CostModel", "DEFAULT"]
 # The default per-unit rule: one unit per whole 4096 elements (a shift of 12).
 GRANULE_SHIFT = 12
 
@@ -28,7 +29,8 @@ class CostModel:
 
     __slots__ = ("instr", "default", "per_byte")
 
-    def __init__(self, instr: dict | None = None, default: int = 1, per_byte: dict | None = None) -> None:
+    def __init__(self, instr: dict | None = None, default: int = 1,
+                 per_byte: dict | None = None) -> None:
         self.instr = dict(instr or {})
         self.default = default
         self.per_byte = dict(per_byte or {})

@@ -18,6 +18,7 @@ time only where the proposal says so).
 from __future__ import annotations
 
 from ...errors import InvalidError
+from ..syntax.facts import signature as fixed_signature
 from ..syntax.opcodes import ATOMIC_OPS, natural_alignment
 from .instructions import HANDLERS, _simple
 
@@ -66,4 +67,4 @@ def _access(op: str):
 
 for _op in ATOMIC_OPS:
     HANDLERS[_op] = _access(_op)
-_simple("atomic.fence", (), ())
+_simple("atomic.fence", *fixed_signature("atomic.fence"))

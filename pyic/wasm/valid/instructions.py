@@ -1,9 +1,9 @@
 """Typing rules of instructions (spec 3.4, "Instructions").
 
 ``SIMPLE[op] = (n, pops, pushes)``: the ops whose type is a fixed
-``[t1*] -> [t2*]`` (numeric, vector, some reference ops), derived from the
-instruction names of `opcodes.OPCODES`; ``pops`` is a list so the main loop can
-compare it with the top of the value stack in one step.
+``[t1*] -> [t2*]`` (numeric, vector, some reference ops), as the instruction
+facts state it (`pyic.wasm.syntax.facts.signature`); ``pops`` is a list so the
+main loop can compare it with the top of the value stack in one step.
 
 ``HANDLERS[op](v, instr)``: every other op, as a function of the
 `algorithm.ExprValidator` ``v``; a structured instruction pushes its control
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ...errors import InvalidError
 from ..features import enabled
+from ..syntax.facts import SHAPES, signature
 from ..syntax.opcodes import MEMORY_OPS, OPCODES, natural_alignment
 from ..syntax.types import Exact, RefType
 from .types import (
@@ -47,65 +48,30 @@ def handler(*ops: str):
     return register
 
 
-# ------------------------------------------------------------------ numeric (3.4.1)
+# ------------------------------------------------------------ numeric and vector (3.4.1, 3.4.2)
+# Their types are the instruction facts' signatures; only the instructions with a
+# lane index to check have a rule here.
 
-_RELOPS = frozenset("eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u lt gt le ge".split())
-_UNOPS = frozenset("clz ctz popcnt abs neg ceil floor trunc nearest sqrt "
-                   "extend8_s extend16_s extend32_s".split())
-
-
-def _scalar_signature(t: str, rest: str):
-    if rest == "const":
-        return (), (t,)
-    if rest == "eqz":
-        return (t,), (I32,)
-    if rest in _RELOPS:
-        return (t, t), (I32,)
-    if rest in _UNOPS:
-        return (t,), (t,)
-    for part in rest.split("_")[1:]:
-        if part in NUMTYPES:  # a conversion t.cvtop_t1
-            return (part,), (t,)
-    return (t, t), (t,)
-
-
-# ------------------------------------------------------------------ vector (3.4.2)
-
-LANES = {"i8x16": (I32, 16), "i16x8": (I32, 8), "i32x4": (I32, 4), "i64x2": ("i64", 2),
-         "f32x4": ("f32", 4), "f64x2": ("f64", 2)}
-_VUNARY_PREFIXES = ("not", "abs", "neg", "popcnt", "sqrt", "ceil", "floor", "trunc", "nearest",
-                    "extend_", "convert", "demote", "promote", "extadd_pairwise", "relaxed_trunc")
-_VTERNARY = frozenset(("bitselect", "relaxed_madd", "relaxed_nmadd", "relaxed_laneselect",
-                       "relaxed_dot_i8x16_i7x16_add_s"))
-
-
-def _vector_signature(shape: str, rest: str):
-    if rest == "const":
-        return (), (V128,)
-    if rest == "splat":
-        return (LANES[shape][0],), (V128,)
-    if rest in ("any_true", "all_true", "bitmask"):
-        return (V128,), (I32,)
-    if rest in ("shl", "shr_s", "shr_u"):
-        return (V128, I32), (V128,)
-    if rest in _VTERNARY:
-        return (V128, V128, V128), (V128,)
-    if rest.startswith(_VUNARY_PREFIXES):
-        return (V128,), (V128,)
-    return (V128, V128), (V128,)
+# Each vector shape's (unpacked) lane type and lane count.
+LANES = SHAPES
 
 
 def _lane_handler(op: str):
     shape, rest = op.split(".", 1)
-    lanet, lanes = LANES[shape]
+    lanes = LANES[shape][1]
+    params, results = signature(op)   # [v128] -> [t] or [v128 t] -> [v128]
 
     if rest.startswith("extract_lane"):
+        lanet = results[0]
+
         def extract(v, instr):
             if not 0 <= instr.imm[0] < lanes:
                 raise InvalidError("invalid lane index")
             v.pop_val(V128)
             v.vals.append(lanet)
         return extract
+
+    lanet = params[1]
 
     def replace(v, instr):
         if not 0 <= instr.imm[0] < lanes:
@@ -165,27 +131,16 @@ def _memory_handler(op: str):
 
 
 def _build_tables() -> None:
-    for op in OPCODES:
+    for op, info in OPCODES.items():
         if op in MEMORY_OPS:
             HANDLERS[op] = _memory_handler(op)
-            continue
-        prefix, _, rest = op.partition(".")
-        if prefix in NUMTYPES:
-            _simple(op, *_scalar_signature(prefix, rest))
-        elif prefix in LANES or prefix == V128:
-            if rest.startswith(("extract_lane", "replace_lane")):
-                HANDLERS[op] = _lane_handler(op)
-            elif op != "i8x16.shuffle":
-                _simple(op, *_vector_signature(prefix, rest))
+        elif "laneidx" in info.imms:
+            HANDLERS[op] = _lane_handler(op)
+        elif op != "i8x16.shuffle" and (sig := signature(op)) is not None:
+            _simple(op, *sig)
 
 
 _build_tables()
-_simple("nop", (), ())
-_simple("ref.eq", (RefType(True, "eq"), RefType(True, "eq")), (I32,))
-_simple("ref.i31", (I32,), (RefType(False, "i31"),))
-_simple("i31.get_s", (RefType(True, "i31"),), (I32,))
-_simple("i31.get_u", (RefType(True, "i31"),), (I32,))
-_simple("array.len", (RefType(True, "array"),), (I32,))
 
 
 # ------------------------------------------------------------------ control (3.4.8)

@@ -9,11 +9,9 @@
 
 from __future__ import annotations
 
+from ..syntax.facts import signature
 from .instructions import _simple
 
-I64 = "i64"
-
-_simple("i64.add128", (I64, I64, I64, I64), (I64, I64))
-_simple("i64.sub128", (I64, I64, I64, I64), (I64, I64))
-_simple("i64.mul_wide_s", (I64, I64), (I64, I64))
-_simple("i64.mul_wide_u", (I64, I64), (I64, I64))
+# Fixed types, as the instruction facts state them.
+for _op in ("i64.add128", "i64.sub128", "i64.mul_wide_s", "i64.mul_wide_u"):
+    _simple(_op, *signature(_op))
