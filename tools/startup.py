@@ -20,8 +20,9 @@ Three tables, measured side by side in one run, every figure the CPU time
    build, 311 KB): the whole processes ``create``, ``install`` and ``call
    fib '(10 : nat)' --query``, and the split of the ``call`` process (run
    in-process through the click group): decode, validate and instantiate timed
-   by wrapping `pyic.wasm.embed`'s functions, the Wasm calls, and the rest
-   (state store, Candid, the IC).
+   by wrapping `pyic.wasm.embed`'s functions, the Wasm calls, the data
+   certificate the query is given (``pyic.ic.machine.default_certifier``), and
+   the rest (state store, Candid, the IC, modules imported on first use).
 
 ``pyic`` is run as ``python -m pyic`` with ``PYTHONPATH`` set to the tree
 measured (the console script does the same imports); the children inherit
@@ -34,7 +35,7 @@ warm private bytecode cache (``PYTHONPYCACHEPREFIX``), as an installed wheel has
 the same run (a before/after): PATH holds the ``pyic`` package.
 
     python -m tools.startup                          # all tables (~3 min with pywasm)
-    python -m tools.startup --modules fib --repeat 1 --no-pywasm --json -
+    python -m tools.startup --small --modules fib --repeat 1 --no-pywasm --json -
     python -m tools.startup --tree before=/tmp/base --tree after=. --no-kit
 """
 
@@ -44,6 +45,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -56,7 +58,7 @@ SHARED = os.environ.get("PYIC_SHARED", os.path.join(REPO, "..", "shared"))
 DEFAULT_CANISTER = os.path.join(SHARED, "canisters", "compute", "compute.wasm")
 RUN_PHASES = ("interpreter", "imports", "decode", "validate", "instantiate", "first_instr")
 CANISTER_PHASES = ("interpreter", "imports", "decode", "validate", "instantiate", "wasm_calls",
-                   "other")
+                   "certificate", "other")
 
 
 class StartupError(Exception):
@@ -176,7 +178,8 @@ cli.get_command(None, "canister")
 from pyic.testing import PocketIC
 from pyic.wasm import embed
 t1 = time.process_time()
-spent = {"decode": 0.0, "validate": 0.0, "instantiate": 0.0, "wasm_calls": 0.0}
+spent = {"decode": 0.0, "validate": 0.0, "instantiate": 0.0, "wasm_calls": 0.0,
+         "certificate": 0.0}
 def timed(name, f):
     def wrapper(*a, **k):
         c = time.process_time()
@@ -189,6 +192,11 @@ embed.module_decode = timed("decode", embed.module_decode)
 embed.module_validate = timed("validate", embed.module_validate)
 embed.module_instantiate = timed("instantiate", embed.module_instantiate)
 embed.invoke = timed("wasm_calls", embed.invoke)
+try:   # the data certificate a query sees (BLS signing, pyic.http)
+    import pyic.ic.machine as machine
+    machine.default_certifier = timed("certificate", machine.default_certifier)
+except (ImportError, AttributeError):
+    pass
 try:
     cli(sys.argv[1:], standalone_mode=False)
 except SystemExit:
@@ -221,7 +229,8 @@ def bench_kit(args, trees: list, cwd: str, progress) -> list:
         if wanted is not None and m["name"] not in wanted:
             continue
         path = os.path.join(args.bench, m["wasm"])
-        arg, checksum = m["arg"], m["checksum"]
+        size = m["small"] if args.small else m
+        arg, checksum = size["arg"], size["checksum"]
         engines = [(t.name, pyic_cmd("run", path, "--invoke", "run", str(arg)), t.env())
                    for t in trees]
         if args.pywasm:
@@ -263,7 +272,8 @@ def split_table(args, trees: list, cwd: str, progress) -> list:
     for name in args.split_modules.split(","):
         if name:
             m = manifest[name]
-            targets.append((m["wasm"], os.path.join(args.bench, m["wasm"]), "run", m["arg"]))
+            arg = m["small"]["arg"] if args.small else m["arg"]
+            targets.append((m["wasm"], os.path.join(args.bench, m["wasm"]), "run", arg))
     if args.canister:
         targets.append((os.path.basename(args.canister), args.canister, None, None))
     rows = []
@@ -414,6 +424,8 @@ def main(argv: list | None = None) -> int:
                     help="kit modules whose pyic run start-up is split (comma-separated)")
     ap.add_argument("--canister", default=DEFAULT_CANISTER,
                     help="canister for the split and pyic canister ('' for none)")
+    ap.add_argument("--small", action="store_true",
+                    help="the kit's small arguments (a smoke test: start-up dominates)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     ap.add_argument("--tree", action="append", default=[], metavar="NAME=PATH",
                     help="a checkout to measure (repeatable; default: this one)")
@@ -439,15 +451,14 @@ def main(argv: list | None = None) -> int:
         if args.bytecode:
             for t in list(trees):
                 cached = Tree(f"{t.name}+pyc", t.path, os.path.join(cwd, f"pyc-{t.name}"))
-                child_cpu(pyic_cmd("--help"), cached.env(), cwd)     # warms the cache
-                child_cpu([sys.executable, "-c", RUN_DRIVER, os.path.join(
-                    args.bench, "wasm", "fib.wasm"), "run", "1"], cached.env(), cwd)
+                child_cpu([sys.executable, "-m", "compileall", "-q", os.path.join(t.path, "pyic")],
+                          cached.env(), cwd)     # warms the cache
                 trees.append(cached)
         if args.pywasm and subprocess.run([sys.executable, "-c", "import pywasm"],
                                           capture_output=True).returncode != 0:
             progress("pywasm is missing (pip install pywasm==2.2.3): no ratios")
             args.pywasm = False
-        report: dict = {"command": "python -m tools.startup " + " ".join(
+        report: dict = {"command": "python -m tools.startup " + shlex.join(
             argv if argv is not None else sys.argv[1:]),
             "trees": [t.name for t in trees], "pywasm": args.pywasm,
             "python": sys.version.split()[0]}
