@@ -67,7 +67,7 @@ def wasm_of(stress: Stress) -> bytes:
 def select_tier(tier: str) -> None:
     """Run canisters on ``tier``.  The IC builds each canister's store with a `Config` that
     names no tier, so this sets the default such a `Config` takes (and ``PYIC_TIER``, which
-    older pyic read instead); `tier_of` says which tier a canister really ran on."""
+    older pyic read instead); `tiers_since` says which tier the canisters really ran on."""
     os.environ["PYIC_TIER"] = tier
     from pyic.wasm.runtime import store
     store.DEFAULT_TIER = tier
@@ -84,10 +84,23 @@ def count(pic, cid) -> int:
     return getattr(_module(pic, cid), "instructions_executed", 0)
 
 
-def tier_of(pic, cid) -> str | None:
-    """The tier of the store the canister's live instance runs in (None: no instance)."""
-    live = getattr(_module(pic, cid), "_live", None)
-    return None if live is None else live.store.config.tier
+def _stores() -> list:
+    """Every Wasm store alive in this process (found by the garbage collector, so without
+    reaching into how the IC keeps its canisters' instances)."""
+    import gc
+
+    from pyic.wasm.runtime.store import Store
+    return [o for o in gc.get_objects() if type(o) is Store]
+
+
+def store_ids() -> set:
+    return {id(s) for s in _stores()}
+
+
+def tiers_since(before: set) -> set:
+    """The tiers of the stores created since ``before`` (`store_ids`) that are still alive:
+    those of the canisters' instances."""
+    return {s.config.tier for s in _stores() if id(s) not in before}
 
 
 def run(stress: Stress, n: int, max_rounds: int = 100_000) -> dict:
@@ -98,6 +111,7 @@ def run(stress: Stress, n: int, max_rounds: int = 100_000) -> dict:
     from pyic.errors import ICError
     from pyic.testing import PocketIC, to_principal_bytes
     wasm = wasm_of(stress)
+    stores = store_ids()
     pic = PocketIC()
     cids = [pic.create_canister(cycles=CYCLES)]
     if stress.name == "calls":
@@ -121,7 +135,7 @@ def run(stress: Stress, n: int, max_rounds: int = 100_000) -> dict:
     cpu = time.process_time() - c0
     if not isinstance(status, bytes):
         raise ICError(f"{stress.name}: run({n}) rejected: {status}")
-    tiers = {tier_of(pic, c) for c in cids}
+    tiers = tiers_since(stores)
     return {"reply": bytes(status), "checksum": int.from_bytes(status, "little"),
             "count": sum(count(pic, c) for c in cids) - before, "cpu_s": cpu,
             "rounds": rounds, "tier": tiers.pop() if len(tiers) == 1 else sorted(tiers)}
