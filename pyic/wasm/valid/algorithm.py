@@ -17,7 +17,7 @@ from ...errors import InvalidError
 from . import legacy
 from .instructions import HANDLERS, SIMPLE
 from .types import (
-    BOT, NUMTYPES, RefType, match_valtype, string_of_resulttype, string_of_valtype,
+    BOT, RefType, match_valtype, string_of_resulttype, string_of_valtype,
 )
 
 LEGACY_SECTIONS = frozenset(("try", "catch", "catch_all"))
@@ -85,12 +85,6 @@ class ExprValidator:
 
     # ------------------------------------------------------------ value stack
 
-    def push_val(self, t) -> None:
-        self.vals.append(t)
-
-    def push_vals(self, ts) -> None:
-        self.vals.extend(ts)
-
     def pop_any(self):
         """pop_val(): any one operand."""
         vals = self.vals
@@ -114,12 +108,6 @@ class ExprValidator:
             raise mismatch(string_of_resulttype((expect,)), string_of_resulttype((actual,)))
         vals.pop()
         return actual
-
-    def pop_num(self):
-        t = self.pop_any()
-        if t is not BOT and t not in NUMTYPES:
-            raise mismatch("a number type", string_of_resulttype((t,)))
-        return t
 
     def pop_ref(self) -> RefType:
         t = self.pop_any()

@@ -644,9 +644,4 @@ from . import aggregate  # noqa: E402,F401
 from . import atomics, descriptors, legacy, wide  # noqa: E402,F401
 
 
-def _unsupported_check() -> list:
-    """Ops of the instruction table without a typing rule here (should be none)."""
-    return [op for op in OPCODES if op not in SIMPLE and op not in HANDLERS]
-
-
 __all__ = ["SIMPLE", "HANDLERS", "blocktype"]

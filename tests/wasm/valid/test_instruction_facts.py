@@ -83,6 +83,10 @@ def test_numerics_arity_agrees():
         assert stack_effect(op) == (arity, 1), op
 
 
+def test_every_instruction_has_a_typing_rule():
+    assert [op for op in ALL_OPCODES if op not in SIMPLE and op not in HANDLERS] == []
+
+
 def test_validator_simple_rules_are_the_signatures():
     for op, (n, pops, pushes) in SIMPLE.items():
         assert signature(op) == (tuple(pops), tuple(pushes)), op
