@@ -6,8 +6,8 @@ lowering of the reference interpreter, the fast tier's code generator and the
 cost model read one statement of each fact instead of restating it.
 
 * ``signature``: ``(operand types, result types)`` when the instruction's type
-  is one fixed ``[t1*] -> [t2*]`` (spec 3.4, the numeric and vector
-  instructions and a few reference ones), deepest operand first; ``None`` when
+  is one fixed ``[t1*] -> [t2*]`` (spec 3.4.10 and 3.4.11, the numeric and
+  vector instructions, and a few reference ones), deepest operand first; ``None`` when
   the types depend on the context or the immediates (``local.get``, loads with
   the memory's address type, ``struct.get``) or are polymorphic (``drop``,
   ``select``).
@@ -17,7 +17,7 @@ cost model read one statement of each fact instead of restating it.
   struct's field count or ``array.new_fixed``'s count.
 * ``polymorphic``: an unconditional transfer of control (``br``, ``return``,
   ``throw``, ``unreachable``...): the stack after it is polymorphic (spec
-  3.4.8), and the code up to the end of the block is dead.
+  3.4, "stack-polymorphic"), and the code up to the end of the block is dead.
 * ``count_operand``: for the bulk operations the cost model charges per
   element (docs/semantics.md, "Counting"), the position of the element count
   among the operands, deepest first; ``None`` for an ordinary instruction,
@@ -46,7 +46,7 @@ class Facts:
     count_operand: int | None = None
 
 
-# ------------------------------------------------------------------ numeric (3.4.1)
+# ------------------------------------------------------------------ numeric (3.4.10)
 
 _RELOPS = frozenset("eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u lt gt le ge".split())
 _UNOPS = frozenset("clz ctz popcnt abs neg ceil floor trunc nearest sqrt "
@@ -69,7 +69,7 @@ def _scalar_signature(t: str, rest: str) -> tuple:
     return (t, t), (t,)
 
 
-# ------------------------------------------------------------------ vector (3.4.2)
+# ------------------------------------------------------------------ vector (3.4.11)
 
 # Each shape's lane type (unpacked: i8 and i16 lanes are read and written as i32) and count.
 SHAPES = {"i8x16": (I32, 16), "i16x8": (I32, 8), "i32x4": (I32, 4), "i64x2": (I64, 2),
@@ -100,7 +100,7 @@ def _vector_signature(shape: str, rest: str) -> tuple:
     return (V128, V128), (V128,)
 
 
-# ------------------------------------------------------------------ memory (3.4.6)
+# ------------------------------------------------------------------ memory (3.4.5)
 
 def _memory_effect(op: str) -> tuple:
     """A load or store with a memarg: the address, the stored value, the vector of a
@@ -129,26 +129,26 @@ _I31REF = RefType(True, "i31")
 
 # op -> (pops, pushes) or VARIES, for the instructions outside the rules above.
 _EFFECTS = {
-    # control (3.4.8)
+    # control (3.4.2)
     "nop": (0, 0), "block": VARIES, "loop": VARIES, "if": VARIES, "try_table": VARIES,
     "br_if": VARIES, "br_on_null": VARIES, "br_on_non_null": VARIES,
     "br_on_cast": VARIES, "br_on_cast_fail": VARIES,
     "call": VARIES, "call_indirect": VARIES, "call_ref": VARIES,
-    # parametric (3.4.4)
+    # parametric (3.4.1)
     "drop": (1, 0), "select": (3, 1),
-    # variable (3.4.5)
+    # variable (3.4.3)
     "local.get": (0, 1), "local.set": (1, 0), "local.tee": (1, 1),
     "global.get": (0, 1), "global.set": (1, 0),
-    # table (3.4.6)
+    # table (3.4.4)
     "table.get": (1, 1), "table.set": (2, 0), "table.size": (0, 1), "table.grow": (2, 1),
     "table.fill": (3, 0), "table.copy": (3, 0), "table.init": (3, 0), "elem.drop": (0, 0),
-    # memory (3.4.6)
+    # memory (3.4.5)
     "memory.size": (0, 1), "memory.grow": (1, 1), "memory.fill": (3, 0), "memory.copy": (3, 0),
     "memory.init": (3, 0), "data.drop": (0, 0),
-    # reference (3.4.3)
+    # reference (3.4.6)
     "ref.null": (0, 1), "ref.is_null": (1, 1), "ref.func": (0, 1), "ref.eq": (2, 1),
     "ref.as_non_null": (1, 1), "ref.test": (1, 1), "ref.cast": (1, 1),
-    # aggregate (3.4.3)
+    # aggregate (3.4.7), scalar (3.4.8) and external (3.4.9) references
     "struct.new": VARIES, "struct.new_default": (0, 1),
     "struct.get": (1, 1), "struct.get_s": (1, 1), "struct.get_u": (1, 1), "struct.set": (2, 0),
     "array.new": (2, 1), "array.new_default": (1, 1), "array.new_fixed": VARIES,

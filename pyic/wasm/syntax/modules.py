@@ -22,7 +22,7 @@ from .types import FuncType, GlobalType, MemType, RecType, RefType, TableType, T
 
 @frozen
 class Func:
-    """2.5.3 ``func ::= {type typeidx, locals local*, body expr}``.
+    """2.5.7 ``func ::= {type typeidx, locals local*, body expr}``.
 
     ``locals`` are value types, one per local (parameters not included).
     """
@@ -34,7 +34,7 @@ class Func:
 
 @frozen
 class Table:
-    """2.5.4 ``table ::= {type tabletype, init expr}``; ``init`` is ``None``
+    """2.5.6 ``table ::= {type tabletype, init expr}``; ``init`` is ``None``
     when the table is initialised with null (the 2.0 form)."""
 
     type: TableType
@@ -50,7 +50,7 @@ class Mem:
 
 @frozen
 class Global:
-    """2.5.6 ``global ::= {type globaltype, init expr}``."""
+    """2.5.4 ``global ::= {type globaltype, init expr}``."""
 
     type: GlobalType
     init: tuple
@@ -58,7 +58,7 @@ class Global:
 
 @frozen
 class Tag:
-    """2.5.7 ``tag ::= {type tagtype}``."""
+    """2.5.3 ``tag ::= {type tagtype}``."""
 
     type: TagType
 
@@ -80,7 +80,7 @@ SegmentMode = Union[Active, str]
 
 @frozen
 class Elem:
-    """2.5.8 ``elem ::= {type reftype, init expr*, mode elemmode}``."""
+    """2.5.9 ``elem ::= {type reftype, init expr*, mode elemmode}``."""
 
     type: RefType
     init: tuple
@@ -89,7 +89,7 @@ class Elem:
 
 @frozen
 class Data:
-    """2.5.9 ``data ::= {init byte*, mode datamode}`` (never declarative)."""
+    """2.5.8 ``data ::= {init byte*, mode datamode}`` (never declarative)."""
 
     init: bytes
     mode: SegmentMode
@@ -104,7 +104,7 @@ class Start:
 
 @frozen
 class Import:
-    """2.5.12 ``import ::= {module name, name name, desc externtype}``.
+    """2.5.11 ``import ::= {module name, name name, desc externtype}``.
 
     ``kind`` is one of ``"func" "table" "memory" "global" "tag"``; ``desc`` is
     the type index (func, tag: a `TagType`), or the `TableType`, `MemType`,
@@ -119,7 +119,7 @@ class Import:
 
 @frozen
 class Export:
-    """2.5.11 ``export ::= {name name, desc externidx}``: ``kind`` as for imports,
+    """2.5.12 ``export ::= {name name, desc externidx}``: ``kind`` as for imports,
     ``index`` into that kind's index space."""
 
     name: str

@@ -72,7 +72,7 @@ def _series(prefix: int | None, start: int, names: str, imms: str = "",
         code += 1
 
 
-# ---------------------------------------------------------------- control (5.4.1)
+# ---------------------------------------------------------------- control (5.4.2)
 _op("unreachable", 0x00)
 _op("nop", 0x01)
 _op("block", 0x02, "blocktype")
@@ -95,18 +95,18 @@ _op("try_table", 0x1F, "blocktype catches")
 _op("br_on_null", 0xD5, "labelidx")
 _op("br_on_non_null", 0xD6, "labelidx")
 
-# ---------------------------------------------------------------- parametric (5.4.2)
+# ---------------------------------------------------------------- parametric (5.4.1)
 _op("drop", 0x1A)
 _op("select", 0x1B)  # typed select: see VARIANTS
 
-# ---------------------------------------------------------------- variable (5.4.4)
+# ---------------------------------------------------------------- variable (5.4.3)
 _op("local.get", 0x20, "localidx")
 _op("local.set", 0x21, "localidx")
 _op("local.tee", 0x22, "localidx")
 _op("global.get", 0x23, "globalidx")
 _op("global.set", 0x24, "globalidx")
 
-# ---------------------------------------------------------------- table (5.4.5)
+# ---------------------------------------------------------------- table (5.4.4)
 _op("table.get", 0x25, "tableidx")
 _op("table.set", 0x26, "tableidx")
 _op("table.init", (0xFC, 12), "tableidx elemidx")
@@ -116,7 +116,7 @@ _op("table.grow", (0xFC, 15), "tableidx")
 _op("table.size", (0xFC, 16), "tableidx")
 _op("table.fill", (0xFC, 17), "tableidx")
 
-# ---------------------------------------------------------------- memory (5.4.6)
+# ---------------------------------------------------------------- memory (5.4.5)
 _series(None, 0x28, """i32.load i64.load f32.load f64.load
     i32.load8_s i32.load8_u i32.load16_s i32.load16_u
     i64.load8_s i64.load8_u i64.load16_s i64.load16_u i64.load32_s i64.load32_u
@@ -129,14 +129,14 @@ _op("data.drop", (0xFC, 9), "dataidx")
 _op("memory.copy", (0xFC, 10), "memidx memidx")
 _op("memory.fill", (0xFC, 11), "memidx")
 
-# ---------------------------------------------------------------- reference (5.4.3)
+# ---------------------------------------------------------------- reference (5.4.6)
 _op("ref.null", 0xD0, "heaptype")
 _op("ref.is_null", 0xD1)
 _op("ref.func", 0xD2, "funcidx")
 _op("ref.eq", 0xD3)
 _op("ref.as_non_null", 0xD4)
 
-# ---------------------------------------------------------------- aggregate (GC, 5.4.3)
+# ---------------------------------------------------------------- aggregate (GC, 5.4.7)
 _op("struct.new", (0xFB, 0), "typeidx")
 _op("struct.new_default", (0xFB, 1), "typeidx")
 _op("struct.get", (0xFB, 2), "typeidx fieldidx")
@@ -167,7 +167,7 @@ _op("ref.i31", (0xFB, 28))
 _op("i31.get_s", (0xFB, 29))
 _op("i31.get_u", (0xFB, 30))
 
-# ---------------------------------------------------------------- numeric (5.4.7)
+# ---------------------------------------------------------------- numeric (5.4.8)
 _op("i32.const", 0x41, "i32")
 _op("i64.const", 0x42, "i64")
 _op("f32.const", 0x43, "f32")
@@ -195,7 +195,7 @@ _series(None, 0xA7, """i32.wrap_i64
 _series(0xFC, 0, """i32.trunc_sat_f32_s i32.trunc_sat_f32_u i32.trunc_sat_f64_s i32.trunc_sat_f64_u
     i64.trunc_sat_f32_s i64.trunc_sat_f32_u i64.trunc_sat_f64_s i64.trunc_sat_f64_u""")
 
-# ---------------------------------------------------------------- vector (5.4.8)
+# ---------------------------------------------------------------- vector (5.4.9)
 _series(0xFD, 0, """v128.load v128.load8x8_s v128.load8x8_u v128.load16x4_s v128.load16x4_u
     v128.load32x2_s v128.load32x2_u v128.load8_splat v128.load16_splat v128.load32_splat
     v128.load64_splat v128.store""", "memarg")

@@ -20,7 +20,7 @@ F64 = "f64"
 V128 = "v128"
 NUMTYPES = (I32, I64, F32, F64)
 
-# 2.3.3 Heap types: the abstract ones.  A concrete heap type is a type index (int).
+# 2.3.4 Heap types: the abstract ones.  A concrete heap type is a type index (int).
 ABSHEAPTYPES = (
     "func", "nofunc", "extern", "noextern", "exn", "noexn",
     "any", "eq", "i31", "struct", "array", "none",
@@ -39,7 +39,7 @@ class Exact:
 
 @frozen
 class RefType:
-    """2.3.4 ``reftype ::= ref null? heaptype``; ``exact`` (custom-descriptors'
+    """2.3.5 ``reftype ::= ref null? heaptype``; ``exact`` (custom-descriptors'
     exact heap type ``(exact x)``, docs/proposals.md) only with a type index."""
 
     nullable: bool
@@ -61,21 +61,21 @@ NULLFUNCREF = RefType(True, "nofunc")
 NULLEXTERNREF = RefType(True, "noextern")
 NULLEXNREF = RefType(True, "noexn")
 
-# 2.3.5 Value types: a number type, the vector type, or a reference type.
+# 2.3.6 Value types: a number type, the vector type, or a reference type.
 ValType = Union[str, RefType]
 
-# 2.3.8 Packed types and storage types
+# 2.3.7 Result types are tuples of value types.
+ResultType = tuple
+
+# 2.3.9 Composite types: packed and storage types
 I8 = "i8"
 I16 = "i16"
 StorageType = Union[str, RefType]
 
-# 2.3.6 Result types are tuples of value types.
-ResultType = tuple
-
 
 @frozen
 class FuncType:
-    """2.3.7 ``functype ::= resulttype -> resulttype``."""
+    """2.3.9 ``functype ::= resulttype -> resulttype``."""
 
     params: ResultType = ()
     results: ResultType = ()
@@ -83,7 +83,7 @@ class FuncType:
 
 @frozen
 class FieldType:
-    """2.3.8 ``fieldtype ::= mut? storagetype``."""
+    """2.3.9 ``fieldtype ::= mut? storagetype``."""
 
     mut: bool
     storagetype: StorageType
@@ -91,14 +91,14 @@ class FieldType:
 
 @frozen
 class StructType:
-    """2.3.8 ``comptype ::= struct fieldtype*``."""
+    """2.3.9 ``comptype ::= struct fieldtype*``."""
 
     fields: tuple = ()
 
 
 @frozen
 class ArrayType:
-    """2.3.8 ``comptype ::= array fieldtype``."""
+    """2.3.9 ``comptype ::= array fieldtype``."""
 
     field: FieldType
 
@@ -108,7 +108,7 @@ CompType = Union[FuncType, StructType, ArrayType]
 
 @frozen
 class SubType:
-    """2.3.9 ``subtype ::= sub final? typeidx* comptype``.
+    """2.3.10 ``subtype ::= sub final? typeidx* comptype``.
 
     ``supertypes`` are type indices.  A plain ``(type (func ...))`` is a final
     subtype with no supertypes.
@@ -124,7 +124,7 @@ class SubType:
 
 @frozen
 class RecType:
-    """2.3.9 ``rectype ::= rec subtype*``.  The type section is a list of these;
+    """2.3.10 ``rectype ::= rec subtype*``.  The type section is a list of these;
     the module's type index space is their subtypes, flattened in order."""
 
     subtypes: tuple
@@ -135,13 +135,13 @@ def plain_functype(ft: FuncType) -> RecType:
     return RecType((SubType(True, (), ft),))
 
 
-# 2.3.10 Address types (memory64, table64)
+# 2.3.11 Address types (memory64, table64)
 AddrType = str  # "i32" or "i64"
 
 
 @frozen
 class Limits:
-    """2.3.11 ``limits ::= {min u64, max u64?}``, with its address type (i32 or i64)
+    """2.3.12 ``limits ::= {min u64, max u64?}``, with its address type (i32 or i64)
     and the threads proposal's ``shared`` flag (memories only)."""
 
     min: int
@@ -152,14 +152,14 @@ class Limits:
 
 @frozen
 class TagType:
-    """2.3.12 ``tagtype ::= typeuse`` (the function type of its exception payload)."""
+    """2.3.13 ``tagtype ::= typeuse`` (the function type of its exception payload)."""
 
     typeidx: int
 
 
 @frozen
 class GlobalType:
-    """2.3.13 ``globaltype ::= mut? valtype``."""
+    """2.3.14 ``globaltype ::= mut? valtype``."""
 
     mut: bool
     valtype: ValType
@@ -167,7 +167,7 @@ class GlobalType:
 
 @frozen
 class MemType:
-    """2.3.14 ``memtype ::= addrtype limits`` (the address type lives in `Limits`),
+    """2.3.15 ``memtype ::= addrtype limits`` (the address type lives in `Limits`),
     and the custom-page-sizes proposal's page size in bytes (1 or 65536)."""
 
     limits: Limits
@@ -176,12 +176,12 @@ class MemType:
 
 @frozen
 class TableType:
-    """2.3.15 ``tabletype ::= addrtype limits reftype``."""
+    """2.3.16 ``tabletype ::= addrtype limits reftype``."""
 
     limits: Limits
     reftype: RefType
 
 
-# 2.3.16 External types name what an import or export is:
+# 2.3.19 External types name what an import or export is:
 # ("func", typeidx) ("table", TableType) ("memory", MemType) ("global", GlobalType) ("tag", TagType)
 EXTERN_KINDS = ("func", "table", "memory", "global", "tag")

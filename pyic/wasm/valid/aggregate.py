@@ -1,5 +1,5 @@
-"""Typing rules of the aggregate (GC) instructions: structs, arrays, i31 and
-conversions (spec 3.4.3, "Reference Instructions", the GC part).
+"""Typing rules of the aggregate (GC) instructions: structs and arrays (spec 3.4.7,
+"Aggregate Reference Instructions").
 
 Split from `instructions`, whose ``handler`` registry these rules join when
 that module imports this one.
@@ -13,7 +13,7 @@ from .types import NUMTYPES, defaultable, match_valtype, string_of_valtype, unpa
 from .instructions import I32, V128, exact_refs, handler
 
 
-# ------------------------------------------------------------------ aggregate (3.4.3, GC)
+# ------------------------------------------------------------------ aggregate (3.4.7)
 
 def _field(v, x, i):
     st = v.ts.struct_type(x)

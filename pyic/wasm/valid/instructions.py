@@ -48,7 +48,7 @@ def handler(*ops: str):
     return register
 
 
-# ------------------------------------------------------------ numeric and vector (3.4.1, 3.4.2)
+# ---------------------------------------------------------- numeric and vector (3.4.10, 3.4.11)
 # Their types are the instruction facts' signatures; only the instructions with a
 # lane index to check have a rule here.
 
@@ -91,7 +91,7 @@ def _shuffle(v, instr):
     v.vals.append(V128)
 
 
-# ------------------------------------------------------------------ memory (3.4.6)
+# ------------------------------------------------------------------ memory (3.4.5)
 
 def _memory_handler(op: str):
     """load/store with a memarg (and for the _lane ops a lane index)."""
@@ -143,7 +143,7 @@ def _build_tables() -> None:
 _build_tables()
 
 
-# ------------------------------------------------------------------ control (3.4.8)
+# ------------------------------------------------------------------ control (3.4.2)
 
 def blocktype(v, bt):
     """3.2.8 Block types as instruction types [t1*] -> [t2*]."""
@@ -382,7 +382,7 @@ def _throw_ref(v, instr):
     v.unreachable()
 
 
-# ------------------------------------------------------------------ parametric (3.4.4)
+# ------------------------------------------------------------------ parametric (3.4.1)
 
 @handler("drop")
 def _drop(v, instr):
@@ -418,7 +418,7 @@ def _select(v, instr):
     v.vals.append(t2 if t1 is BOT else t1)
 
 
-# ------------------------------------------------------------------ variable (3.4.5)
+# ------------------------------------------------------------------ variable (3.4.3)
 
 @handler("local.get")
 def _local_get(v, instr):
@@ -460,7 +460,7 @@ def _global_set(v, instr):
     v.pop_val(gt.valtype)
 
 
-# ------------------------------------------------------------------ table (3.4.6)
+# ------------------------------------------------------------------ table (3.4.4)
 
 @handler("table.get")
 def _table_get(v, instr):
@@ -532,7 +532,7 @@ def _elem_drop(v, instr):
     v.c.elem(instr.imm[0])
 
 
-# ------------------------------------------------------------------ memory (3.4.6)
+# ------------------------------------------------------------------ memory (3.4.5)
 
 @handler("memory.size")
 def _memory_size(v, instr):
@@ -573,7 +573,7 @@ def _data_drop(v, instr):
     v.c.data(instr.imm[0])
 
 
-# ------------------------------------------------------------------ reference (3.4.3)
+# ------------------------------------------------------------------ reference (3.4.6)
 
 @handler("ref.null")
 def _ref_null(v, instr):
@@ -634,6 +634,7 @@ def _convert(src: str, dst: str):
     return convert
 
 
+# 3.4.9 External reference instructions
 HANDLERS["any.convert_extern"] = _convert("extern", "any")
 HANDLERS["extern.convert_any"] = _convert("any", "extern")
 
