@@ -5,10 +5,11 @@ Runs ``tools/bench.py``'s pyic driver on one module of the benchmark kit under
 ``py-spy record`` (``pip install py-spy``) and attributes every sample to the
 innermost pyic frame (its *self* time):
 
-* ``loop: <source line>`` -- a line of the run loop itself
-  (`pyic.wasm.exec.machine.run`): fetching, counting, calling the handler,
+* ``loop: <source line>`` -- a line of the fast tier's baseline interpreter loop
+  (`pyic.wasm.engine.interp.run`): fetching, counting, calling the handler,
   testing its result, calls and returns;
-* ``handler: <name>`` -- an instruction handler (`pyic.wasm.exec.*`);
+* ``handler: <name>`` -- an instruction handler (`pyic.wasm.engine.*`);
+* ``fast: <function>`` -- the fast tier's generated code;
 * ``numerics: <name>`` -- a pure numeric function (`pyic.wasm.numerics`);
 * ``lowering``, ``decode/validate/instantiate``, ``start-up (imports)`` --
   work outside the hot loop.
@@ -63,24 +64,24 @@ def bucket(stack: list, cache: dict) -> str:
     files = [f for _, f, _ in frames]
     if any("importlib" in f for f in files):
         return "start-up (imports)"
-    if any("exec/lower.py" in f or "engine/codegen.py" in f for f in files):
+    if any("engine/lower.py" in f or "engine/codegen.py" in f for f in files):
         return "lowering (first call of a function)"
     if any(f.startswith("<pyic fast") for f in files):
         # the fast tier's generated code (no source file): name the innermost frame
         func, path, line = frames[-1]
         return f"fast: {func} ({os.path.basename(path) or path}:{line})"
-    if not any("exec/machine.py" in f for f in files):
+    if not any("engine/interp.py" in f for f in files):
         if any("importlib" in f for f in files):
             return "start-up (imports)"
         if any("pyic/" in f for f in files):
             return "decode/validate/instantiate"
         return "other"
     func, path, line = frames[-1]
-    if "exec/machine.py" in path and func == "run":
+    if "engine/interp.py" in path and func == "run":
         return "loop: " + _source_line(path, line, cache)
     if "pyic/wasm/numerics" in path:
         return f"numerics: {func}"
-    if "pyic/wasm/exec" in path:
+    if "pyic/wasm/engine" in path:
         return f"handler: {func}"
     if "pyic/" in path:
         return f"{path.rsplit('pyic/', 1)[1]}: {func}"

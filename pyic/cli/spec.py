@@ -60,45 +60,32 @@ def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool
       pyic spec ../shared/wasm-testsuite/wasm-2.0 --filter 'i32*' --json
       pyic spec other-engine/tests --legacy-text --messages category
     """
-    from ..wasm.runtime import store as store_module
-    saved = store_module.DEFAULT_TIER, os.environ.get("PYIC_TIER")
-    if tier is not None:
-        # every store of the run (worker processes included) uses this tier
-        store_module.DEFAULT_TIER = tier
-        os.environ["PYIC_TIER"] = tier
-    try:
-        scripts = find_scripts(paths, filters)
-        if not scripts:
-            click.echo("pyic spec: no .wast file found in "
-                       + " ".join(paths) + (" matching " + " ".join(filters) if filters else ""),
-                       err=True)
-            sys.exit(1)
-        if jobs == 0:
-            jobs = os.cpu_count() or 1
+    scripts = find_scripts(paths, filters)
+    if not scripts:
+        click.echo("pyic spec: no .wast file found in "
+                   + " ".join(paths) + (" matching " + " ".join(filters) if filters else ""),
+                   err=True)
+        sys.exit(1)
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
 
-        progress = _progress(len(scripts)) if sys.stderr.isatty() else None
-        version = None if wasm_version == "auto" else int(wasm_version)
-        report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
-                           features=features, messages=messages, legacy_text=legacy_text,
-                           on_done=progress)
-        if progress is not None:
-            click.echo("\r\033[K", nl=False, err=True)
+    progress = _progress(len(scripts)) if sys.stderr.isatty() else None
+    version = None if wasm_version == "auto" else int(wasm_version)
+    report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
+                       features=features, messages=messages, legacy_text=legacy_text,
+                       tier=tier, on_done=progress)
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
 
-        if as_json:
-            click.echo(json.dumps(report.to_json(), indent=1))
-        else:
-            click.echo(report.format_text(max_failures or None))
-        total = report.total
-        if fail_fast and len(report.files) < len(scripts):
-            click.echo(f"stopped after the first failing file ({len(report.files)} of "
-                       f"{len(scripts)} run)", err=True)
-        sys.exit(1 if total.failed else 0)
-    finally:
-        store_module.DEFAULT_TIER = saved[0]
-        if saved[1] is None:
-            os.environ.pop("PYIC_TIER", None)
-        else:
-            os.environ["PYIC_TIER"] = saved[1]
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=1))
+    else:
+        click.echo(report.format_text(max_failures or None))
+    total = report.total
+    if fail_fast and len(report.files) < len(scripts):
+        click.echo(f"stopped after the first failing file ({len(report.files)} of "
+                   f"{len(scripts)} run)", err=True)
+    sys.exit(1 if total.failed else 0)
 
 
 def _progress(count: int):

@@ -23,13 +23,14 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import Exhaustion, LinkError, PyicError, Trap
-from .exec.machine import Caller, Meter, run
 from .runtime.instantiate import alloc_global, alloc_mem, alloc_table, instantiate
 from .runtime.memory import OUT_OF_MEMORY, PAGE_SIZE
+from .runtime.meter import Caller, Meter
 from .runtime.snapshot import Snapshot, snapshot_instance
 from .runtime.store import Config, ExternVal, HostFunc, ModuleInst, Store
 from .runtime.values import ExternRef, FuncRef, HostRef, NullRef, Ref, is_value_of, null
 from .syntax.types import FuncType, GlobalType, MemType, TableType
+from .tiers import run
 
 __all__ = [
     "Store", "Config", "ExternVal", "ModuleInst", "Caller", "Meter", "Snapshot",

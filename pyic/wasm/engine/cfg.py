@@ -1,6 +1,6 @@
 """Basic blocks of a lowered function (the reference interpreter's flat code).
 
-The fast tier translates the *lowered* form of `pyic.wasm.exec.lower`, not
+The fast tier translates the *lowered* form of `pyic.wasm.engine.lower`, not
 the structured syntax: branch targets are resolved, costs are the cost
 model's, instance objects are bound, and every instruction keeps the index
 (``pc``) it has in the reference interpreter, so the fast tier can hand a
@@ -21,11 +21,11 @@ unconditional branches.
 
 from __future__ import annotations
 
-from ..exec import basic_ops as B
-from ..exec import control as C
-from ..exec import lower as LW
-from ..exec import memory_ops as M
-from ..exec import table_ops as T
+from . import basic_ops as B
+from . import control as C
+from . import lower as LW
+from . import memory_ops as M
+from . import table_ops as T
 
 
 class Unsupported(Exception):

@@ -37,9 +37,9 @@ from __future__ import annotations
 import math
 import struct
 
-from ..exec import basic_ops as B
-from ..exec import control as C
-from ..exec import memory_ops as M
+from . import basic_ops as B
+from . import control as C
+from . import memory_ops as M
 from .cfg import (BRANCHES, COND_BRANCHES, LOAD_OPS, STORE_OPS, Unsupported, analyse, effect,
                   functype)
 from .ops import (FLOAT_OPS, INLINE, LOADS, M32, M64, OP_OF_FN, PACK, ROTATES, TRAPPING,

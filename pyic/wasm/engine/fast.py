@@ -28,9 +28,10 @@ import struct
 import sys
 
 from ...errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap
-from ..exec import control as C
-from ..exec import machine
-from ..exec.lower import lowered
+from . import control as C
+from . import interp
+from .lower import lowered
+from ..runtime.meter import call_host
 from ..runtime.values import NullRef
 from .cfg import Unsupported
 from .codegen import generate
@@ -99,10 +100,10 @@ def WR(m, ea: int, v: int, n: int) -> None:
 def _refill(bb: int, need: int) -> int:
     """Move budget from the run's reserve into the local budget ``bb`` until ``need`` fits
     or the reserve is empty."""
-    run = RUNS[-1]
-    while bb < need and run.reserve:
-        take = min(run.reserve, CAP)
-        run.reserve -= take
+    rn = RUNS[-1]
+    while bb < need and rn.reserve:
+        take = min(rn.reserve, CAP)
+        rn.reserve -= take
         bb += take
     return bb
 
@@ -133,7 +134,7 @@ def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict)
         except PyicError as e:
             raise _annotate(e, bb)
         if pc < 0:
-            g = S.pop() if pc != machine.RETURN and pc != machine.TAIL else None
+            g = S.pop() if pc != C.RETURN and pc != C.TAIL else None
             if type(g) is not int:
                 raise _annotate(PyicError("fast tier: limit step left its block"), bb)
             if g > bb:
@@ -206,29 +207,29 @@ def _results(b: int, res: list, nres: int):
 def ref_call(f, b: int, r: int, args: tuple, callees_fast: bool = False):
     """Run ``f`` (and all it calls, unless ``callees_fast``) on the reference interpreter,
     as a callee at depth T - r."""
-    run = RUNS[-1]
-    store = run.store
-    k = run.T - r
-    depth = run.depth0 + k
-    if depth > run.maxd:
+    rn = RUNS[-1]
+    store = rn.store
+    k = rn.T - r
+    depth = rn.depth0 + k
+    if depth > rn.maxd:
         raise _annotate(Exhaustion("call stack exhausted"), b)
-    slots = run.slots0 + fast_slots(k - 1)
+    slots = rn.slots0 + fast_slots(k - 1)
     if f.host is None:
         c = lowered(f, store)
-        if slots + f.nparams + len(c.zeros) > run.maxs:
+        if slots + f.nparams + len(c.zeros) > rn.maxs:
             raise _annotate(Exhaustion("call stack exhausted"), b)
-    m = run.meter
-    m.count = run.limit - b - run.reserve
+    m = rn.meter
+    m.count = rn.limit - b - rn.reserve
     store.depth = depth - 1
     store.slots = slots
     try:
-        res = machine.run(store, f, list(args), m, tier="reference", callees_fast=callees_fast)
+        res = interp.run(store, f, list(args), m, run if callees_fast else None)
     except PyicError as e:
-        raise _annotate(e, run.limit - m.count - run.reserve)
+        raise _annotate(e, rn.limit - m.count - rn.reserve)
     finally:
-        store.depth = run.depth0
-        store.slots = run.slots0
-    return _results(run.limit - m.count - run.reserve, res, f.nresults)
+        store.depth = rn.depth0
+        store.slots = rn.slots0
+    return _results(rn.limit - m.count - rn.reserve, res, f.nresults)
 
 
 def _ref_adapter(f):
@@ -296,21 +297,21 @@ def _host_adapter(g, mi):
     nres = g.nresults
 
     def call(b, r, *args):
-        run = RUNS[-1]
-        store = run.store
-        k = run.T - r            # the callee's relative depth; the caller is k - 1
-        m = run.meter
-        m.count = run.limit - b - run.reserve
-        store.depth = run.depth0 + k - 1
-        store.slots = run.slots0 + fast_slots(k - 1)
+        rn = RUNS[-1]
+        store = rn.store
+        k = rn.T - r            # the callee's relative depth; the caller is k - 1
+        m = rn.meter
+        m.count = rn.limit - b - rn.reserve
+        store.depth = rn.depth0 + k - 1
+        store.slots = rn.slots0 + fast_slots(k - 1)
         try:
-            res = machine.call_host(store, g, list(args), mi, m)
+            res = call_host(store, g, list(args), mi, m)
         except PyicError as e:
-            raise _annotate(e, run.limit - m.count - run.reserve)
+            raise _annotate(e, rn.limit - m.count - rn.reserve)
         finally:
-            store.depth = run.depth0
-            store.slots = run.slots0
-        return _results(run.limit - m.count - run.reserve, res, nres)
+            store.depth = rn.depth0
+            store.slots = rn.slots0
+        return _results(rn.limit - m.count - rn.reserve, res, nres)
     return call
 
 
@@ -425,9 +426,9 @@ def _py_depth() -> int:
 
 
 def run(store, f, args: list, meter) -> list:
-    """Invoke ``f`` on the fast tier (same contract as `pyic.wasm.exec.machine.run`)."""
+    """Invoke ``f`` on the fast tier (the contract of `pyic.wasm.tiers.run`)."""
     if f.host is not None:
-        return machine.run(store, f, args, meter, tier="reference")
+        return interp.run(store, f, args, meter)
     cfg = store.config
     depth0, slots0 = store.depth, store.slots
     if depth0 + 1 > cfg.max_call_depth:
@@ -436,32 +437,32 @@ def run(store, f, args: list, meter) -> list:
     if type(fn) is _Tier:
         fn = fn.hot()
         if fn is None:
-            return machine.run(store, f, args, meter, tier="reference", callees_fast=True)
+            return interp.run(store, f, args, meter, run)
     room = min(HOST_CAP, sys.getrecursionlimit() - _py_depth() - HOST_MARGIN)
     T = min(cfg.max_call_depth - depth0, room, (cfg.max_stack_values - slots0) // NLBIG)
     if T < 1 or not is_generated(fn):
-        return machine.run(store, f, args, meter, tier="reference")
+        return interp.run(store, f, args, meter)
     limit = meter.limit
-    run = Run(store, meter, depth0, slots0, T)
+    rn = Run(store, meter, depth0, slots0, T)
     left = limit - meter.count
     b0 = min(left, CAP)
-    run.reserve = left - b0
-    RUNS.append(run)
+    rn.reserve = left - b0
+    RUNS.append(rn)
     try:
         out = fn(b0, T - 1, *args)
     except PyicError as e:
         pb = e.__dict__.pop("_pb", None)
         if pb is not None:
-            meter.count = limit - pb - run.reserve
+            meter.count = limit - pb - rn.reserve
         raise
     finally:
         RUNS.pop()
         store.depth = depth0
         store.slots = slots0
     if f.nresults == 0:
-        meter.count = limit - out - run.reserve
+        meter.count = limit - out - rn.reserve
         return []
-    meter.count = limit - out[0] - run.reserve
+    meter.count = limit - out[0] - rn.reserve
     return list(out[1:])
 
 

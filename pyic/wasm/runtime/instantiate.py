@@ -58,8 +58,8 @@ def eval_const(expr: tuple, mi: ModuleInst):
             S.append(_CONST_BIN[op](S.pop(), b))
         else:
             # ref.i31, struct.new*, array.new*, the extern conversions: the interpreter's handlers
-            from ..exec.gc_ops import GC_OPS, lower_gc
-            from ..exec.proposals import LOWER as PROPOSAL_OPS
+            from ..engine.gc_ops import GC_OPS, lower_gc
+            from ..engine.proposals import LOWER as PROPOSAL_OPS
             if op in PROPOSAL_OPS:      # custom-descriptors' struct.new_desc ...
                 ins = PROPOSAL_OPS[op](instr.imm, 0, mi, mi.store)[2]
             elif op in GC_OPS:
@@ -183,7 +183,8 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
     The module must be valid.  Raises `LinkError` when the imports do not
     match, `Trap` when a segment does not fit or the start function traps.
     """
-    from ..exec.machine import Meter, run
+    from ..tiers import run
+    from .meter import Meter
 
     externvals = resolve_imports(module, imports)
     mi = ModuleInst(store, module)

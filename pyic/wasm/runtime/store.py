@@ -7,9 +7,9 @@ so a function that is never called costs nothing but its syntax.
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
+from ..tiers import DEFAULT as DEFAULT_TIER, TIERS
 from .memory import DENSE_LIMIT, MemInst
 from .table import TableInst
 from .types import deftype_of_functype, deftypes_of
@@ -18,9 +18,6 @@ __all__ = ["Store", "FuncInst", "HostFunc", "GlobalInst", "ElemInst", "DataInst"
            "ExternVal", "ModuleInst", "MemInst", "TableInst", "Config"]
 
 
-# The tier of a Config that names none: ``pyic run/spec --tier`` set it (and PYIC_TIER, for
-# worker processes).
-DEFAULT_TIER = os.environ.get("PYIC_TIER", "fast")
 DEFAULT_HOST_MEMORY_CAP = 8 << 30
 
 
@@ -36,7 +33,8 @@ class Config:
     interpreter).
     ``cost``: the cost model (`pyic.wasm.exec.cost.CostModel`), ``None`` for
     one unit per instruction.
-    ``tier``: the execution tier, ``"fast"`` or ``"reference"`` (identical behaviour).
+    ``tier``: the execution tier, ``"fast"`` (the default, also for ``None``) or
+    ``"reference"``: identical behaviour, chosen per store (`pyic.wasm.tiers`).
     ``host_memory_cap``: the host bytes each memory instance may hold (dense prefix, pages,
     journal; `MemInst.footprint`), ``None`` for no cap; beyond it a write raises
     ``Exhaustion("out of memory")`` before allocating.  The default, 8 GiB, never limits a
@@ -59,7 +57,10 @@ class Config:
         self.canonical_nan = canonical_nan
         self.cost = cost
         self.max_stack_values = max_stack_values
-        self.tier = tier or DEFAULT_TIER   # "fast" (pyic.wasm.engine) or "reference" (pyic.wasm.exec)
+        tier = tier or DEFAULT_TIER
+        if tier not in TIERS:
+            raise ValueError(f"unknown execution tier {tier!r} (one of {', '.join(TIERS)})")
+        self.tier = tier
 
 
 class Store:
@@ -96,8 +97,8 @@ class FuncInst:
     which is what ``call_indirect``, casts and import matching compare.
     """
 
-    __slots__ = ("addr", "type", "deftype", "module", "code", "compiled", "host", "nparams",
-                 "nresults")
+    __slots__ = ("addr", "type", "deftype", "module", "code", "compiled", "prepared", "host",
+                 "nparams", "nresults")
 
     def __init__(self, functype, module, code, deftype=None) -> None:
         if deftype is None:
@@ -108,6 +109,7 @@ class FuncInst:
         self.module = module
         self.code = code          # the Func syntax
         self.compiled = None      # lowered form, made on first call
+        self.prepared = None      # the reference interpreter's form (pyic.wasm.exec.prepare)
         self.host = None
         self.nparams = len(functype.params)
         self.nresults = len(functype.results)

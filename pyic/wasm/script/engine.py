@@ -144,10 +144,11 @@ def version_of_path(path: str) -> int:
     return 2 if any(part in ("wasm-1.0", "wasm-2.0") for part in parts) else 3
 
 
-def default_engine() -> ScriptEngine | None:
-    """pyic's execution engine for scripts, or ``None`` while there is none.
+def default_engine(tier: str | None = None) -> ScriptEngine | None:
+    """pyic's execution engine for scripts on ``tier`` (`pyic.wasm.tiers`; ``None``: the
+    default tier), or ``None`` while there is none.
 
-    The execution packages provide it as ``pyic.wasm.exec.script_engine()``;
+    The execution packages provide it as ``pyic.wasm.exec.script_engine(tier)``;
     until that exists, execution commands are ``not_run``.
     """
     try:
@@ -155,4 +156,4 @@ def default_engine() -> ScriptEngine | None:
     except ImportError:
         return None
     factory = getattr(exec_package, "script_engine", None)
-    return factory() if factory is not None else None
+    return factory(tier) if factory is not None else None

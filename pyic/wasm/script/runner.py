@@ -82,14 +82,18 @@ class Broken:
 
 def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None,
              version: int | None = None, features: Iterable[str] = (),
-             messages: str = "prefix", legacy_text: bool = False) -> FileReport:
+             messages: str = "prefix", legacy_text: bool = False,
+             tier: str | None = None) -> FileReport:
     """Read, parse and run one ``.wast`` file.
 
     ``version``: the Wasm version whose rules apply (2 or 3); by default 2 for a
     file in a ``wasm-2.0`` folder, else 3 (`engine.version_of_path`).  ``legacy_text``:
     read the older text forms of `legacy` too.  Both only used without a
     ``frontend``.  The file runs with ``features`` enabled, and those its folder
-    needs (`pyic.wasm.features.for_path`); ``messages`` is one of `MESSAGE_MODES`."""
+    needs (`pyic.wasm.features.for_path`); ``messages`` is one of `MESSAGE_MODES`.
+    ``tier``: the execution tier of pyic's engine (`pyic.wasm.tiers`), with ``engine=DEFAULT``."""
+    if engine is DEFAULT and tier is not None:
+        engine = default_engine(tier)
     with using(set(features) | for_path(path)):
         return _run_file(path, engine, frontend, version, messages, legacy_text)
 
@@ -493,15 +497,15 @@ def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]
 
 def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
               version: int | None = None, features: Iterable[str] = (),
-              messages: str = "prefix", legacy_text: bool = False,
+              messages: str = "prefix", legacy_text: bool = False, tier: str | None = None,
               on_done: Callable[[int, FileReport], None] | None = None) -> SuiteReport:
     """Run files with pyic's engine, in ``jobs`` processes; the report keeps the
     given order.  ``on_done(count_done, report)`` is called as each file ends.
     With ``fail_fast``, no file is started after one has failed.  ``version``,
-    ``features``, ``messages`` and ``legacy_text`` as for `run_file`."""
+    ``features``, ``messages``, ``legacy_text`` and ``tier`` as for `run_file`."""
     features = tuple(features)
     options = {"version": version, "features": features, "messages": messages,
-               "legacy_text": legacy_text}
+               "legacy_text": legacy_text, "tier": tier}
     reports: dict[int, FileReport] = {}
     if jobs <= 1 or len(paths) <= 1:
         for index, path in enumerate(paths):

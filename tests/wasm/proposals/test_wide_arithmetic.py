@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from pyic.errors import MalformedError
 from pyic.wasm.binary import decode_module, encode_module
-from pyic.wasm.exec import wide
+from pyic.wasm.engine import wide
 from pyic.wasm.features import using
 from pyic.wasm.text import parse_module
 

@@ -2,9 +2,9 @@
 which in Wasm 3.0 include the aggregate ones): ``ref.i31``, ``i31.get_*``,
 ``struct.*``, ``array.*``, ``ref.test``, ``ref.cast``, ``any.convert_extern``,
 ``extern.convert_any``; ``br_on_cast(_fail)`` are lowered as branches by
-`pyic.wasm.exec.lower` and run here.
+`pyic.wasm.engine.lower` and run here.
 
-Handler conventions: see `pyic.wasm.exec.control`.  Every type index is
+Handler conventions: see `pyic.wasm.engine.control`.  Every type index is
 resolved when lowering, to its canonical `DefType` and the facts handlers need
 (field count, packing masks, default values); a reference type in ``ref.test``
 / ``ref.cast`` / ``br_on_cast`` is closed the same way.

@@ -3,7 +3,7 @@ numeric/vector (4.4.1, 4.4.3) instructions.
 
 Numeric handlers call the pure functions of `pyic.wasm.numerics`; the function
 is an immediate of the lowered instruction: ``(h, cost, fn, lane-immediates...)``.
-Handler conventions: see `pyic.wasm.exec.control`.
+Handler conventions: see `pyic.wasm.engine.control`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
 A 128-bit integer is two i64 operands, low half first (deeper on the stack).
 Results are computed on Python ints and cut back into (low, high).
-Handler conventions: see `pyic.wasm.exec.control`.
+Handler conventions: see `pyic.wasm.engine.control`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``proposals/exception-handling/legacy/Exceptions.md``, "Execution"; docs/proposals.md).
 
 Lowering (`lower`) turns a legacy ``try`` into the same static handler table
-``try_table`` uses (`pyic.wasm.exec.exceptions`):
+``try_table`` uses (`pyic.wasm.engine.exceptions`):
 
 * the try's body gets a handler entry whose clauses are its catches, in order:
   ``(taginst or None, True, catch label, try's base height)``.  A match cuts the

@@ -1,4 +1,11 @@
-"""The run loop: invoking a function instance (spec 4.5.5 "Invocation").
+"""The fast tier's baseline interpreter: the run loop over lowered code (spec 4.5.5
+"Invocation").
+
+It runs what the code generator does not compile (functions not hot yet, big frames,
+``try_table``, the instructions the generator leaves out), calls that go deeper than the
+compiled frames may stack on the host stack, and the last block before an instruction
+limit (`fast.step_to_limit` uses its handlers).  It counts exactly as the reference
+interpreter (`pyic.wasm.exec`) does.
 
 One loop runs a whole Wasm call tree.  A call pushes a frame record on an
 explicit list (``frames``) and continues in the same loop, so Wasm call depth
@@ -15,7 +22,7 @@ limit and the same instruction meter.
 A thrown Wasm exception (`UncaughtException` raised by ``throw``, ``throw_ref``
 or a host function) is caught around the inner loop and unwound there, frame
 by frame, to the innermost ``try_table`` handler that catches it
-(`pyic.wasm.exec.exceptions`); with no handler left it leaves the run.  The
+(`pyic.wasm.engine.exceptions`); with no handler left it leaves the run.  The
 ``try`` blocks cost nothing while no exception is raised (CPython 3.11).
 
 Counting (docs/semantics.md): each lowered instruction carries its cost; the
@@ -26,86 +33,22 @@ it (the meter then holds the cost of the instructions that did run).
 
 from __future__ import annotations
 
-from ...errors import Exhaustion, InstructionLimitExceeded, Trap, UncaughtException
+from ...errors import Exhaustion, InstructionLimitExceeded, UncaughtException
+from ..runtime.meter import Meter, call_host
 from .control import RETURN, TAIL
 from .exceptions import exn_of, find_handler, handler_values
-from ..runtime.values import is_value_of
 from .lower import lowered
 
-NO_LIMIT = 1 << 62
 
-
-class Meter:
-    """The instruction count of one top-level invocation (nested ones share it)."""
-
-    __slots__ = ("count", "limit")
-
-    def __init__(self, limit: int | None = None) -> None:
-        self.count = 0
-        self.limit = NO_LIMIT if limit is None else limit
-
-    def charge(self, n: int) -> None:
-        """Charge ``n`` units (host functions); raises `InstructionLimitExceeded` past the limit."""
-        if self.count + n > self.limit:
-            raise InstructionLimitExceeded(f"instruction limit {self.limit} exceeded")
-        self.count += n
-
-
-class Caller:
-    """What a host function sees of its caller: the store, the calling instance, the meter."""
-
-    __slots__ = ("store", "instance", "meter")
-
-    def __init__(self, store, instance, meter: Meter) -> None:
-        self.store = store
-        self.instance = instance
-        self.meter = meter
-
-    def memory(self, index: int = 0):
-        """The calling instance's memory ``index`` (a `MemInst`: ``read``/``write``/``size``)."""
-        if self.instance is None or index >= len(self.instance.mems):
-            raise Trap("caller has no memory")
-        return self.instance.mems[index]
-
-    def charge(self, n: int) -> None:
-        self.meter.charge(n)
-
-    @property
-    def count(self) -> int:
-        """Instructions counted so far in this invocation, up to and including the call."""
-        return self.meter.count
-
-
-def _results(r, n: int) -> list:
-    if n == 0:
-        return []
-    if n == 1 and not isinstance(r, (tuple, list)):
-        return [r]
-    return list(r)
-
-
-def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
-    """Call a host function instance (4.5.5 step for ``hostcode``)."""
-    r = f.host(Caller(store, caller_inst, meter), *args)
-    res = _results(r, f.nresults)
-    if len(res) != f.nresults or not all(map(is_value_of, res, f.type.results)):
-        raise Trap("host function returned values that do not match its type")
-    return res
-
-
-def run(store, f, args: list, meter: Meter, tier: str | None = None,
-        callees_fast: bool = False) -> list:
+def run(store, f, args: list, meter: Meter, callee=None) -> list:
     """Invoke the function instance ``f`` with ``args`` (already type-checked); return its results.
 
     ``store.depth`` counts the frames of every run in progress (nested runs included).
-    ``tier``: ``"fast"`` or ``"reference"``, default ``store.config.tier``; the fast tier
-    (`pyic.wasm.engine`) behaves identically and falls back here for what it does not compile.
-    ``callees_fast``: interpret ``f`` but run every Wasm function it calls on the fast tier,
-    as a nested run (the fast tier's tiering: a function interpreted before it is hot).
+    ``callee``: ``None``, or ``callee(store, g, args, meter) -> results`` to run every Wasm
+    function ``g`` that ``f`` calls as a nested run, entered as a host call is, after this
+    loop's frame checks (the fast tier's tiering: `engine.fast` interprets a function that is
+    not hot yet and runs its callees compiled).
     """
-    if (tier or getattr(store.config, "tier", "reference")) == "fast":
-        from ..engine import run as run_fast
-        return run_fast(store, f, args, meter)
     if f.host is not None:
         return call_host(store, f, list(args), None, meter)
     max_depth = store.config.max_call_depth
@@ -206,7 +149,7 @@ def run(store, f, args: list, meter: Meter, tier: str | None = None,
                         finally:
                             count = meter.count
                         continue
-                    if callees_fast:
+                    if callee is not None:
                         # a nested fast run, entered as a host call is, after the frame checks
                         if depth0 + len(frames) + 2 > max_depth:
                             raise Exhaustion("call stack exhausted")
@@ -216,7 +159,7 @@ def run(store, f, args: list, meter: Meter, tier: str | None = None,
                         store.depth = depth0 + len(frames) + 1
                         store.slots = slots
                         try:
-                            S += run(store, g, args_, meter, "fast")
+                            S += callee(store, g, args_, meter)
                         except UncaughtException:
                             pc -= 1      # raised at the call instruction
                             raise

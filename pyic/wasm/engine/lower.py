@@ -9,7 +9,7 @@ The result is a list of tuples ``(handler, cost, immediates...)`` with
   up the module instance;
 * structured control flattened: ``block``/``loop``/``try_table`` become
   counted no-ops (a ``try_table`` also adds an entry to the function's
-  handler table, see `pyic.wasm.exec.exceptions`),
+  handler table, see `pyic.wasm.engine.exceptions`),
   ``if`` a conditional jump, the ``else`` delimiter a jump that costs 0, the
   ``end`` delimiters nothing, and the function's final ``end`` a return that
   costs 0;
@@ -38,7 +38,7 @@ from . import legacy as LX
 from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
-from .cost import DEFAULT, METERED_OPS
+from ..exec.cost import DEFAULT, METERED_OPS
 from .proposals import LOWER as PROPOSAL_OPS
 
 
@@ -53,7 +53,7 @@ class Label:
 
 class Compiled:
     """A lowered function: ``code``, the default values of its declared locals, and its
-    exception handlers ``(start, end, clauses)``, innermost first (`pyic.wasm.exec.exceptions`)."""
+    exception handlers ``(start, end, clauses)``, innermost first (`pyic.wasm.engine.exceptions`)."""
 
     __slots__ = ("code", "zeros", "handlers")
 
