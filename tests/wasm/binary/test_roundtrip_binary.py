@@ -19,7 +19,7 @@ from pyic.wasm.syntax import (
 )
 
 from samples import every_instruction, rich_module
-from wastbin import suite_cases
+from tests.wasm.binary.wastbin import suite_cases   # the repository root is on pythonpath
 
 # The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
 # repository's conftest.py to ../shared beside the checkout unless given.

@@ -19,7 +19,7 @@ import pytest
 from pyic.errors import MalformedError
 from pyic.wasm.binary import decode_module
 
-from wastbin import suite_cases
+from tests.wasm.binary.wastbin import suite_cases   # the repository root is on pythonpath
 
 _MULTI_MEMORY_MEMARG = "multi-memory: memarg flag bit 6 announces a memory index"
 _MEMORY64_LIMITS = "memory64: limits are u64"

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics_wastlib import bits_to_fraction, canonical_nan_mag, float_bits, is_nan, ref_round
+from tests.wasm.numerics.numerics_wastlib import (
+    bits_to_fraction, canonical_nan_mag, float_bits, is_nan, ref_round,
+)
 from pyic.errors import Trap
 from pyic.wasm.numerics import NUMERIC
 

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics_wastlib import bits_to_fraction, canonical_nan_mag, float_bits, is_nan, ref_round
+from tests.wasm.numerics.numerics_wastlib import (
+    bits_to_fraction, canonical_nan_mag, float_bits, is_nan, ref_round,
+)
 from pyic.wasm.numerics import NUMERIC, conversions, floats
 
 SIGN = {32: 1 << 31, 64: 1 << 63}

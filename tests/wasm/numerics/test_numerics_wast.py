@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from numerics_wastlib import check_file
+from tests.wasm.numerics.numerics_wastlib import check_file
 
 # The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
 # repository's conftest.py to ../shared beside the checkout unless given.
