@@ -87,14 +87,15 @@ def _exact_int(r):
     assert type(r) is int
 
 
-@pytest.mark.parametrize("n", [32, 64])
-@pytest.mark.parametrize("name", sorted(REF))
+# Every unary operator at both widths but i32.extend32_s, which is no instruction.
+UNOPS = [(n, name) for n in (32, 64) for name in sorted(REF) if (n, name) != (32, "extend32_s")]
+
+
+@pytest.mark.parametrize("n, name", UNOPS)
 @settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_unops(n, name, data):
     op = f"i{n}.{name}"
-    if op not in NUMERIC:
-        return
     a = data.draw(edgy(n))
     fn, arity = NUMERIC[op]
     assert arity == 1
