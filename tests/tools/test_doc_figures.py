@@ -215,3 +215,18 @@ def test_proposal_folders_pass(folder):
     result = CliRunner().invoke(cli, ["spec", str(SUITE / folder), "--json"])
     total = json.loads(result.stdout)["total"]
     assert total == {"passed": stated, "failed": 0, "not_run": 0}
+
+
+@pytest.mark.parametrize("doc, pattern, test, constant", [
+    ("docs/binary.md", r"\(([\d,]+) nested blocks decode and encode",
+     "tests/wasm/binary/test_decode.py", r"depth = ([\d_]+)"),
+    ("docs/text-format.md", r"([\d,]+) nested folded instructions",
+     "tests/wasm/text/test_text_errors.py", r"parametrize\(\"depth\", \[([\d_]+)\]\)"),
+    ("docs/validation.md", r"a body nested ([\d,]+) deep",
+     "tests/wasm/valid/test_instructions.py",
+     r"def test_deep_nesting_uses_no_host_stack[\s\S]*?range\(([\d_]+)\)"),
+])
+def test_nesting_depths_are_the_tested_ones(doc, pattern, test, constant):
+    (stated,) = figure(doc, pattern)
+    (tested,) = figure(test, constant)
+    assert stated == int(str(tested).replace("_", ""))
