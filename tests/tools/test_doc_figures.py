@@ -230,3 +230,17 @@ def test_nesting_depths_are_the_tested_ones(doc, pattern, test, constant):
     (stated,) = figure(doc, pattern)
     (tested,) = figure(test, constant)
     assert stated == int(str(tested).replace("_", ""))
+
+
+def test_limits_are_the_code_constants():
+    """The decoders' limits as docs/binary.md and docs/candid.md state them."""
+    from pyic.candid._stack import DEFAULT_MAX_DEPTH
+    from pyic.candid.decode import DEFAULT_BASE_QUOTA
+    from pyic.wasm.binary.decode import MAX_LOCALS, MAX_MODULE_LOCALS
+
+    assert figure("docs/binary.md", r"At most ([\d,]+) locals per function [\s\S]*? and "
+                                    r"([\d,]+) in all") == (MAX_LOCALS, MAX_MODULE_LOCALS)
+    (quota,) = figure("docs/candid.md", r"Default budget: `([\d_]+) \+ len\(message\)`")
+    (depth,) = figure("docs/candid.md", r"`max_depth` \(default ([\d ]+) levels")
+    assert (int(quota.replace("_", "")), int(depth.replace(" ", ""))) \
+        == (DEFAULT_BASE_QUOTA, DEFAULT_MAX_DEPTH)
