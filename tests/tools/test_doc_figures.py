@@ -244,3 +244,9 @@ def test_limits_are_the_code_constants():
     (depth,) = figure("docs/candid.md", r"`max_depth` \(default ([\d ]+) levels")
     assert (int(quota.replace("_", "")), int(depth.replace(" ", ""))) \
         == (DEFAULT_BASE_QUOTA, DEFAULT_MAX_DEPTH)
+
+
+def test_numeric_table_size():
+    from pyic.wasm.numerics import NUMERIC
+
+    assert figure("docs/numerics.md", r"memory accesses; (\d+) ops\)") == (len(NUMERIC),)
