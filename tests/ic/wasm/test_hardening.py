@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-import pyic.ic.wasm_canister as wc
+import pyic.ic.wasm_instance as wasm_instance
 from pyic.errors import Reject
 from pyic.wasm.binary import encode_module
 from pyic.wasm.runtime.memory import MemInst
@@ -91,7 +91,7 @@ def test_trap_with_a_4_gib_message_is_rejected_quickly_with_a_truncated_message(
 
 def test_the_host_memory_cap_traps_and_the_canister_keeps_working(pic, hog, monkeypatch):
     assert pic.update_call(hog, "inc", b"") == u32(1)
-    monkeypatch.setattr(wc, "HOST_MEMORY_CAP", 32 << 20)
+    monkeypatch.setattr(wasm_instance, "HOST_MEMORY_CAP", 32 << 20)
     # the cap is read when the canister's instance is made: make a new one
     cid = pic.create_canister()
     pic.add_cycles(cid, 10**15)
