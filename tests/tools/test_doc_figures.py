@@ -250,3 +250,16 @@ def test_numeric_table_size():
     from pyic.wasm.numerics import NUMERIC
 
     assert figure("docs/numerics.md", r"memory accesses; (\d+) ops\)") == (len(NUMERIC),)
+
+
+def test_instruction_limits_are_the_subnet_defaults():
+    """docs/wasm-canisters.md's instruction limits are `pyic.ic.costs.SubnetConfig`'s."""
+    from pyic.ic.costs import SubnetConfig
+
+    stated = figure("docs/wasm-canisters.md",
+                    r"Limits: (\d+e\d+) per update/callback/task, (\d+e\d+) per query, "
+                    r"(\d+e\d+) per install step, (\d+e\d+) for inspect_message")
+    c = SubnetConfig()
+    assert tuple(int(float(s)) for s in stated) == (
+        c.max_instructions_per_message, c.max_instructions_per_query,
+        c.max_instructions_per_install_code, c.max_instructions_inspect_message)
