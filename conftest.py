@@ -17,3 +17,10 @@ os.environ.setdefault("PYIC_SHARED", str(Path(__file__).resolve().parent.parent 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--testsuite", metavar="PATH", default=None,
                      help="folder of the WebAssembly test suite (with wasm-2.0/ and wasm-3.0/)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A function the fast tier fails to translate is an error under test, not a function
+    # quietly run on its baseline interpreter (docs/fast-tier.md, "Translation failures").
+    from pyic.wasm.engine import fast
+    fast.STRICT = True

@@ -3,9 +3,9 @@
 The fast tier translates the *lowered* form of `pyic.wasm.engine.lower`, not
 the structured syntax: branch targets are resolved, costs are the cost
 model's, instance objects are bound, and every instruction keeps the index
-(``pc``) it has in the reference interpreter, so the fast tier can hand a
-block over to the reference handlers at any instruction (see
-`pyic.wasm.engine.fast.step_to_limit`).
+(``pc``) it has in the baseline interpreter (`pyic.wasm.engine.interp`), so
+the fast tier can hand a block over to the interpreter's handlers at any
+instruction (see `pyic.wasm.engine.fast.step_to_limit`).
 
 A basic block starts at a branch target or after a terminator, and ends with
 the first terminator: a branch, ``if``, ``return``, ``unreachable``, a call
@@ -21,6 +21,7 @@ unconditional branches.
 
 from __future__ import annotations
 
+from . import atomics, descriptors, exceptions, gc_ops, legacy, pagesize, wide
 from . import basic_ops as B
 from . import control as C
 from . import lower as LW
@@ -29,7 +30,8 @@ from . import table_ops as T
 
 
 class Unsupported(Exception):
-    """The function uses something the fast tier does not translate (it falls back)."""
+    """The code generator met something it does not translate (a translation failure:
+    what it leaves to the baseline interpreter by design is `interpreted`)."""
 
 
 # Straight-line handlers with a fixed stack effect (pops, pushes).
@@ -83,6 +85,26 @@ ENDS = frozenset((C.jump, C.if_, C.br, C.br_drop, C.br_if, C.br_if_drop, C.br_ta
                   C.unreachable, C.call, C.call_indirect, C.charge))
 UNSUPPORTED = frozenset((C.br_on_null, C.br_on_non_null, C.call_ref, C.return_call_ref,
                          C.return_call, C.return_call_indirect))
+# Handlers of these modules (GC, exception handling, the threads proposal's atomics, wide
+# arithmetic, custom page sizes, custom descriptors) are left to the baseline interpreter.
+INTERPRETED_MODULES = frozenset(m.__name__ for m in (gc_ops, exceptions, legacy, atomics, wide,
+                                                     pagesize, descriptors))
+
+
+def interpreted(code: list, handlers, f=None) -> str | None:
+    """Why the function ``f`` with lowered ``code`` and exception ``handlers`` runs on the
+    baseline interpreter by design, or ``None`` if the code generator translates it:
+    ``try_table`` (the interpreter unwinds its own frames), and the instructions of
+    `UNSUPPORTED` (but a tail call of ``f`` itself) and `INTERPRETED_MODULES`."""
+    if handlers:
+        return "try_table"
+    for ins in code:
+        h = ins[0]
+        if h in UNSUPPORTED and not self_tail_call(ins, f):
+            return h.__name__
+        if getattr(h, "__module__", None) in INTERPRETED_MODULES:
+            return f"{h.__module__.rsplit('.', 1)[1]}.{h.__name__}"
+    return None
 
 
 class Block:

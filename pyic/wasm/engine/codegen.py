@@ -2,10 +2,11 @@
 
 Shape of the generated function (see docs/fast-tier.md)::
 
-    def f_18(b, r, l0, l1):         # 18 locals; b: instruction budget, r: fast frames left
+    def f_18(b, r, l0, l1):         # 18 locals; b: instruction budget, r: room (FRAME)
         if r < 0: return DEEP(b, r, l0, l1)
         l2 = 0                       # declared locals
-        r1 = r - 1
+        r1 = r - 1048594             # FRAME + 18: the callees' r
+        q = 0                        # only if some operation sets it (below)
         try:
             B = 0
             while True:              # dispatch over blocks with several predecessors
@@ -16,14 +17,18 @@ Shape of the generated function (see docs/fast-tier.md)::
                     B = 7; continue
                 ...
         except PyicError as e:
-            FIX(e, b, REF); raise
+            FIX(e, b, q); raise
 
 * Operand-stack slots are Python locals: ``s<i>`` holds slot ``i`` at block
   boundaries; inside a block, pure operations are folded into expressions
   and other values live in temporaries ``t<n>`` (assigned once per block run).
-* One potentially trapping operation per source line, so the line of a trap
-  (from the traceback) tells how much of the block's charge to give back:
-  ``REF[line]`` is the cost of the block's instructions after it.
+* A trap in the middle of a block gives back the charge of the block's
+  instructions after the trapping one (its *refund*), explicitly: a memory
+  access passes it to its slow path (``RD``/``WR``, which alone can trap and
+  record it on the exception), ``unreachable`` and null checks raise with it
+  (``PR``), and the few other trapping operations (integer division,
+  float-to-int truncation, handlers called generically) assign it to the local
+  ``q`` first, which the ``except`` clause reads (``FIX``).
 * A block with a single predecessor is emitted inside it; the rest are
   leaves of a binary dispatch on ``B``; a leaf that branches back to itself
   runs in its own ``while`` loop.
@@ -45,6 +50,11 @@ from .cfg import (BRANCHES, COND_BRANCHES, LOAD_OPS, STORE_OPS, Unsupported, ana
 from .ops import (FLOAT_OPS, INLINE, LOADS, M32, M64, OP_OF_FN, PACK, ROTATES, TRAPPING,
                   UNPACK)
 
+# ``r``, a frame's room on the host stack, also carries the locals of the generated frames
+# below it: r = (T - k) * FRAME + FRAME - 1 - (their locals) for the frame at relative depth
+# k of a run that may stack T frames (`fast.Run`); each call subtracts FRAME + the caller's
+# locals.  FRAME exceeds any sum of locals a run can stack (fast.HOST_CAP * fast.NLBIG).
+FRAME = 1 << 20
 MAX_DEPTH = 12          # expression nesting before a temporary
 MAX_LEN = 300           # expression length before a temporary
 MAX_NEST = 24           # indentation levels of inlined blocks before a dispatch leaf
@@ -52,15 +62,14 @@ INLINE_TAIL = 3         # a terminal block this small is duplicated rather than 
 
 
 class Source:
-    """The result: source text, the objects its names stand for, trap refunds by line."""
+    """The result: source text, the objects its names stand for, block costs by start pc."""
 
-    __slots__ = ("text", "bindings", "refund", "nlocals", "memories", "costs")
+    __slots__ = ("text", "bindings", "nlocals", "memories", "costs")
 
-    def __init__(self, text, bindings, refund, nlocals, memories, costs=None):
+    def __init__(self, text, bindings, nlocals, memories, costs=None):
         self.costs = costs or {}
         self.text = text
         self.bindings = bindings
-        self.refund = refund
         self.nlocals = nlocals
         self.memories = memories
 
@@ -76,7 +85,7 @@ class Gen:
         self.nlocals = nlocals
         self.resolve_callee = resolve_callee
         self.lines: list = []
-        self.refund: dict = {}
+        self.uses_q = False      # some line assigns the refund local ``q``
         self.bind: dict = {}
         self.names: dict = {}
         self.ntemp = 0
@@ -102,10 +111,13 @@ class Gen:
             self.bind[f"M{k}"] = m
         return k
 
-    def line(self, text: str, ind: int, refund: int | None = None) -> None:
+    def line(self, text: str, ind: int) -> None:
         self.lines.append("    " * ind + text)
-        if refund:
-            self.refund[len(self.lines) + 1] = refund   # +1: the def line is line 1 (see finish)
+
+    def trapping(self, text: str, ind: int, refund: int) -> None:
+        """A line that may trap with no refund of its own: it sets ``q`` first."""
+        self.uses_q = True
+        self.lines.append("    " * ind + f"q = {refund}; {text}")
 
     def temp(self) -> str:
         self.ntemp += 1
@@ -226,7 +238,7 @@ class Gen:
                 self.has_calls = True
         self.plan(blocks)
         params = ", ".join(f"l{i}" for i in range(self.nparams))
-        # the name carries the frame's number of locals (see fast.fast_slots)
+        # the name carries the frame's number of locals (for reading; `fast` keeps the count)
         head = f"def f_{self.nlocals}(b, r{', ' if params else ''}{params}):"
         ind = 1
         self.line(f"if r < 0: return DEEP(b, r{', ' if params else ''}{params})", ind)
@@ -234,7 +246,8 @@ class Gen:
             z = self.f_zero(i)
             self.line(f"l{i} = {z}", ind)
         if self.has_calls:
-            self.line("r1 = r - 1", ind)
+            # a callee's r: one frame deeper, this frame's locals below it (fast.FRAME)
+            self.line(f"r1 = r - {FRAME + self.nlocals}", ind)
         mem_line = len(self.lines)
         self.line("try:", ind)
         leaves = self.leaves
@@ -245,17 +258,16 @@ class Gen:
             self.line("while True:", ind + 1)
             self.dispatch(sorted(leaves), ind + 2)
         self.line("except PyicError as e:", ind)
-        self.line("FIX(e, b, REF); raise", ind + 1)
+        self.line(f"FIX(e, b, {'q' if self.uses_q else '0'}); raise", ind + 1)
         # data bytearrays as locals (refreshed after calls, see reload)
         loads = [f"D{k} = M{k}.data" for k in range(len(self.mems))]
+        if self.uses_q:
+            loads.append("q = 0")
         for i, text in enumerate(loads):
             self.lines.insert(mem_line + i, "    " + text)
-        if loads:
-            n = len(loads)
-            self.refund = {ln + (n if ln - 1 > mem_line else 0): v for ln, v in self.refund.items()}
         text = head + "\n" + "\n".join(self.lines) + "\n"
         costs = {pc: blk.cost for pc, blk in self.blocks.items()}
-        return Source(text, self.bind, self.refund, self.nlocals, self.mems, costs)
+        return Source(text, self.bind, self.nlocals, self.mems, costs)
 
     def f_zero(self, i: int) -> str:
         v = self.zeros[i - self.nparams]
@@ -408,7 +420,7 @@ class Gen:
             self.line("return " + ", ".join(["b"] + vals), ind)
             return
         if hd is C.unreachable:
-            self.line('raise Trap("unreachable")', ind, 0)
+            self.line('raise PR(Trap("unreachable"), 0)', ind)
             return
         if hd is C.return_call:
             # to the function itself (cfg.self_tail_call): the frame is replaced by one with
@@ -538,7 +550,8 @@ class Gen:
         base = h - n
         res = [f"s{base + j}" for j in range(m)]
         lhs = ", ".join(["b"] + res)
-        self.line(f"{lhs} = {callee}({', '.join(['b', 'r1'] + args)})", ind, 0)
+        # (a callee's failure carries its count already; CI records its own traps)
+        self.line(f"{lhs} = {callee}({', '.join(['b', 'r1'] + args)})", ind)
         self.reset(base + m)
         self.reload(ind)
 
@@ -609,7 +622,8 @@ class Gen:
             return
         if hd is B.ref_as_non_null:
             a = self.atom(self.pop(), ind)
-            self.line(f'if isinstance({a[0]}, NullRef): raise Trap("null reference")', ind, refund)
+            self.line(f'if isinstance({a[0]}, NullRef): raise PR(Trap("null reference"), {refund})',
+                      ind)
             self.st.append(a)
             return
         if hd is B.ref_eq:
@@ -639,7 +653,7 @@ class Gen:
         if pushes:
             t = self.temp()
             text += f"; {t} = _S[-1]"
-        self.line(text, ind, refund)
+        self.trapping(text, ind, refund)
         if pushes:
             self.push(t, frozenset((t,)))
         for x in ins[2:]:
@@ -683,7 +697,7 @@ class Gen:
         call = f"{fname}({', '.join(self.val(a) for a in args)})"
         if op is None or op in TRAPPING:
             t = self.temp()
-            self.line(f"{t} = {call}", ind, refund)
+            self.trapping(f"{t} = {call}", ind, refund)
             self.push(t, frozenset((t,)))
         else:
             self.result(call, args, 1, ind)
@@ -731,7 +745,7 @@ class Gen:
             fast = f"int.from_bytes({d}[{ea}:{ea} + 16], 'little') if {ea} <= len({d}) - 16"
         else:
             fast = f"{UNPACK[n]}({d}, {ea})[0] if {ea} <= len({d}) - {n}"
-        self.line(f"{t} = {fast} else RD(M{k}, {ea}, {n})", ind, refund)
+        self.line(f"{t} = {fast} else RD(M{k}, {ea}, {n}, {refund})", ind)
         if sx:
             h = hex(1 << (sx - 1))
             m = M32 if bits == 32 else M64
@@ -748,15 +762,15 @@ class Gen:
         x = v[0]
         if n == 1:
             self.line(f"if M{k}.wlo <= {ea} < M{k}.wlimit: {d}[{ea}] = {x} & 0xFF", ind)
-            self.line(f"else: WR(M{k}, {ea}, {x}, 1)", ind, refund)
+            self.line(f"else: WR(M{k}, {ea}, {x}, 1, {refund})", ind)
             return
         if n == 16:
-            self.line(f"WR(M{k}, {ea}, {x}, 16)", ind, refund)
+            self.line(f"WR(M{k}, {ea}, {x}, 16, {refund})", ind)
             return
         width = 32 if op.startswith(("i32", "f32")) else 64
         xv = x if 8 * n == width else f"{x} & {hex((1 << (8 * n)) - 1)}"
         self.line(f"if M{k}.wlo <= {ea} <= M{k}.wlimit - {n}: {PACK[n]}({d}, {ea}, {xv})", ind)
-        self.line(f"else: WR(M{k}, {ea}, {x}, {n})", ind, refund)
+        self.line(f"else: WR(M{k}, {ea}, {x}, {n}, {refund})", ind)
 
 
 def generate(f, code: list, zeros: list, resolve_callee) -> Source:
@@ -766,4 +780,4 @@ def generate(f, code: list, zeros: list, resolve_callee) -> Source:
     return g.generate()
 
 
-__all__ = ["generate", "Source", "Unsupported"]
+__all__ = ["generate", "Source", "Unsupported", "FRAME"]

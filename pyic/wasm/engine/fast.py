@@ -3,42 +3,59 @@
 Calling convention of a generated function: ``f(b, r, *args)`` returns ``b``
 (no results) or ``(b, *results)``.  ``b`` is the instruction budget left
 (``limit - count``), so one local carries both the count and the limit check;
-``r`` is how many more fast frames may be stacked on the host stack before a
-call hands over to the reference interpreter.
+``r`` is the frame's room: how many more generated frames may be stacked on
+the host stack before a call hands over to the baseline interpreter, and the
+locals of the frames below (see Depth).
 
-Depth: the invoked function is relative frame 1 and receives ``r = T - 1``;
-a frame at relative depth ``k`` has ``r = T - k``.  ``T`` is the least of
-the modelled depth left (`Config.max_call_depth`), the host stack left
-(below Python's recursion limit) and the locals budget left
-(`Config.max_stack_values`, see ``NLBIG``).  A callee entered with ``r < 0``
-calls ``DEEP``: at the modelled limit that raises the reference
-interpreter's `Exhaustion`; otherwise the callee and everything it calls run
-on the reference interpreter (an explicit frame stack), with the exact depth
-and locals count of the frames below.
+Depth: a run may stack ``T`` generated frames on the host stack, the least of
+the modelled depth left (`Config.max_call_depth`), the host frames the run may
+use (``HOST_CAP``, less for a run nested in another through a host function)
+and the locals budget left (`Config.max_stack_values`, see ``NLBIG``).  The
+frame at relative depth ``k`` (the invoked function is 1) receives
+``r = (T - k) * FRAME + FRAME - 1 - S``, where ``S`` is the number of locals of
+the generated frames below it (`codegen.FRAME`), so ``r < 0`` exactly when
+``k > T``, and ``k`` and ``S`` are read back from ``r`` (`_frame_of`).  A
+callee entered with ``r < 0`` calls ``DEEP``: at the modelled limit that
+raises `Exhaustion` exactly as the reference interpreter; otherwise the callee
+and everything it calls run on the baseline interpreter (`interp`: an
+explicit frame stack), with the exact depth and locals count of the frames
+below.
 
 Counts at a failure: every exception leaving a generated function carries
-``_pb``, the budget at the failing instruction (set by the innermost frame,
-from the traceback's line, see `codegen`), which the driver turns into the
-meter's count.
+``_pb``, the budget at the failing instruction, set by the innermost frame
+from its budget and the failing instruction's refund (`codegen`), which the
+driver turns into the meter's count.
+
+Translation: a function whose code holds an instruction the code generator
+leaves to the baseline interpreter (`cfg.interpreted`) runs there by design.
+Any other failure to generate or compile a function is a bug: with ``STRICT``
+(the test suite sets it) it raises `TranslationError`; otherwise it is counted
+in ``FAILURES``, logged once per function, and the function runs on the
+baseline interpreter.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 import sys
+from collections import Counter
 
 from ...errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap
-from . import control as C
-from . import interp
-from .lower import lowered
 from ..runtime.meter import call_host
 from ..runtime.values import NullRef
-from .cfg import Unsupported
-from .codegen import generate
+from . import control as C
+from . import interp
+from .cfg import interpreted
+from .codegen import FRAME, generate
+from .lower import lowered
 
-NLBIG = 1024        # functions with more locals (params included) run on the reference tier
+log = logging.getLogger(__name__)
+
+NLBIG = 1024        # functions with more locals (params included) run interpreted
 HOST_CAP = 400      # fast frames stacked on the host stack per run, at most
-HOST_MARGIN = 120   # Python frames kept free below the recursion limit
+HOST_MARGIN = 120   # Python frames for adapters, stubs and host calls beyond the fast frames
+NEST_FRAMES = 60    # host frames a host function takes before it re-enters the tier
 CODE_CACHE_MAX = 8192
 CAP = (1 << 30) - 1  # the most budget generated code carries at once
 # Tiering: a loop-free function of at least DEFER_MIN lowered instructions is interpreted on
@@ -46,9 +63,16 @@ CAP = (1 << 30) - 1  # the most budget generated code carries at once
 DEFER_MIN = 1000
 HOT_CALLS = 4
 
-_CODE_CACHE: dict = {}      # source text -> (code object, refund table)
+_CODE_CACHE: dict = {}      # source text -> code object
 FILENAME = "<pyic fast tier>"   # of every generated function; its name is f_<number of locals>
 RUNS: list = []             # the runs in progress, innermost last
+STRICT = False              # a translation failure raises (the test suite sets it)
+FAILURES: Counter = Counter()   # translation failures by kind (without STRICT)
+INTERPRETED: Counter = Counter()  # functions left to the baseline interpreter, by reason
+
+
+class TranslationError(Exception):
+    """Generating or compiling a function failed (a bug of the fast tier)."""
 
 
 class Run:
@@ -56,9 +80,10 @@ class Run:
     ``b`` (kept below 2**30, where CPython's int arithmetic is fastest) and takes more from
     ``reserve`` when a block does not fit (`_refill`)."""
 
-    __slots__ = ("store", "meter", "limit", "depth0", "slots0", "T", "maxd", "maxs", "reserve")
+    __slots__ = ("store", "meter", "limit", "depth0", "slots0", "T", "maxd", "maxs", "reserve",
+                 "room", "nested_room")
 
-    def __init__(self, store, meter, depth0, slots0, T) -> None:
+    def __init__(self, store, meter, depth0, slots0, T, room) -> None:
         self.store = store
         self.meter = meter
         self.reserve = 0
@@ -68,6 +93,8 @@ class Run:
         self.T = T
         self.maxd = store.config.max_call_depth
         self.maxs = store.config.max_stack_values
+        self.room = room            # host frames this run may use (`run`)
+        self.nested_room = 0        # ... and a run nested in it, set before each call out
 
 
 def _annotate(e: PyicError, b: int) -> PyicError:
@@ -82,19 +109,37 @@ def _limit_error(b: int) -> PyicError:
 
 # ---------------------------------------------------------------------- helpers of generated code
 
-def FIX(e, b, refund) -> None:
-    """Record the budget at the failing instruction (innermost generated frame only)."""
-    if "_pb" not in e.__dict__:
-        tb = e.__traceback__
-        e._pb = b + (refund.get(tb.tb_lineno, 0) if tb is not None else 0)
+def FIX(e, b: int, q: int) -> None:
+    """Record the budget at the failing instruction (innermost generated frame only): ``b``
+    plus the refund the failing operation recorded (``_pr``), else ``q``, the refund the
+    function last assigned before an operation that records none."""
+    d = e.__dict__
+    if "_pb" not in d:
+        d["_pb"] = b + d.pop("_pr", q)
 
 
-def RD(m, ea: int, n: int) -> int:
-    return int.from_bytes(m.read(ea, n), "little")
+def PR(e: PyicError, refund: int) -> PyicError:
+    """``e``, raised with ``refund`` (the cost of its block's instructions after it)."""
+    e._pr = refund
+    return e
 
 
-def WR(m, ea: int, v: int, n: int) -> None:
-    m.write(ea, (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
+def RD(m, ea: int, n: int, refund: int) -> int:
+    """A load's slow path (`MemInst.read`: pages, bounds, traps)."""
+    try:
+        return int.from_bytes(m.read(ea, n), "little")
+    except PyicError as e:
+        e._pr = refund
+        raise
+
+
+def WR(m, ea: int, v: int, n: int, refund: int) -> None:
+    """A store's slow path (`MemInst.write`: the write window, journal, bounds, traps)."""
+    try:
+        m.write(ea, (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
+    except PyicError as e:
+        e._pr = refund
+        raise
 
 
 def _refill(bb: int, need: int) -> int:
@@ -119,7 +164,7 @@ def LIMDYN(bb: int, need: int) -> int:
 
 def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict) -> None:
     """The limit falls inside the block starting at ``pc``: run its instructions one by one
-    on the reference handlers (``bb``: budget before the block) and stop where the reference
+    on the interpreter's handlers (``bb``: budget before the block) and stop where the
     interpreter stops (docs/semantics.md, "The limit").  Always raises."""
     S = [loc[f"s{i}"] for i in range(h)]
     L = [loc[f"l{i}"] for i in range(nlocals)]
@@ -132,6 +177,7 @@ def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict)
         try:
             pc = ins[0](ins, S, L, pc + 1)
         except PyicError as e:
+            e.__dict__.pop("_pr", None)
             raise _annotate(e, bb)
         if pc < 0:
             g = S.pop() if pc != C.RETURN and pc != C.TAIL else None
@@ -144,9 +190,12 @@ def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict)
 
 
 def CI(ins, i: int, mi):
-    """4.4.8 call_indirect: the callee's fast callable; traps exactly as the reference's
+    """4.4.8.11 call_indirect: the callee's fast callable; traps exactly as the interpreter's
     ``_indirect_target`` (it is that function)."""
-    g = C._indirect_target(ins, [i])
+    try:
+        g = C._indirect_target(ins, [i])
+    except PyicError as e:
+        raise PR(e, 0)     # the call ends its block: nothing after it to refund
     c = callable_of(RUNS[-1].store, g, mi)
     if type(c) is _Tier and c.compiled is not None:
         return c.compiled
@@ -169,7 +218,8 @@ _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 BASE = {
-    "PyicError": PyicError, "Trap": Trap, "NullRef": NullRef, "FIX": FIX, "RD": RD, "WR": WR,
+    "PyicError": PyicError, "Trap": Trap, "NullRef": NullRef, "FIX": FIX, "PR": PR, "RD": RD,
+    "WR": WR,
     "LIMDYN": LIMDYN, "CI": CI, "F2B": F2B, "UD": _F64.unpack, "PQ": _Q64.pack,
     "UQ": _Q64.unpack, "PD": _F64.pack,
     "U16": _U16.unpack_from, "U32": _U32.unpack_from, "U64": _U64.unpack_from,
@@ -180,22 +230,15 @@ BASE = {
 # ---------------------------------------------------------------------- frames and adapters
 
 def is_generated(fn) -> bool:
-    """Whether ``fn`` is a generated function (not an adapter running the reference)."""
+    """Whether ``fn`` is a generated function (not an adapter running the interpreter)."""
     code = getattr(fn, "__code__", None)
     return code is not None and code.co_filename == FILENAME
 
 
-def fast_slots(n: int) -> int:
-    """Locals of the innermost ``n`` generated frames on the host stack (exact slot count)."""
-    total = 0
-    fr = sys._getframe(1)
-    while n > 0 and fr is not None:
-        code = fr.f_code
-        if code.co_filename == FILENAME:
-            total += int(code.co_name[2:])
-            n -= 1
-        fr = fr.f_back
-    return total
+def _frame_of(rn: Run, r: int) -> tuple:
+    """``(k, S)`` of a callee entered with ``r`` (see the module's docstring): its relative
+    depth and the locals of the generated frames below it."""
+    return rn.T - r // FRAME, FRAME - 1 - r % FRAME
 
 
 def _results(b: int, res: list, nres: int):
@@ -204,16 +247,16 @@ def _results(b: int, res: list, nres: int):
     return (b, *res)
 
 
-def ref_call(f, b: int, r: int, args: tuple, callees_fast: bool = False):
-    """Run ``f`` (and all it calls, unless ``callees_fast``) on the reference interpreter,
-    as a callee at depth T - r."""
+def interp_call(f, b: int, r: int, args: tuple, callees_fast: bool = False):
+    """Run ``f`` (and all it calls, unless ``callees_fast``) on the baseline interpreter,
+    as the callee entered with room ``r``."""
     rn = RUNS[-1]
     store = rn.store
-    k = rn.T - r
+    k, below = _frame_of(rn, r)
     depth = rn.depth0 + k
     if depth > rn.maxd:
         raise _annotate(Exhaustion("call stack exhausted"), b)
-    slots = rn.slots0 + fast_slots(k - 1)
+    slots = rn.slots0 + below
     if f.host is None:
         c = lowered(f, store)
         if slots + f.nparams + len(c.zeros) > rn.maxs:
@@ -222,6 +265,7 @@ def ref_call(f, b: int, r: int, args: tuple, callees_fast: bool = False):
     m.count = rn.limit - b - rn.reserve
     store.depth = depth - 1
     store.slots = slots
+    rn.nested_room = rn.room - k - NEST_FRAMES
     try:
         res = interp.run(store, f, list(args), m, run if callees_fast else None)
     except PyicError as e:
@@ -232,15 +276,15 @@ def ref_call(f, b: int, r: int, args: tuple, callees_fast: bool = False):
     return _results(rn.limit - m.count - rn.reserve, res, f.nresults)
 
 
-def _ref_adapter(f):
+def _interp_adapter(f):
     def call(b, r, *args):
-        return ref_call(f, b, r, args)
+        return interp_call(f, b, r, args)
     return call
 
 
 class _Tier:
-    """Tiering: a big loop-free function runs on the reference interpreter (its callees on the
-    fast tier) until its `HOT_CALLS`-th call, which compiles it.  Run-once code so never pays
+    """Tiering: a big loop-free function runs on the baseline interpreter (its callees
+    compiled) until its `HOT_CALLS`-th call, which compiles it.  Run-once code so never pays
     for compiling, and the counts are the same on either side of the switch (each call runs
     wholly on one tier; both count alike)."""
 
@@ -265,7 +309,7 @@ class _Tier:
         fn = self.hot()
         if fn is not None:
             return fn(b, r, *args)
-        return ref_call(self.f, b, r, args, callees_fast=True)
+        return interp_call(self.f, b, r, args, callees_fast=True)
 
 
 def _loop_free(code: list) -> bool:
@@ -285,7 +329,7 @@ def _loop_free(code: list) -> bool:
 
 def _first(store, f):
     """The callable of ``f`` on its first call: a `_Tier` for a big loop-free function,
-    else the compiled function (or its reference adapter)."""
+    else the compiled function (or its interpreter adapter)."""
     lc = lowered(f, store)
     if len(lc.code) >= DEFER_MIN and f.nparams + len(lc.zeros) <= NLBIG \
             and not getattr(lc, "handlers", ()) and _loop_free(lc.code):
@@ -299,11 +343,12 @@ def _host_adapter(g, mi):
     def call(b, r, *args):
         rn = RUNS[-1]
         store = rn.store
-        k = rn.T - r            # the callee's relative depth; the caller is k - 1
+        k, below = _frame_of(rn, r)   # the callee's relative depth; the caller is k - 1
         m = rn.meter
         m.count = rn.limit - b - rn.reserve
         store.depth = rn.depth0 + k - 1
-        store.slots = rn.slots0 + fast_slots(k - 1)
+        store.slots = rn.slots0 + below
+        rn.nested_room = rn.room - k - NEST_FRAMES
         try:
             res = call_host(store, g, list(args), mi, m)
         except PyicError as e:
@@ -351,9 +396,11 @@ class _Callee:
 def _compile(store, f):
     lc = lowered(f, store)
     nlocals = f.nparams + len(lc.zeros)
-    if nlocals > NLBIG or getattr(lc, "handlers", ()):
-        # big frames (see run) and try_table handlers (the reference unwinds its own frames)
-        return _ref_adapter(f)
+    why = "big frame" if nlocals > NLBIG else interpreted(lc.code, lc.handlers, f)
+    if why is not None:
+        # by design: big frames (see run), try_table, instructions the generator leaves out
+        INTERPRETED[why] += 1
+        return _interp_adapter(f)
     markers: dict = {}
 
     def resolve(g):
@@ -363,19 +410,17 @@ def _compile(store, f):
         return mk
     try:
         src = generate(f, lc.code, lc.zeros, resolve)
-        cached = _CODE_CACHE.get(src.text)
-        if cached is None:
+        code = _CODE_CACHE.get(src.text)
+        if code is None:
             code = compile(src.text, FILENAME, "exec")
             if len(_CODE_CACHE) >= CODE_CACHE_MAX:
                 _CODE_CACHE.clear()
-            cached = _CODE_CACHE[src.text] = (code, src.refund)
-    except (Unsupported, SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
-        # anything the compiler or Python's cannot take runs on the reference, unchanged
-        return _ref_adapter(f)
+            _CODE_CACHE[src.text] = code
+    except Exception as e:     # a bug of the generator, or a limit of Python's compiler
+        return _failed(f, e)
     ns = dict(BASE)
     ns.update(src.bindings)
-    ns["REF"] = cached[1]
-    ns["DEEP"] = _ref_adapter(f)
+    ns["DEEP"] = _interp_adapter(f)
 
     def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals, _blocks=src.costs):
         # the block does not fit the local budget: refill it from the run's reserve, or the
@@ -389,8 +434,20 @@ def _compile(store, f):
     for name, obj in src.bindings.items():
         if type(obj) is _Callee:
             ns[name] = _stub(store, ns, name, obj.f, f.module)
-    exec(cached[0], ns)
+    exec(code, ns)
     return ns[f"f_{nlocals}"]
+
+
+def _failed(f, e: Exception):
+    """A function the fast tier failed to translate: an error with `STRICT`, else counted,
+    logged, and run on the baseline interpreter."""
+    kind = type(e).__name__
+    if STRICT:
+        raise TranslationError(f"function {f.addr}: {kind}: {e}") from e
+    FAILURES[kind] += 1
+    log.warning("fast tier: function %d not translated (%s: %s); it runs interpreted",
+                f.addr, kind, e)
+    return _interp_adapter(f)
 
 
 def _stub(store, ns: dict, name: str, g, mi):
@@ -408,22 +465,13 @@ def _stub(store, ns: dict, name: str, g, mi):
             # interpreted until hot; then bound to the compiled function (no forwarding frame)
             fn = fn.hot()
             if fn is None:
-                return ref_call(g, a[0], a[1], a[2:], callees_fast=True)
+                return interp_call(g, a[0], a[1], a[2:], callees_fast=True)
         ns[name] = fn
         return fn(*a)
     return stub
 
 
 # ---------------------------------------------------------------------- the driver
-
-def _py_depth() -> int:
-    n = 0
-    fr = sys._getframe(1)
-    while fr is not None:
-        n += 1
-        fr = fr.f_back
-    return n
-
 
 def run(store, f, args: list, meter) -> list:
     """Invoke ``f`` on the fast tier (the contract of `pyic.wasm.tiers.run`)."""
@@ -438,18 +486,25 @@ def run(store, f, args: list, meter) -> list:
         fn = fn.hot()
         if fn is None:
             return interp.run(store, f, args, meter, run)
-    room = min(HOST_CAP, sys.getrecursionlimit() - _py_depth() - HOST_MARGIN)
+    # Host frames: the outermost run raises Python's recursion limit by what it may use (its
+    # caller's own depth is below the limit, so this room is there whatever that depth is);
+    # a run nested through a host function gets what its parent left (`Run.nested_room`).
+    outer = not RUNS
+    room = HOST_CAP if outer else min(HOST_CAP, RUNS[-1].nested_room)
     T = min(cfg.max_call_depth - depth0, room, (cfg.max_stack_values - slots0) // NLBIG)
     if T < 1 or not is_generated(fn):
         return interp.run(store, f, args, meter)
     limit = meter.limit
-    rn = Run(store, meter, depth0, slots0, T)
+    rn = Run(store, meter, depth0, slots0, T, room)
     left = limit - meter.count
     b0 = min(left, CAP)
     rn.reserve = left - b0
+    if outer:
+        py_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(py_limit + HOST_CAP + HOST_MARGIN)
     RUNS.append(rn)
     try:
-        out = fn(b0, T - 1, *args)
+        out = fn(b0, T * FRAME - 1, *args)
     except PyicError as e:
         pb = e.__dict__.pop("_pb", None)
         if pb is not None:
@@ -459,6 +514,8 @@ def run(store, f, args: list, meter) -> list:
         RUNS.pop()
         store.depth = depth0
         store.slots = slots0
+        if outer:
+            sys.setrecursionlimit(py_limit)
     if f.nresults == 0:
         meter.count = limit - out - rn.reserve
         return []
