@@ -114,9 +114,6 @@ class MethodCall:
 
 # ---------------------------------------------------------------- results
 
-NO_RESPONSE = None
-
-
 @frozen
 class Trapped:
     """``Trap { cycles_used : Nat; }``: a canister function trapped; ``message`` is
@@ -266,10 +263,3 @@ class ParsedModule:
     module: object                                   # a CanisterModule
     public_custom_sections: dict = field(factory=dict)
     private_custom_sections: dict = field(factory=dict)
-
-
-class ModuleLoader(Protocol):
-    """``parse_wasm_mod``: turns the bytes given to ``install_code`` into a
-    `ParsedModule`, or raises `pyic.errors.ICError` (the install is rejected)."""
-
-    def __call__(self, raw_module: bytes) -> ParsedModule: ...

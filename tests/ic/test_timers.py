@@ -352,3 +352,24 @@ def test_answered_request_is_kept_until_its_expiry_then_removed(pic, uc):
     pic.tick()
     assert pic.ingress_status(req) is None           # dropped after it
     assert req not in pic.ic.state.requests
+
+
+@spec("Update call request clean up")
+def test_request_clean_up_removes_answered_requests_past_their_expiry_only(pic, uc):
+    """The rule itself (`rules.ingress.request_clean_up`), on one state: an answered
+    request goes once ``M.ingress_expiry < S.system_time``; one still in progress stays."""
+    from attrs import evolve
+
+    from pyic.ic.rules.ingress import request_clean_up
+    from pyic.ic.state import Processing
+    answered = pic.submit_call(uc, "update", bytes(reply_data(b"done")))
+    assert pic.await_call(answered) == b"done"
+    running = pic.submit_call(uc, "update", bytes(reply_data(b"later")))  # not run yet
+    state = pic.ic.state
+    assert request_clean_up(state) is state                    # nothing has expired
+    at_expiry = evolve(state, system_time=answered.ingress_expiry)
+    assert request_clean_up(at_expiry) is at_expiry            # "no earlier than" it
+    late = evolve(state, system_time=running.ingress_expiry + 1)
+    after = request_clean_up(late)
+    assert answered not in after.requests
+    assert isinstance(after.requests[running][0], Processing)

@@ -113,9 +113,6 @@ class PagedBlob:
         return f"PagedBlob({self.size} bytes, {used} non-zero pages)"
 
 
-EMPTY_BLOB = PagedBlob()
-
-
 class StableMemory:
     """The working copy of stable memory during one execution.
 
