@@ -36,6 +36,7 @@ from tools import wasmgen
 
 from pyic.errors import Exhaustion, InstructionLimitExceeded, PyicError, Trap
 from pyic.wasm import embed
+from pyic.wasm.tiers import TIERS
 from pyic.wasm.binary import decode_module, encode_module  # noqa: E402
 from pyic.wasm.text import parse_module  # noqa: E402
 from pyic.wasm.valid import validate_module  # noqa: E402
@@ -136,12 +137,9 @@ def pyic_module(prog, via_binary: bool = True):
     return module
 
 
-# pyic's execution tiers (``Config(tier=...)``), each compared with wasmtime and with the other.
-TIERS = ("fast", "reference")
-
-
 def tiers() -> tuple:
-    """pyic's execution tiers (`TIERS`)."""
+    """pyic's execution tiers (``Config(tier=...)``), each compared with wasmtime and with
+    the other."""
     return TIERS
 
 
