@@ -23,8 +23,7 @@ from importlib import import_module
 # imported on first use (a process that runs one tier never imports the other).
 ENTRY = {
     "fast": ("pyic.wasm.engine", "run"),
-    "reference": ("pyic.wasm.engine.interp", "run"),
-    "eval": ("pyic.wasm.exec.eval", "invoke"),   # the new reference interpreter, under test
+    "reference": ("pyic.wasm.exec", "invoke"),
 }
 TIERS = tuple(ENTRY)
 DEFAULT = "fast"

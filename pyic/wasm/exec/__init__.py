@@ -1,6 +1,10 @@
-"""The reference interpreter (spec 4.4 "Instructions", 4.5.5 "Invocation")."""
+"""The reference interpreter: the Wasm 3.0 spec's reduction rules (4.6 "Instructions") and
+invocation (4.7.3).  `invoke` runs a function instance (`pyic.wasm.tiers` maps the tier
+``"reference"`` to it), `eval_const` a constant expression; `pyic.wasm.exec.eval` holds frames,
+labels and the run, `pyic.wasm.exec.prepare` binds instructions to the ``rules_*`` modules."""
 
 from .cost import CostModel  # noqa: F401
+from .eval import eval_const, invoke  # noqa: F401
 
 
 def script_engine(tier: str | None = None):

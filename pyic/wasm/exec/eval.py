@@ -34,7 +34,7 @@ from __future__ import annotations
 from ...errors import Exhaustion, InstructionLimitExceeded, UncaughtException
 from ..runtime.gc import ExnInst
 from ..runtime.meter import call_host
-from .prepare import prepared
+from .prepare import prepared, straight
 from .rules_control import (CHARGE, INVOKE, RETURN, RETURN_INVOKE, Catches, Caught, Delegate,
                             Handler)
 
@@ -261,3 +261,15 @@ def invoke(store, f, args: list, meter) -> list:
         meter.count = count
         store.depth = depth0
         store.slots = slots0
+
+
+def eval_const(expr: tuple, mi) -> object:
+    """4.6.12 "Expressions": the value of the constant expression ``expr`` (constant instructions
+    only, 3.4.13 "Constant Expressions") in the context of the module instance ``mi`` being
+    instantiated (its globals and functions so far).  Each instruction reduces by its rule; constant
+    expressions are not counted (docs/semantics.md)."""
+    S: list = []
+    for instr in expr:
+        ins = straight(instr.op, instr.imm, 0, mi, mi.store, False)
+        ins[0](ins, S, None, None, 0)
+    return S[-1]

@@ -271,7 +271,7 @@ def prepare(f, store) -> Prepared:
             emit([C.call_ref if op == "call_ref" else C.return_call_ref, cost, store.funcs])
             continue
 
-        ins = _straight(op, imm, cost, mi, store, canon)
+        ins = straight(op, imm, cost, mi, store, canon)
         if op in METERED_OPS:
             unit, shift = costs.unit_cost(op)
             if unit:
@@ -310,8 +310,9 @@ def _made(maker, key):
     return rule
 
 
-def _straight(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
-    """The prepared form of an instruction that does not transfer control."""
+def straight(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
+    """The prepared form of an instruction that does not transfer control (also the constant
+    instructions of `pyic.wasm.exec.eval.eval_const`)."""
     if op in _VAR:
         return [_VAR[op], cost, imm[0]]
     if op in _SIMPLE:

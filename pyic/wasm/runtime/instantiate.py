@@ -7,10 +7,8 @@ initialisers, allocate the module, apply active element and data segments
 as the spec's instruction sequences would), drop declarative segments, and
 run the start function.
 
-Constant expressions are evaluated by a small stack machine of their own
-(`eval_const`), which runs the interpreter's handlers for the GC
-instructions allowed there; they are not counted as instructions
-(docs/semantics.md).
+Constant expressions are evaluated by the reference interpreter's rules
+(`eval_const`); they are not counted as instructions (docs/semantics.md).
 
 Types are closed first (`pyic.wasm.runtime.types`): the instance's type
 indices become canonical defined types, so imports match across modules by
@@ -28,46 +26,15 @@ from ..syntax.types import Exact, FuncType, RefType
 from .store import (DataInst, ElemInst, ExternVal, FuncInst, GlobalInst, MemInst, ModuleInst,
                     Store, TableInst, TagInst)
 from .types import close_globaltype, close_tabletype, close_valtype, match_deftype, match_valtype
-from .values import FuncRef, MASK32, MASK64, null
+from .values import null
 
-# ------------------------------------------------------------------ constant expressions (3.3.10, 4.4.9)
-
-_CONST_BIN = {
-    "i32.add": lambda a, b: (a + b) & MASK32, "i32.sub": lambda a, b: (a - b) & MASK32,
-    "i32.mul": lambda a, b: (a * b) & MASK32,
-    "i64.add": lambda a, b: (a + b) & MASK64, "i64.sub": lambda a, b: (a - b) & MASK64,
-    "i64.mul": lambda a, b: (a * b) & MASK64,
-}
-
+# ------------------------------------------------------------------ constant expressions
 
 def eval_const(expr: tuple, mi: ModuleInst):
-    """The value of a constant expression in the context of ``mi`` (its globals and functions so far)."""
-    S: list = []
-    for instr in expr:
-        op = instr.op
-        if op in ("i32.const", "i64.const", "f32.const", "f64.const", "v128.const"):
-            S.append(instr.imm[0])
-        elif op == "global.get":
-            S.append(mi.globals[instr.imm[0]].value)
-        elif op == "ref.null":
-            S.append(null(instr.imm[0]))
-        elif op == "ref.func":
-            S.append(FuncRef(mi.funcs[instr.imm[0]].addr))
-        elif op in _CONST_BIN:
-            b = S.pop()
-            S.append(_CONST_BIN[op](S.pop(), b))
-        else:
-            # ref.i31, struct.new*, array.new*, the extern conversions: the interpreter's handlers
-            from ..engine.gc_ops import GC_OPS, lower_gc
-            from ..engine.proposals import LOWER as PROPOSAL_OPS
-            if op in PROPOSAL_OPS:      # custom-descriptors' struct.new_desc ...
-                ins = PROPOSAL_OPS[op](instr.imm, 0, mi, mi.store)[2]
-            elif op in GC_OPS:
-                ins = lower_gc(op, instr.imm, 0, mi, mi.store)
-            else:
-                raise Trap(f"unsupported constant instruction {op}")
-            ins[0](ins, S, None, 0)
-    return S[-1]
+    """The value of a constant expression in the context of ``mi`` (its globals and functions
+    so far), by the reference interpreter's rules (`pyic.wasm.exec.eval.eval_const`)."""
+    from ..exec.eval import eval_const as evaluate
+    return evaluate(expr, mi)
 
 
 # ------------------------------------------------------------------ import matching (3 "Matching")
