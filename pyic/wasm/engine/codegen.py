@@ -45,8 +45,9 @@ import struct
 from . import basic_ops as B
 from . import control as C
 from . import memory_ops as M
+from ..syntax.types import F64
 from .cfg import (BRANCHES, COND_BRANCHES, LOAD_OPS, STORE_OPS, Unsupported, analyse, effect,
-                  functype)
+                  functype, leaders)
 from .ops import (FLOAT_OPS, INLINE, LOADS, M32, M64, OP_OF_FN, PACK, ROTATES, TRAPPING,
                   UNPACK)
 
@@ -64,10 +65,11 @@ INLINE_TAIL = 3         # a terminal block this small is duplicated rather than 
 class Source:
     """The result: source text, the objects its names stand for, block costs by start pc."""
 
-    __slots__ = ("text", "bindings", "nlocals", "memories", "costs")
+    __slots__ = ("text", "bindings", "nlocals", "memories", "costs", "flocals")
 
-    def __init__(self, text, bindings, nlocals, memories, costs=None):
+    def __init__(self, text, bindings, nlocals, memories, costs=None, flocals=frozenset()):
         self.costs = costs or {}
+        self.flocals = flocals      # locals held as Python floats (`Gen.float_locals`)
         self.text = text
         self.bindings = bindings
         self.nlocals = nlocals
@@ -93,6 +95,8 @@ class Gen:
         self.st: list = []       # symbolic stack above ``base``: (expr, names, depth, kind)
         self.base = 0            # slots below hold their canonical names s0..s<base-1>
         self.has_calls = False
+        self.flocals: frozenset = frozenset()
+        self.cache_mem = False   # memory bounds and write windows kept in locals (see mem_vars)
 
     # ------------------------------------------------------------------ names and lines
 
@@ -196,10 +200,11 @@ class Gen:
         nm = f"l{k}"
         for i, e in enumerate(self.st):
             if nm in e[1]:
-                if e[3] == 0:
+                if e[3] == 0 or e[3] == 3:
+                    # a name, or a float expression kept a float
                     t = self.temp()
-                    self.line(f"{t} = {nm}", ind)
-                    self.st[i] = (t, frozenset((t,)), 0, 0)
+                    self.line(f"{t} = {e[0]}", ind)
+                    self.st[i] = (t, frozenset((t,)), 0, e[3])
                 else:
                     self.st[i] = self.atom(e, ind)
 
@@ -232,6 +237,10 @@ class Gen:
         code = self.code
         blocks = analyse(code, self.nres, self.f)
         self.blocks = blocks
+        self.flocals = self.float_locals()
+        # In a function that calls nothing, only its own stores (slow path), bulk handlers
+        # and memory.grow change a memory's size or write window: it keeps them in locals.
+        self.cache_mem = not self.has_calls
         for blk in blocks.values():
             hd = code[blk.end][0]
             if hd is C.call or hd is C.call_indirect:
@@ -260,18 +269,59 @@ class Gen:
         self.line("except PyicError as e:", ind)
         self.line(f"FIX(e, b, {'q' if self.uses_q else '0'}); raise", ind + 1)
         # data bytearrays as locals (refreshed after calls, see reload)
-        loads = [f"D{k} = M{k}.data" for k in range(len(self.mems))]
+        loads = [self.mem_vars(k) for k in range(len(self.mems))]
         if self.uses_q:
             loads.append("q = 0")
         for i, text in enumerate(loads):
             self.lines.insert(mem_line + i, "    " + text)
         text = head + "\n" + "\n".join(self.lines) + "\n"
         costs = {pc: blk.cost for pc, blk in self.blocks.items()}
-        return Source(text, self.bind, self.nlocals, self.mems, costs)
+        return Source(text, self.bind, self.nlocals, self.mems, costs, self.flocals)
 
     def f_zero(self, i: int) -> str:
+        if i in self.flocals:
+            return "0.0"
         v = self.zeros[i - self.nparams]
         return "0" if type(v) is int and v == 0 else self.name(v)
+
+    def float_locals(self) -> frozenset:
+        """The declared f64 locals held as Python floats: those that every ``local.set`` and
+        ``local.tee`` gives a value computed on floats (f64 arithmetic, a conversion from
+        i32, a finite constant or another such local) in the same block.  Their bit patterns
+        are exactly ``F2B`` of the float (a NaN result is the canonical NaN either way), so
+        reading one as bits converts, and f64 arithmetic on them converts nothing."""
+        code = self.code
+        types = self.f.code.locals
+        cand = {self.nparams + i for i, t in enumerate(types) if t == F64}
+        if not cand:
+            return frozenset()
+        lead = leaders(code, self.f)
+        sets = [(pc, ins[2]) for pc, ins in enumerate(code)
+                if (ins[0] is B.local_set or ins[0] is B.local_tee) and ins[2] in cand]
+        changed = True
+        while changed:
+            changed = False
+            for pc, k in sets:
+                if k in cand and not self.float_source(pc, cand, lead):
+                    cand.discard(k)
+                    changed = True
+        return frozenset(cand)
+
+    def float_source(self, pc: int, cand: set, lead: set) -> bool:
+        """Whether the value ``code[pc]`` consumes is computed on floats by ``code[pc - 1]``."""
+        if pc in lead or pc == 0:
+            return False
+        prev = self.code[pc - 1]
+        h = prev[0]
+        if h is B.binop or h is B.unop:
+            fo = FLOAT_OPS.get(OP_OF_FN.get(id(prev[2])))
+            return fo is not None and fo[1] in (3, 4)
+        if h is B.const:
+            v = prev[2]
+            return type(v) is int and (v >> 52) & 0x7FF != 0x7FF
+        if h is B.local_get or h is B.local_tee:
+            return prev[2] in cand
+        return False
 
     # ------------------------------------------------------------------ layout
 
@@ -406,9 +456,16 @@ class Gen:
         self.flush(ind)
         self.goto(blk.end + 1, ind, work)
 
+    def mem_vars(self, k: int) -> str:
+        """(Re)load memory ``k``'s locals: ``D`` its dense bytes and, with `cache_mem`, ``E``
+        their length and ``WL``/``WH`` its write window."""
+        if self.cache_mem:
+            return f"D{k} = M{k}.data; E{k} = len(D{k}); WL{k} = M{k}.wlo; WH{k} = M{k}.wlimit"
+        return f"D{k} = M{k}.data"
+
     def reload(self, ind: int) -> None:
         for k in range(len(self.mems)):
-            self.line(f"D{k} = M{k}.data", ind)
+            self.line(self.mem_vars(k), ind)
 
     # ------------------------------------------------------------------ terminators
 
@@ -563,14 +620,16 @@ class Gen:
             return
         if hd is B.local_get:
             nm = f"l{ins[2]}"
-            self.push(nm, frozenset((nm,)))
+            self.push(nm, frozenset((nm,)), 0, 3 if ins[2] in self.flocals else 0)
             return
         if hd is B.local_set or hd is B.local_tee:
             k = ins[2]
             v = self.pop()
             self.spill_local(k, ind)
             self.fmemo.pop(f"l{k}", None)
-            if v[3] == 3:
+            if k in self.flocals:
+                self.line(f"l{k} = {self.fl(v, ind)}", ind)
+            elif v[3] == 3:
                 # keep the float too: later f64 arithmetic on this local skips the conversion
                 t = self.temp()
                 self.line(f"{t} = {v[0]}", ind)
@@ -580,7 +639,7 @@ class Gen:
                 self.line(f"l{k} = {self.val(v)}", ind)
             if hd is B.local_tee:
                 nm = f"l{k}"
-                self.push(nm, frozenset((nm,)))
+                self.push(nm, frozenset((nm,)), 0, 3 if k in self.flocals else 0)
             return
         if hd is B.const:
             v = ins[2]
@@ -722,6 +781,10 @@ class Gen:
             self.result(f"(not {args[0][0]})", args, 2, ind)
             return
         vals = [self.val(a) for a in args]
+        if name in ("shl", "shr_u", "shr_s") and args[1][3] == 0 and args[1][0][0].isdigit():
+            # a constant count: its mask (& 31 or & 63) computed now
+            bits = 32 if op[1] == "3" else 64
+            text = text.replace(f"({{1}} & {bits - 1})", str(int(args[1][0], 0) & (bits - 1)))
         self.result(text.format(*vals), args, kind, ind)
 
     # ------------------------------------------------------------------ memory
@@ -739,12 +802,13 @@ class Gen:
         ea = self.address(self.pop(), ins[3], ind)
         t = self.temp()
         d = f"D{k}"
+        e = f"E{k}" if self.cache_mem else f"len({d})"
         if n == 1:
-            fast = f"{d}[{ea}] if {ea} < len({d})"
+            fast = f"{d}[{ea}] if {ea} < {e}"
         elif n == 16:
-            fast = f"int.from_bytes({d}[{ea}:{ea} + 16], 'little') if {ea} <= len({d}) - 16"
+            fast = f"int.from_bytes({d}[{ea}:{ea} + 16], 'little') if {ea} <= {e} - 16"
         else:
-            fast = f"{UNPACK[n]}({d}, {ea})[0] if {ea} <= len({d}) - {n}"
+            fast = f"{UNPACK[n]}({d}, {ea})[0] if {ea} <= {e} - {n}"
         self.line(f"{t} = {fast} else RD(M{k}, {ea}, {n}, {refund})", ind)
         if sx:
             h = hex(1 << (sx - 1))
@@ -760,17 +824,24 @@ class Gen:
         ea = self.address(self.pop(), ins[3], ind)
         d = f"D{k}"
         x = v[0]
+        if self.cache_mem:
+            lo, hi = f"WL{k}", f"WH{k}"
+            # the slow path may widen the window or the dense bytes: reload them
+            slow = f"WR(M{k}, {ea}, {x}, {n}, {refund}); {self.mem_vars(k)}"
+        else:
+            lo, hi = f"M{k}.wlo", f"M{k}.wlimit"
+            slow = f"WR(M{k}, {ea}, {x}, {n}, {refund})"
         if n == 1:
-            self.line(f"if M{k}.wlo <= {ea} < M{k}.wlimit: {d}[{ea}] = {x} & 0xFF", ind)
-            self.line(f"else: WR(M{k}, {ea}, {x}, 1, {refund})", ind)
+            self.line(f"if {lo} <= {ea} < {hi}: {d}[{ea}] = {x} & 0xFF", ind)
+            self.line(f"else: {slow}", ind)
             return
         if n == 16:
-            self.line(f"WR(M{k}, {ea}, {x}, 16, {refund})", ind)
+            self.line(slow, ind)
             return
         width = 32 if op.startswith(("i32", "f32")) else 64
         xv = x if 8 * n == width else f"{x} & {hex((1 << (8 * n)) - 1)}"
-        self.line(f"if M{k}.wlo <= {ea} <= M{k}.wlimit - {n}: {PACK[n]}({d}, {ea}, {xv})", ind)
-        self.line(f"else: WR(M{k}, {ea}, {x}, {n}, {refund})", ind)
+        self.line(f"if {lo} <= {ea} <= {hi} - {n}: {PACK[n]}({d}, {ea}, {xv})", ind)
+        self.line(f"else: {slow}", ind)
 
 
 def generate(f, code: list, zeros: list, resolve_callee) -> Source:

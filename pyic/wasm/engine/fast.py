@@ -162,12 +162,13 @@ def LIMDYN(bb: int, need: int) -> int:
     return bb
 
 
-def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict) -> None:
+def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict,
+                  flocals=frozenset()) -> None:
     """The limit falls inside the block starting at ``pc``: run its instructions one by one
     on the interpreter's handlers (``bb``: budget before the block) and stop where the
     interpreter stops (docs/semantics.md, "The limit").  Always raises."""
     S = [loc[f"s{i}"] for i in range(h)]
-    L = [loc[f"l{i}"] for i in range(nlocals)]
+    L = [F2B(loc[f"l{i}"]) if i in flocals else loc[f"l{i}"] for i in range(nlocals)]
     while True:
         ins = code[pc]
         c = ins[1]
@@ -422,14 +423,14 @@ def _compile(store, f):
     ns.update(src.bindings)
     ns["DEEP"] = _interp_adapter(f)
 
-    def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals, _blocks=src.costs):
+    def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals, _blocks=src.costs, _fl=src.flocals):
         # the block does not fit the local budget: refill it from the run's reserve, or the
         # limit falls inside this block
         k = _blocks[pc]
         bb = _refill(bb, k)
         if bb >= k:
             return bb
-        step_to_limit(_code, _n, bb, pc, h, loc)
+        step_to_limit(_code, _n, bb, pc, h, loc, _fl)
     ns["LIM"] = lim
     for name, obj in src.bindings.items():
         if type(obj) is _Callee:
