@@ -462,17 +462,19 @@ def main(argv: list | None = None) -> int:
             argv if argv is not None else sys.argv[1:]),
             "trees": [t.name for t in trees], "pywasm": args.pywasm,
             "python": sys.version.split()[0]}
-        try:
-            report["baseline"] = baseline(trees, cwd, args.repeat)
-            if args.kit:
-                report["kit"] = bench_kit(args, trees, cwd, progress)
-            if args.split:
-                report["split"] = split_table(args, trees, cwd, progress)
-            if args.canister and args.canister_cli:
-                report["canister"] = canister_table(args, trees, cwd, progress)
-        except StartupError as e:
-            print(f"FAILED: {e}", file=sys.stderr)
-            return 1
+        report["baseline"] = baseline(trees, cwd, args.repeat)
+        tables = [("kit", bench_kit, args.kit), ("split", split_table, args.split),
+                  ("canister", canister_table, bool(args.canister) and args.canister_cli)]
+        failures = []
+        for key, table, wanted in tables:
+            if not wanted:
+                continue
+            try:
+                report[key] = table(args, trees, cwd, progress)
+            except StartupError as e:     # the other tables are still measured and shown
+                failures.append(str(e))
+                print(f"FAILED: {e}", file=sys.stderr)
+        report["failures"] = failures
     if args.json:
         text = json.dumps(report, indent=1)
         if args.json == "-":
@@ -482,7 +484,7 @@ def main(argv: list | None = None) -> int:
                 f.write(text + "\n")
     if args.json != "-":
         print(markdown(report))
-    return 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
