@@ -12,9 +12,10 @@ kept as three stacks that together hold the same entries in the same order:
 
 Each instruction's reduction rule is a function (the ``rules_*`` modules, bound to the
 instructions once by `pyic.wasm.exec.prepare`).  Rules that change frames reduce to an
-administrative step this module carries out, named for the spec: ``invoke`` a function
-(4.6.5 "Function Calls"), returning from one, the tail calls, and throwing an exception
-to the innermost handler that catches it (4.6.4 "Exception Handling").
+administrative step this module carries out, named for the spec: invoking a function
+(4.6.5 "Invocation of function reference"; host functions: "Host Functions"), returning
+from one (4.6.5 "Returning from a function"), the tail calls, and throwing an exception to
+the innermost handler that catches it (4.6.2 ``throw_ref``, 4.6.4 "Exception Handling").
 
 Neither call depth nor block nesting uses the host stack.  Call depth is a modelled limit:
 ``store.config.max_call_depth`` frames and ``max_stack_values`` locals in all frames
@@ -64,9 +65,10 @@ class Frame:
 
 
 def _frame(store, g, S: list) -> Frame:
-    """4.6.5 "Invocation of function address a", steps after the frame checks: pop the m
-    arguments, make the frame whose locals are the arguments then the declared locals'
-    defaults, and enter the body as a block whose label has the function's arity."""
+    """4.6.5 "Invocation of function reference (ref.func a)", steps 5-10: pop the n arguments,
+    make the frame whose locals are the arguments then the declared locals' defaults, push
+    its activation with the function's arity m, and enter the body with a label of arity m
+    whose continuation is the end of the function."""
     p = g.prepared or prepared(g, store)
     m = g.nparams
     if m:

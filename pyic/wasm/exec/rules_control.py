@@ -20,7 +20,8 @@ Rules that change frames reduce, as the spec does, to an administrative instruct
 interpreter (`pyic.wasm.exec.eval`) carries out; they record the frame's return position in
 ``F.pc`` and return a request:
 
-* ``INVOKE``: ``invoke F.callee`` (4.6.5), the reduct of ``call`` and its kin;
+* ``INVOKE``: invoke ``F.callee`` (4.6.5 "Invocation of function reference"): ``call x``
+  reduces to ``(ref.func a) call_ref``, and so do ``call_indirect`` and ``call_ref``;
 * ``RETURN_INVOKE``: the tail calls: the frame is popped, then ``invoke F.callee``;
 * ``RETURN``: the frame returns its n values (4.6.2 ``return``, 4.6.5);
 * ``CHARGE``: pay ``F.units`` before the next instruction (bulk operations).
