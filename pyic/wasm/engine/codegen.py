@@ -588,23 +588,24 @@ class Gen:
 
     def call(self, ins, ind: int) -> None:
         hd = ins[0]
+        # the arguments are passed as expressions (pure: anything that can trap is a
+        # statement already); only the operands below them go to their slots
         if hd is C.call:
             g = ins[2]
             n, m = g.nparams, g.nresults
             fn = self.name(self.resolve_callee(g), "F")
+            args = [self.val(e) for e in self.popn(n)]
             self.flush(ind)
-            h = self.height()
-            args = [f"s{j}" for j in range(h - n, h)]
             callee = fn
         else:
             ft = functype(ins[3])
             n, m = len(ft.params), len(ft.results)
+            i = self.val(self.pop())
+            args = [self.val(e) for e in self.popn(n)]
             self.flush(ind)
-            h = self.height() - 1
-            args = [f"s{j}" for j in range(h - n, h)]
-            callee = f"CI({self.name(ins, 'I')}, s{h}, MI)"
+            callee = f"CI({self.name(ins, 'I')}, {i}, MI)"
             self.bind["MI"] = self.f.module
-        base = h - n
+        base = self.height()
         res = [f"s{base + j}" for j in range(m)]
         lhs = ", ".join(["b"] + res)
         # (a callee's failure carries its count already; CI records its own traps)
@@ -704,6 +705,17 @@ class Gen:
 
     def generic(self, ins, ind: int, refund: int) -> None:
         """Any other straight-line handler, called on a small list as its operand stack."""
+        if ins[0] is M.memory_fill or (ins[0] is M.memory_copy and ins[2] is ins[3]):
+            # the handler's own call of `MemInst.fill` / `copy_within`, without the list; a
+            # memory only grows its dense bytes and widens its write window in these, so the
+            # length and window kept in locals stay safe (smaller) without a reload
+            d, x, n = (self.val(e) for e in self.popn(3))
+            k = self.mem(ins[2])
+            if ins[0] is M.memory_fill:
+                self.trapping(f"M{k}.fill({d}, ({x}) & 0xFF, {n})", ind, refund)
+            else:
+                self.trapping(f"M{k}.copy_within({d}, {x}, {n})", ind, refund)
+            return
         pops, pushes = effect(ins)
         args = self.popn(pops)
         h = self.name(ins[0], "H")
