@@ -27,6 +27,7 @@ from . import control as C
 from . import lower as LW
 from . import memory_ops as M
 from . import table_ops as T
+from ..syntax.facts import stack_effect
 
 
 class Unsupported(Exception):
@@ -34,28 +35,31 @@ class Unsupported(Exception):
     what it leaves to the baseline interpreter by design is `interpreted`)."""
 
 
-# Straight-line handlers with a fixed stack effect (pops, pushes).
-FIXED = {
-    C.nop: (0, 0), B.drop: (1, 0), B.select: (3, 1),
-    B.local_get: (0, 1), B.local_set: (1, 0), B.local_tee: (1, 1),
-    B.global_get: (0, 1), B.global_set: (1, 0), B.const: (0, 1),
-    B.unop: (1, 1), B.binop: (2, 1), B.ternop: (3, 1), B.unop_imm: (1, 1), B.binop_imm: (2, 1),
-    B.ref_is_null: (1, 1), B.ref_as_non_null: (1, 1), B.ref_eq: (2, 1),
-    M.memory_size: (0, 1), M.memory_grow: (1, 1), M.memory_fill: (3, 0), M.memory_copy: (3, 0),
-    M.memory_init: (3, 0), M.data_drop: (0, 0),
-    T.table_get: (1, 1), T.table_set: (2, 0), T.table_size: (0, 1), T.table_grow: (2, 1),
-    T.table_fill: (3, 0), T.table_copy: (3, 0), T.table_init: (3, 0), T.elem_drop: (0, 0),
-}
+# Straight-line handlers with a fixed stack effect (pops, pushes): an instruction's effect is
+# its fact (`pyic.wasm.syntax.facts`); the generic numeric handlers are shapes, not ops.
+FIXED = {h: stack_effect(op) for op, h in (
+    ("nop", C.nop), ("drop", B.drop), ("select", B.select),
+    ("local.get", B.local_get), ("local.set", B.local_set), ("local.tee", B.local_tee),
+    ("global.get", B.global_get), ("global.set", B.global_set),
+    ("ref.is_null", B.ref_is_null), ("ref.as_non_null", B.ref_as_non_null),
+    ("ref.eq", B.ref_eq),
+    ("memory.size", M.memory_size), ("memory.grow", M.memory_grow),
+    ("memory.fill", M.memory_fill), ("memory.copy", M.memory_copy),
+    ("memory.init", M.memory_init), ("data.drop", M.data_drop),
+    ("table.get", T.table_get), ("table.set", T.table_set), ("table.size", T.table_size),
+    ("table.grow", T.table_grow), ("table.fill", T.table_fill), ("table.copy", T.table_copy),
+    ("table.init", T.table_init), ("elem.drop", T.elem_drop))}
+FIXED.update({B.const: (0, 1), B.unop: (1, 1), B.binop: (2, 1), B.ternop: (3, 1),
+              B.unop_imm: (1, 1), B.binop_imm: (2, 1)})
 # Memory access handlers: op name by handler (scalar loads/stores are inlined).
 LOAD_OPS = {h: op for op, h in LW._LOAD_HANDLERS.items()}
 STORE_OPS = {h: op for op, h in LW._STORE_HANDLERS.items()}
 
 
 def _memory_effect(h):
-    if h in LOAD_OPS:
-        return (1, 1)
-    if h in STORE_OPS:
-        return (2, 0)
+    op = LOAD_OPS.get(h) or STORE_OPS.get(h)
+    if op is not None:
+        return stack_effect(op)
     for (maker, key), handler in LW._CACHE.items():
         if handler is h:
             if maker is M.make_vload:

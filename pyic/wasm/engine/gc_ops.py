@@ -28,6 +28,7 @@ from ..runtime.gc import (MASK31, PACK_MASK, PACK_SIZE, ArrayInst, I31Ref, Struc
                           field_default, is_internal, ref_matches, sign_extend)
 from ..runtime.types import close_valtype
 from ..runtime.values import ExternRef, HostRef, NullRef, null
+from ..syntax.facts import stack_effect
 
 NULL_STRUCT = "null structure reference"
 NULL_ARRAY = "null array reference"
@@ -356,19 +357,15 @@ def _field_size(storagetype) -> int:
     return PACK_SIZE[storagetype]
 
 
-# Stack effects (pops, pushes) of the GC instructions whose effect is fixed.
-EFFECTS = {
-    "ref.i31": (1, 1), "i31.get_s": (1, 1), "i31.get_u": (1, 1),
-    "struct.new_default": (0, 1), "struct.get": (1, 1), "struct.get_s": (1, 1),
-    "struct.get_u": (1, 1), "struct.set": (2, 0),
-    "array.new": (2, 1), "array.new_default": (1, 1), "array.new_data": (2, 1),
-    "array.new_elem": (2, 1), "array.get": (2, 1), "array.get_s": (2, 1), "array.get_u": (2, 1),
-    "array.set": (3, 0), "array.len": (1, 1), "array.fill": (4, 0), "array.copy": (5, 0),
-    "array.init_data": (4, 0), "array.init_elem": (4, 0),
-    "ref.test": (1, 1), "ref.cast": (1, 1),
-    "any.convert_extern": (1, 1), "extern.convert_any": (1, 1),
-}
-GC_OPS = frozenset(EFFECTS) | {"struct.new", "array.new_fixed"}
+# The GC instructions this module lowers; their stack effects are instruction facts
+# (`pyic.wasm.syntax.facts`), but for the two whose immediates decide it.
+GC_OPS = frozenset((
+    "ref.i31", "i31.get_s", "i31.get_u",
+    "struct.new", "struct.new_default", "struct.get", "struct.get_s", "struct.get_u", "struct.set",
+    "array.new", "array.new_default", "array.new_fixed", "array.new_data", "array.new_elem",
+    "array.get", "array.get_s", "array.get_u", "array.set", "array.len", "array.fill",
+    "array.copy", "array.init_data", "array.init_elem",
+    "ref.test", "ref.cast", "any.convert_extern", "extern.convert_any"))
 
 
 def effect(op: str, imm: tuple, mi) -> tuple:
@@ -377,7 +374,7 @@ def effect(op: str, imm: tuple, mi) -> tuple:
         return len(mi.deftypes[imm[0]].comptype.fields), 1
     if op == "array.new_fixed":
         return imm[1], 1
-    return EFFECTS[op]
+    return stack_effect(op)
 
 
 def lower_gc(op: str, imm: tuple, cost: int, mi, store) -> list:

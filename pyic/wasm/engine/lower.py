@@ -28,6 +28,7 @@ from __future__ import annotations
 from ...errors import Trap
 from ..runtime.types import close_valtype
 from ..runtime.values import FuncRef, default_value, null
+from ..syntax.facts import stack_effect
 from ..syntax.opcodes import MEMORY_OPS
 from . import basic_ops as B
 from . import control as C
@@ -91,29 +92,6 @@ class _Ctrl:
     def arity(self) -> int:
         # 3.3.8: a loop's label takes its parameters, any other label its results
         return self.nparams if self.kind == "loop" else self.nresults
-
-
-# Stack effects (pops, pushes) of instructions whose effect does not depend on immediates.
-_FIXED = {
-    "nop": (0, 0), "unreachable": (0, 0), "drop": (1, 0), "select": (3, 1),
-    "local.get": (0, 1), "local.set": (1, 0), "local.tee": (1, 1),
-    "global.get": (0, 1), "global.set": (1, 0),
-    "table.get": (1, 1), "table.set": (2, 0), "table.size": (0, 1), "table.grow": (2, 1),
-    "table.fill": (3, 0), "table.copy": (3, 0), "table.init": (3, 0), "elem.drop": (0, 0),
-    "memory.size": (0, 1), "memory.grow": (1, 1), "memory.fill": (3, 0), "memory.copy": (3, 0),
-    "memory.init": (3, 0), "data.drop": (0, 0),
-    "ref.null": (0, 1), "ref.is_null": (1, 1), "ref.func": (0, 1), "ref.as_non_null": (1, 1),
-    "ref.eq": (2, 1),
-}
-
-
-def _mem_effect(op: str) -> tuple:
-    name = op.split(".", 1)[1]
-    if name.startswith("store"):
-        return (2, 0)
-    if name.startswith("load") and name.endswith("_lane"):
-        return (2, 1)
-    return (1, 1)
 
 
 def lower(f, store) -> Compiled:
@@ -369,12 +347,8 @@ def lower(f, store) -> Compiled:
             ins = G.lower_gc(op, imm, cost, mi, store)
             _emit_metered(emit, op, ins, costs)
             continue
-        if op in MEMORY_OPS:
-            pops, pushes = _mem_effect(op)
-        elif op in _FIXED:
-            pops, pushes = _FIXED[op]
-        else:
-            pops, pushes = N.arity(op), 1
+        # every op left here has a fixed effect (`pyic.wasm.syntax.facts`)
+        pops, pushes = stack_effect(op)
         h += pushes - pops
         ins = _simple(op, imm, cost, mi, store, canon)
         _emit_metered(emit, op, ins, costs)
@@ -482,7 +456,7 @@ def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
     fn = N.lookup(op)
     if canon:
         fn = N.canonicalising(op, fn)
-    n = N.arity(op)
+    n = stack_effect(op)[0]
     if imm:
         lane = imm[0]
         return [B.unop_imm if n == 1 else B.binop_imm, cost, fn, lane]

@@ -1,8 +1,7 @@
 """Binding numeric and vector instructions to `pyic.wasm.numerics`.
 
 The numerics modules own the arithmetic (pure functions over bit patterns);
-this module only finds the function for an op name, knows how many operands
-it takes (for the lowering's static stack heights), and, in canonical-NaN
+this module only finds the function for an op name and, in canonical-NaN
 mode, wraps float-producing operations so that every NaN they produce is the
 canonical one.
 """
@@ -10,50 +9,18 @@ canonical one.
 from __future__ import annotations
 
 from ...errors import Trap
-
-_UNARY = ("clz", "ctz", "popcnt", "eqz", "abs", "neg", "ceil", "floor", "trunc", "nearest",
-          "sqrt", "wrap", "extend", "convert", "demote", "promote", "reinterpret", "splat",
-          "not", "any_true", "all_true", "bitmask", "extadd", "relaxed_trunc")
-_TERNARY = ("bitselect", "relaxed_madd", "relaxed_nmadd", "relaxed_laneselect",
-            "relaxed_dot_i8x16_i7x16_add")
+from ..numerics import NUMERIC
 
 CANON32 = 0x7FC0_0000
 CANON64 = 0x7FF8_0000_0000_0000
 
 
-def arity(op: str) -> int:
-    """Number of operands of a numeric or vector instruction (each produces one value)."""
-    name = op.split(".", 1)[1]
-    if name == "const":
-        return 0
-    if name.startswith(_TERNARY):
-        return 3
-    if name.startswith(("extract_lane",)):
-        return 1
-    if name.startswith(("replace_lane", "shuffle")):
-        return 2
-    if name.startswith(_UNARY):
-        return 1
-    return 2
-
-
 def lookup(op: str):
     """The numerics function implementing ``op``; `Trap` if pyic has none (never for valid 2.0 code)."""
-    try:
-        from .. import numerics
-    except ImportError:  # pragma: no cover - numerics is part of the package
-        numerics = None
-    table = getattr(numerics, "NUMERIC", None)
-    fn = None
-    if table is not None:
-        fn = table.get(op)
-        if isinstance(fn, tuple):
-            fn = fn[0]
-    if fn is None and numerics is not None:
-        fn = getattr(numerics, op.replace(".", "_"), None)
-    if fn is None:
+    entry = NUMERIC.get(op)
+    if entry is None:
         raise Trap(f"unsupported instruction {op}")
-    return fn
+    return entry[0]
 
 
 def _is_float_result(op: str) -> str | None:
