@@ -91,6 +91,9 @@ class Env:
     subnet_id: bytes = b""
     subnet_size: int = 13
     certificate: bytes | None = None
+    # ``S.root_key`` (``ic0.root_key_copy``): a `pyic.ic.certification.RootKey`, made
+    # when first read, or the blob itself.
+    root_key: bytes = b""
     status: str = "running"            # "running" | "stopping" | "stopped"
     canister_version: int = 0
     self_id: bytes = b""               # canister.self (abstract WasmState carries it)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ..errors import ICError
-from . import scheduler
+from . import certification, scheduler
 from .canister import RejectResponse, Reply
 from .costs import DEFAULT, SubnetConfig
 from .rules import ingress, queries
@@ -28,7 +28,7 @@ class IC:
     """One IC subnet, run deterministically."""
 
     def __init__(self, cfg: SubnetConfig = DEFAULT, time: int = DEFAULT_START_TIME,
-                 seed: bytes = b"pyic", sandbox: str | None = None) -> None:
+                 seed: bytes = b"pyic", sandbox: str | None = None, certifier=None) -> None:
         # ``sandbox``: "process" runs each canister in its own OS process, "none" in this
         # one; ``None``: as ``PYIC_SANDBOX`` says, else "none" (`pyic.sandbox`).
         if sandbox is not None or os.environ.get("PYIC_SANDBOX"):
@@ -38,8 +38,9 @@ class IC:
         self.state = S(system_time=time, seed=seed)
         self._nonce = 0
         # ``certifier(S, canister_id)``: the certificate of the canister's certified
-        # data a non-replicated query sees (``ic0.data_certificate_copy``).
-        self.certifier = default_certifier
+        # data a non-replicated query sees (``ic0.data_certificate_copy``); by default
+        # signed with ``S.root_key`` (`pyic.ic.certification`), else the builder's own.
+        self.certifier = certifier if certifier is not None else default_certifier
 
     # ---------------------------------------------------------------- time and rounds
 
@@ -152,10 +153,8 @@ def _answered(state: S, request: Request) -> bool:
 
 def default_certifier(state: S, canister_id: bytes) -> bytes:
     """A certificate covering ``/canister/<id>/certified_data`` and ``/time``,
-    signed with the root key derived from ``S.seed`` (certification is the HTTPS
-    layer's machinery, imported only when a query needs it)."""
-    from ..http.certifier import data_certificate
-    return data_certificate(state, canister_id)
+    signed with ``S.root_key`` (`pyic.ic.certification`)."""
+    return certification.data_certificate(state, canister_id)
 
 
 def _effective_canister_id(method: str, arg: bytes) -> bytes:

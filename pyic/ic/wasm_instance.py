@@ -25,6 +25,7 @@ into a new one when a dropped segment would have to come back.
 
 from __future__ import annotations
 
+import logging
 import operator
 
 from ..errors import Exhaustion, InstructionLimitExceeded, Trap, UncaughtException
@@ -49,6 +50,19 @@ HOST_MEMORY_CAP = 6 << 30
 # heap costs its pages about once, not once live and once per image.
 DENSE_BYTES = 64 << 20
 OUT_OF_MEMORY = "out of memory (host memory cap reached)"
+# How an invocation ends when pyic itself fails (a bug, or an engine error that is not the
+# canister's trap): as the replica ends one its Wasm engine failed in, with IC0521
+# CanisterWasmEngineError (`pyic.ic.rules.common.trap_reject`), so the message is answered
+# and dropped rather than left at the head of its queue to fail again every round.
+ENGINE_ERROR = "Canister encountered a Wasm engine error"
+
+_log = logging.getLogger(__name__)
+
+
+def engine_error(e: Exception, count: int) -> Failed:
+    """`Failed` for an internal error ``e`` (logged with its traceback: it is pyic's bug)."""
+    _log.error("pyic internal error in a canister function", exc_info=e)
+    return Failed(f"{ENGINE_ERROR}: pyic internal error: {type(e).__name__}: {e}", count)
 
 
 def instruction_limit(cfg, context: str) -> int:
@@ -204,6 +218,8 @@ class Executor:
             inst = embed.module_instantiate(store, self.syntax, imports)
         except (Trap, Exhaustion) as e:
             raise Failed(e.message, 0) from None
+        except Exception as e:
+            raise engine_error(e, 0) from None
         return Instance(store, inst, binding)
 
     def live_for(self, state: WasmState) -> Instance:
@@ -317,10 +333,14 @@ class Executor:
             snap.rollback()
             snap.release()
             raise
-        except BaseException:
-            # Anything else is pyic's fault, not the canister's: release the snapshot and
-            # forget the live instance (the next call starts from the last image).
+        except Exception as e:
+            # Anything else is pyic's fault, not the canister's: release the snapshot,
+            # forget the live instance (the next call starts from the last image) and end
+            # the invocation with an engine error.
             self.abandon(live, snap)
+            raise engine_error(e, meter.count) from None
+        except BaseException:
+            self.abandon(live, snap)     # KeyboardInterrupt, SystemExit: not the canister's
             raise
         finally:
             live.binding.es = None
@@ -338,6 +358,9 @@ class Executor:
         except MemoryError:
             self.abandon(live, snap)
             raise Failed(OUT_OF_MEMORY, meter.count) from None
+        except Exception as e:
+            self.abandon(live, snap)
+            raise engine_error(e, meter.count) from None
         except BaseException:
             self.abandon(live, snap)
             raise
@@ -360,5 +383,5 @@ class Executor:
             self.live = None
 
 
-__all__ = ["Executor", "Instance", "Failed", "instruction_limit", "HOST_MEMORY_CAP",
-           "DENSE_BYTES", "OUT_OF_MEMORY"]
+__all__ = ["Executor", "Instance", "Failed", "instruction_limit", "engine_error",
+           "HOST_MEMORY_CAP", "DENSE_BYTES", "OUT_OF_MEMORY", "ENGINE_ERROR"]

@@ -52,12 +52,14 @@ class _Request:
 
 
 def _sendable(arg):
-    """``arg`` as it can cross: an `Env` whose certificate is made on first read (a
-    ``Deferred``, pyic.http.certifier) carries the certificate itself, made now, since
-    the sandbox cannot call back to make it."""
-    if isinstance(arg, Env) and arg.certificate is not None \
-            and type(arg.certificate) is not bytes:
-        return evolve(arg, certificate=bytes(arg.certificate))
+    """``arg`` as it can cross: an `Env` whose certificate or root key is made on first
+    read (``Deferred``, pyic.http.certifier; ``RootKey``, pyic.ic.certification) carries
+    the blob itself, made now, since the sandbox cannot call back to make it."""
+    if isinstance(arg, Env):
+        if arg.certificate is not None and type(arg.certificate) is not bytes:
+            arg = evolve(arg, certificate=bytes(arg.certificate))
+        if type(arg.root_key) is not bytes:
+            arg = evolve(arg, root_key=bytes(arg.root_key))
     return arg
 
 

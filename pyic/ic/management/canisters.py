@@ -12,6 +12,7 @@ from attrs import evolve
 
 from ...candid import Opt, Principal, Record, Variant
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, Reply
+from ..certification import subnet_id
 from ..costs import DEFAULT, saturating_add
 from ..principal_text import principal_text
 from ..rules.common import liquid_balance, memory_usage
@@ -22,7 +23,6 @@ from ..state import (
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field, principal_bytes
 
-SUBNET_ID = b"\x00\x00\x00\x00\x00\x00\x00\x01\x01"  # pyic's one subnet (an opaque id)
 
 
 # ------------------------------------------------------------------ helpers
@@ -117,9 +117,11 @@ def apply_settings(c: Canister, settings, cfg=DEFAULT) -> Canister:
 
 
 def _new_canister(state: S, cm, canister_id: bytes, settings, cycles: int, cfg) -> S:
-    """A new empty canister, running, version 0, caller its controller."""
+    """A new empty canister, running, version 0, caller its controller; its subnet is
+    the one this IC's certificates name (`pyic.ic.certification.subnet_id`)."""
     c = Canister(canister_id=canister_id, controllers=frozenset({cm.caller}),
-                 canister_subnet=Subnet(SUBNET_ID, cfg.subnet_size), time=state.system_time,
+                 canister_subnet=Subnet(subnet_id(state.seed), cfg.subnet_size),
+                 time=state.system_time,
                  balance=cycles, canister_creation_timestamp=state.system_time,
                  freezing_threshold=cfg.default_freezing_threshold,
                  reserved_balance_limit=cfg.default_reserved_balance_limit)

@@ -124,7 +124,7 @@ def parse_for_subnet(raw: bytes, cfg) -> ParsedModule:
 def _trapped(cid: bytes, where: str, r) -> MgmtReject:
     """The reject of an install whose entry point failed, with the error code an
     execution failing the same way gets (IC0503 ``ic0.trap``, IC0522 instruction
-    limit, IC0504 contract violation, else IC0502)."""
+    limit, IC0504 contract violation, IC0521 an internal error of pyic, else IC0502)."""
     msg = getattr(r, "message", "trapped")
     if "`ic0.trap`" in msg:
         code = "IC0503"
@@ -132,6 +132,8 @@ def _trapped(cid: bytes, where: str, r) -> MgmtReject:
         code = "IC0522"
     elif msg.startswith("Canister violated contract"):
         code = "IC0504"
+    elif msg.startswith("Canister encountered a Wasm engine error"):
+        code = "IC0521"
     else:
         code = "IC0502"
     return MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister "
@@ -162,7 +164,7 @@ def install(state: S, cm, cid: bytes, mode_value, raw: bytes, arg: bytes, cfg) -
     except ICError as e:
         raise MgmtReject(CANISTER_ERROR, f"Error from Canister {principal_text(cid)}: Canister's "
                          f"Wasm module is not valid: {e.message}", "IC0505") from None
-    env = env_of(c)
+    env = env_of(state, c)
     # ``Env`` of "Code installation" and ``Env2`` of "Code upgrade": the new module, the
     # history with this change, the timer deactivated and the version after the install.
     # (pre_upgrade runs in ``Env1``: the old timer and version, i.e. ``env``.)

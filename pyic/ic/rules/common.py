@@ -8,6 +8,7 @@ ordering condition every message rule starts with.
 from __future__ import annotations
 
 from ..canister import Env, WasmState
+from ..certification import RootKey
 from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid
 from ..state import (
     UNORDERED, CallMessage, Canister, CanisterLog, Expired, FromCanister, FuncMessage, S,
@@ -47,8 +48,9 @@ def liquid_balance(c: Canister, cfg: SubnetConfig = DEFAULT) -> int:
     return _liquid(c.balance, c.reserved_balance, freezing_limit(c, cfg))
 
 
-def env_of(c: Canister, certificate: bytes | None = None) -> Env:
-    """The ``Env`` record every rule builds the same way."""
+def env_of(state: S, c: Canister, certificate: bytes | None = None) -> Env:
+    """The ``Env`` record every rule builds the same way (and ``S.root_key``, which
+    ``ic0.root_key_copy`` reads beside it)."""
     cs = c.can_state
     return Env(
         time=c.time,
@@ -67,6 +69,7 @@ def env_of(c: Canister, certificate: bytes | None = None) -> Env:
         subnet_id=c.canister_subnet.subnet_id,
         subnet_size=c.canister_subnet.subnet_size,
         certificate=certificate,
+        root_key=RootKey(state.seed),
         status=simple_status(c.canister_status),
         canister_version=c.canister_version,
         self_id=c.canister_id,
@@ -113,7 +116,8 @@ def trap_reject(canister_id: bytes, trap_message: str):
         return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: C{msg[1:]}", "IC0503")
     # Messages the replica reports as they are, with their own error codes.
     for prefix, code in (("Canister violated contract", "IC0504"),
-                         ("Canister exceeded the limit of", "IC0522")):
+                         ("Canister exceeded the limit of", "IC0522"),
+                         ("Canister encountered a Wasm engine error", "IC0521")):
         if msg.startswith(prefix):
             return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: {msg}", code)
     return RejectResponse(CANISTER_ERROR, f"Error from Canister {who}: Canister trapped: {msg}",

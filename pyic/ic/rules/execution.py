@@ -108,7 +108,7 @@ def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | 
             and c.can_state.module.has_on_low_wasm_memory():
         return None  # the hook runs first
     ctxt = state.call_contexts[m.call_context]
-    env = env_of(c)
+    env = env_of(state, c)
     module = c.can_state.module
     reserved = cfg.max_cycles_per_response if is_response else cfg.max_cycles_per_message
     r, _, bumps_version, limit_applies = _invoke(module, m, ctxt, env, c.can_state.wasm_state)

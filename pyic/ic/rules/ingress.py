@@ -105,7 +105,7 @@ def submit_request(state: S, request: Request, effective_canister_id: bytes,
                                  f"'{request.method_name}'", "IC0536")
         if module.has_inspect_message():
             r = module.inspect_message(c.can_state.wasm_state, request.method_name, request.arg,
-                                       CallerInfo(request.sender), env_of(c))
+                                       CallerInfo(request.sender), env_of(state, c))
             if isinstance(r, Trapped):
                 # A trap is CANISTER_ERROR ("Reject codes"), reported as any
                 # trap is (IC0503 for ic0.trap, IC0502 otherwise), as the replica does.

@@ -62,7 +62,7 @@ def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller:
         certificate = None
     else:
         certificate = root_certificate if root_certificate is not None else c.certified_data
-    env = env_of(c, certificate=certificate)
+    env = env_of(state, c, certificate=certificate)
     w = c.can_state.wasm_state
     if is_query:
         r = module.query_methods[method_name](w, arg, caller, env, 0, replicated=False)

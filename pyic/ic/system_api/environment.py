@@ -12,8 +12,6 @@ from .state import copy_from_canister, copy_to_canister
 STATUS_CODES = {"running": 1, "stopping": 2, "stopped": 3}
 MAX_PRINCIPAL_BYTES = 29
 MAX_ENV_VAR_NAME_LENGTH = 128
-# pyic certifies nothing, so its root key is implementation-specific: empty.
-ROOT_KEY = b""
 
 
 @ic0("canister_self_size", "() -> I", "*")
@@ -88,12 +86,14 @@ ROOT_KEY_CONTEXTS = "I G U RQ Ry Rt C T"
 
 @ic0("root_key_size", "() -> I", ROOT_KEY_CONTEXTS)
 def root_key_size(es):
-    return len(ROOT_KEY)
+    """``|root_key|``: the spec's ``<implementation-specific>`` key is ``S.root_key``, the
+    DER key this IC's certificates verify with (`pyic.ic.certification`)."""
+    return len(es.params.sysenv.root_key)
 
 
 @ic0("root_key_copy", "(I, I, I) -> ()", ROOT_KEY_CONTEXTS, bytes_charged=2)
 def root_key_copy(es, dst, offset, size):
-    copy_to_canister(es, dst, offset, size, ROOT_KEY, "root_key_copy")
+    copy_to_canister(es, dst, offset, size, es.params.sysenv.root_key, "root_key_copy")
 
 
 # ------------------------------------------------------------------ certified data

@@ -201,9 +201,12 @@ def test_stable_memory_copies_cross_their_pieces_intact(pic):
     assert out == bytes(8) + b"\xab" + bytes([(4099 * 7) & 0xFF])
 
 
-def test_an_internal_error_releases_the_canister(pic, hog, monkeypatch):
-    """A failure of pyic itself (not a trap) propagates, but leaves no snapshot open: the
-    next call starts from the last committed state."""
+def test_an_internal_error_is_an_engine_error_reject_and_releases_the_canister(
+        pic, hog, monkeypatch):
+    """A failure of pyic itself (not a trap) ends the message as the replica ends one its
+    Wasm engine failed in: a CANISTER_ERROR reject with IC0521 (CanisterWasmEngineError),
+    the message dropped (not left queued to fail again every round), no snapshot left
+    open: the next call starts from the last committed state."""
     assert pic.update_call(hog, "inc", b"") == u32(1)
     real = MemInst.read
 
@@ -212,12 +215,13 @@ def test_an_internal_error_releases_the_canister(pic, hog, monkeypatch):
             raise RuntimeError("a pyic bug")
         return real(self, addr, n)
     monkeypatch.setattr(MemInst, "read", failing)
-    with pytest.raises(RuntimeError):
-        pic.update_call(hog, "print", u32(1 << 20))
+    err = _rejected(pic.update_call, hog, "print", u32(1 << 20))
+    assert (err.reject_code, err.error_code) == (5, "IC0521")
+    assert "Canister encountered a Wasm engine error: pyic internal error: " \
+        "RuntimeError: a pyic bug" in err.message
+    assert pic.ic.state.messages == ()                  # answered, nothing left queued
     monkeypatch.setattr(MemInst, "read", real)
-    # rolled back: nothing of the failed call is visible
+    # rolled back: nothing of the failed call is visible, and it does not run again
     assert pic.query_call(hog, "peek", b"") == bytes(8)
     assert pic.update_call(hog, "inc", b"") == u32(2)
-    # the message that met the error stayed queued (the IC's scheduler did not finish it)
-    # and ran again, successfully, in the next round: its argument is now at address 0
-    assert pic.query_call(hog, "peek", b"")[:4] == u32(1 << 20)
+    assert pic.query_call(hog, "peek", b"") == bytes(8)
