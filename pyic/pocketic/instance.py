@@ -33,7 +33,7 @@ import hashlib
 from attrs import define, evolve
 
 from ..candid import Principal
-from ..ic import scheduler
+from ..ic import certification, scheduler
 from ..ic.canister import CANISTER_ERROR, RejectResponse, Reply
 from ..ic.costs import DEFAULT
 from ..ic.costs import SubnetConfig as Costs
@@ -423,12 +423,12 @@ class Instance:
 
     def root_key(self, subnet_id: bytes) -> bytes:
         """The key the subnet's certificates verify with (DER, BLS12-381 G2): the
-        one its IC derives from its seed and signs data certificates with."""
+        one its IC derives from its seed, signs data certificates with and gives its
+        canisters (``ic0.root_key_copy``)."""
         subnet = self.subnet_by_id(subnet_id)
         if subnet is None:
             raise InstanceError(f"SubnetNotFound({_text(subnet_id)})")
-        from ..http.keys import derive
-        return derive(subnet.ic.state.seed).root_key
+        return certification.root_key(subnet.ic.state.seed)
 
 
 

@@ -69,3 +69,13 @@ def test_subnet_self_is_the_subnet_the_certificates_name(pic, certified):
     # the state tree certificates reveal: /subnet/<id>/public_key is the root key
     tree = full_tree(pic.ic.state)
     assert lookup_path([b"subnet", subnet, b"public_key"], tree) == Found(root_key)
+
+
+@pytest.mark.spec("Abstract Canisters to System API")
+def test_root_key_copy_gives_what_pocketic_get_root_key_gives():
+    from pyic.testing import PocketIC, SubnetConfig
+    pic = PocketIC(SubnetConfig(nns=True, application=1))
+    cid = pic.create_canister()
+    pic.add_cycles(cid, 10**13)
+    pic.install_code(cid, encode_module(parse_module(CERTIFICATION_WAT)), b"")
+    assert pic.update_call(cid, "root_key", b"") == pic.get_root_key()
