@@ -26,6 +26,7 @@ reaches the host stack.
 from __future__ import annotations
 
 from ...errors import Trap
+from ..numerics.canonical import canonicalising
 from ..runtime.types import close_valtype
 from ..runtime.values import FuncRef, default_value, null
 from ..syntax.facts import stack_effect
@@ -455,7 +456,7 @@ def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
     # numeric and vector instructions
     fn = N.lookup(op)
     if canon:
-        fn = N.canonicalising(op, fn)
+        fn = canonicalising(op, fn)
     n = stack_effect(op)[0]
     if imm:
         lane = imm[0]

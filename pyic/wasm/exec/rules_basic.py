@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from ...errors import Trap
 from ..numerics import IMMEDIATE, NUMERIC
+from ..numerics.canonical import canonicalising
+from ..numerics.wide import add128, mul_wide_s, mul_wide_u, sub128
 from ..runtime.values import NullRef
 
 # ------------------------------ 4.6.10, 4.6.11 numeric and vector
@@ -73,91 +75,10 @@ def wide2(ins, S, L, F, pc):
     return pc
 
 
-_M64 = (1 << 64) - 1
-_M128 = (1 << 128) - 1
-
-
-def _add128(lo1, hi1, lo2, hi2):
-    r = ((hi1 << 64 | lo1) + (hi2 << 64 | lo2)) & _M128
-    return r & _M64, r >> 64
-
-
-def _sub128(lo1, hi1, lo2, hi2):
-    r = ((hi1 << 64 | lo1) - (hi2 << 64 | lo2)) & _M128
-    return r & _M64, r >> 64
-
-
-def _signed64(x):
-    return x - (1 << 64) if x >> 63 else x
-
-
-def _mul_wide_s(a, b):
-    r = (_signed64(a) * _signed64(b)) & _M128
-    return r & _M64, r >> 64
-
-
-def _mul_wide_u(a, b):
-    r = a * b
-    return r & _M64, r >> 64
-
-
-# wide-arithmetic (WebAssembly/wide-arithmetic Overview.md "Execution"): a 128-bit integer
-# is two i64 operands, low half first
-WIDE = {"i64.add128": (wide4, _add128), "i64.sub128": (wide4, _sub128),
-        "i64.mul_wide_s": (wide2, _mul_wide_s), "i64.mul_wide_u": (wide2, _mul_wide_u)}
-
-CANON32 = 0x7FC0_0000
-CANON64 = 0x7FF8_0000_0000_0000
-
-
-def _nan_shape(op: str) -> str | None:
-    """The float shape of ``op``'s result if that can be a NaN the IC canonicalises:
-    arithmetic, rounding and conversions; not the bitwise abs/neg/copysign, reinterpret,
-    lane moves or comparisons."""
-    shape, name = op.split(".", 1)
-    if shape not in ("f32", "f64", "f32x4", "f64x2"):
-        return None
-    if name.startswith(("abs", "neg", "copysign", "reinterpret", "const", "extract_lane",
-                        "replace_lane", "splat", "eq", "ne", "lt", "gt", "le", "ge")):
-        return None
-    return shape
-
-
-def _canonical_lanes(v: int, bits: int) -> int:
-    fbits = 23 if bits == 32 else 52
-    canon = CANON32 if bits == 32 else CANON64
-    exp = ((1 << (bits - 1)) - 1) & ~((1 << fbits) - 1)
-    frac = (1 << fbits) - 1
-    mask = (1 << bits) - 1
-    out = 0
-    for i in range(128 // bits):
-        x = (v >> (i * bits)) & mask
-        if x & exp == exp and x & frac:
-            x = canon
-        out |= x << (i * bits)
-    return out
-
-
-def canonicalising(op: str, fn):
-    """``fn`` whose NaN results become the positive canonical NaN (`Config.canonical_nan`)."""
-    shape = _nan_shape(op)
-    if shape == "f32":
-        def f32(*a):
-            r = fn(*a)
-            return CANON32 if (r & 0x7F80_0000) == 0x7F80_0000 and r & 0x7F_FFFF else r
-        return f32
-    if shape == "f64":
-        def f64(*a):
-            r = fn(*a)
-            return CANON64 if ((r >> 52) & 0x7FF) == 0x7FF and r & 0xF_FFFF_FFFF_FFFF else r
-        return f64
-    if shape is not None:
-        bits = 32 if shape == "f32x4" else 64
-
-        def vec(*a):
-            return _canonical_lanes(fn(*a), bits)
-        return vec
-    return fn
+# wide-arithmetic (WebAssembly/wide-arithmetic Overview.md "Execution"; the operators:
+# `pyic.wasm.numerics.wide`): a 128-bit integer is two i64 operands, low half first
+WIDE = {"i64.add128": (wide4, add128), "i64.sub128": (wide4, sub128),
+        "i64.mul_wide_s": (wide2, mul_wide_s), "i64.mul_wide_u": (wide2, mul_wide_u)}
 
 
 def numeric(op: str, imm: tuple, canonical_nan: bool):
