@@ -11,7 +11,8 @@ certificates name, and data certificates.
 - The data certificate a non-replicated query sees (``ic0.data_certificate_copy``).
 
 pyic derives all three from ``S.seed`` with the keys of its HTTPS layer
-(`pyic.http.keys`: BLS12-381 on ``py_ecc``, 0.4 s to import).  That layer is
+(`pyic.http.keys`: BLS12-381 on ``py_ecc``, slow to import; the default seed's key is
+written out below).  That layer is
 imported here, in one place, when a value is first needed, so that a process that
 never creates a canister, reads a certificate or the root key never loads it; the
 rules stay functions of ``S`` and the subnet configuration.  A builder that
@@ -26,9 +27,21 @@ import functools
 from ..candid.principal import Principal
 
 
+# The root key of the default seed (``IC()``, ``PocketIC()``, ``pyic canister``), written
+# out so that creating a canister does not load the BLS library; a test derives it again.
+DEFAULT_SEED = b"pyic"
+DEFAULT_ROOT_KEY = bytes.fromhex(
+    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100afba44317154"
+    "ad290af5ebf16f0f5ff8e59248009b0b56265e968a40cb68a5a336364a77cafe04e22d24c88da8dbde6b09"
+    "c22d4b1a99b54296b72349e431a802325c6af2ee24f5a74bd2a24f15979b7f45fb543e4b8969e29a7d2d5e"
+    "9d17ed0c")
+
+
 @functools.lru_cache(maxsize=8)
 def root_key(seed: bytes) -> bytes:
     """The DER root key of the IC whose ``S.seed`` is ``seed``."""
+    if seed == DEFAULT_SEED:
+        return DEFAULT_ROOT_KEY
     from ..http.keys import derive
     return derive(seed).root_key
 

@@ -79,3 +79,22 @@ def test_root_key_copy_gives_what_pocketic_get_root_key_gives():
     pic.add_cycles(cid, 10**13)
     pic.install_code(cid, encode_module(parse_module(CERTIFICATION_WAT)), b"")
     assert pic.update_call(cid, "root_key", b"") == pic.get_root_key()
+
+
+@pytest.mark.spec("The system state")
+def test_the_default_seeds_written_out_root_key_is_the_derived_one():
+    """certification.DEFAULT_ROOT_KEY spares the BLS library's import; it must be exactly
+    what the keys derive from the default seed, and a creation must not need that import."""
+    import subprocess
+    import sys
+
+    from pyic.http.keys import derive
+    from pyic.ic import certification
+    certification.root_key.cache_clear()
+    assert certification.DEFAULT_ROOT_KEY == derive(certification.DEFAULT_SEED).root_key
+    assert certification.root_key(b"another seed") == derive(b"another seed").root_key
+    code = ("import sys\nfrom pyic.testing import PocketIC\nPocketIC().create_canister()\n"
+            "print('py_ecc' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
