@@ -19,11 +19,10 @@ functions using them run on the reference interpreter.
 from __future__ import annotations
 
 from ...errors import Trap
-from ..runtime.gc import StructInst
+from ..runtime.aggregates import NULL_DESC, desc_matches
 from ..runtime.values import NullRef
 from . import gc_ops as G
-
-NULL_DESC = "null descriptor reference"
+from .control import br_drop
 
 
 def struct_new_desc(ins, S, L, pc):
@@ -45,18 +44,10 @@ def ref_get_desc(ins, S, L, pc):
     return pc
 
 
-def _desc_matches(r, d, nullable: bool) -> bool:
-    if type(d) is NullRef:
-        raise Trap(NULL_DESC)
-    if type(r) is NullRef:
-        return nullable
-    return type(r) is StructInst and r.desc is d
-
-
 def ref_cast_desc_eq(ins, S, L, pc):
     # (h, cost, target nullable)
     d = S.pop()
-    if not _desc_matches(S[-1], d, ins[2]):
+    if not desc_matches(S[-1], d, ins[2]):
         raise Trap("descriptor cast failure")
     return pc
 
@@ -64,16 +55,16 @@ def ref_cast_desc_eq(ins, S, L, pc):
 def br_on_cast_desc_eq(ins, S, L, pc):
     # (h, cost, target, keep, drop, target nullable): branch with the reference
     d = S.pop()
-    if _desc_matches(S[-1], d, ins[5]):
-        return G._branch(ins, S)
+    if desc_matches(S[-1], d, ins[5]):
+        return br_drop(ins, S, L, pc)
     return pc
 
 
 def br_on_cast_desc_eq_fail(ins, S, L, pc):
     d = S.pop()
-    if _desc_matches(S[-1], d, ins[5]):
+    if desc_matches(S[-1], d, ins[5]):
         return pc
-    return G._branch(ins, S)
+    return br_drop(ins, S, L, pc)
 
 
 def _struct_new_desc(imm, cost, mi, store):

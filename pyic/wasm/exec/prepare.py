@@ -24,7 +24,8 @@ bodies uses an explicit stack: nesting depth never reaches the host stack.
 from __future__ import annotations
 
 from ...errors import Trap
-from ..runtime.gc import PACK_MASK, PACK_SIZE, field_default
+from ..runtime.aggregates import field_mask
+from ..runtime.gc import PACK_SIZE, field_default
 from ..runtime.types import close_valtype
 from ..runtime.values import FuncRef, default_value, null
 from ..syntax.opcodes import ATOMIC_OPS, MEMORY_OPS, natural_alignment
@@ -403,59 +404,78 @@ def _bulk(op: str, imm: tuple, cost: int, mi) -> list:
     return [rule, cost, t]
 
 
-def _mask(storagetype):
-    return PACK_MASK.get(storagetype) if type(storagetype) is str else None
+# The aggregate instructions (4.6.9) and their rules; their immediates: `aggregate_immediates`.
+AGGREGATE = {"struct.new": G.struct_new, "struct.new_default": G.struct_new_default,
+             "struct.get": G.struct_get, "struct.get_u": G.struct_get,
+             "struct.get_s": G.struct_get_s, "struct.set": G.struct_set,
+             "array.new": G.array_new, "array.new_default": G.array_new_default,
+             "array.new_fixed": G.array_new_fixed, "array.new_data": G.array_new_data,
+             "array.new_elem": G.array_new_elem, "array.get": G.array_get,
+             "array.get_u": G.array_get, "array.get_s": G.array_get_s, "array.set": G.array_set,
+             "array.fill": G.array_fill, "array.init_data": G.array_init_data,
+             "array.init_elem": G.array_init_elem, "ref.test": G.ref_test, "ref.cast": G.ref_cast}
+# aggregate instructions whose rules take no immediates
+_BARE = frozenset(("ref.i31", "i31.get_s", "i31.get_u", "any.convert_extern",
+                   "extern.convert_any", "array.len", "array.copy"))
 
 
-def _aggregate(op: str, imm: tuple, cost: int, mi, store) -> list:
-    """GC (4.6.9) and custom-descriptors instructions with a type immediate."""
+def aggregate_immediates(op: str, imm: tuple, mi, store) -> tuple:
+    """The immediates of the aggregate instruction ``op`` (4.6.9) in the module instance ``mi``,
+    as its rule reads them after ``(rule, cost)`` (the fast tier's baseline handlers,
+    `pyic.wasm.engine.gc_ops`, read the same): type indices become canonical defined types
+    and the facts the rule needs (field count, packing masks, defaults, element size)."""
+    if op in _BARE:
+        return ()
     if op in ("ref.test", "ref.cast"):
-        rule = G.ref_test if op == "ref.test" else G.ref_cast
-        return [rule, cost, close_valtype(imm[0], mi.deftypes), store.funcs]
-    if op == "ref.cast_desc_eq":
-        return [G.ref_cast_desc_eq, cost, imm[0].nullable]
-    if op in ("struct.new_desc", "struct.new_default_desc"):
-        inner = _aggregate(op[:-5], imm, 0, mi, store)
-        return [G.struct_new_desc, cost, tuple(inner)]
+        return close_valtype(imm[0], mi.deftypes), store.funcs
     dt = mi.deftypes[imm[0]]
     ct = dt.comptype
     if op.startswith("struct."):
         fields = ct.fields
         if op == "struct.new":
-            packs = tuple((i, _mask(fl.storagetype)) for i, fl in enumerate(fields)
-                          if _mask(fl.storagetype) is not None)
-            return [G.struct_new, cost, dt, len(fields), packs]
+            packs = tuple((i, field_mask(fl.storagetype)) for i, fl in enumerate(fields)
+                          if field_mask(fl.storagetype) is not None)
+            return dt, len(fields), packs
         if op == "struct.new_default":
-            return [G.struct_new_default, cost, dt,
-                    tuple(field_default(fl.storagetype) for fl in fields)]
+            return dt, tuple(field_default(fl.storagetype) for fl in fields)
         i = imm[1]
         st = fields[i].storagetype
         if op == "struct.set":
-            return [G.struct_set, cost, i, _mask(st)]
+            return i, field_mask(st)
         if op == "struct.get_s":
-            return [G.struct_get_s, cost, i, st]
-        return [G.struct_get, cost, i]
+            return i, st
+        return (i,)
     st = ct.field.storagetype
-    if op == "array.new":
-        return [G.array_new, cost, dt, _mask(st)]
-    if op == "array.new_default":
-        return [G.array_new_default, cost, dt, field_default(st)]
+    if op in ("array.new", "array.new_default"):
+        return dt, field_mask(st) if op == "array.new" else field_default(st)
     if op == "array.new_fixed":
-        return [G.array_new_fixed, cost, dt, imm[1], _mask(st)]
+        return dt, imm[1], field_mask(st)
     if op == "array.new_data":
-        return [G.array_new_data, cost, dt, mi.datas[imm[1]], PACK_SIZE[st]]
+        # only numeric, vector and packed element types can come from data (validation)
+        return dt, mi.datas[imm[1]], PACK_SIZE[st]
     if op == "array.new_elem":
-        return [G.array_new_elem, cost, dt, mi.elems[imm[1]]]
+        return dt, mi.elems[imm[1]]
     if op == "array.get_s":
-        return [G.array_get_s, cost, st]
+        return (st,)
     if op in ("array.get", "array.get_u"):
-        return [G.array_get, cost]
-    if op == "array.set":
-        return [G.array_set, cost, _mask(st)]
-    if op == "array.fill":
-        return [G.array_fill, cost, _mask(st)]
+        return ()
+    if op in ("array.set", "array.fill"):
+        return (field_mask(st),)
     if op == "array.init_data":
-        return [G.array_init_data, cost, mi.datas[imm[1]], PACK_SIZE[st]]
+        return mi.datas[imm[1]], PACK_SIZE[st]
     if op == "array.init_elem":
-        return [G.array_init_elem, cost, mi.elems[imm[1]]]
+        return (mi.elems[imm[1]],)
     raise Trap(f"unsupported instruction {op}")
+
+
+def _aggregate(op: str, imm: tuple, cost: int, mi, store) -> list:
+    """GC (4.6.9) and custom-descriptors instructions with a type immediate."""
+    if op == "ref.cast_desc_eq":
+        return [G.ref_cast_desc_eq, cost, imm[0].nullable]
+    if op in ("struct.new_desc", "struct.new_default_desc"):
+        inner = _aggregate(op[:-5], imm, 0, mi, store)
+        return [G.struct_new_desc, cost, tuple(inner)]
+    rule = AGGREGATE.get(op)
+    if rule is None:
+        raise Trap(f"unsupported instruction {op}")
+    return [rule, cost, *aggregate_immediates(op, imm, mi, store)]

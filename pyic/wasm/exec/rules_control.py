@@ -33,10 +33,10 @@ control stacks and frames to the innermost handler that catches it (4.6.2 ``thro
 from __future__ import annotations
 
 from ...errors import Trap, UncaughtException
+from ..runtime.aggregates import desc_matches
 from ..runtime.gc import ExnInst, ref_matches
 from ..runtime.types import match_deftype
 from ..runtime.values import NullRef
-from .rules_gc import desc_matches
 
 INVOKE = -1
 RETURN_INVOKE = -2

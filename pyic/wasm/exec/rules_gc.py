@@ -6,26 +6,20 @@
 Rule conventions: `pyic.wasm.exec.rules_basic`.  Type indices are prepared to their
 canonical defined types and the facts a rule needs (field count, packing masks, defaults).
 Packed fields (``i8``, ``i16``) hold their value wrapped to the width; ``get_s``
-sign-extends it.  An array longer than ``MAX_ARRAY`` elements is a modelled allocation
-failure: ``Exhaustion``.
+sign-extends it.  The steps on instances (allocation, bounds, segments, conversions) are
+`pyic.wasm.runtime.aggregates`'s, shared with the fast tier; an array longer than its
+``MAX_ARRAY`` elements is a modelled allocation failure: ``Exhaustion``.
 """
 
 from __future__ import annotations
 
-from ...errors import Exhaustion, Trap
-from ..runtime.gc import (MASK31, ArrayInst, I31Ref, StructInst, is_internal, ref_matches,
-                          sign_extend)
-from ..runtime.values import ExternRef, HostRef, NullRef, null
-
-NULL_STRUCT = "null structure reference"
-NULL_ARRAY = "null array reference"
-ARRAY_OOB = "out of bounds array access"
-MAX_ARRAY = 1 << 24
-
-
-def _allocating(n: int) -> None:
-    if n > MAX_ARRAY:
-        raise Exhaustion("out of memory: array too large")
+from ...errors import Trap
+from ..runtime.aggregates import (ARRAY_OOB, NULL_DESC, NULL_STRUCT, array_fields, array_of,
+                                  copy_array, data_values, desc_matches, elem_values, externalize,
+                                  fill_array, init_array_data, init_array_elem, internalize,
+                                  new_array, new_struct)
+from ..runtime.gc import MASK31, ArrayInst, I31Ref, ref_matches, sign_extend
+from ..runtime.values import NullRef
 
 
 # ------------------------------ i31
@@ -62,15 +56,13 @@ def struct_new(ins, S, L, F, pc):
     n = ins[3]
     fields = S[len(S) - n:] if n else []
     del S[len(S) - n:]
-    for i, m in ins[4]:
-        fields[i] &= m
-    S.append(StructInst(ins[2], fields))
+    S.append(new_struct(ins[2], fields, ins[4]))
     return pc
 
 
 def struct_new_default(ins, S, L, F, pc):
     """``struct.new_default x``: (rule, cost, deftype, default values)."""
-    S.append(StructInst(ins[2], list(ins[3])))
+    S.append(new_struct(ins[2], list(ins[3]), ()))
     return pc
 
 
@@ -107,18 +99,13 @@ def struct_set(ins, S, L, F, pc):
 def array_new(ins, S, L, F, pc):
     """``array.new x``: (rule, cost, deftype, mask or None)."""
     n = S.pop()
-    _allocating(n)
-    v = S[-1]
-    if ins[3] is not None:
-        v &= ins[3]
-    S[-1] = ArrayInst(ins[2], [v] * n)
+    S[-1] = new_array(ins[2], S[-1], n, ins[3])
     return pc
 
 
 def array_new_default(ins, S, L, F, pc):
-    n = S[-1]
-    _allocating(n)
-    S[-1] = ArrayInst(ins[2], [ins[3]] * n)
+    """``array.new_default x``: (rule, cost, deftype, default value)."""
+    S[-1] = new_array(ins[2], ins[3], S[-1], None)
     return pc
 
 
@@ -127,49 +114,28 @@ def array_new_fixed(ins, S, L, F, pc):
     n = ins[3]
     fields = S[len(S) - n:] if n else []
     del S[len(S) - n:]
-    if ins[4] is not None:
-        m = ins[4]
-        fields = [v & m for v in fields]
-    S.append(ArrayInst(ins[2], fields))
+    S.append(array_of(ins[2], fields, ins[4]))
     return pc
-
-
-def _data_values(data: bytes, s: int, n: int, size: int) -> list:
-    if s + n * size > len(data):
-        raise Trap("out of bounds memory access")
-    _allocating(n)
-    frm = int.from_bytes
-    return [frm(data[k:k + size], "little") for k in range(s, s + n * size, size)]
 
 
 def array_new_data(ins, S, L, F, pc):
     """``array.new_data x y``: (rule, cost, deftype, datainst, element size)."""
     n = S.pop()
-    S[-1] = ArrayInst(ins[2], _data_values(ins[3].data, S[-1], n, ins[4]))
+    S[-1] = ArrayInst(ins[2], data_values(ins[3].data, S[-1], n, ins[4]))
     return pc
 
 
 def array_new_elem(ins, S, L, F, pc):
     """``array.new_elem x y``: (rule, cost, deftype, eleminst)."""
     n = S.pop()
-    s = S[-1]
-    elem = ins[3].elem
-    if s + n > len(elem):
-        raise Trap("out of bounds table access")
-    S[-1] = ArrayInst(ins[2], elem[s:s + n])
+    S[-1] = ArrayInst(ins[2], elem_values(ins[3].elem, S[-1], n))
     return pc
-
-
-def _array(a):
-    if type(a) is NullRef:
-        raise Trap(NULL_ARRAY)
-    return a.fields
 
 
 def array_get(ins, S, L, F, pc):
     """``array.get x`` and ``array.get_u x``."""
     i = S.pop()
-    fields = _array(S[-1])
+    fields = array_fields(S[-1])
     if i >= len(fields):
         raise Trap(ARRAY_OOB)
     S[-1] = fields[i]
@@ -178,7 +144,7 @@ def array_get(ins, S, L, F, pc):
 
 def array_get_s(ins, S, L, F, pc):
     i = S.pop()
-    fields = _array(S[-1])
+    fields = array_fields(S[-1])
     if i >= len(fields):
         raise Trap(ARRAY_OOB)
     S[-1] = sign_extend(fields[i], ins[2])
@@ -189,7 +155,7 @@ def array_set(ins, S, L, F, pc):
     """``array.set x``: (rule, cost, mask or None)."""
     v = S.pop()
     i = S.pop()
-    fields = _array(S.pop())
+    fields = array_fields(S.pop())
     if i >= len(fields):
         raise Trap(ARRAY_OOB)
     fields[i] = v if ins[2] is None else v & ins[2]
@@ -197,7 +163,7 @@ def array_set(ins, S, L, F, pc):
 
 
 def array_len(ins, S, L, F, pc):
-    S[-1] = len(_array(S[-1]))
+    S[-1] = len(array_fields(S[-1]))
     return pc
 
 
@@ -205,12 +171,7 @@ def array_fill(ins, S, L, F, pc):
     n = S.pop()
     v = S.pop()
     i = S.pop()
-    fields = _array(S.pop())
-    if i + n > len(fields):
-        raise Trap(ARRAY_OOB)
-    if ins[2] is not None:
-        v &= ins[2]
-    fields[i:i + n] = [v] * n
+    fill_array(S.pop(), i, v, n, ins[2])
     return pc
 
 
@@ -220,12 +181,7 @@ def array_copy(ins, S, L, F, pc):
     s = S.pop()
     sa = S.pop()
     d = S.pop()
-    da = S.pop()
-    if type(sa) is NullRef or type(da) is NullRef:
-        raise Trap(NULL_ARRAY)
-    if s + n > len(sa.fields) or d + n > len(da.fields):
-        raise Trap(ARRAY_OOB)
-    da.fields[d:d + n] = sa.fields[s:s + n]
+    copy_array(S.pop(), d, sa, s, n)
     return pc
 
 
@@ -234,10 +190,7 @@ def array_init_data(ins, S, L, F, pc):
     n = S.pop()
     s = S.pop()
     d = S.pop()
-    fields = _array(S.pop())
-    if d + n > len(fields):
-        raise Trap(ARRAY_OOB)
-    fields[d:d + n] = _data_values(ins[2].data, s, n, ins[3])
+    init_array_data(S.pop(), d, ins[2], s, n, ins[3])
     return pc
 
 
@@ -246,13 +199,7 @@ def array_init_elem(ins, S, L, F, pc):
     n = S.pop()
     s = S.pop()
     d = S.pop()
-    fields = _array(S.pop())
-    if d + n > len(fields):
-        raise Trap(ARRAY_OOB)
-    elem = ins[2].elem
-    if s + n > len(elem):
-        raise Trap("out of bounds table access")
-    fields[d:d + n] = elem[s:s + n]
+    init_array_elem(S.pop(), d, ins[2], s, n)
     return pc
 
 
@@ -273,29 +220,17 @@ def ref_cast(ins, S, L, F, pc):
 
 def any_convert_extern(ins, S, L, F, pc):
     """``any.convert_extern``: ref.extern r -> r; a host object becomes ref.host."""
-    r = S[-1]
-    if type(r) is NullRef:
-        S[-1] = null("any")
-    elif type(r) is ExternRef:
-        v = r.value
-        S[-1] = v if is_internal(v) else HostRef(v)
+    S[-1] = internalize(S[-1])
     return pc
 
 
 def extern_convert_any(ins, S, L, F, pc):
-    r = S[-1]
-    if type(r) is NullRef:
-        S[-1] = null("extern")
-    elif type(r) is HostRef:
-        S[-1] = ExternRef(r.value)
-    else:
-        S[-1] = ExternRef(r)
+    """``extern.convert_any``: r -> ref.extern r."""
+    S[-1] = externalize(S[-1])
     return pc
 
 
 # ------------------------------ custom-descriptors
-
-NULL_DESC = "null descriptor reference"
 
 
 def struct_new_desc(ins, S, L, F, pc):
@@ -316,15 +251,6 @@ def ref_get_desc(ins, S, L, F, pc):
         raise Trap("null reference")
     S[-1] = r.desc
     return pc
-
-
-def desc_matches(r, d, nullable: bool) -> bool:
-    """Whether ``r`` has exactly the descriptor ``d`` (a null ``r`` passes if ``nullable``)."""
-    if type(d) is NullRef:
-        raise Trap(NULL_DESC)
-    if type(r) is NullRef:
-        return nullable
-    return type(r) is StructInst and r.desc is d
 
 
 def ref_cast_desc_eq(ins, S, L, F, pc):
