@@ -21,6 +21,7 @@ with the proposal's extra checks:
   run any more, times out (2) or traps as above;
 * ``atomic.fence`` does nothing.
 
+The accesses themselves are `pyic.wasm.runtime.atomics`'s, as the reference's rules.
 Counting: each instruction counts once (its cost in the cost model).
 The fast tier does not know these handlers: functions using them run on the
 reference interpreter, with the same counts.
@@ -28,108 +29,51 @@ reference interpreter, with the same counts.
 
 from __future__ import annotations
 
-from ...errors import Trap
-from .. import threads
+from ..runtime import atomics as A
 from ..syntax.opcodes import ATOMIC_OPS, natural_alignment
-
-UNALIGNED = "unaligned atomic"
-
-
-def _address(ins, a: int) -> int:
-    ea = a + ins[3]
-    if ea % ins[4]:
-        raise Trap(UNALIGNED)
-    return ea
 
 
 def load(ins, S, L, pc):
     # (h, cost, mem, offset, size)
-    a = _address(ins, S[-1])
-    S[-1] = int.from_bytes(ins[2].read(a, ins[4]), "little")
+    S[-1] = A.load(ins[2], S[-1], ins[3], ins[4])
     return pc
 
 
 def store(ins, S, L, pc):
     v = S.pop()
-    a = _address(ins, S.pop())
-    n = ins[4]
-    ins[2].write(a, (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
+    A.store(ins[2], S.pop(), ins[3], ins[4], v)
     return pc
 
 
 def rmw(ins, S, L, pc):
     # (h, cost, mem, offset, size, op)
     v = S.pop()
-    a = _address(ins, S[-1])
-    n = ins[4]
-    m = ins[2]
-    old = int.from_bytes(m.read(a, n), "little")
-    m.write(a, (ins[5](old, v) & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
-    S[-1] = old
+    S[-1] = A.rmw(ins[2], S[-1], ins[3], ins[4], ins[5], v)
     return pc
 
 
 def cmpxchg(ins, S, L, pc):
     replacement = S.pop()
     expected = S.pop()
-    a = _address(ins, S[-1])
-    n = ins[4]
-    m = ins[2]
-    mask = (1 << (8 * n)) - 1
-    old = int.from_bytes(m.read(a, n), "little")
-    if old == expected & mask:
-        m.write(a, (replacement & mask).to_bytes(n, "little"))
-    S[-1] = old
+    S[-1] = A.cmpxchg(ins[2], S[-1], ins[3], ins[4], expected, replacement)
     return pc
 
 
 def notify(ins, S, L, pc):
     count = S.pop()               # how many waiters to wake
-    a = _address(ins, S[-1])
-    m = ins[2]
-    m.read(a, 4)                  # bounds
-    scheduler = threads.current()
-    # without script threads nobody waits: nobody is woken
-    S[-1] = scheduler.notify((id(m), a), count) if scheduler is not None else 0
+    S[-1] = A.notify(ins[2], S[-1], ins[3], count)
     return pc
 
 
 def wait(ins, S, L, pc):
     timeout = S.pop()
     expected = S.pop()
-    m = ins[2]
-    if not m.type.limits.shared:
-        raise Trap("expected shared memory")
-    a = _address(ins, S[-1])
-    n = ins[4]
-    if int.from_bytes(m.read(a, n), "little") != expected:
-        S[-1] = 1                 # "not-equal"
-        return pc
-    scheduler = threads.current()
-    if scheduler is not None:     # script threads: sleep until notified (pyic.wasm.threads)
-        try:
-            S[-1] = scheduler.block((id(m), a), timeout >> 63 == 0)
-        except threads.BlockedForever:
-            raise Trap("wait would block forever") from None
-    elif timeout >> 63 == 0:
-        S[-1] = 2                 # "timed-out": no thread can notify this one
-    else:
-        raise Trap("wait would block forever")
+    S[-1] = A.wait(ins[2], S[-1], ins[3], ins[4], expected, timeout)
     return pc
 
 
 def fence(ins, S, L, pc):
     return pc
-
-
-_RMW = {
-    "add": lambda old, v: old + v,
-    "sub": lambda old, v: old - v,
-    "and": lambda old, v: old & v,
-    "or": lambda old, v: old | v,
-    "xor": lambda old, v: old ^ v,
-    "xchg": lambda old, v: v,
-}
 
 
 def _lowering(op: str):
@@ -149,7 +93,7 @@ def _lowering(op: str):
             if kind == "cmpxchg":
                 handler, pops, pushes, extra = cmpxchg, 3, 1, ()
             else:
-                handler, pops, pushes, extra = rmw, 2, 1, (_RMW[kind],)
+                handler, pops, pushes, extra = rmw, 2, 1, (A.RMW[kind],)
 
     def lower(imm, cost, mi, store_):
         ma = imm[0]

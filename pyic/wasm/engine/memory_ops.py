@@ -10,8 +10,8 @@ through `MemInst.read` / `write`, which check bounds and trap.
 
 from __future__ import annotations
 
-from ...errors import Trap
-from ..runtime.memory import PAGE_SIZE, move
+from ..runtime.bulk import copy_memory, init_memory
+from ..runtime.memory import PAGE_SIZE
 
 _from = int.from_bytes
 
@@ -186,14 +186,7 @@ def memory_copy(ins, S, L, pc):
     # (h, cost, dst meminst, src meminst)
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    dm, sm = ins[2], ins[3]
-    if dm is sm:
-        dm.copy_within(d, s, n)
-    else:
-        if s + n > sm.size or d + n > dm.size:
-            raise Trap("out of bounds memory access")
-        move(dm, d, sm, s, n)
+    copy_memory(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 
@@ -201,11 +194,7 @@ def memory_init(ins, S, L, pc):
     # (h, cost, meminst, datainst)
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    m, data = ins[2], ins[3].data
-    if s + n > len(data) or d + n > m.size:
-        raise Trap("out of bounds memory access")
-    m.write(d, data[s:s + n])
+    init_memory(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 

@@ -1,10 +1,9 @@
-"""Handlers of table instructions (spec 4.4.6).  Lowered form ``(h, cost, tableinst, ...)``."""
+"""Handlers of table instructions (spec 4.4.6).  Lowered form ``(h, cost, tableinst, ...)``;
+``table.copy`` and ``table.init`` are `pyic.wasm.runtime.bulk`'s, as the reference's rules."""
 
 from __future__ import annotations
 
-from ...errors import Trap
-
-OOB = "out of bounds table access"
+from ..runtime.bulk import copy_table, init_table
 
 
 def table_get(ins, S, L, pc):
@@ -43,14 +42,7 @@ def table_copy(ins, S, L, pc):
     # (h, cost, dst tableinst, src tableinst)
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    dt, st = ins[2], ins[3]
-    if s + n > st.size or d + n > dt.size:
-        raise Trap(OOB)
-    if n:
-        vals = [st.get(s + k) for k in range(n)]
-        for k in range(n):
-            dt.set(d + k, vals[k])
+    copy_table(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 
@@ -58,12 +50,7 @@ def table_init(ins, S, L, pc):
     # (h, cost, tableinst, eleminst)
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    t, elem = ins[2], ins[3].elem
-    if s + n > len(elem) or d + n > t.size:
-        raise Trap(OOB)
-    for k in range(n):
-        t.set(d + k, elem[s + k])
+    init_table(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from ...errors import Trap
 from ..runtime.aggregates import field_mask
+from ..runtime.atomics import RMW
 from ..runtime.gc import PACK_SIZE, field_default
 from ..runtime.types import close_valtype
 from ..runtime.values import FuncRef, default_value, null
@@ -371,7 +372,7 @@ def _atomic(op: str, imm: tuple, cost: int, mi) -> list:
     kind = name.split(".", 1)[1].removesuffix("_u")
     if kind == "cmpxchg":
         return [M.atomic_cmpxchg, cost, *head]
-    return [M.atomic_rmw, cost, *head, M.RMW[kind]]
+    return [M.atomic_rmw, cost, *head, RMW[kind]]
 
 
 def _bulk(op: str, imm: tuple, cost: int, mi) -> list:

@@ -12,13 +12,10 @@ write the bytearray directly, the same check done by one comparison.
 
 from __future__ import annotations
 
-from ...errors import Trap
-from .. import threads
-from ..runtime.memory import move
+from ..runtime import atomics
+from ..runtime.bulk import copy_memory, copy_table, init_memory, init_table
 
 _from = int.from_bytes
-TABLE_OOB = "out of bounds table access"
-MEMORY_OOB = "out of bounds memory access"
 
 # ------------------------------ 4.6.8 t.load, t.loadN_sx, t.store
 
@@ -184,14 +181,7 @@ def memory_copy(ins, S, L, F, pc):
     """``memory.copy x y`` (4.6.8): pop n, s, d; both ranges must be in bounds."""
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    dm, sm = ins[2], ins[3]
-    if dm is sm:
-        dm.copy_within(d, s, n)
-    else:
-        if s + n > sm.size or d + n > dm.size:
-            raise Trap(MEMORY_OOB)
-        move(dm, d, sm, s, n)
+    copy_memory(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 
@@ -199,11 +189,7 @@ def memory_init(ins, S, L, F, pc):
     """``memory.init x y`` (4.6.8): copy n bytes of data instance y from s to d."""
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    m, data = ins[2], ins[3].data
-    if s + n > len(data) or d + n > m.size:
-        raise Trap(MEMORY_OOB)
-    m.write(d, data[s:s + n])
+    init_memory(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 
@@ -257,13 +243,7 @@ def table_copy(ins, S, L, F, pc):
     as if through a temporary (the spec's order for overlapping ranges)."""
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    dt, st = ins[2], ins[3]
-    if s + n > st.size or d + n > dt.size:
-        raise Trap(TABLE_OOB)
-    vals = [st.get(s + k) for k in range(n)]
-    for k in range(n):
-        dt.set(d + k, vals[k])
+    copy_table(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 
@@ -271,12 +251,7 @@ def table_init(ins, S, L, F, pc):
     """``table.init x y`` (4.6.7)."""
     n = S.pop()
     s = S.pop()
-    d = S.pop()
-    t, elem = ins[2], ins[3].elem
-    if s + n > len(elem) or d + n > t.size:
-        raise Trap(TABLE_OOB)
-    for k in range(n):
-        t.set(d + k, elem[s + k])
+    init_table(ins[2], S.pop(), ins[3], s, n)
     return pc
 
 
@@ -287,100 +262,49 @@ def elem_drop(ins, S, L, F, pc):
 
 
 # ------------------------------ threads: atomic accesses
-# pyic runs one thread at a time, so an atomic access is a plain access with the proposal's
-# checks: the effective address must be a multiple of the access size ("unaligned atomic",
-# before the bounds); read-modify-write ops return the old value zero-extended.
+# The accesses themselves, with the proposal's checks, are `pyic.wasm.runtime.atomics`'s.
 # Prepared form: (rule, cost, meminst, offset, size[, operator]).
 
 
-def _aligned(ins, a: int) -> int:
-    ea = a + ins[3]
-    if ea % ins[4]:
-        raise Trap("unaligned atomic")
-    return ea
-
-
 def atomic_load(ins, S, L, F, pc):
-    S[-1] = _from(ins[2].read(_aligned(ins, S[-1]), ins[4]), "little")
+    S[-1] = atomics.load(ins[2], S[-1], ins[3], ins[4])
     return pc
 
 
 def atomic_store(ins, S, L, F, pc):
     c = S.pop()
-    ea = _aligned(ins, S.pop())
-    n = ins[4]
-    ins[2].write(ea, (c & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
+    atomics.store(ins[2], S.pop(), ins[3], ins[4], c)
     return pc
 
 
 def atomic_rmw(ins, S, L, F, pc):
     c = S.pop()
-    ea = _aligned(ins, S[-1])
-    n = ins[4]
-    m = ins[2]
-    old = _from(m.read(ea, n), "little")
-    m.write(ea, (ins[5](old, c) & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
-    S[-1] = old
+    S[-1] = atomics.rmw(ins[2], S[-1], ins[3], ins[4], ins[5], c)
     return pc
 
 
 def atomic_cmpxchg(ins, S, L, F, pc):
     replacement = S.pop()
     expected = S.pop()
-    ea = _aligned(ins, S[-1])
-    n = ins[4]
-    m = ins[2]
-    mask = (1 << (8 * n)) - 1
-    old = _from(m.read(ea, n), "little")
-    if old == expected & mask:
-        m.write(ea, (replacement & mask).to_bytes(n, "little"))
-    S[-1] = old
+    S[-1] = atomics.cmpxchg(ins[2], S[-1], ins[3], ins[4], expected, replacement)
     return pc
 
 
 def atomic_notify(ins, S, L, F, pc):
     """``memory.atomic.notify``: wakes the script threads waiting there (none outside them)."""
     count = S.pop()
-    ea = _aligned(ins, S[-1])
-    m = ins[2]
-    m.read(ea, 4)
-    scheduler = threads.current()
-    S[-1] = scheduler.notify((id(m), ea), count) if scheduler is not None else 0
+    S[-1] = atomics.notify(ins[2], S[-1], ins[3], count)
     return pc
 
 
 def atomic_wait(ins, S, L, F, pc):
-    """``memory.atomic.waitN``: 1 ("not-equal") when the value differs; otherwise, as no
-    other thread can notify, 2 ("timed-out") with a timeout and a trap without one -- or,
-    among script threads (`pyic.wasm.threads`), sleep until notified."""
+    """``memory.atomic.waitN``: "not-equal" (1), "timed-out" (2), woken (0) or a trap."""
     timeout = S.pop()
     expected = S.pop()
-    m = ins[2]
-    if not m.type.limits.shared:
-        raise Trap("expected shared memory")
-    ea = _aligned(ins, S[-1])
-    if _from(m.read(ea, ins[4]), "little") != expected:
-        S[-1] = 1
-        return pc
-    scheduler = threads.current()
-    if scheduler is not None:
-        try:
-            S[-1] = scheduler.block((id(m), ea), timeout >> 63 == 0)
-        except threads.BlockedForever:
-            raise Trap("wait would block forever") from None
-    elif timeout >> 63 == 0:
-        S[-1] = 2
-    else:
-        raise Trap("wait would block forever")
+    S[-1] = atomics.wait(ins[2], S[-1], ins[3], ins[4], expected, timeout)
     return pc
 
 
 def atomic_fence(ins, S, L, F, pc):
     return pc
 
-
-RMW = {
-    "add": lambda old, v: old + v, "sub": lambda old, v: old - v,
-    "and": lambda old, v: old & v, "or": lambda old, v: old | v,
-    "xor": lambda old, v: old ^ v, "xchg": lambda old, v: v,
-}
