@@ -25,7 +25,8 @@ entry, like ``block``; the branch to a catch label is part of the ``throw``
 
 from __future__ import annotations
 
-from ...errors import Trap, UncaughtException
+from ...errors import Trap
+from ..exec.rules_control import exception_of, raise_exn
 from ..runtime.gc import ExnInst
 from ..runtime.values import NullRef
 
@@ -38,12 +39,9 @@ class _Delegate:
 
 
 DELEGATE = _Delegate()
-
-
-def raise_exn(exn: ExnInst):
-    e = UncaughtException("uncaught exception", tag=exn.tag, payload=exn.fields)
-    e.exn = exn
-    raise e
+# raising an exception instance, and finding it in the raised `UncaughtException`, are the
+# reference's (`pyic.wasm.exec.rules_control`); the baseline interpreter calls the latter exn_of
+exn_of = exception_of
 
 
 def throw(ins, S, L, pc):
@@ -59,14 +57,6 @@ def throw_ref(ins, S, L, pc):
     if type(r) is NullRef:
         raise Trap("null exception reference")
     raise_exn(r)
-
-
-def exn_of(e: UncaughtException) -> ExnInst:
-    """The exception instance of a raised `UncaughtException` (made for one a host raised)."""
-    exn = getattr(e, "exn", None)
-    if exn is None:
-        exn = e.exn = ExnInst(e.tag, tuple(e.payload))
-    return exn
 
 
 def find_handler(handlers: tuple, at: int, exn: ExnInst):

@@ -37,7 +37,7 @@ from ..runtime.gc import ExnInst
 from ..runtime.meter import call_host
 from .prepare import prepared, straight
 from .rules_control import (CHARGE, INVOKE, RETURN, RETURN_INVOKE, Catches, Caught, Delegate,
-                            Handler)
+                            Handler, exception_of)
 
 EXHAUSTED = "call stack exhausted"
 
@@ -79,14 +79,6 @@ def _frame(store, g, S: list) -> Frame:
         locals_ = p.zeros[:]
     height = len(S)
     return Frame(locals_, g, p.code, [(p.end, g.nresults, height)], height)
-
-
-def exception_of(e: UncaughtException) -> ExnInst:
-    """The exception instance of a raised `UncaughtException` (made for one a host raised)."""
-    exn = getattr(e, "exn", None)
-    if exn is None:
-        exn = e.exn = ExnInst(e.tag, tuple(e.payload))
-    return exn
 
 
 def _catch(F: Frame, S: list, exn: ExnInst):

@@ -297,6 +297,14 @@ def raise_exn(exn: ExnInst):
     raise e
 
 
+def exception_of(e: UncaughtException) -> ExnInst:
+    """The exception instance of a raised `UncaughtException` (made for one a host raised)."""
+    exn = getattr(e, "exn", None)
+    if exn is None:
+        exn = e.exn = ExnInst(e.tag, tuple(e.payload))
+    return exn
+
+
 def throw(ins, S, L, F, pc):
     """4.6.2 ``throw x``: pop the tag's n values into a new exception instance, throw it.
     (rule, cost, taginst, n)"""
