@@ -12,8 +12,11 @@
 Malformed or unauthenticated requests get 400 with a plain-text reason, paths
 a sender may not read 403, unknown routes 404; a call the IC refuses before it
 enters the state gets 200 with the reject (``non_replicated_rejection`` on the
-synchronous endpoints).  An unexpected failure is a 500 with one line, never a
-traceback and never a hung connection.
+synchronous endpoints), and so does a call to a management method users may
+not call or whose argument names no canister ("Effective canister id": "the
+call is rejected by the system independently of the effective canister id").
+An unexpected failure is a 500 with one line, never a traceback and never a
+hung connection.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..candid.principal import Principal
 from ..errors import CandidError
-from ..ic.canister import Reply
+from ..ic.canister import CANISTER_REJECT, Reply
 from ..ic.management.args import effective_canister_id
-from ..ic.rules.ingress import RequestRefused
+from ..ic.rules.ingress import INGRESS_CONTROLLER_METHODS, INGRESS_OPEN_METHODS, RequestRefused
 from ..ic.state import IC_PRINCIPAL, Request
 from . import cbor
 from .auth import Authenticated, HTTPError, authenticate, bad
@@ -37,6 +40,9 @@ from .state_tree import in_ranges
 MAX_BODY = 5 * 1024 * 1024          # the replica's limit on a request body (bytes)
 DOMAIN_RESPONSE = b"\x0Bic-response"
 CREATE_METHODS = ("create_canister", "provisional_create_canister_with_cycles")
+# Management methods a user's update call may name ("API Request submission"):
+# any other is refused at submission whatever its argument.
+INGRESS_METHODS = INGRESS_CONTROLLER_METHODS | INGRESS_OPEN_METHODS | {"canister_status"}
 
 _ROUTE = re.compile(r"^/api/(v2|v3|v4)/(canister|subnet)/([^/]+)/(call|query|read_state)$")
 # (version, kind, verb) the interface serves
@@ -128,15 +134,17 @@ class Endpoints:
             if c["canister_id"] != IC_PRINCIPAL or c["method_name"] not in CREATE_METHODS:
                 raise bad("Only canister creation calls to the management canister may be "
                           "sent to /api/v4/subnet/<effective_subnet_id>/call")
-            ecid = IC_PRINCIPAL
-        else:
-            ecid = target
-            check_effective_canister_id(target, c["canister_id"], c["method_name"], c["arg"],
-                                        update=True)
+        # The request is kept with the id it was sent to: a subnet call's status
+        # is read at /api/v3/subnet/<effective_subnet_id>/read_state ("Request:
+        # Read state"), so its effective id is the subnet's.
+        ecid = target
         request = Request(nonce=c.get("nonce", b""), ingress_expiry=c["ingress_expiry"],
                           sender=auth.sender, canister_id=c["canister_id"],
                           method_name=c["method_name"], arg=c["arg"])
         try:
+            if kind == "canister":
+                check_effective_canister_id(target, c["canister_id"], c["method_name"],
+                                            c["arg"], update=True)
             self.replica.submit(request, auth.request_id, ecid)
         except RequestRefused as r:
             body = {"reject_code": r.code, "reject_message": r.message, "error_code": r.error_code}
@@ -162,10 +170,14 @@ class Endpoints:
             if c["canister_id"] != IC_PRINCIPAL or c["method_name"] != "list_canisters":
                 raise bad("Only list_canisters of the management canister may be queried at "
                           "/api/v3/subnet/<effective_subnet_id>/query")
-        else:
-            check_effective_canister_id(target, c["canister_id"], c["method_name"], c["arg"],
-                                        update=False)
-        response = self.replica.query(auth.sender, c["canister_id"], c["method_name"], c["arg"])
+        try:
+            if kind == "canister":
+                check_effective_canister_id(target, c["canister_id"], c["method_name"],
+                                            c["arg"], update=False)
+            response = self.replica.query(auth.sender, c["canister_id"], c["method_name"],
+                                          c["arg"])
+        except RequestRefused as r:
+            response = r
         if isinstance(response, Reply):
             body = {"status": "replied", "reply": {"arg": response.data}}
         else:
@@ -230,8 +242,8 @@ class Endpoints:
             if request.sender != auth.sender:
                 raise HTTPError(403, "User is not authorized to read this request status: "
                                      "it was sent by another principal")
-            if kind != "canister" or ecid != target:
-                raise HTTPError(403, "The request's effective canister id does not match the "
+            if ecid != target:
+                raise HTTPError(403, f"The request's effective {kind} id does not match the "
                                      "one of this read_state request")
             check_targets(auth, request.canister_id, status=403)
             return
@@ -244,7 +256,12 @@ class Endpoints:
             if kind != "canister" or cid != target:
                 raise HTTPError(403, "/canister/<canister_id>/... can only be read when "
                                      "<canister_id> is the effective canister id")
-            if field == b"metadata" and len(rest) >= 3:
+            if field == b"metadata":
+                if len(rest) < 3:
+                    # Only /metadata/<name> may be requested: the whole subtree
+                    # would reveal private sections to anyone.
+                    raise HTTPError(403, "/canister/<canister_id>/metadata can only be read "
+                                         "one section at a time: /metadata/<name>")
                 try:
                     name = rest[2].decode("utf-8")
                 except UnicodeDecodeError:
@@ -271,16 +288,25 @@ def check_targets(auth: Authenticated, canister_id: bytes, status: int = 400) ->
 def check_effective_canister_id(ecid: bytes, canister_id: bytes, method: str, arg: bytes,
                                 update: bool) -> None:
     """"Effective canister id": the callee itself, or for the management
-    canister the ``canister_id`` (``target_canister``) in the argument."""
+    canister the ``canister_id`` (``target_canister``) in the argument; a
+    mismatch is `HTTPError` 400.  A management call whose argument names no
+    canister, or an update call to a method users may not call ("API Request
+    submission"), "is rejected by the system independently of the effective
+    canister id": `RequestRefused` with CANISTER_REJECT, what ic-hs and the
+    replica answer (a reject, not an HTTP error)."""
     if canister_id != IC_PRINCIPAL:
         expected = canister_id
     elif (update and method in CREATE_METHODS) or (not update and method == "list_canisters"):
         return
+    elif update and method not in INGRESS_METHODS:
+        raise RequestRefused(CANISTER_REJECT, f"Management canister method '{method}' cannot "
+                                              "be called by ingress messages", "IC0406")
     else:
         expected = effective_canister_id(method, arg)
         if not expected:
-            raise bad(f"Cannot determine the effective canister id of a call to the management "
-                      f"canister's {method}: its argument has no canister_id")
+            raise RequestRefused(CANISTER_REJECT, f"The call to the management canister's "
+                                 f"{method} is rejected: its argument is not a Candid record "
+                                 "with a canister_id", "IC0406")
     if expected != ecid:
         raise bad(f"Specified CanisterId {Principal(expected).to_text()} does not match "
                   f"effective canister id in URL {Principal(ecid).to_text()}")
