@@ -60,6 +60,8 @@ MAX_DEPTH = 12          # expression nesting before a temporary
 MAX_LEN = 300           # expression length before a temporary
 MAX_NEST = 24           # indentation levels of inlined blocks before a dispatch leaf
 INLINE_TAIL = 3         # a terminal block this small is duplicated rather than dispatched
+# Straight-line handlers without effect (besides numerics that cannot trap): see absorbable.
+PURE = frozenset((C.nop, B.local_get, B.const, B.global_get, B.select, B.drop, M.memory_size))
 
 
 class Source:
@@ -246,6 +248,8 @@ class Gen:
             if hd is C.call or hd is C.call_indirect:
                 self.has_calls = True
         self.plan(blocks)
+        self.absorb = {pc for pc, blk in blocks.items() if self.absorbable(blk)}
+        self.pend_out = None
         params = ", ".join(f"l{i}" for i in range(self.nparams))
         # the name carries the frame's number of locals (for reading; `fast` keeps the count)
         head = f"def f_{self.nlocals}(b, r{', ' if params else ''}{params}):"
@@ -370,6 +374,39 @@ class Gen:
                     loops.add(t)
         self.loops = loops
 
+    def absorbable(self, blk) -> bool:
+        """Whether ``blk`` leaves its charge to its successors: it ends with ``if`` or a
+        ``br_if`` that drops nothing, both successors are emitted inside it, and it has no
+        effect but its branch (pure numerics, local and global reads, never popping below its
+        entry height), so stepping from its start reproduces it exactly (`fast.step_to_limit`)."""
+        code = self.code
+        if not blk.cost or blk.falls:
+            return False
+        end = code[blk.end]
+        if not (end[0] is C.if_ or (end[0] in COND_BRANCHES and not end[4])):
+            return False
+        root = self.owner.get(blk.start)
+        for t, _ in blk.succs:
+            if t in self.leaves or not (self.owner.get(t) == root
+                                        or self.small_tail(self.blocks[t])):
+                return False
+        h = blk.height
+        for pc in range(blk.start, blk.end):
+            ins = code[pc]
+            op = ins[0]
+            if op in (B.unop, B.binop, B.ternop):
+                name = OP_OF_FN.get(id(ins[2]))
+                if name is None or name in TRAPPING:
+                    return False
+            elif op not in PURE:
+                return False
+            pops, pushes = effect(ins)
+            h -= pops
+            if h < blk.height:
+                return False
+            h += pushes
+        return h - 1 >= blk.height     # the condition was pushed here
+
     def small_tail(self, blk) -> bool:
         """A terminal block (return/unreachable, no successors) short enough to duplicate."""
         return not blk.succs and not blk.falls and blk.end - blk.start < INLINE_TAIL
@@ -405,23 +442,26 @@ class Gen:
     # ------------------------------------------------------------------ blocks
 
     def emit_tree(self, pc: int, ind: int) -> None:
-        work = [("block", pc, ind)]
+        work = [("block", pc, ind, None)]
         while work:
             item = work.pop()
             kind = item[0]
             if kind == "line":
                 self.line(item[1], item[2])
             elif kind == "block":
-                self.emit_block(self.blocks[item[1]], item[2], work)
-            else:   # ("goto", target, ind)
-                self.goto(item[1], item[2], work)
+                self.emit_block(self.blocks[item[1]], item[2], work, item[3])
+            else:   # ("goto", target, ind, pending charge)
+                self.goto(item[1], item[2], work, item[3] if len(item) > 3 else None)
 
-    def goto(self, target: int, ind: int, work: list) -> None:
-        """Continue at ``target`` (its entry slots already assigned)."""
+    def goto(self, target: int, ind: int, work: list, pend=None) -> None:
+        """Continue at ``target`` (its entry slots already assigned); ``pend``: the charge of
+        an absorbed predecessor (`absorbable`) that ``target`` makes with its own."""
         blk = self.blocks[target]
         if target not in self.leaves and (self.owner.get(target) == self.cur_leaf
                                           or self.small_tail(blk)):
-            work.append(("block", target, ind))
+            work.append(("block", target, ind, pend))
+        elif pend is not None:
+            raise Unsupported("absorbed charge without an inlined successor")
         elif self.in_loop and target == self.cur_leaf:
             self.line("continue", ind)
         elif self.in_loop:
@@ -431,12 +471,24 @@ class Gen:
         else:
             raise Unsupported("goto without dispatch")
 
-    def emit_block(self, blk, ind: int, work: list) -> None:
+    def emit_block(self, blk, ind: int, work: list, pend=None) -> None:
         code = self.code
         h = blk.height
         self.reset(h)
         self.fmemo = {}
-        if blk.cost:
+        self.pend_out = None
+        if pend is None and blk.start in self.absorb:
+            # a pure block that branches into inlined blocks: each of them charges this
+            # block's cost with its own (one budget test less per path)
+            self.pend_out = (blk.cost, blk.start, h)
+        elif pend is not None:
+            # the limit falls in the absorbed block or in this one: LIM steps from the
+            # absorbed block's start (its locals and entry slots are as they were there)
+            k = blk.cost + pend[0]
+            self.line(f"b -= {k}", ind)
+            self.line(f"if b < 0: b = LIM(b + {k}, {pend[1]}, {pend[2]}, locals(), {k}) - {k}",
+                      ind)
+        elif blk.cost:
             k = blk.cost
             self.line(f"b -= {k}", ind)
             self.line(f"if b < 0: b = LIM(b + {k}, {blk.start}, {h}, locals()) - {k}", ind)
@@ -504,15 +556,16 @@ class Gen:
             c = self.pop()
             (c,) = self.flush(ind, [c])
             cond = c[0]
+            pend = self.pend_out
             if hd is C.if_:
                 # then: fall through; else: the target
                 self.line(f"if not {cond}:", ind)
-                work.append(("goto", pc + 1, ind))
-                work.append(("goto", ins[2], ind + 1))
+                work.append(("goto", pc + 1, ind, pend))
+                work.append(("goto", ins[2], ind + 1, pend))
                 return
             self.line(f"if {cond}:", ind)
-            work.append(("goto", pc + 1, ind))
-            work.append(("goto", ins[2], ind + 1))
+            work.append(("goto", pc + 1, ind, pend))
+            work.append(("goto", ins[2], ind + 1, pend))
             if ins[4]:
                 work.append(("line", self.shuffle_text(ins[3], ins[4]), ind + 1))
             return

@@ -423,10 +423,11 @@ def _compile(store, f):
     ns.update(src.bindings)
     ns["DEEP"] = _interp_adapter(f)
 
-    def lim(bb, pc, h, loc, _code=lc.code, _n=nlocals, _blocks=src.costs, _fl=src.flocals):
-        # the block does not fit the local budget: refill it from the run's reserve, or the
-        # limit falls inside this block
-        k = _blocks[pc]
+    def lim(bb, pc, h, loc, need=0, _code=lc.code, _n=nlocals, _blocks=src.costs,
+            _fl=src.flocals):
+        # the block (``need``: the blocks from ``pc`` charged together) does not fit the
+        # local budget: refill it from the run's reserve, or the limit falls inside it
+        k = need or _blocks[pc]
         bb = _refill(bb, k)
         if bb >= k:
             return bb
