@@ -226,6 +226,12 @@ class Endpoints:
                                                                and rest[0] == target):
                 raise HTTPError(403, "/subnet/<subnet_id>/metrics can only be read at "
                                      "/api/v3/subnet/<subnet_id>/read_state")
+            if len(rest) >= 2 and rest[1] == b"canister_ranges" and version == "v3" \
+                    and rest[0] != self.replica.keys.subnet_id:
+                # "where <subnet_id> is not the root subnet ID ... Cannot be
+                # requested at /api/v3/..." (pyic's one subnet is the root subnet)
+                raise HTTPError(403, "/subnet/<subnet_id>/canister_ranges of a subnet other "
+                                     "than the root subnet can only be read at /api/v2")
             return
         if head == b"canister_ranges":
             if kind != "subnet":

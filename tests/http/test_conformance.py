@@ -247,6 +247,11 @@ def test_paths_the_spec_lists_and_where(w):
     # /subnet/<id>/metrics only at that subnet's endpoint
     assert read_state(w, w.uc, [[b"subnet", sid, b"metrics"]])[0] == 403
     assert read_state(w, sid, [[b"subnet", sid, b"metrics"]], kind="subnet")[0] == 200
+    # /subnet/<id>/canister_ranges of a subnet other than the root subnet: v2 only
+    elsewhere = [[b"subnet", bytes(29), b"canister_ranges"]]
+    assert read_state(w, w.uc, elsewhere, version="v2")[0] == 200
+    assert read_state(w, w.uc, elsewhere, version="v3")[0] == 403
+    assert read_state(w, sid, elsewhere, kind="subnet", version="v3")[0] == 403
     # /canister_ranges only at a subnet endpoint; one subnet id per request
     assert read_state(w, w.uc, [[b"canister_ranges", sid]])[0] == 403
     assert read_state(w, sid, [[b"canister_ranges", sid], [b"canister_ranges", bytes(29)]],
