@@ -21,11 +21,9 @@ between rounds, as the spec requires between executions).
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from .costs import DEFAULT, SubnetConfig
 from .rules import calls, contexts, cycles, execution, ingress
-from .state import IC_PRINCIPAL, CallMessage, FuncMessage, ResponseMessage, S
+from .state import IC_PRINCIPAL, CallMessage, FuncMessage, ResponseMessage, S, evolve
 
 MAX_STEPS_PER_ROUND = 10_000
 

@@ -8,16 +8,61 @@ map removal.  Everything else follows the spec's records and names.
 
 All records are immutable.  Maps inside them are plain dicts treated as
 values: a transition copies a dict before changing it (see `replace_in`), never
-mutates one that belongs to an existing state.
+mutates one that belongs to an existing state.  ``S.call_contexts``, which grows
+with the calls in flight, is a `CallContexts`: the same value semantics, but a
+change copies one chunk of it, not the whole map.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from operator import attrgetter
 from typing import Union
 
-from attrs import evolve, field, frozen
+import attrs
+from attrs import field, frozen
 
 from .canister import Response, WasmState
+
+# ------------------------------------------------------------------ records
+
+
+_PLANS: dict = {}     # record class -> (getter of all fields, field name -> position) | None
+
+
+def _plan(cls):
+    """How `evolve` rebuilds a ``cls``: by position, when every field is an ordinary
+    positional ``__init__`` argument (else ``None``: `attrs.evolve` does it)."""
+    fields = attrs.fields(cls)
+    if not fields or any(not a.init or a.kw_only or a.alias != a.name for a in fields):
+        return None
+    names = tuple(a.name for a in fields)
+    get = attrgetter(*names)
+    if len(names) == 1:
+        get = (lambda g: lambda inst: (g(inst),))(get)
+    return get, {name: i for i, name in enumerate(names)}
+
+
+def evolve(inst, **changes):
+    """``inst`` with ``changes``, as `attrs.evolve` gives it, without attrs' walk over the
+    field definitions on every call: every step of the scheduler rebuilds ``S`` and a
+    `Canister` (31 fields) a few times, so this is on the IC's hottest path."""
+    cls = inst.__class__
+    try:
+        plan = _PLANS[cls]
+    except KeyError:
+        plan = _PLANS[cls] = _plan(cls)
+    if plan is None:
+        return attrs.evolve(inst, **changes)
+    get, position = plan
+    values = list(get(inst))
+    try:
+        for name, value in changes.items():
+            values[position[name]] = value
+    except KeyError:
+        return attrs.evolve(inst, **changes)     # raises attrs' own TypeError
+    return cls(*values)
+
 
 # ------------------------------------------------------------------ identifiers
 
@@ -108,6 +153,162 @@ class CallCtxt:
     needs_to_respond: bool
     deleted: bool
     available_cycles: int
+
+
+def _caller_waiting(ctxt: CallCtxt):
+    """The caller's context that ``ctxt`` still owes a response to: its origin's
+    ``calling_context`` if it needs to respond to a canister whose deadline has not
+    expired; else ``None``.  (What "Call context removal" and "starvation" look for.)"""
+    origin = getattr(ctxt, "origin", None)
+    if (type(origin) is FromCanister and ctxt.needs_to_respond
+            and type(origin.deadline) is not Expired):
+        return origin.calling_context
+    return None
+
+
+_CHUNK_BITS = 6    # 64 call ids a chunk
+
+
+class CallContexts(Mapping):
+    """``S.call_contexts``: CallId -> `CallCtxt`, an immutable map.
+
+    A plain dict would be copied whole by every change, and the rules change a context
+    on every step while thousands may be open.  Here the ids live in chunks of 64
+    consecutive ids, so `set` and `remove` copy the chunk table and one chunk.  The map
+    iterates in ascending id order, which is the order a dict filled by fresh ids
+    (`fresh_call_id`, a counter) has.  Beside it, `waiting` counts, per context, the
+    contexts that still owe it a response (`_caller_waiting`), which "Call context
+    removal" and "starvation" ask instead of scanning every context."""
+
+    __slots__ = ("_chunks", "_len", "_waiting")
+
+    def __init__(self, entries=()):
+        chunks: dict = {}
+        waiting: dict = {}
+        for ctxt_id, ctxt in (entries.items() if isinstance(entries, Mapping) else entries):
+            chunk = chunks.setdefault(ctxt_id >> _CHUNK_BITS, {})
+            if ctxt_id in chunk:
+                _count(waiting, _caller_waiting(chunk[ctxt_id]), -1)
+            chunk[ctxt_id] = ctxt
+            _count(waiting, _caller_waiting(ctxt), 1)
+        self._chunks = chunks
+        self._len = sum(len(c) for c in chunks.values())
+        self._waiting = waiting
+
+    @classmethod
+    def of(cls, entries) -> "CallContexts":
+        return entries if type(entries) is cls else cls(entries)
+
+    def _with(self, chunks: dict, length: int, waiting: dict) -> "CallContexts":
+        new = object.__new__(CallContexts)
+        new._chunks, new._len, new._waiting = chunks, length, waiting
+        return new
+
+    def __getitem__(self, ctxt_id):
+        try:
+            return self._chunks[ctxt_id >> _CHUNK_BITS][ctxt_id]
+        except TypeError:
+            raise KeyError(ctxt_id) from None
+
+    def get(self, ctxt_id, default=None):
+        try:
+            return self._chunks[ctxt_id >> _CHUNK_BITS][ctxt_id]
+        except (KeyError, TypeError):
+            return default
+
+    def __contains__(self, ctxt_id) -> bool:
+        try:
+            return ctxt_id in self._chunks[ctxt_id >> _CHUNK_BITS]
+        except (KeyError, TypeError):
+            return False
+
+    def __iter__(self):
+        keys: list = []
+        for c in sorted(self._chunks):
+            keys += sorted(self._chunks[c])
+        return iter(keys)
+
+    def __len__(self) -> int:
+        return self._len
+
+    # Lists, not views: the map never changes, and these are what the rules iterate.
+    def values(self) -> list:
+        out: list = []
+        for c in sorted(self._chunks):
+            chunk = self._chunks[c]
+            out += [chunk[k] for k in sorted(chunk)]
+        return out
+
+    def items(self) -> list:
+        out: list = []
+        for c in sorted(self._chunks):
+            chunk = self._chunks[c]
+            out += [(k, chunk[k]) for k in sorted(chunk)]
+        return out
+
+    def __eq__(self, other):
+        if type(other) is CallContexts:
+            return self._chunks == other._chunks
+        return Mapping.__eq__(self, other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"CallContexts({dict(self.items())!r})"
+
+    def __reduce__(self):
+        return CallContexts, (dict(self.items()),)
+
+    def set(self, ctxt_id: int, ctxt: CallCtxt) -> "CallContexts":
+        """The map with ``ctxt_id`` -> ``ctxt`` (added or replaced)."""
+        c = ctxt_id >> _CHUNK_BITS
+        chunks = dict(self._chunks)
+        chunk = dict(chunks.get(c, ()))
+        old = chunk.get(ctxt_id)
+        chunk[ctxt_id] = ctxt
+        chunks[c] = chunk
+        waiting = self._waiting
+        before = None if old is None else _caller_waiting(old)
+        after = _caller_waiting(ctxt)
+        if before != after:
+            waiting = dict(waiting)
+            _count(waiting, before, -1)
+            _count(waiting, after, 1)
+        return self._with(chunks, self._len + (old is None), waiting)
+
+    def remove(self, ctxt_id: int) -> "CallContexts":
+        """The map without ``ctxt_id`` (the same map if it has none)."""
+        c = ctxt_id >> _CHUNK_BITS
+        old = self.get(ctxt_id)
+        if old is None:
+            return self
+        chunks = dict(self._chunks)
+        chunk = dict(chunks[c])
+        del chunk[ctxt_id]
+        if chunk:
+            chunks[c] = chunk
+        else:
+            del chunks[c]
+        waiting = self._waiting
+        before = _caller_waiting(old)
+        if before is not None:
+            waiting = dict(waiting)
+            _count(waiting, before, -1)
+        return self._with(chunks, self._len - 1, waiting)
+
+    def waiting(self, ctxt_id: int) -> bool:
+        """Whether some context still owes context ``ctxt_id`` a response."""
+        return ctxt_id in self._waiting
+
+
+def _count(counts: dict, key, delta: int) -> None:
+    if key is None:
+        return
+    n = counts.get(key, 0) + delta
+    if n:
+        counts[key] = n
+    else:
+        del counts[key]
 
 
 # ------------------------------------------------------------------ messages
@@ -308,7 +509,8 @@ class S:
 
     requests: dict = field(factory=dict)         # Request -> (RequestStatus, effective id)
     canisters: dict = field(factory=dict)        # canister id -> Canister
-    call_contexts: dict = field(factory=dict)    # CallId (int) -> CallCtxt
+    call_contexts: CallContexts = field(factory=CallContexts,   # CallId (int) -> CallCtxt
+                                        converter=CallContexts.of)
     messages: tuple = ()                         # ordered, oldest first
     system_time: int = 0
     subnet_admins: dict = field(factory=dict)
@@ -323,12 +525,16 @@ class S:
 
 def replace_in(mapping: dict, key, value) -> dict:
     """``mapping`` with ``key`` = ``value``, as a new dict (the old one is a value)."""
+    if type(mapping) is CallContexts:
+        return mapping.set(key, value)
     new = dict(mapping)
     new[key] = value
     return new
 
 
 def delete_from(mapping: dict, key) -> dict:
+    if type(mapping) is CallContexts:
+        return mapping.remove(key)
     new = dict(mapping)
     new.pop(key, None)
     return new

@@ -20,8 +20,6 @@ Three modules follow the spec's section:
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..errors import Trap
 from ..wasm.runtime.values import FuncRef
 from .canister import (
@@ -29,6 +27,7 @@ from .canister import (
     QueryReturn, Reply, SystemTaskReturn, Trapped, UpdateReturn, WasmState,
 )
 from .costs import DEFAULT
+from .state import evolve
 from .system_api.images import HeapImage, PagedBlob, StableMemory
 from .system_api.metering import cycles_for
 from .system_api.state import ExecutionState, Params, discard_pending_call

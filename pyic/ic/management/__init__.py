@@ -11,14 +11,14 @@ modules beside this one, registered in `METHODS` with who may call it.
 
 from __future__ import annotations
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from ...errors import CandidError
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, RejectResponse, Reply
 from ..costs import DEFAULT, SubnetConfig
 from ..principal_text import principal_text
 from ..rules.common import at_queue_head, without
-from ..state import IC_PRINCIPAL, CallMessage, FromCanister, FromUser, ResponseMessage, S
+from ..state import IC_PRINCIPAL, CallMessage, FromCanister, FromUser, ResponseMessage, S, evolve
 from .args import decode_args, field, principal_bytes
 
 

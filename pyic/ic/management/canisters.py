@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-from attrs import evolve
-
 from ...candid import Opt, Principal, Record, Variant
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, Reply
 from ..certification import subnet_id
@@ -18,7 +16,7 @@ from ..principal_text import principal_text
 from ..rules.common import liquid_balance, memory_usage
 from ..state import (
     FromCanister, FromSystemTask, FromUser, Canister, CanisterHistory, Change, S, Subnet,
-    replace_in, with_canister,
+    replace_in, with_canister, evolve,
 )
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field, principal_bytes

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 
-from attrs import evolve
-
 from ...candid import Record
 from ...errors import ICError
 from ..canister import (
@@ -26,7 +24,7 @@ from ..principal_text import principal_text
 from ..rules.common import append_logs, env_of, liquid_balance
 from ..rules.cycles import uninstall_canister
 from ..rules.execution import schedule_on_low_wasm_memory
-from ..state import CanState, S, replace_in, with_canister
+from ..state import CanState, S, replace_in, with_canister, evolve
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field, principal_bytes
 from .canisters import _variant_name, change_origin, record_change

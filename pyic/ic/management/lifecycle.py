@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import CANISTER_ERROR, RejectResponse, Reply
 from ..principal_text import principal_text
-from ..state import RUNNING, STOPPED, ResponseMessage, S, Stopping, delete_from, with_canister
+from ..state import (
+    RUNNING, STOPPED, ResponseMessage, S, Stopping, delete_from, with_canister, evolve,
+)
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result
 

@@ -5,14 +5,12 @@ snapshot".  Reading and uploading snapshot data are not implemented.
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ...candid import Record
 from ..canister import CANISTER_ERROR, Reply
 from ..principal_text import principal_text
 from ..rules.common import wasm_state_size
 from ..rules.cycles import uninstall_canister
-from ..state import CanState, S, Snapshot, delete_from, replace_in
+from ..state import CanState, S, Snapshot, delete_from, replace_in, evolve
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field
 from .canisters import change_origin, record_change

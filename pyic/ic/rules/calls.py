@@ -11,14 +11,12 @@ Each rule takes the state and what it acts on, and returns the state after, or
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import CANISTER_ERROR, DESTINATION_INVALID, SYS_TRANSIENT, RejectResponse
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     GLOBAL_TIMER, HEARTBEAT, IC_PRINCIPAL, ON_LOW_WASM_MEMORY, RUNNING, STOPPED, CallCtxt,
     CallMessage, Canister, FromCanister, FromSystemTask, FuncMessage, PublicMethod, Queue,
-    ResponseMessage, S, Stopping, replace_in, with_canister,
+    ResponseMessage, S, Stopping, replace_in, with_canister, evolve,
 )
 from ..principal_text import principal_text
 from .common import at_queue_head, fresh_call_id, liquid_balance, without

@@ -148,5 +148,5 @@ def is_expired(origin) -> bool:
 
 def fresh_call_id(state: S) -> tuple[int, S]:
     """A ``Ctxt_id ∉ dom(S.call_contexts)``: the next of a counter, so runs are deterministic."""
-    from attrs import evolve
+    from ..state import evolve
     return state.next_call_id, evolve(state, next_call_id=state.next_call_id + 1)

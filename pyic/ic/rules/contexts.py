@@ -8,14 +8,12 @@ requires it): an answered request stays readable, as docs/ic-rules.md says.
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import CANISTER_ERROR, SYS_UNKNOWN, RejectResponse
 from ..costs import DEFAULT, SubnetConfig, saturating_add
 from ..state import (
     IC_PRINCIPAL, UNORDERED, CallbackEntry, CallMessage, Expired, FromCanister, FromUser,
     FuncMessage, Processing, Rejected, Replied, ResponseMessage, S, Stopping, delete_from,
-    replace_in, with_call_context, with_canister,
+    replace_in, with_call_context, with_canister, evolve,
 )
 from ..principal_text import principal_text
 from .common import is_expired, trap_reject, without
@@ -66,9 +64,10 @@ def _referenced(state: S, ctxt_id: int) -> bool:
     for m in state.messages:
         if isinstance(m, (CallMessage, ResponseMessage)) and refers(m.origin):
             return True
-    for other in state.call_contexts.values():
-        if other.needs_to_respond and refers(other.origin):
-            return True
+    # A context still needing to respond whose origin refers to ``ctxt_id``: the index
+    # `CallContexts` keeps, instead of a scan of every context.
+    if state.call_contexts.waiting(ctxt_id):
+        return True
     for c in state.canisters.values():
         if isinstance(c.canister_status, Stopping):
             if any(refers(origin) for origin, _ in c.canister_status.origins):

@@ -8,12 +8,10 @@ schedule in `pyic.ic.costs` for the time that passes, reserved balance first
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import CANISTER_REJECT, RejectResponse
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
-    CanisterHistory, ResponseMessage, S, replace_in, with_canister,
+    CanisterHistory, ResponseMessage, S, replace_in, with_canister, evolve,
 )
 from ..principal_text import principal_text
 from .common import memory_usage

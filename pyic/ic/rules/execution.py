@@ -9,8 +9,6 @@ pays ``min(cycles_used, set-aside)``.
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import (
     CallerInfo, QueryReturn, RejectResponse, SystemTaskReturn, Trapped, UpdateReturn,
 )
@@ -18,7 +16,7 @@ from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid, saturating
 from ..state import (
     GLOBAL_TIMER, HEARTBEAT, IC_PRINCIPAL, ON_LOW_WASM_MEMORY, UNORDERED, CallbackEntry,
     CallMessage, Expired, FromCanister, FuncMessage, PublicMethod, Queue,
-    ResponseMessage, S, delete_from, replace_in, with_call_context, with_canister,
+    ResponseMessage, S, delete_from, replace_in, with_call_context, with_canister, evolve,
 )
 from .common import append_logs, at_queue_head, env_of, memory_usage, without
 

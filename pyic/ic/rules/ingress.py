@@ -10,13 +10,11 @@ to the management canister is the ``canister_id`` in its argument.
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import CallerInfo, Trapped
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, Done, FromUser, Processing, Received,
-    Rejected, Replied, Request, S, replace_in,
+    Rejected, Replied, Request, S, replace_in, evolve,
 )
 from ..principal_text import principal_text
 from .common import env_of, liquid_balance, trap_reject

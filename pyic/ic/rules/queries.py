@@ -12,13 +12,11 @@ the limits hold unchanged on a subnet whose cost schedule is free.
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from ..canister import (
     CANISTER_ERROR, SYS_TRANSIENT, CallerInfo, CompositeQueryReturn, QueryReturn, RejectResponse,
 )
 from ..costs import DEFAULT, SubnetConfig
-from ..state import IC_PRINCIPAL, RUNNING, S, with_canister
+from ..state import IC_PRINCIPAL, RUNNING, S, with_canister, evolve
 from ..principal_text import principal_text
 from .common import env_of, liquid_balance, trap_reject
 
