@@ -41,6 +41,7 @@ from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
 from ..exec.cost import DEFAULT, METERED_OPS
+from ..exec.prepare import bulk_immediates
 from .proposals import LOWER as PROPOSAL_OPS
 
 
@@ -285,24 +286,13 @@ def lower(f, store) -> Compiled:
                 DX.br_on_cast_desc_eq_fail
             emit([handler, cost, c.label, keep, max(0, h - c.base - keep), imm[2].nullable])
             continue
-        if op == "throw":
-            n = len(mi.tags[imm[0]].type.params)
-            emit([X.throw, cost, mi.tags[imm[0]], n])
-            _dead(cur)
-            h = cur.base
-            continue
-        if op == "throw_ref":
-            emit([X.throw_ref, cost])
-            _dead(cur)
-            h = cur.base
-            continue
-        if op == "return":
-            emit([C.return_, cost])
-            _dead(cur)
-            h = cur.base
-            continue
-        if op == "unreachable":
-            emit([C.unreachable, cost])
+        if op in _ENDING:
+            # what follows, to the end of the block, is unreachable
+            if op == "throw":
+                tag = mi.tags[imm[0]]
+                emit([X.throw, cost, tag, len(tag.type.params)])
+            else:
+                emit([_ENDING[op], cost])
             _dead(cur)
             h = cur.base
             continue
@@ -371,6 +361,11 @@ def lower(f, store) -> Compiled:
     return Compiled(code, zeros, handlers_)
 
 
+# Instructions after which the rest of a block is unreachable (but branches and tail calls).
+_ENDING = {"throw": X.throw, "throw_ref": X.throw_ref, "return": C.return_,
+           "unreachable": C.unreachable}
+
+
 def _emit_metered(emit, op: str, ins: list, costs) -> None:
     """Emit ``ins``; a bulk operation is preceded by its whole charge (docs/semantics.md:
     instruction cost plus the per-element cost, paid before the bounds check, so a limit
@@ -387,8 +382,14 @@ def _dead(ctrl: _Ctrl) -> None:
     ctrl.unreachable = True
 
 
-def _mask(addrtype: str) -> int:
-    return 0xFFFF_FFFF if addrtype == "i32" else 0xFFFF_FFFF_FFFF_FFFF
+# The table and memory instructions but loads and stores; their immediates are the reference's
+# (`pyic.wasm.exec.prepare.bulk_immediates`).
+_BULK_HANDLERS = {
+    "memory.size": M.memory_size, "memory.grow": M.memory_grow, "memory.fill": M.memory_fill,
+    "memory.copy": M.memory_copy, "memory.init": M.memory_init, "data.drop": M.data_drop,
+    "table.get": T.table_get, "table.set": T.table_set, "table.size": T.table_size,
+    "table.grow": T.table_grow, "table.fill": T.table_fill, "table.copy": T.table_copy,
+    "table.init": T.table_init, "elem.drop": T.elem_drop}
 
 
 def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
@@ -423,36 +424,8 @@ def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
         return [B.ref_eq, cost]
     if op in MEMORY_OPS:
         return _memory(op, imm, cost, mi)
-    if op == "memory.size":
-        return [M.memory_size, cost, mi.mems[imm[0]]]
-    if op == "memory.grow":
-        m = mi.mems[imm[0]]
-        return [M.memory_grow, cost, m, _mask(m.addrtype)]
-    if op == "memory.fill":
-        return [M.memory_fill, cost, mi.mems[imm[0]]]
-    if op == "memory.copy":
-        return [M.memory_copy, cost, mi.mems[imm[0]], mi.mems[imm[1]]]
-    if op == "memory.init":
-        return [M.memory_init, cost, mi.mems[imm[0]], mi.datas[imm[1]]]
-    if op == "data.drop":
-        return [M.data_drop, cost, mi.datas[imm[0]]]
-    if op == "table.get":
-        return [T.table_get, cost, mi.tables[imm[0]]]
-    if op == "table.set":
-        return [T.table_set, cost, mi.tables[imm[0]]]
-    if op == "table.size":
-        return [T.table_size, cost, mi.tables[imm[0]]]
-    if op == "table.grow":
-        t = mi.tables[imm[0]]
-        return [T.table_grow, cost, t, _mask(t.addrtype)]
-    if op == "table.fill":
-        return [T.table_fill, cost, mi.tables[imm[0]]]
-    if op == "table.copy":
-        return [T.table_copy, cost, mi.tables[imm[0]], mi.tables[imm[1]]]
-    if op == "table.init":
-        return [T.table_init, cost, mi.tables[imm[0]], mi.elems[imm[1]]]
-    if op == "elem.drop":
-        return [T.elem_drop, cost, mi.elems[imm[0]]]
+    if op in _BULK_HANDLERS:
+        return [_BULK_HANDLERS[op], cost, *bulk_immediates(op, imm, mi)]
     # numeric and vector instructions
     fn = N.lookup(op)
     if canon:

@@ -36,8 +36,8 @@ from ...errors import Exhaustion, InstructionLimitExceeded, UncaughtException
 from ..runtime.gc import ExnInst
 from ..runtime.meter import call_host
 from .prepare import prepared, straight
-from .rules_control import (CHARGE, INVOKE, RETURN, RETURN_INVOKE, Catches, Caught, Delegate,
-                            Handler, exception_of)
+from .rules_control import (CHARGE, RETURN, RETURN_INVOKE, Catches, Caught, Delegate, Handler,
+                            exception_of)
 
 EXHAUSTED = "call stack exhausted"
 
@@ -158,31 +158,44 @@ def invoke(store, f, args: list, meter) -> list:
                     pc = ins[0](ins, S, L, F, pc + 1)
                     if pc >= 0:
                         continue
-                    if pc == INVOKE:
+                    if pc > RETURN:     # INVOKE or RETURN_INVOKE (one comparison)
                         g = F.callee
-                        if g.host is not None:
-                            m = g.nparams
-                            a = S[len(S) - m:] if m else []
-                            del S[len(S) - m:]
-                            meter.count = count
-                            store.depth = depth0 + len(frames)
-                            store.slots = slots
-                            try:
-                                S += call_host(store, g, a, F.module, meter)
-                            finally:
-                                count = meter.count
+                        tail = pc == RETURN_INVOKE
+                        if tail:
+                            # 4.6.2 return_call*: pop the frame, keeping the arguments, then
+                            # invoke (so the depth check below always passes)
+                            k = len(S) - g.nparams
+                            if k != F.height:
+                                del S[F.height:k]
+                            frames.pop()
+                            slots -= len(L)
+                        if g.host is None:
+                            if depth0 + len(frames) + 1 > max_depth:
+                                raise Exhaustion(EXHAUSTED)
+                            F = _frame(store, g, S)
+                            frames.append(F)
+                            slots += len(F.locals)
+                            if slots > max_slots:
+                                raise Exhaustion(EXHAUSTED)
+                            code = F.code
+                            L = F.locals
+                            pc = 0
+                            continue
+                        # 4.6.5 "Host Functions", at the depth of the calling frame (a tail
+                        # call's popped one included)
+                        m = g.nparams
+                        a = S[len(S) - m:] if m else []
+                        del S[len(S) - m:]
+                        meter.count = count
+                        store.depth = depth0 + len(frames) + tail
+                        store.slots = slots
+                        try:
+                            S += call_host(store, g, a, F.module, meter)
+                        finally:
+                            count = meter.count
+                        if not tail:
                             pc = F.pc
                             continue
-                        if depth0 + len(frames) + 1 > max_depth:
-                            raise Exhaustion(EXHAUSTED)
-                        F = _frame(store, g, S)
-                        frames.append(F)
-                        slots += len(F.locals)
-                        if slots > max_slots:
-                            raise Exhaustion(EXHAUSTED)
-                        code = F.code
-                        L = F.locals
-                        pc = 0
                     elif pc == RETURN:
                         # 4.6.5 "Returning from a function": keep the n results, pop the frame
                         k = len(S) - F.arity
@@ -190,52 +203,20 @@ def invoke(store, f, args: list, meter) -> list:
                             del S[F.height:k]
                         frames.pop()
                         slots -= len(L)
-                        if not frames:
-                            return S
-                        F = frames[-1]
-                        code = F.code
-                        L = F.locals
-                        pc = F.pc
-                    elif pc == RETURN_INVOKE:
-                        # 4.6.2 return_call*: pop the frame, keeping the arguments, then invoke
-                        g = F.callee
-                        k = len(S) - g.nparams
-                        if k != F.height:
-                            del S[F.height:k]
-                        frames.pop()
-                        slots -= len(L)
-                        if g.host is not None:
-                            m = g.nparams
-                            a = S[len(S) - m:] if m else []
-                            del S[len(S) - m:]
-                            meter.count = count
-                            store.depth = depth0 + len(frames) + 1
-                            store.slots = slots
-                            try:
-                                S += call_host(store, g, a, F.module, meter)
-                            finally:
-                                count = meter.count
-                            if not frames:
-                                return S
-                            F = frames[-1]
-                            code = F.code
-                            L = F.locals
-                            pc = F.pc
-                            continue
-                        F = _frame(store, g, S)
-                        frames.append(F)
-                        slots += len(F.locals)
-                        if slots > max_slots:
-                            raise Exhaustion(EXHAUSTED)
-                        code = F.code
-                        L = F.locals
-                        pc = 0
                     elif pc == CHARGE:
                         count += F.units
                         if count > limit:
                             count -= F.units
                             raise InstructionLimitExceeded(f"instruction limit {limit} exceeded")
                         pc = F.pc
+                        continue
+                    # a frame has returned (or tail-called a host function): resume its caller
+                    if not frames:
+                        return S
+                    F = frames[-1]
+                    code = F.code
+                    L = F.locals
+                    pc = F.pc
             except UncaughtException as e:
                 # 4.6.4: unwind frame by frame to the innermost handler that catches it
                 exn = exception_of(e)

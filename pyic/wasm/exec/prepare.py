@@ -23,6 +23,8 @@ bodies uses an explicit stack: nesting depth never reaches the host stack.
 
 from __future__ import annotations
 
+import functools
+
 from ...errors import Trap
 from ..runtime.aggregates import field_mask
 from ..runtime.atomics import RMW
@@ -302,14 +304,12 @@ _SIMPLE = {"drop": B.drop, "select": B.select, "ref.is_null": B.ref_is_null,
            "atomic.fence": M.atomic_fence}
 _LOADS = {op: M.make_load(n, ext) for op, (n, ext) in M.LOADS.items()}
 _STORES = {op: M.make_store(n) for op, n in M.STORES.items()}
-_MADE: dict = {}
 
 
+@functools.cache
 def _made(maker, key):
-    rule = _MADE.get((maker, key))
-    if rule is None:
-        rule = _MADE[(maker, key)] = maker(key)
-    return rule
+    """The rule ``maker(key)``, made once."""
+    return maker(key)
 
 
 def straight(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
@@ -375,34 +375,42 @@ def _atomic(op: str, imm: tuple, cost: int, mi) -> list:
     return [M.atomic_rmw, cost, *head, RMW[kind]]
 
 
-def _bulk(op: str, imm: tuple, cost: int, mi) -> list:
-    if op == "memory.size":
-        return [M.memory_size, cost, mi.mems[imm[0]]]
-    if op == "memory.grow":
-        m = mi.mems[imm[0]]
-        return [M.memory_grow, cost, m, _all_ones(m.addrtype)]
-    if op == "memory.fill":
-        return [M.memory_fill, cost, mi.mems[imm[0]]]
-    if op == "memory.copy":
-        return [M.memory_copy, cost, mi.mems[imm[0]], mi.mems[imm[1]]]
-    if op == "memory.init":
-        return [M.memory_init, cost, mi.mems[imm[0]], mi.datas[imm[1]]]
+# The table (4.6.7) and memory (4.6.8) instructions but loads and stores, and their rules;
+# their immediates: `bulk_immediates`.
+BULK = {"memory.size": M.memory_size, "memory.grow": M.memory_grow,
+        "memory.fill": M.memory_fill, "memory.copy": M.memory_copy,
+        "memory.init": M.memory_init, "data.drop": M.data_drop, "elem.drop": M.elem_drop,
+        "table.get": M.table_get, "table.set": M.table_set, "table.size": M.table_size,
+        "table.grow": M.table_grow, "table.fill": M.table_fill, "table.copy": M.table_copy,
+        "table.init": M.table_init}
+
+
+def bulk_immediates(op: str, imm: tuple, mi) -> tuple:
+    """The immediates of a table or memory instruction of `BULK` in the module instance
+    ``mi``, as its rule reads them after ``(rule, cost)`` (the fast tier's baseline handlers
+    read the same): the instances its indices designate, and for ``grow`` -1 in its address
+    type.  A memory instruction and the table instruction of the same name take the same."""
     if op == "data.drop":
-        return [M.data_drop, cost, mi.datas[imm[0]]]
+        return (mi.datas[imm[0]],)
     if op == "elem.drop":
-        return [M.elem_drop, cost, mi.elems[imm[0]]]
-    t = mi.tables[imm[0]]
-    if op == "table.grow":
-        return [M.table_grow, cost, t, _all_ones(t.addrtype)]
-    if op == "table.copy":
-        return [M.table_copy, cost, t, mi.tables[imm[1]]]
-    if op == "table.init":
-        return [M.table_init, cost, t, mi.elems[imm[1]]]
-    rule = {"table.get": M.table_get, "table.set": M.table_set, "table.size": M.table_size,
-            "table.fill": M.table_fill}.get(op)
+        return (mi.elems[imm[0]],)
+    space, name = op.split(".", 1)
+    insts, segments = (mi.mems, mi.datas) if space == "memory" else (mi.tables, mi.elems)
+    x = insts[imm[0]]
+    if name == "grow":
+        return x, _all_ones(x.addrtype)
+    if name == "copy":
+        return x, insts[imm[1]]
+    if name == "init":
+        return x, segments[imm[1]]
+    return (x,)
+
+
+def _bulk(op: str, imm: tuple, cost: int, mi) -> list:
+    rule = BULK.get(op)
     if rule is None:
         raise Trap(f"unsupported instruction {op}")
-    return [rule, cost, t]
+    return [rule, cost, *bulk_immediates(op, imm, mi)]
 
 
 # The aggregate instructions (4.6.9) and their rules; their immediates: `aggregate_immediates`.

@@ -38,6 +38,7 @@ from ..runtime.gc import ExnInst, ref_matches
 from ..runtime.types import match_deftype
 from ..runtime.values import NullRef
 
+# the requests (negative; the two that invoke are the ones above RETURN)
 INVOKE = -1
 RETURN_INVOKE = -2
 RETURN = -3
