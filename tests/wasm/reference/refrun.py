@@ -3,12 +3,11 @@ tier, and comparing everything observable: outcome and message, count, memories 
 
 from __future__ import annotations
 
-import hashlib
-
 from pyic.errors import PyicError
 from pyic.wasm import embed
 from pyic.wasm.exec.eval import invoke
 from pyic.wasm.runtime.meter import Meter
+from tests.wasm.engine.tiers import state_of
 
 
 def outcome_of(fn):
@@ -31,19 +30,6 @@ def invoke_reference(store, inst, name, args, limit=None):
     except PyicError as e:
         e.count = meter.count
         raise
-
-
-def state_of(store) -> str:
-    """A digest of every memory and global of the store."""
-    h = hashlib.sha256()
-    for m in store.mems:
-        h.update(m.size.to_bytes(8, "little"))
-        h.update(bytes(m.data).rstrip(b"\0"))
-        for k in sorted(m.pages):
-            h.update(k.to_bytes(8, "little") + bytes(m.pages[k]))
-    for g in store.globals:
-        h.update(repr(g.value).encode())
-    return h.hexdigest()
 
 
 def run_calls(module, calls, engine: str, limit=None, config=None):
