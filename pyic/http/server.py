@@ -45,6 +45,11 @@ CREATE_METHODS = ("create_canister", "provisional_create_canister_with_cycles")
 INGRESS_METHODS = INGRESS_CONTROLLER_METHODS | INGRESS_OPEN_METHODS | {"canister_status"}
 
 _ROUTE = re.compile(r"^/api/(v2|v3|v4)/(canister|subnet)/([^/]+)/(call|query|read_state)$")
+# The leaves "Request: Read state" lets a path name.
+STATUS_FIELDS = (b"status", b"reply", b"reject_code", b"reject_message", b"error_code")
+CANISTER_FIELDS = (b"module_hash", b"controllers", b"canister_creation_timestamp",
+                   b"last_install_timestamp")
+BOUNDARY_FIELDS = (b"domain", b"ipv4_address", b"ipv6_address")
 # (version, kind, verb) the interface serves
 _SERVED = {("v2", "canister", "call"), ("v3", "canister", "call"), ("v4", "canister", "call"),
            ("v4", "subnet", "call"),
@@ -215,73 +220,93 @@ class Endpoints:
         return cbor_response({"certificate": self.replica.certify(state, paths)})
 
     def check_path(self, version, kind, target, auth: Authenticated, state, path) -> None:
-        """Whether ``path`` may be requested (the list in "Request: Read state")."""
-        if not path:
-            raise HTTPError(404, "Invalid path requested: the empty path")
-        head, rest = path[0], path[1:]
-        if head in (b"time", b"api_boundary_nodes"):
+        """Whether ``path`` may be requested: exactly the forms "Request: Read
+        state" lists (``may_read_path_for_canister`` / ``may_read_path_for_subnet``
+        of abstract-behavior.md, which end in ``_ = False``); another form is 404,
+        a listed form this request may not read 403."""
+        n = len(path)
+        head = path[0] if path else None
+        if path == [b"time"]:
             return
-        if head == b"subnet":
-            if len(rest) >= 2 and rest[1] == b"metrics" and not (kind == "subnet"
-                                                               and rest[0] == target):
+        if head == b"api_boundary_nodes" and (n <= 2 or (n == 3 and path[2] in BOUNDARY_FIELDS)):
+            return
+        if head == b"subnet" and (n <= 3 or (n in (4, 5) and path[2] == b"node")):
+            if n <= 2 or path[2] in (b"public_key", b"type") \
+                    or (path[2] == b"node" and (n <= 4 or path[4] == b"public_key")):
+                return
+            sid, field = path[1], path[2]
+            if field == b"metrics":
+                if kind == "subnet" and sid == target:
+                    return
                 raise HTTPError(403, "/subnet/<subnet_id>/metrics can only be read at "
                                      "/api/v3/subnet/<subnet_id>/read_state")
-            if len(rest) >= 2 and rest[1] == b"canister_ranges" and version == "v3" \
-                    and rest[0] != self.replica.keys.subnet_id:
+            if field == b"canister_ranges":
                 # "where <subnet_id> is not the root subnet ID ... Cannot be
                 # requested at /api/v3/..." (pyic's one subnet is the root subnet)
+                if version == "v2" or sid == self.replica.keys.subnet_id:
+                    return
                 raise HTTPError(403, "/subnet/<subnet_id>/canister_ranges of a subnet other "
                                      "than the root subnet can only be read at /api/v2")
-            return
-        if head == b"canister_ranges":
+        if head == b"canister_ranges" and n == 2:
             if kind != "subnet":
                 raise HTTPError(403, "/canister_ranges can only be read at "
                                      "/api/v3/subnet/<subnet_id>/read_state")
             return
-        if head == b"request_status":
-            if not rest or len(rest[0]) != 32:
+        if head == b"request_status" and n >= 2:
+            if len(path[1]) != 32:
                 raise bad("Request IDs must be 32 bytes in length.")
-            found = self.replica.find_request(rest[0])
-            if found is None:
+            if n == 2 or (n == 3 and path[2] in STATUS_FIELDS):
+                self.check_request_status(kind, target, auth, path[1])
                 return
-            request, (_, ecid) = found
-            if request.sender != auth.sender:
-                raise HTTPError(403, "User is not authorized to read this request status: "
-                                     "it was sent by another principal")
-            if ecid != target:
-                raise HTTPError(403, f"The request's effective {kind} id does not match the "
-                                     "one of this read_state request")
-            check_targets(auth, request.canister_id, status=403)
-            return
-        if head == b"canister" and len(rest) >= 2:
-            cid, field = rest[0], rest[1]
-            if field not in (b"module_hash", b"controllers", b"metadata",
-                             b"canister_creation_timestamp", b"last_install_timestamp"):
-                raise HTTPError(403, f"/canister/<id>/{field.decode(errors='replace')} cannot be "
-                                     "read (certified_data only through the System API)")
+        if head == b"canister" and n >= 3 and path[2] == b"certified_data":
+            raise HTTPError(403, "/canister/<canister_id>/certified_data cannot be read: only "
+                                 "the canister itself sees it, through the System API")
+        if head == b"canister" and ((n == 3 and path[2] in CANISTER_FIELDS)
+                                    or (n == 4 and path[2] == b"metadata")):
+            cid = path[1]
             if kind != "canister" or cid != target:
                 raise HTTPError(403, "/canister/<canister_id>/... can only be read when "
                                      "<canister_id> is the effective canister id")
-            if field == b"metadata":
-                if len(rest) < 3:
-                    # Only /metadata/<name> may be requested: the whole subtree
-                    # would reveal private sections to anyone.
-                    raise HTTPError(403, "/canister/<canister_id>/metadata can only be read "
-                                         "one section at a time: /metadata/<name>")
-                try:
-                    name = rest[2].decode("utf-8")
-                except UnicodeDecodeError:
-                    raise bad("Invalid utf8 in metadata path") from None
-                c = state.canisters.get(cid)
-                cs = c.can_state if c is not None else None
-                if cs is not None and name in cs.private_custom_sections \
-                        and name not in cs.public_custom_sections \
-                        and auth.sender not in c.controllers:
-                    raise HTTPError(403, f"User is not authorized to read the private metadata "
-                                         f"section {name!r} (only controllers are)")
+            if n == 4:
+                self.check_metadata(auth, state, cid, path[3])
             return
-        raise HTTPError(404, "Invalid path requested: "
+        if head == b"canister" and n == 3 and path[2] == b"metadata":
+            # only /metadata/<name>: the whole subtree would reveal private sections
+            raise HTTPError(403, "/canister/<canister_id>/metadata can only be read one "
+                                 "section at a time: /metadata/<name>")
+        raise HTTPError(404, "Invalid path requested: /"
                              + "/".join(label.decode("utf-8", "replace") for label in path))
+
+    def check_request_status(self, kind, target, auth: Authenticated, rid: bytes) -> None:
+        """Readable if no request has id ``rid``, or it is the sender's and was
+        sent to this effective canister (or subnet) id, to a canister the
+        delegations allow."""
+        found = self.replica.find_request(rid)
+        if found is None:
+            return
+        request, (_, ecid) = found
+        if request.sender != auth.sender:
+            raise HTTPError(403, "User is not authorized to read this request status: "
+                                 "it was sent by another principal")
+        if ecid != target:
+            raise HTTPError(403, f"The request's effective {kind} id does not match the "
+                                 "one of this read_state request")
+        check_targets(auth, request.canister_id, status=403)
+
+    @staticmethod
+    def check_metadata(auth: Authenticated, state, cid: bytes, label: bytes) -> None:
+        """A private custom section only for the canister's controllers."""
+        try:
+            name = label.decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad("Invalid utf8 in metadata path") from None
+        c = state.canisters.get(cid)
+        cs = c.can_state if c is not None else None
+        if cs is not None and name in cs.private_custom_sections \
+                and name not in cs.public_custom_sections \
+                and auth.sender not in c.controllers:
+            raise HTTPError(403, f"User is not authorized to read the private metadata "
+                                 f"section {name!r} (only controllers are)")
 
 
 def check_targets(auth: Authenticated, canister_id: bytes, status: int = 400) -> None:

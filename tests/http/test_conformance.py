@@ -261,3 +261,25 @@ def test_paths_the_spec_lists_and_where(w):
     # one request id per read_state
     assert read_state(w, w.uc, [[b"request_status", bytes(32)],
                                 [b"request_status", b"\x01" * 32]])[0] == 400
+
+
+@spec("https-interface.md: Request: Read state")
+def test_only_the_listed_path_forms(w):
+    # "All requested paths must have the following form" (and
+    # may_read_path_for_canister in abstract-behavior.md ends in "_ = False"):
+    # a listed path with labels added, or one cut short, is none of them
+    sid, uc, rid = w.subnet, w.uc, bytes(32)
+    listed = [[b"api_boundary_nodes", b"n", b"domain"],
+              [b"subnet", sid, b"node", b"n", b"public_key"], [b"subnet", sid, b"type"],
+              [b"request_status", rid, b"reject_message"], [b"canister", uc, b"controllers"],
+              [b"canister", uc, b"last_install_timestamp"]]
+    for path in listed:
+        assert read_state(w, uc, [path])[0] == 200, path
+    for path in ([b"time", b"x"], [b"api_boundary_nodes", b"n", b"port"],
+                 [b"subnet", sid, b"type", b"x"], [b"subnet", sid, b"node", b"n", b"x"],
+                 [b"subnet", sid, b"unknown"], [b"request_status", rid, b"status", b"x"],
+                 [b"request_status", rid, b"sender"], [b"canister", uc],
+                 [b"canister", uc, b"module_hash", b"x"],
+                 [b"canister", uc, b"metadata", b"a", b"b"], [b"canister_ranges"], []):
+        assert read_state(w, uc, [path])[0] == 404, path
+    assert read_state(w, uc, [[b"canister", uc, b"certified_data"]])[0] == 403
