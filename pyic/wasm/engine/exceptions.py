@@ -26,6 +26,7 @@ entry, like ``block``; the branch to a catch label is part of the ``throw``
 from __future__ import annotations
 
 from ...errors import Trap
+from ..exec.rules_basic import pop_values
 from ..exec.rules_control import exception_of, raise_exn
 from ..runtime.gc import ExnInst
 from ..runtime.values import NullRef
@@ -46,10 +47,7 @@ exn_of = exception_of
 
 def throw(ins, S, L, pc):
     # (h, cost, taginst, payload arity)
-    n = ins[3]
-    fields = tuple(S[len(S) - n:]) if n else ()
-    del S[len(S) - n:]
-    raise_exn(ExnInst(ins[2], fields))
+    raise_exn(ExnInst(ins[2], tuple(pop_values(S, ins[3]))))
 
 
 def throw_ref(ins, S, L, pc):

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from ...errors import Trap
 from ..exec.prepare import aggregate_immediates
+from ..exec.rules_basic import pop_values
 from ..runtime.aggregates import (ARRAY_OOB, NULL_ARRAY, NULL_STRUCT, array_fields, array_of,
                                   copy_array, data_values, elem_values, externalize, fill_array,
                                   init_array_data, init_array_elem, internalize, new_array,
@@ -70,10 +71,7 @@ def i31_get_s(ins, S, L, pc):
 
 def struct_new(ins, S, L, pc):
     # (h, cost, deftype, n, packs: ((field index, mask), ...))
-    n = ins[3]
-    fields = S[len(S) - n:] if n else []
-    del S[len(S) - n:]
-    S.append(new_struct(ins[2], fields, ins[4]))
+    S.append(new_struct(ins[2], pop_values(S, ins[3]), ins[4]))
     return pc
 
 
@@ -128,10 +126,7 @@ def array_new_default(ins, S, L, pc):
 
 def array_new_fixed(ins, S, L, pc):
     # (h, cost, deftype, n, mask or None)
-    n = ins[3]
-    fields = S[len(S) - n:] if n else []
-    del S[len(S) - n:]
-    S.append(array_of(ins[2], fields, ins[4]))
+    S.append(array_of(ins[2], pop_values(S, ins[3]), ins[4]))
     return pc
 
 

@@ -41,7 +41,7 @@ from . import memory_ops as M
 from . import numeric as N
 from . import table_ops as T
 from ..exec.cost import DEFAULT, METERED_OPS
-from ..exec.prepare import bulk_immediates
+from ..exec.prepare import block_arity, bulk_immediates
 from .proposals import LOWER as PROPOSAL_OPS
 
 
@@ -109,14 +109,6 @@ def lower(f, store) -> Compiled:
     emit = code.append
     handlers: list = []
 
-    def blocktype(bt) -> tuple:
-        if bt is None:
-            return 0, 0
-        if isinstance(bt, int):
-            ft = types[bt]
-            return len(ft.params), len(ft.results)
-        return 0, 1
-
     def branch(handler_plain, handler_drop, cost, ctrl: _Ctrl, h: int, extra_pop: int = 0):
         keep = ctrl.arity()
         drop = max(0, h - ctrl.base - keep)
@@ -177,7 +169,7 @@ def lower(f, store) -> Compiled:
 
         # ---------------------------------------------------------- structured control
         if op == "block" or op == "loop":
-            np_, nr = blocktype(imm[0])
+            np_, nr = block_arity(imm[0], types)
             emit([C.nop, cost])
             base = h - np_
             if op == "loop":
@@ -192,7 +184,7 @@ def lower(f, store) -> Compiled:
             continue
         if op == "try":
             # legacy exceptions (exec/legacy.py): a block whose body has handlers
-            np_, nr = blocktype(imm[0])
+            np_, nr = block_arity(imm[0], types)
             emit([LX.try_, cost])
             end = Label()
             ctrl = _Ctrl("try", end, end, h - np_, np_, nr, cur.unreachable)
@@ -208,7 +200,7 @@ def lower(f, store) -> Compiled:
             continue
         if op == "try_table":
             # 4.4.8 try_table: a block with handlers (clauses target the enclosing labels)
-            np_, nr = blocktype(imm[0])
+            np_, nr = block_arity(imm[0], types)
             emit([C.nop, cost])
             clauses = []
             for c in imm[1]:
@@ -223,7 +215,7 @@ def lower(f, store) -> Compiled:
             stack.append(iter(imm[2]))
             continue
         if op == "if":
-            np_, nr = blocktype(imm[0])
+            np_, nr = block_arity(imm[0], types)
             h -= 1
             end = Label()
             else_label = Label()

@@ -36,6 +36,7 @@ from ...errors import Exhaustion, InstructionLimitExceeded, UncaughtException
 from ..runtime.gc import ExnInst
 from ..runtime.meter import call_host
 from .prepare import prepared, straight
+from .rules_basic import pop_values
 from .rules_control import (CHARGE, RETURN, RETURN_INVOKE, Catches, Caught, Delegate, Handler,
                             exception_of)
 
@@ -183,9 +184,7 @@ def invoke(store, f, args: list, meter) -> list:
                             continue
                         # 4.6.5 "Host Functions", at the depth of the calling frame (a tail
                         # call's popped one included)
-                        m = g.nparams
-                        a = S[len(S) - m:] if m else []
-                        del S[len(S) - m:]
+                        a = pop_values(S, g.nparams)
                         meter.count = count
                         store.depth = depth0 + len(frames) + tail
                         store.slots = slots

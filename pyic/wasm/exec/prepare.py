@@ -68,6 +68,17 @@ class _Construct:
         self.ref = None            # if: the if instruction; try: its handler
 
 
+def block_arity(bt, types) -> tuple:
+    """(parameters, results) of the block type ``bt``: none, one value type, or the index of a
+    function type in ``types``."""
+    if bt is None:
+        return 0, 0
+    if isinstance(bt, int):
+        ft = types[bt]
+        return len(ft.params), len(ft.results)
+    return 0, 1
+
+
 def _target(c: _Construct) -> tuple:
     """(label position, control-stack length after the branch) of a branch to ``c``."""
     return c.pos, (c.pos + 1 if c.loop else c.outer)
@@ -90,15 +101,6 @@ def prepare(f, store) -> Prepared:
     canon = store.config.canonical_nan
     code: list = []
     emit = code.append
-
-    def arity(bt) -> tuple:
-        """(parameters, results) of a block type."""
-        if bt is None:
-            return 0, 0
-        if isinstance(bt, int):
-            ft = types[bt]
-            return len(ft.params), len(ft.results)
-        return 0, 1
 
     # the function's own label: position 0 of the frame's control stack (pushed by invocation)
     func = _Construct("func", 0, 0)
@@ -158,7 +160,7 @@ def prepare(f, store) -> Prepared:
         cost = costs.cost(op)
         # ------------------------------------------------ 4.6.2 structured control
         if op == "block" or op == "loop":
-            np_, nr = arity(imm[0])
+            np_, nr = block_arity(imm[0], types)
             c = _Construct(op, depth, depth, op == "loop")
             if op == "loop":
                 emit([C.loop, cost, np_])
@@ -171,7 +173,7 @@ def prepare(f, store) -> Prepared:
             bodies.append(iter(imm[1]))
             continue
         if op == "if":
-            np_, nr = arity(imm[0])
+            np_, nr = block_arity(imm[0], types)
             c = _Construct("if", depth, depth)
             ins = [C.if_, cost, None, None, nr, np_]
             emit(ins)
@@ -183,7 +185,7 @@ def prepare(f, store) -> Prepared:
             bodies.append(iter(imm[1]))
             continue
         if op == "try_table":
-            np_, nr = arity(imm[0])
+            np_, nr = block_arity(imm[0], types)
             clauses = []
             for cl in imm[1]:
                 pos, keep = _target(ctrls[-1 - cl.labelidx])
@@ -201,7 +203,7 @@ def prepare(f, store) -> Prepared:
         if op == "try":
             # legacy exceptions: the label at ``depth``, the handler above it
             bt, body, catches, delegate = imm
-            np_, nr = arity(bt)
+            np_, nr = block_arity(bt, types)
             if delegate is not None:
                 # ``delegate l`` rethrows outside the try and l more constructs
                 target = ctrls[max(0, len(ctrls) - delegate)] if delegate else None

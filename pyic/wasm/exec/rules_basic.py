@@ -19,6 +19,15 @@ from ..numerics.canonical import canonicalising
 from ..numerics.wide import add128, mul_wide_s, mul_wide_u, sub128
 from ..runtime.values import NullRef
 
+
+
+def pop_values(S: list, n: int) -> list:
+    """Pop the ``n`` values on top of ``S`` (the spec's ``val^n``), deepest first."""
+    vals = S[len(S) - n:] if n else []
+    del S[len(S) - n:]
+    return vals
+
+
 # ------------------------------ 4.6.10, 4.6.11 numeric and vector
 
 

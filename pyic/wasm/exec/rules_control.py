@@ -37,6 +37,7 @@ from ..runtime.aggregates import desc_matches
 from ..runtime.gc import ExnInst, ref_matches
 from ..runtime.types import match_deftype
 from ..runtime.values import NullRef
+from .rules_basic import pop_values
 
 # the requests (negative; the two that invoke are the ones above RETURN)
 INVOKE = -1
@@ -309,10 +310,7 @@ def exception_of(e: UncaughtException) -> ExnInst:
 def throw(ins, S, L, F, pc):
     """4.6.2 ``throw x``: pop the tag's n values into a new exception instance, throw it.
     (rule, cost, taginst, n)"""
-    n = ins[3]
-    fields = tuple(S[len(S) - n:]) if n else ()
-    del S[len(S) - n:]
-    raise_exn(ExnInst(ins[2], fields))
+    raise_exn(ExnInst(ins[2], tuple(pop_values(S, ins[3]))))
 
 
 def throw_ref(ins, S, L, F, pc):

@@ -20,6 +20,7 @@ from ..runtime.aggregates import (ARRAY_OOB, NULL_DESC, NULL_STRUCT, array_field
                                   new_array, new_struct)
 from ..runtime.gc import MASK31, ArrayInst, I31Ref, ref_matches, sign_extend
 from ..runtime.values import NullRef
+from .rules_basic import pop_values
 
 
 # ------------------------------ i31
@@ -53,10 +54,7 @@ def i31_get_s(ins, S, L, F, pc):
 
 def struct_new(ins, S, L, F, pc):
     """``struct.new x``: (rule, cost, deftype, field count, ((packed field, mask), ...))."""
-    n = ins[3]
-    fields = S[len(S) - n:] if n else []
-    del S[len(S) - n:]
-    S.append(new_struct(ins[2], fields, ins[4]))
+    S.append(new_struct(ins[2], pop_values(S, ins[3]), ins[4]))
     return pc
 
 
@@ -111,10 +109,7 @@ def array_new_default(ins, S, L, F, pc):
 
 def array_new_fixed(ins, S, L, F, pc):
     """``array.new_fixed x n``: (rule, cost, deftype, n, mask or None)."""
-    n = ins[3]
-    fields = S[len(S) - n:] if n else []
-    del S[len(S) - n:]
-    S.append(array_of(ins[2], fields, ins[4]))
+    S.append(array_of(ins[2], pop_values(S, ins[3]), ins[4]))
     return pc
 
 
