@@ -124,6 +124,8 @@ def return_call(ins, S, L, pc):
 
 def _indirect_target(ins, S):
     """4.4.8.11 call_indirect: the function instance, or a trap.  (…, table, deftype, funcs)"""
+    # the reference's rule (exec/rules_control._table_function) with the table's storage read
+    # here: the fast tier calls this on every indirect call (fast.CI), a call more would cost
     tab = ins[2]
     i = S.pop()
     if i >= tab.size:
