@@ -240,11 +240,14 @@ class Replica:
     def submit(self, request: Request, rid: bytes, effective_canister_id: bytes) -> None:
         """"API Request submission" (then "Initiating canister calls"); raises
         `ingress.RequestRefused`.  Submitting a request the IC already has is
-        harmless: nothing happens."""
+        harmless: nothing happens.  Another content map that is the same
+        `Request` (an empty nonce where the first had none, a field `Request`
+        does not keep) has another request id, whose status pyic could never
+        certify: the IC refuses it as a duplicate rather than accept it silently."""
         with self.lock:
             self._follow_store()
             self.sync_time()
-            if request in self.ic.state.requests:
+            if request in self.ic.state.requests and self.request_id(request) == rid:
                 return
             state = ingress.submit_request(self.ic.state, request, effective_canister_id,
                                            self.ic.cfg)

@@ -283,3 +283,52 @@ def test_only_the_listed_path_forms(w):
                  [b"canister", uc, b"metadata", b"a", b"b"], [b"canister_ranges"], []):
         assert read_state(w, uc, [path])[0] == 404, path
     assert read_state(w, uc, [[b"canister", uc, b"certified_data"]])[0] == 403
+
+
+@spec("abstract-behavior.md: Envelope Authentication")
+def test_expiry_and_delegation_expiration_boundaries():
+    from pyic.http.auth import MAX_INGRESS_TTL, PERMITTED_DRIFT, HTTPError, authenticate
+    now = 1_700_000_000 * 10**9
+    session = Identity("Ed25519", b"session")
+
+    def call(expiry: int, who: Identity = ED, delegations=None, signer=None) -> dict:
+        c = {"request_type": "call", "sender": who.principal, "ingress_expiry": expiry,
+             "canister_id": b"\x01", "method_name": "m", "arg": b""}
+        return envelope(c, who, signer=signer, delegations=delegations)
+
+    def accepted(env, request_type="call") -> bool:
+        try:
+            authenticate(env, request_type, now)
+        except HTTPError as e:
+            assert e.status == 400
+            return False
+        return True
+    # "S.system_time <= E.content.ingress_expiry"; "The IC may refuse to accept
+    # requests with an ingress expiry date too far in the future" (5 min + drift)
+    hi = now + MAX_INGRESS_TTL + PERMITTED_DRIFT
+    assert accepted(call(now)) and accepted(call(hi))
+    assert not accepted(call(now - 1)) and not accepted(call(hi + 1))
+    assert not accepted(call(0, ANON))          # anonymous calls are judged too
+    # "except for anonymous query and anonymous read_state requests"
+    rs = {"request_type": "read_state", "sender": ANONYMOUS, "ingress_expiry": 0, "paths": []}
+    assert accepted({"content": rs}, "read_state")
+    # "D.delegation.expiration ≥ T"
+    for expiration, ok in ((now, True), (now - 1, False)):
+        d = [ED.delegate(session, expiration)]
+        assert accepted(call(now + 10**9, delegations=d, signer=session)) is ok
+
+
+@spec("https-interface.md: Request ids")
+def test_a_content_map_pyic_cannot_tell_from_a_known_one_is_refused(w):
+    # An absent and an empty nonce are two content maps with two request ids
+    # ("hash_of_map"), one request in pyic's state: the second is refused, not
+    # answered 202 with a status that would never appear.
+    c = content("call", ED.principal, canister_id=w.uc, method_name="update",
+                arg=bytes(U.reply_data(U.bytes_(b"n"))))
+    path = at("canister", w.uc, "call", "v3")
+    assert w.post(path, envelope(c, ED))[1]["status"] == "replied"
+    assert w.post(path, envelope(c, ED))[1]["status"] == "replied"      # the same: harmless
+    empty = dict(c, nonce=b"")
+    assert request_id(empty) != request_id(c)
+    status, body = w.post(path, envelope(empty, ED))
+    assert status == 200 and body["status"] == "non_replicated_rejection", body
