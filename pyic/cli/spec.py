@@ -16,7 +16,7 @@ import click
 
 from ..wasm.features import FEATURES
 from ..wasm.script.report import FileReport
-from ..wasm.script.runner import MESSAGE_MODES, find_scripts, run_files
+from ..wasm.script.runner import CONVENTIONS, MESSAGE_MODES, find_scripts, run_files
 
 
 @click.command("spec")
@@ -49,9 +49,14 @@ from ..wasm.script.runner import MESSAGE_MODES, find_scripts, run_files
 @click.option("--legacy-text", is_flag=True,
               help="Also read older text forms other engines' suites use (get_local, "
                    "i32.wrap/i64, a bare memory index in (data 0 ...)); docs/spec-runner.md.")
+@click.option("--conventions", type=click.Choice(CONVENTIONS), default="reference",
+              show_default=True,
+              help="Whose script runner the scripts follow: wasmtime's also registers "
+                   "(module $name ...) as \"name\" and links a host module \"wasmtime\" "
+                   "(gc).")
 def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool,
          wasm_version: str, max_failures: int, tier: str | None, features: tuple,
-         messages: str, legacy_text: bool) -> None:
+         messages: str, legacy_text: bool, conventions: str) -> None:
     """Run the .wast scripts in PATHS (files, or folders searched recursively).
 
     \b
@@ -73,7 +78,7 @@ def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool
     version = None if wasm_version == "auto" else int(wasm_version)
     report = run_files(scripts, jobs=jobs, fail_fast=fail_fast, version=version,
                        features=features, messages=messages, legacy_text=legacy_text,
-                       tier=tier, on_done=progress)
+                       tier=tier, conventions=conventions, on_done=progress)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
 

@@ -63,6 +63,15 @@ DEFAULT = object()
 # How an assertion's expected message is compared with the error's (see above).
 MESSAGE_MODES = ("exact", "prefix", "category")
 
+# Whose script runner a script was written for (docs/spec-runner.md, "Other engines'
+# suites"): the reference interpreter's, or wasmtime's, which also registers an instance
+# defined as ``(module $name ...)`` under ``name`` and links a host module ``wasmtime``.
+CONVENTIONS = ("reference", "wasmtime")
+
+# wasmtime's host module: ``gc`` asks for a collection, which pyic's heap (Python's own)
+# never needs, so it does nothing.
+_WASMTIME_HOST = '(module (func (export "gc")))'
+
 
 class NotRun(Exception):
     """Raised inside the runner when a command cannot be checked (no engine)."""
@@ -83,7 +92,7 @@ class Broken:
 def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None = None,
              version: int | None = None, features: Iterable[str] = (),
              messages: str = "prefix", legacy_text: bool = False,
-             tier: str | None = None) -> FileReport:
+             tier: str | None = None, conventions: str = "reference") -> FileReport:
     """Read, parse and run one ``.wast`` file.
 
     ``version``: the Wasm version whose rules apply (2 or 3); by default 2 for a
@@ -91,15 +100,16 @@ def run_file(path: str, *, engine: object = DEFAULT, frontend: Frontend | None =
     read the older text forms of `legacy` too.  Both only used without a
     ``frontend``.  The file runs with ``features`` enabled, and those its folder
     needs (`pyic.wasm.features.for_path`); ``messages`` is one of `MESSAGE_MODES`.
-    ``tier``: the execution tier of pyic's engine (`pyic.wasm.tiers`), with ``engine=DEFAULT``."""
+    ``tier``: the execution tier of pyic's engine (`pyic.wasm.tiers`), with ``engine=DEFAULT``;
+    ``conventions``: one of `CONVENTIONS`."""
     if engine is DEFAULT and tier is not None:
         engine = default_engine(tier)
     with using(set(features) | for_path(path)):
-        return _run_file(path, engine, frontend, version, messages, legacy_text)
+        return _run_file(path, engine, frontend, version, messages, legacy_text, conventions)
 
 
 def _run_file(path: str, engine: object, frontend: Frontend | None, version: int | None,
-              messages: str, legacy_text: bool) -> FileReport:
+              messages: str, legacy_text: bool, conventions: str) -> FileReport:
     try:
         with open(path, "rb") as stream:
             # Bytes that are not UTF-8 reach the lexer as lone surrogates, which it
@@ -111,11 +121,13 @@ def _run_file(path: str, engine: object, frontend: Frontend | None, version: int
         return report
     if frontend is None:
         frontend = Frontend(version=version or version_of_path(path), legacy_text=legacy_text)
-    return run_text(text, path, engine=engine, frontend=frontend, messages=messages)
+    return run_text(text, path, engine=engine, frontend=frontend, messages=messages,
+                    conventions=conventions)
 
 
 def run_text(text: str, path: str, *, engine: object = DEFAULT,
-             frontend: Frontend | None = None, messages: str = "prefix") -> FileReport:
+             frontend: Frontend | None = None, messages: str = "prefix",
+             conventions: str = "reference") -> FileReport:
     """Parse a script's text and run it; a script that does not parse is one failure."""
     frontend = frontend or Frontend()
     try:
@@ -129,15 +141,21 @@ def run_text(text: str, path: str, *, engine: object = DEFAULT,
         report = FileReport(path)
         report.record(SCRIPT, FAILED, 0, f"internal error while parsing: {_describe(exc)}")
         return report
-    return run_script(commands, path, engine=engine, frontend=frontend, messages=messages)
+    return run_script(commands, path, engine=engine, frontend=frontend, messages=messages,
+                      conventions=conventions)
 
 
 def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
-               frontend: Frontend | None = None, messages: str = "prefix") -> FileReport:
+               frontend: Frontend | None = None, messages: str = "prefix",
+               conventions: str = "reference") -> FileReport:
     """Run parsed script commands; ``path`` names the script in the report, ``messages``
-    (one of `MESSAGE_MODES`) how expected messages are compared."""
+    (one of `MESSAGE_MODES`) how expected messages are compared, ``conventions`` (one of
+    `CONVENTIONS`) whose runner's the script follows."""
     if messages not in MESSAGE_MODES:
         raise ValueError(f"messages must be one of {', '.join(MESSAGE_MODES)}, not {messages!r}")
+    if conventions not in CONVENTIONS:
+        raise ValueError(f"conventions must be one of {', '.join(CONVENTIONS)}, "
+                         f"not {conventions!r}")
     report = FileReport(path)
     if engine is DEFAULT:
         try:
@@ -146,7 +164,7 @@ def run_script(commands: Iterable, path: str, *, engine: object = DEFAULT,
             report.record(SCRIPT, FAILED, 0, f"cannot start the engine: {_describe(exc)}")
             engine = None
     commands = tuple(commands)
-    script = ScriptRun(report, engine, frontend or Frontend(), messages)
+    script = ScriptRun(report, engine, frontend or Frontend(), messages, conventions)
     if any(isinstance(c, Thread) for c in commands):
         # the threads proposal's scripts: threads run as scheduled coroutines
         run_main(Scheduler(), lambda: script.run(commands))
@@ -162,11 +180,12 @@ class ScriptRun:
     """The state of one script: defined modules, instances, registered names."""
 
     def __init__(self, report: FileReport, engine: ScriptEngine | None, frontend: Frontend,
-                 messages: str = "prefix") -> None:
+                 messages: str = "prefix", conventions: str = "reference") -> None:
         self.report = report
         self.engine = engine
         self.frontend = frontend
         self.messages = messages     # one of MESSAGE_MODES
+        self.conventions = conventions   # one of CONVENTIONS
         self.modules: dict = {}      # name -> Module | Broken (module definitions)
         self.instances: dict = {}    # name -> instance | Broken
         self.last_module: object = None
@@ -277,7 +296,8 @@ class ScriptRun:
         """``(thread ...)``: its commands run in a script of their own that knows the
         ``shared`` module instances by name (pyic.wasm.threads schedules it)."""
         instances = {m: self.lookup(self.instances, m, None, "module instance") for m in shared}
-        child = ScriptRun(self.report, self.engine, self.frontend, self.messages)
+        child = ScriptRun(self.report, self.engine, self.frontend, self.messages,
+                          self.conventions)
         child.instances.update(instances)
         scheduler = current_scheduler()
         if scheduler is None:
@@ -309,6 +329,8 @@ class ScriptRun:
             self.bind_instance(command.name, Broken(command.line))
             raise
         self.bind_instance(command.name, instance)
+        if self.conventions == "wasmtime" and command.name is not None:
+            self.imports(self.engine)[command.name] = instance
         return None
 
     def define(self, source: object) -> Module:
@@ -337,6 +359,10 @@ class ScriptRun:
     def imports(self, engine: ScriptEngine) -> dict:
         if self.registry is None:
             self.registry = {"spectest": engine.spectest()}
+            if self.conventions == "wasmtime":
+                host = self.frontend.parse_module(_WASMTIME_HOST)
+                self.frontend.validate_module(host)
+                self.registry["wasmtime"] = engine.instantiate(host, {})
         return self.registry
 
     def bind_module(self, name: str | None, module: object) -> None:
@@ -498,14 +524,16 @@ def find_scripts(paths: Iterable[str], filters: Iterable[str] = ()) -> list[str]
 def run_files(paths: list[str], *, jobs: int = 1, fail_fast: bool = False,
               version: int | None = None, features: Iterable[str] = (),
               messages: str = "prefix", legacy_text: bool = False, tier: str | None = None,
+              conventions: str = "reference",
               on_done: Callable[[int, FileReport], None] | None = None) -> SuiteReport:
     """Run files with pyic's engine, in ``jobs`` processes; the report keeps the
     given order.  ``on_done(count_done, report)`` is called as each file ends.
     With ``fail_fast``, no file is started after one has failed.  ``version``,
-    ``features``, ``messages``, ``legacy_text`` and ``tier`` as for `run_file`."""
+    ``features``, ``messages``, ``legacy_text``, ``tier`` and ``conventions`` as for
+    `run_file`."""
     features = tuple(features)
     options = {"version": version, "features": features, "messages": messages,
-               "legacy_text": legacy_text, "tier": tier}
+               "legacy_text": legacy_text, "tier": tier, "conventions": conventions}
     reports: dict[int, FileReport] = {}
     if jobs <= 1 or len(paths) <= 1:
         for index, path in enumerate(paths):

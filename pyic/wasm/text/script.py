@@ -257,6 +257,12 @@ class _Script:
                 value = RefValue(word[4:], None)
             else:
                 value = RefValue(word[4:], r.nat(32))
+        elif pattern and word == "ref.func" and not r.at_rpar():
+            # ``(ref.func x)``: the wast crate's (wasmtime's) pattern, which its runner
+            # matches like ``(ref.func)``: any non-null function reference.
+            if r.opt_id() is None:
+                r.nat(32)
+            value = RefValue("func", None)
         elif pattern and word in _REF_CLASSES:
             value = RefValue(_REF_CLASSES[word], None)
         else:
