@@ -150,8 +150,10 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
     The module must be valid.  Raises `LinkError` when the imports do not
     match, `Trap` when a segment does not fit or the start function traps.
     """
-    from ..tiers import run
+    from ..tiers import entry, run
     from .meter import Meter
+
+    entry(store.config.tier)    # the store's tier is loaded here, not inside its first call
 
     externvals = resolve_imports(module, imports)
     mi = ModuleInst(store, module)
