@@ -16,14 +16,16 @@ from ..state import (
 )
 
 
-def memory_usage(c: Canister) -> int:
+def memory_usage(c: Canister, wasm_state: WasmState | None = None) -> int:
     """The sum of ``memory_usage_*`` of a canister (bytes): Wasm state, raw module,
-    chunk store and snapshots.  History is counted at a nominal size per change."""
+    chunk store and snapshots.  History is counted at a nominal size per change.
+    ``wasm_state``: count this one instead of the canister's (an execution's new state)."""
     total = 0
     if c.can_state is not None:
         module = c.can_state.module
+        ws = c.can_state.wasm_state if wasm_state is None else wasm_state
         usage = getattr(module, "memory_usage", None)
-        total += usage(c.can_state.wasm_state) if usage else wasm_state_size(c.can_state.wasm_state)
+        total += usage(ws) if usage else wasm_state_size(ws)
         total += len(c.can_state.raw_module)
     total += sum(len(chunk) for chunk in c.chunk_store.values())
     total += sum(s.size for s in c.snapshots.values())

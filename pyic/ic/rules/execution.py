@@ -16,7 +16,7 @@ from ..costs import DEFAULT, SubnetConfig, liquid_balance as _liquid, saturating
 from ..state import (
     GLOBAL_TIMER, HEARTBEAT, IC_PRINCIPAL, ON_LOW_WASM_MEMORY, UNORDERED, CallbackEntry,
     CallMessage, Expired, FromCanister, FuncMessage, PublicMethod, Queue,
-    ResponseMessage, S, delete_from, replace_in, with_call_context, with_canister, evolve,
+    ResponseMessage, S, delete_from, replace_in, with_canister, evolve,
 )
 from .common import append_logs, at_queue_head, env_of, memory_usage, without
 
@@ -141,9 +141,8 @@ def _commit_conditions(state, c, r: UpdateReturn, ctxt, is_response, reserved, l
         return "canister sent more cycles than it has"
     new_balance = funds - (r.cycles_used + outgoing + r.cycles_burned)
     if not is_response:
-        new_c = evolve(c, can_state=evolve(c.can_state, wasm_state=r.new_state))
         min_balance = cfg.freezing_limit(c.compute_allocation, c.memory_allocation,
-                                         c.freezing_threshold, memory_usage(new_c))
+                                         c.freezing_threshold, memory_usage(c, r.new_state))
     else:
         min_balance = 0
     if c.reserved_balance > c.reserved_balance_limit:
@@ -176,15 +175,14 @@ def _commit(state, index, m, c, ctxt, r: UpdateReturn, reserved, bumps_version, 
         for call in r.new_calls]
     if r.response is not None:
         new_messages.append(ResponseMessage(ctxt.origin, r.response, available - r.cycles_accepted))
+    if r.response is None:
+        ctxt = evolve(ctxt, available_cycles=available - r.cycles_accepted)
+    else:
+        ctxt = evolve(ctxt, needs_to_respond=False, available_cycles=0)
     state = evolve(state, messages=without(state.messages, index) + tuple(new_messages),
+                   call_contexts=replace_in(state.call_contexts, m.call_context, ctxt),
                    last_trap=(replace_in(state.last_trap, m.call_context, r.trap_message)
                               if r.trap_message else delete_from(state.last_trap, m.call_context)))
-    if r.response is None:
-        state = with_call_context(state, m.call_context,
-                                  available_cycles=available - r.cycles_accepted)
-    else:
-        state = with_call_context(state, m.call_context, needs_to_respond=False,
-                                  available_cycles=0)
     changes = dict(
         can_state=evolve(c.can_state, wasm_state=r.new_state),
         canister_version=c.canister_version + (1 if bumps_version else 0),

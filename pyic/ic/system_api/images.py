@@ -130,6 +130,13 @@ class StableMemory:
     def read(self, offset: int, n: int) -> bytes:
         if offset + n > self.size:
             raise Trap("stable memory out of bounds")
+        p, lo = divmod(offset, PAGE)
+        if lo + n <= PAGE:      # within one page: most reads
+            page = self.dirty.get(p)
+            if page is None:
+                base = self.base.pages
+                page = base[p] if p < len(base) else None
+            return bytes(page[lo:lo + n]) if page is not None else bytes(n)
         if not self.dirty:
             return read_pages(self.base.pages, self.size, offset, n)
         out = bytearray()
@@ -145,8 +152,18 @@ class StableMemory:
         n = len(data)
         if offset + n > self.size:
             raise Trap("stable memory out of bounds")
-        i = 0
+        if not n:
+            return
         base = self.base.pages
+        p, lo = divmod(offset, PAGE)
+        if lo + n <= PAGE:      # within one page: most writes
+            page = self.dirty.get(p)
+            if page is None:
+                old = base[p] if p < len(base) else None
+                page = self.dirty[p] = bytearray(old if old is not None else PAGE)
+            page[lo:lo + n] = data
+            return
+        i = 0
         for p, lo, take in page_spans(offset, n):
             page = self.dirty.get(p)
             if page is None:

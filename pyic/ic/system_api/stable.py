@@ -39,6 +39,9 @@ def _write(es, offset: int, src: int, size: int, name: str) -> None:
     if offset + size > es.stable.size:
         raise Trap(f"ic0.{name}: stable memory out of bounds: {offset} + {size} > "
                    f"{es.stable.size}")
+    if size <= PIECE:
+        es.stable.write(offset, copy_from_canister(es, src, size, name))
+        return
     for k in range(0, size, PIECE):
         n = min(PIECE, size - k)
         es.stable.write(offset + k, copy_from_canister(es, src + k, n, name))
@@ -49,6 +52,9 @@ def _read(es, dst: int, offset: int, size: int, name: str) -> None:
         raise Trap(f"ic0.{name}: stable memory out of bounds: {offset} + {size} > "
                    f"{es.stable.size}")
     check_heap(es, dst, size, name)
+    if size <= PIECE:
+        copy_to_canister(es, dst, 0, size, es.stable.read(offset, size), name)
+        return
     for k in range(0, size, PIECE):
         n = min(PIECE, size - k)
         copy_to_canister(es, dst + k, 0, n, es.stable.read(offset + k, n), name)

@@ -68,6 +68,8 @@ def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
     """Call the host function instance ``f`` (4.5.5, the step for ``hostcode``): its
     results, checked against its type (a mismatch traps)."""
     r = f.host(Caller(store, caller_inst, meter), *args)
+    if not f.nresults:
+        return []
     res = _results(r, f.nresults)
     if len(res) != f.nresults or not all(map(is_value_of, res, f.type.results)):
         raise Trap("host function returned values that do not match its type")
