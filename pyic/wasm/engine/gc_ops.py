@@ -33,11 +33,11 @@ from __future__ import annotations
 from ...errors import Trap
 from ..exec.prepare import aggregate_immediates
 from ..exec.rules_basic import pop_values
-from ..runtime.aggregates import (ARRAY_OOB, NULL_ARRAY, NULL_STRUCT, array_fields, array_of,
-                                  copy_array, data_values, elem_values, externalize, fill_array,
+from ..runtime.aggregates import (ARRAY_OOB, NULL_ARRAY, NULL_STRUCT, array_of, copy_array,
+                                  data_values, elem_values, externalize, fill_array,
                                   init_array_data, init_array_elem, internalize, new_array,
                                   new_struct)
-from ..runtime.gc import MASK31, ArrayInst, I31Ref, ref_matches, sign_extend
+from ..runtime.gc import MASK31, ArrayInst, I31Ref, StructInst, ref_matches, sign_extend
 from ..runtime.values import NullRef
 from ..syntax.facts import stack_effect
 from .control import br_drop
@@ -77,7 +77,7 @@ def struct_new(ins, S, L, pc):
 
 def struct_new_default(ins, S, L, pc):
     # (h, cost, deftype, defaults)
-    S.append(new_struct(ins[2], list(ins[3]), ()))
+    S.append(StructInst(ins[2], list(ins[3])))
     return pc
 
 
@@ -187,7 +187,10 @@ def array_set(ins, S, L, pc):
 
 
 def array_len(ins, S, L, pc):
-    S[-1] = len(array_fields(S[-1]))
+    a = S[-1]
+    if type(a) is NullRef:
+        raise Trap(NULL_ARRAY)
+    S[-1] = len(a.fields)
     return pc
 
 

@@ -18,7 +18,7 @@ from ..runtime.aggregates import (ARRAY_OOB, NULL_DESC, NULL_STRUCT, array_field
                                   copy_array, data_values, desc_matches, elem_values, externalize,
                                   fill_array, init_array_data, init_array_elem, internalize,
                                   new_array, new_struct)
-from ..runtime.gc import MASK31, ArrayInst, I31Ref, ref_matches, sign_extend
+from ..runtime.gc import MASK31, ArrayInst, I31Ref, StructInst, ref_matches, sign_extend
 from ..runtime.values import NullRef
 from .rules_basic import pop_values
 
@@ -60,7 +60,7 @@ def struct_new(ins, S, L, F, pc):
 
 def struct_new_default(ins, S, L, F, pc):
     """``struct.new_default x``: (rule, cost, deftype, default values)."""
-    S.append(new_struct(ins[2], list(ins[3]), ()))
+    S.append(StructInst(ins[2], list(ins[3])))
     return pc
 
 
