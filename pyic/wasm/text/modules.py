@@ -273,9 +273,10 @@ class _ModuleParser:
         toks, kinds, vals = r.toks, r.kinds, r.vals
         message = "@metadata.code.branch_hint annotation: "
         func = None
+        end = -1
         for word, i, entity in fields:
             if word == "func" and i < a.index <= r.match.get(i, -1):
-                func = entity
+                func, end = entity, r.match[i]
         if func is None:
             raise toks.error(message + "not in a function", a.start)
         if a.index in hinted:
@@ -285,6 +286,11 @@ class _ModuleParser:
         if (body.kinds[0] != STRING or body.kinds[1] != EOF
                 or body.vals[0] not in (b"\x00", b"\x01")):
             raise toks.error(message + "malformed hint", a.start)
+        if not any(kinds[k] == KEYWORD and vals[k] in ALL_OPCODES for k in range(a.index, end)):
+            # A hint is for the instruction written after it; with none left in the
+            # function it stands nowhere (the reference interpreter's "invalid placement",
+            # interpreter/custom/handler_branch_hint.ml), rather than before a wrong one.
+            raise toks.error(message + "invalid placement", a.start)
         j = a.index + 1 if kinds[a.index] == LPAR else a.index
         target = vals[j] if kinds[j] == KEYWORD and vals[j] in ALL_OPCODES else None
         return BranchHint(func, target, body.vals[0][0], toks.position(a.start),
