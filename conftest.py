@@ -21,6 +21,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     # A function the fast tier fails to translate is an error under test, not a function
-    # quietly run on its baseline interpreter (docs/fast-tier.md, "Translation failures").
+    # quietly run on its baseline interpreter (docs/fast-tier.md, "What runs interpreted,
+    # and translation failures").
     from pyic.wasm.engine import fast
     fast.STRICT = True
