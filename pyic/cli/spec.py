@@ -51,9 +51,9 @@ from ..wasm.script.runner import CONVENTIONS, MESSAGE_MODES, find_scripts, run_f
                    "i32.wrap/i64, a bare memory index in (data 0 ...)); docs/spec-runner.md.")
 @click.option("--conventions", type=click.Choice(CONVENTIONS), default="reference",
               show_default=True,
-              help="Whose script runner the scripts follow: wasmtime's also registers "
-                   "(module $name ...) as \"name\" and links a host module \"wasmtime\" "
-                   "(gc).")
+              help="Whose script runner the scripts follow: wasmtime's and wasmi's also "
+                   "register (module $name ...) as \"name\" and link their host module "
+                   "(\"wasmtime\", \"wasmitest\").")
 def spec(paths: tuple, as_json: bool, filters: tuple, jobs: int, fail_fast: bool,
          wasm_version: str, max_failures: int, tier: str | None, features: tuple,
          messages: str, legacy_text: bool, conventions: str) -> None:

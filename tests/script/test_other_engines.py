@@ -56,6 +56,18 @@ def test_reference_conventions_register_only_on_register():
     assert (passed, failed) == (1, 2)
 
 
+def test_wasmi_conventions_link_wasmitest():
+    # wasmi's wast runner (crates/wast/src/lib.rs: `register_wasmitest`, `module`)
+    script = """
+(module $m
+  (import "wasmitest" "iota-3" (func $iota (param i64) (result i64 i64 i64)))
+  (func (export "iota") (param i64) (result i64 i64 i64) (call $iota (local.get 0))))
+(module (import "m" "iota" (func (param i64) (result i64 i64 i64))) (export "f" (func 0)))
+(assert_return (invoke "f" (i64.const 10)) (i64.const 11) (i64.const 12) (i64.const 13))
+"""
+    assert outcome(script, conventions="wasmi") == (3, 0, 0)
+
+
 def test_unknown_conventions_are_refused():
     with pytest.raises(ValueError):
         run_text(NAMED, "t.wast", conventions="wabt")

@@ -64,13 +64,31 @@ DEFAULT = object()
 MESSAGE_MODES = ("exact", "prefix", "category")
 
 # Whose script runner a script was written for (docs/spec-runner.md, "Other engines'
-# suites"): the reference interpreter's, or wasmtime's, which also registers an instance
-# defined as ``(module $name ...)`` under ``name`` and links a host module ``wasmtime``.
-CONVENTIONS = ("reference", "wasmtime")
+# suites"): the reference interpreter's, or wasmtime's or wasmi's, which also register an
+# instance defined as ``(module $name ...)`` under ``name`` and link a host module of their
+# own (below).
+CONVENTIONS = ("reference", "wasmtime", "wasmi")
 
-# wasmtime's host module: ``gc`` asks for a collection, which pyic's heap (Python's own)
-# never needs, so it does nothing.
-_WASMTIME_HOST = '(module (func (export "gc")))'
+# The host modules, by registered name, as Wasm text.  wasmtime's ``gc`` asks for a
+# collection, which pyic's heap (Python's own) never needs, so it does nothing
+# (wasmtime crates/wast/src/wast.rs, register_wasmtime); wasmi's functions are those of
+# its crates/wast/src/lib.rs, register_wasmitest.
+_I64 = "(param i64)"
+_HOSTS = {
+    "wasmtime": ("wasmtime", '(module (func (export "gc")))'),
+    "wasmi": ("wasmitest", f"""(module
+  (func (export "identity-0"))
+  (func (export "identity-1") {_I64} (result i64) local.get 0)
+  (func (export "identity-2") {_I64 * 2} (result i64 i64) local.get 0 local.get 1)
+  (func (export "offset-1") {_I64} (result i64) (i64.add (local.get 0) (i64.const 1)))
+  (func (export "offset-2") {_I64 * 2} (result i64 i64)
+    (i64.add (local.get 0) (i64.const 1)) (i64.add (local.get 1) (i64.const 2)))
+  (func (export "sum-3") {_I64 * 3} (result i64)
+    (i64.add (i64.add (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "iota-3") {_I64} (result i64 i64 i64)
+    (i64.add (local.get 0) (i64.const 1)) (i64.add (local.get 0) (i64.const 2))
+    (i64.add (local.get 0) (i64.const 3))))"""),
+}
 
 
 class NotRun(Exception):
@@ -329,7 +347,7 @@ class ScriptRun:
             self.bind_instance(command.name, Broken(command.line))
             raise
         self.bind_instance(command.name, instance)
-        if self.conventions == "wasmtime" and command.name is not None:
+        if self.conventions in _HOSTS and command.name is not None:
             self.imports(self.engine)[command.name] = instance
         return None
 
@@ -359,10 +377,11 @@ class ScriptRun:
     def imports(self, engine: ScriptEngine) -> dict:
         if self.registry is None:
             self.registry = {"spectest": engine.spectest()}
-            if self.conventions == "wasmtime":
-                host = self.frontend.parse_module(_WASMTIME_HOST)
+            if self.conventions in _HOSTS:
+                name, text = _HOSTS[self.conventions]
+                host = self.frontend.parse_module(text)
                 self.frontend.validate_module(host)
-                self.registry["wasmtime"] = engine.instantiate(host, {})
+                self.registry[name] = engine.instantiate(host, {})
         return self.registry
 
     def bind_module(self, name: str | None, module: object) -> None:
