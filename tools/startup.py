@@ -37,6 +37,7 @@ the same run (a before/after): PATH holds the ``pyic`` package.
     python -m tools.startup                          # all tables (~3 min with pywasm)
     python -m tools.startup --small --modules fib --repeat 1 --no-pywasm --json -
     python -m tools.startup --tree before=/tmp/base --tree after=. --no-kit
+    python -m tools.startup --no-kit --no-split --canister '' --imports 15   # what pyic run imports
 """
 
 from __future__ import annotations
@@ -345,6 +346,34 @@ def canister_table(args, trees: list, cwd: str, progress) -> list:
     return out_rows
 
 
+def import_table(args, trees: list, cwd: str, progress) -> list:
+    """The ``--imports`` heaviest imports of ``pyic run`` on the kit's small fib, by
+    self time (``python -X importtime``, the least of ``--repeat`` runs per module)."""
+    with open(os.path.join(args.bench, "manifest.json")) as f:
+        fib = {m["name"]: m for m in json.load(f)["modules"]}["fib"]
+    cmd = [sys.executable, "-X", "importtime", "-m", "pyic", "run",
+           os.path.join(args.bench, fib["wasm"]), "--invoke", "run", str(fib["small"]["arg"])]
+    rows = []
+    for t in trees:
+        best: dict = {}
+        for _ in range(args.repeat):
+            _, rc, _, err = child_cpu(cmd, t.env(), cwd)
+            if rc != 0:
+                raise StartupError(f"importtime run ({t.name}): exit {rc}")
+            for line in err.splitlines():
+                # "import time:  self [us] | cumulative | imported package"
+                parts = line.removeprefix("import time:").split("|")
+                if len(parts) == 3 and parts[0].strip().isdigit():
+                    name, us = parts[2].strip(), int(parts[0])
+                    best[name] = min(us, best.get(name, us))
+        top = sorted(best.items(), key=lambda kv: -kv[1])[:args.imports]
+        rows.append({"tree": t.name, "total": sum(best.values()) / 1e6,
+                     "pyic": sum(v for k, v in best.items() if k.startswith("pyic")) / 1e6,
+                     "top": [[k, v / 1e6] for k, v in top]})
+        progress(f"  imports {t.name}: {rows[-1]['total']:.3f} s")
+    return rows
+
+
 def baseline(trees: list, cwd: str, repeat: int) -> dict:
     """CPU of a bare interpreter, and of one that imports click and attrs only."""
     out = {}
@@ -410,6 +439,11 @@ def markdown(report: dict) -> str:
                      _ms(r["install"]), _ms(r["call"])] + [_ms(r[p]) for p in CANISTER_PHASES]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    for r in report.get("imports", []):
+        lines.append(f"Imports of `pyic run` ({r['tree']}; self times, `-X importtime`): total "
+                     f"{_ms(r['total'])} ms, pyic's {_ms(r['pyic'])} ms; heaviest: " + ", ".join(
+                         f"`{k}` {v * 1000:.1f}" for k, v in r["top"]) + ".")
+        lines.append("")
     if report.get("baseline"):
         lines.append("Baseline: " + ", ".join(
             f"`{k}` {_ms(v)} ms" for k, v in report["baseline"].items()) + ".")
@@ -436,6 +470,8 @@ def main(argv: list | None = None) -> int:
     ap.add_argument("--no-split", dest="split", action="store_false", help="skip table 2")
     ap.add_argument("--no-canister-cli", dest="canister_cli", action="store_false",
                     help="skip table 3")
+    ap.add_argument("--imports", type=int, default=0, metavar="N",
+                    help="also list the N heaviest imports of pyic run (python -X importtime)")
     ap.add_argument("--json", metavar="FILE", help="write the report as JSON ('-': stdout)")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
@@ -464,7 +500,8 @@ def main(argv: list | None = None) -> int:
             "python": sys.version.split()[0]}
         report["baseline"] = baseline(trees, cwd, args.repeat)
         tables = [("kit", bench_kit, args.kit), ("split", split_table, args.split),
-                  ("canister", canister_table, bool(args.canister) and args.canister_cli)]
+                  ("canister", canister_table, bool(args.canister) and args.canister_cli),
+                  ("imports", import_table, args.imports > 0)]
         failures = []
         for key, table, wanted in tables:
             if not wanted:

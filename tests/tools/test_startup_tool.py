@@ -73,3 +73,14 @@ def test_child_cpu_reports_the_childs_output_and_status(tmp_path):
          "sum(range(10**6)); sys.exit(3)"], dict(os.environ), str(tmp_path))
     assert (rc, out, err) == (3, "out\n", "err\n")
     assert cpu > 0
+
+
+def test_heaviest_imports():
+    p = run_tool("--no-kit", "--no-split", "--canister", "", "--imports", "5", "--repeat", "1",
+                 "--json", "-")
+    assert p.returncode == 0, p.stderr
+    [row] = json.loads(p.stdout)["imports"]
+    assert row["tree"] == "pyic" and row["total"] >= row["pyic"] > 0
+    assert len(row["top"]) == 5
+    assert all(isinstance(name, str) and seconds >= 0 for name, seconds in row["top"])
+    assert [s for _, s in row["top"]] == sorted((s for _, s in row["top"]), reverse=True)
