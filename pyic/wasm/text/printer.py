@@ -361,6 +361,9 @@ class _Printer:
         names = self.module.names
         if names is None or names.locals or names.other:
             return False
+        nfuncs = sum(im.kind == "func" for im in self.module.imports) + len(self.module.funcs)
+        if any(not 0 <= x < nfuncs for x, _ in names.funcs):
+            return False    # a name for no function prints nowhere but in the section
         try:
             return names_section(Names(names.module, names.funcs)) == bytes(c.data)
         except Exception:
