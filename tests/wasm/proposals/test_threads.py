@@ -55,7 +55,7 @@ def test_round_trips_through_binary_and_text():
     ("(memory 1 shared)", "shared memory must have maximum"),
     ("(func (drop (i32.atomic.load (i32.const 0))))", "unknown memory"),
     ("(memory 1) (func (drop (i32.atomic.load align=2 (i32.const 0))))",
-     "alignment must be exactly"),
+     "atomic alignment must be natural"),
 ])
 def test_invalid(text, message):
     with using(FEATURE), pytest.raises(InvalidError, match=message):
