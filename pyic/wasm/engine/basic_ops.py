@@ -1,5 +1,5 @@
-"""Handlers of parametric (4.4.4), variable (4.4.5), reference (4.4.2) and
-numeric/vector (4.4.1, 4.4.3) instructions.
+"""Handlers of parametric (4.6.1), variable (4.6.6), reference (4.6.9) and
+numeric/vector (4.6.10, 4.6.11) instructions.
 
 Numeric handlers call the pure functions of `pyic.wasm.numerics`; the function
 is an immediate of the lowered instruction: ``(h, cost, fn, lane-immediates...)``.

@@ -1,4 +1,4 @@
-"""Handlers of control instructions (spec 4.4.8) over the lowered form.
+"""Handlers of control instructions (spec 4.6.2 "Control Instructions") over the lowered form.
 
 Every handler has the signature ``h(ins, S, L, pc) -> pc``: ``ins`` is the
 lowered instruction (a tuple ``(h, cost, immediates...)``), ``S`` the operand
@@ -123,7 +123,7 @@ def return_call(ins, S, L, pc):
 
 
 def _indirect_target(ins, S):
-    """4.4.8.11 call_indirect: the function instance, or a trap.  (…, table, deftype, funcs)"""
+    """4.6.2 ``call_indirect``: the function instance, or a trap.  (…, table, deftype, funcs)"""
     # the reference's rule (exec/rules_control._table_function) with the table's storage read
     # here: the fast tier calls this on every indirect call (fast.CI), a call more would cost
     tab = ins[2]
@@ -134,7 +134,7 @@ def _indirect_target(ins, S):
     if isinstance(r, NullRef):
         raise Trap(f"uninitialized element {i}")
     f = ins[4][r.addr]
-    # 4.4.8 call_indirect: the function's defined type must match the expected one
+    # 4.6.2 ``call_indirect``: the function's defined type must match the expected one
     # (canonical types are shared objects: the common case is one identity test)
     if f.deftype is not ins[3] and not match_deftype(f.deftype, ins[3]):
         raise Trap("indirect call type mismatch")

@@ -1,5 +1,5 @@
-"""Exception handling (spec 4.6 "Control Instructions": ``throw``,
-``throw_ref``, ``try_table``; "Exception Handling": entering and exiting handlers).
+"""Exception handling (spec 4.6.2 "Control Instructions": ``throw``,
+``throw_ref``, ``try_table``; 4.6.4 "Exception Handling": entering and exiting handlers).
 
 A thrown Wasm exception travels as a Python exception: `UncaughtException`
 (``kind = "exception"``) carrying the tag instance and payload, and as

@@ -191,7 +191,7 @@ def step_to_limit(code: list, nlocals: int, bb: int, pc: int, h: int, loc: dict,
 
 
 def CI(ins, i: int, mi):
-    """4.4.8.11 call_indirect: the callee's fast callable; traps exactly as the interpreter's
+    """4.6.2 ``call_indirect``: the callee's fast callable; traps exactly as the interpreter's
     ``_indirect_target`` (it is that function)."""
     try:
         g = C._indirect_target(ins, [i])

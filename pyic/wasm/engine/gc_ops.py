@@ -1,4 +1,4 @@
-"""Handlers and lowering of the GC instructions (spec 4.6 "Reference Instructions",
+"""Handlers and lowering of the GC instructions (spec 4.6.9 "Reference Instructions",
 which in Wasm 3.0 include the aggregate ones): ``ref.i31``, ``i31.get_*``,
 ``struct.*``, ``array.*``, ``ref.test``, ``ref.cast``, ``any.convert_extern``,
 ``extern.convert_any``; ``br_on_cast(_fail)`` are lowered as branches by
@@ -43,7 +43,7 @@ from ..syntax.facts import stack_effect
 from .control import br_drop
 
 
-# ------------------------------------------------------------------ i31 (4.4.2)
+# ------------------------------------------------------------------ i31 (4.6.9)
 
 def ref_i31(ins, S, L, pc):
     S[-1] = I31Ref(S[-1] & MASK31)

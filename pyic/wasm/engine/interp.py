@@ -1,5 +1,5 @@
-"""The fast tier's baseline interpreter: the run loop over lowered code (spec 4.5.5
-"Invocation").
+"""The fast tier's baseline interpreter: the run loop over lowered code (spec 4.7.3
+"Invocation", 4.6.5 "Function Calls").
 
 It runs what the code generator does not compile (functions not hot yet, big frames,
 ``try_table``, the instructions the generator leaves out), calls that go deeper than the
@@ -82,7 +82,7 @@ def run(store, f, args: list, meter: Meter, callee=None) -> list:
                     if pc >= 0:
                         continue
                     if pc == RETURN:
-                        # 4.4.8.9 return / falling off the end: keep the results, drop the frame's operands
+                        # 4.6.5 "Returning from a function" / falling off the end: keep the results, drop the frame's operands
                         if len(S) != base + nres:
                             res = S[len(S) - nres:] if nres else []
                             del S[base:]
@@ -180,7 +180,7 @@ def run(store, f, args: list, meter: Meter, callee=None) -> list:
                     cur = g
                     pc = 0
             except UncaughtException as e:
-                # 4.6 "Exception Handling": unwind to the innermost try_table that catches it, frame by
+                # 4.6.4 "Exception Handling": unwind to the innermost try_table that catches it, frame by
                 # frame (``pc`` is the raising instruction, a caller's return address - 1 its call)
                 exn = exn_of(e)
                 at = pc

@@ -15,7 +15,7 @@ The result is a list of tuples ``(handler, cost, immediates...)`` with
   costs 0;
 * every branch resolved to its target index plus the numbers of values to
   keep (the label's arity) and to drop below them.  Validated code has a
-  fixed operand-stack height at every reachable point (spec 3.3, appendix
+  fixed operand-stack height at every reachable point (spec 3.4 "Instructions", appendix
   "Validation Algorithm"), which this pass tracks, so branches never consult
   a label stack at run time.
 
@@ -92,7 +92,7 @@ class _Ctrl:
         self.legacy = None          # a legacy try: its `legacy.TryState`
 
     def arity(self) -> int:
-        # 3.3.8: a loop's label takes its parameters, any other label its results
+        # 3.4.2 ``block``, ``loop``: a loop's label takes its parameters, any other label its results
         return self.nparams if self.kind == "loop" else self.nresults
 
 
@@ -199,7 +199,7 @@ def lower(f, store) -> Compiled:
             h = cur.base
             continue
         if op == "try_table":
-            # 4.4.8 try_table: a block with handlers (clauses target the enclosing labels)
+            # 4.6.2 ``try_table``: a block with handlers (clauses target the enclosing labels)
             np_, nr = block_arity(imm[0], types)
             emit([C.nop, cost])
             clauses = []

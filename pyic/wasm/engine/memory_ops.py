@@ -1,4 +1,4 @@
-"""Handlers of memory instructions (spec 4.4.7), scalar and vector.
+"""Handlers of memory instructions (spec 4.6.8 "Memory Instructions"), scalar and vector.
 
 Lowered form: ``(h, cost, meminst, offset[, lane])``.  The effective address
 is the operand plus the static offset, in unbounded arithmetic (so neither a
@@ -81,7 +81,7 @@ STORES = {
 }
 
 
-# ------------------------------------------------------------------ vector loads (4.4.7.2-4.4.7.5)
+# ------------------------------------------------------------------ vector loads (4.6.8)
 
 def _widen(b: bytes, lanebytes: int, signed: bool) -> int:
     """``v128.loadNxM_sx``: each N-bit lane of ``b`` extended to 2N bits."""

@@ -1,4 +1,4 @@
-"""Handlers of table instructions (spec 4.4.6).  Lowered form ``(h, cost, tableinst, ...)``;
+"""Handlers of table instructions (spec 4.6.7).  Lowered form ``(h, cost, tableinst, ...)``;
 ``table.copy`` and ``table.init`` are `pyic.wasm.runtime.bulk`'s, as the reference's rules."""
 
 from __future__ import annotations
