@@ -117,7 +117,8 @@ def func_type(store: Store, ev: ExternVal) -> FuncType:
 
 
 def invoke(store: Store, func, args, *, limit: int | None = None, meter: Meter | None = None):
-    """4.5.5 invoke: ``(results, count)``.  ``func`` is an `ExternVal` or a function address.
+    """A.1 ``func_invoke`` (4.7.3 "Invocation"): ``(results, count)``.  ``func`` is an
+    `ExternVal` or a function address.
 
     Arguments are checked against the function's type (`Trap` "type mismatch" otherwise)."""
     addr = func.addr if isinstance(func, ExternVal) else func

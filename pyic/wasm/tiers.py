@@ -5,7 +5,7 @@ pyic runs Wasm code on one of two tiers with identical observable behaviour
 stops execution, exhaustion; docs/semantics.md):
 
 * ``"reference"``: the interpreter written as the spec's reduction rules
-  (4.4 "Instructions", 4.5.5 "Invocation");
+  (4.6 "Instructions", 4.7.3 "Invocation");
 * ``"fast"``: `pyic.wasm.engine`, Wasm functions compiled to Python source, with its
   own baseline interpreter for code that is not hot yet.
 

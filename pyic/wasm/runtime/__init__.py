@@ -1,4 +1,4 @@
-"""Runtime structures of WebAssembly (spec 4.2) and instantiation (4.5)."""
+"""Runtime structures of WebAssembly (spec 4.2) and instantiation (4.7 "Modules")."""
 
 from .instantiate import eval_const, extern_type_matches, instantiate, resolve_imports  # noqa: F401
 from .memory import PAGE_SIZE, MemInst  # noqa: F401

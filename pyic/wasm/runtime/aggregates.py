@@ -3,7 +3,7 @@ rules' steps on values and instances), shared by the reference interpreter's rul
 (`pyic.wasm.exec.rules_gc`) and the fast tier's baseline handlers (`pyic.wasm.engine.gc_ops`),
 which differ only in how they reach their operands.
 
-Packed fields (``i8``, ``i16``) are stored wrapped to their width (4.2 "Aggregate Instances":
+Packed fields (``i8``, ``i16``) are stored wrapped to their width (4.2.15 "Aggregate Instances":
 ``pack``): a value written to one is masked with its ``field_mask``.  Traps carry the test
 suite's messages.  An array longer than ``MAX_ARRAY`` elements is a modelled allocation
 failure: `Exhaustion` (the spec lets allocation fail).

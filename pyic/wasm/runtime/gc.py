@@ -1,5 +1,5 @@
-"""GC and exception objects (spec 4.2 "Values", "Aggregate Instances", "Exception
-Instances") and the dynamic type of a reference (4.5 "Value Typing").
+"""GC and exception objects (spec 4.2.1 "Values", 4.2.15 "Aggregate Instances", 4.2.16
+"Exception Instances") and the dynamic type of a reference (4.5.1 "Value Typing").
 
 The spec keeps structure, array and exception instances in the store and
 refers to them by address (``ref.struct a``).  pyic lets the Python object
@@ -13,7 +13,7 @@ refers to it (so the store never fills with garbage).
 * `ExnInst`: ``{tag tagaddr, fields val*}`` (an ``exnref``'s target).
 
 Field values are stored as values, except packed ones (``i8``, ``i16``),
-which are stored wrapped to their width (4.2 "Aggregate Instances": ``pack``); reading them
+which are stored wrapped to their width (4.2.15 "Aggregate Instances": ``pack``); reading them
 extends them with ``_s`` or ``_u`` (``unpack``).
 """
 
@@ -45,7 +45,7 @@ class I31Ref(Ref):
 
 
 class StructInst(Ref):
-    """4.2 "Aggregate Instances": ``structinst ::= {type deftype, fields fieldval*}``.
+    """4.2.15 "Aggregate Instances": ``structinst ::= {type deftype, fields fieldval*}``.
 
     The object is also the reference to it (``ref.struct a``)."""
 
@@ -61,7 +61,7 @@ class StructInst(Ref):
 
 
 class ArrayInst(Ref):
-    """4.2 "Aggregate Instances": ``arrayinst ::= {type deftype, fields fieldval*}``.
+    """4.2.15 "Aggregate Instances": ``arrayinst ::= {type deftype, fields fieldval*}``.
 
     The object is also the reference to it (``ref.array a``)."""
 
@@ -76,7 +76,7 @@ class ArrayInst(Ref):
 
 
 class ExnInst(Ref):
-    """4.2 "Exception Instances": ``exninst ::= {tag tagaddr, fields val*}``.
+    """4.2.16 "Exception Instances": ``exninst ::= {tag tagaddr, fields val*}``.
 
     A thrown exception; the object is also the ``exnref`` to it."""
 
@@ -91,7 +91,7 @@ class ExnInst(Ref):
 
 
 # ------------------------------------------------------------------ packed fields
-# (4.2 "Aggregate Instances": pack / unpack)
+# (4.2.15 "Aggregate Instances": pack / unpack)
 
 PACK_MASK = {"i8": 0xFF, "i16": 0xFFFF}
 PACK_SIZE = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "f32": 4, "f64": 8, "v128": 16}
@@ -121,7 +121,7 @@ _ABSTRACT_OF = {I31Ref: ("i31", "eq", "any"), StructInst: ("struct", "eq", "any"
 
 def ref_matches(r: Ref, rt: RefType, funcs) -> bool:
     """Whether reference value ``r`` has a type matching the closed reference type ``rt``
-    (4.6 "Reference Instructions", ``ref.test``: ``type_of_ref(r) <= rt``).
+    (4.6.9 "Reference Instructions", ``ref.test``: ``type_of_ref(r) <= rt``).
 
     ``funcs`` is the store's function list, to find a function reference's
     defined type (``None``: any function matches a concrete function type)."""

@@ -1,4 +1,4 @@
-"""Instantiation (spec 4.5.4) and the allocation functions it uses (4.5.3).
+"""Instantiation (spec 4.7.2) and the allocation functions it uses (4.7.1 "Allocation").
 
 `instantiate` follows the spec's numbered steps: check the imports against
 the module's external types (raising `LinkError`), evaluate the globals'
@@ -12,7 +12,7 @@ Constant expressions are evaluated by the reference interpreter's rules
 
 Types are closed first (`pyic.wasm.runtime.types`): the instance's type
 indices become canonical defined types, so imports match across modules by
-subtyping (3.3 "External types") and tables, globals and tags carry closed
+subtyping (3.3.16 "External Types") and tables, globals and tags carry closed
 types.
 The start function's instructions are counted into
 ``ModuleInst.start_count``.
@@ -54,7 +54,7 @@ def _equal_valtypes(t1, t2) -> bool:
 
 def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, deftypes: tuple) -> bool:
     """Whether the external value ``ev`` matches the import ``kind``/``desc`` of a module whose
-    type indices denote ``deftypes`` (3.3 "External types", on closed types)."""
+    type indices denote ``deftypes`` (3.3.16 "External Types", on closed types)."""
     if ev.kind != kind:
         return False
     if kind == "func":
@@ -90,7 +90,7 @@ def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, deftypes: 
     return False
 
 
-# ------------------------------------------------------------------ allocation (4.5.3)
+# ------------------------------------------------------------------ allocation (4.7.1)
 
 def alloc_func(store: Store, functype: FuncType, mi: ModuleInst, func, deftype=None) -> int:
     return store.alloc(store.funcs, FuncInst(functype, mi, func, deftype))
@@ -121,7 +121,7 @@ def alloc_data(store: Store, data: bytes) -> int:
     return store.alloc(store.datas, DataInst(data))
 
 
-# ------------------------------------------------------------------ instantiation (4.5.4)
+# ------------------------------------------------------------------ instantiation (4.7.2)
 
 def resolve_imports(module, imports) -> list:
     """The external values for ``module``'s imports, in order.
@@ -145,7 +145,7 @@ def resolve_imports(module, imports) -> list:
 
 
 def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst:
-    """4.5.4 ``instantiate(S, module, externval^k)``: a new module instance.
+    """4.7.2 ``instantiate(S, module, externval^k)``: a new module instance.
 
     The module must be valid.  Raises `LinkError` when the imports do not
     match, `Trap` when a segment does not fit or the start function traps.
@@ -176,7 +176,7 @@ def instantiate(store: Store, module, imports=None, *, meter=None) -> ModuleInst
                "global": store.globals, "tag": store.tags}[im.kind]
         lst.append(src[ev.addr])
 
-    # 4.5.3.10 allocmodule, functions first so that ref.func in initialisers can see them
+    # 4.7.1.10 allocmodule, functions first so that ref.func in initialisers can see them
     for func in module.funcs:
         a = alloc_func(store, types[func.typeidx], mi, func, deftypes[func.typeidx])
         mi.funcs.append(store.funcs[a])

@@ -1,4 +1,4 @@
-"""Memory instances (spec 4.2.8), lazy and journalled.
+"""Memory instances (spec 4.2.9), lazy and journalled.
 
 A memory's bytes live in two places:
 
@@ -44,7 +44,7 @@ EAGER_BYTES = 1 << 22        # a memory up to 4 MiB is allocated at once
 CHUNK = 1 << 16              # granularity of the sparse region
 JOURNAL_CHUNK = 1 << 12      # granularity of the rollback journal
 WINDOW_GAP = 1 << 20         # unwritten bytes the write window may span to stay one run
-# 4.5.3.9 growmem may fail; pyic refuses to grow a memory beyond 2**48 bytes
+# 4.7.1.8 growmem may fail; pyic refuses to grow a memory beyond 2**48 bytes
 # (a modelled implementation limit) so that sizes stay meaningful.
 MAX_BYTES = 1 << 48
 
@@ -54,7 +54,7 @@ MOVE_PIECE = 1 << 20         # bulk moves go through the memory in pieces of thi
 
 
 class MemInst:
-    """4.2.8 ``meminst ::= {type memtype, data vec(byte)}`` (data kept lazily)."""
+    """4.2.9 ``meminst ::= {type memtype, data vec(byte)}`` (data kept lazily)."""
 
     __slots__ = ("addr", "type", "size", "max", "addrtype", "data", "wlo", "wlimit", "pages",
                  "journal", "cap", "dense_limit", "page_size")
@@ -97,7 +97,7 @@ class MemInst:
         return self.size // self.page_size
 
     def grow(self, n: int) -> int:
-        """4.5.3.10 growmem: the old size in pages, or -1 (as an unsigned int: the caller masks)."""
+        """4.7.1.8 growmem: the old size in pages, or -1 (as an unsigned int: the caller masks)."""
         ps = self.page_size
         old = self.size // ps
         new = old + n

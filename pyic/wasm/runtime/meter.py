@@ -1,6 +1,6 @@
 """What an invocation shares with its embedder and its host functions: the instruction
 meter and the caller handle a host function receives (spec appendix A.1 "Embedding",
-4.5.5 "Invocation" for host code).
+4.6.5.3 "Host Functions" for host code).
 
 Both tiers (`pyic.wasm.tiers`) count into one `Meter` and call host functions through
 `call_host`, so host functions, the IC's System API and the embedding see the same
@@ -65,7 +65,7 @@ def _results(r, n: int) -> list:
 
 
 def call_host(store, f, args: list, caller_inst, meter: Meter) -> list:
-    """Call the host function instance ``f`` (4.5.5, the step for ``hostcode``): its
+    """Call the host function instance ``f`` (4.6.5.3 "Host Functions"): its
     results, checked against its type (a mismatch traps)."""
     r = f.host(Caller(store, caller_inst, meter), *args)
     if not f.nresults:

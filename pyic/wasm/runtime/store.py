@@ -1,4 +1,4 @@
-"""The store and its instances (spec 4.2.3 - 4.2.13).
+"""The store and its instances (spec 4.2.3 - 4.2.16).
 
 Addresses are indices into the store's lists, as in the spec.  Function
 instances hold their lowered code once it has been compiled (on first call),
@@ -82,7 +82,7 @@ class Store:
         self.depth = 0
         self.slots = 0
 
-    # 4.5.3 allocation, one function per kind (addresses are list indices).
+    # 4.7.1 allocation, one function per kind (addresses are list indices).
     def alloc(self, lst: list, inst) -> int:
         inst.addr = len(lst)
         lst.append(inst)
@@ -90,7 +90,7 @@ class Store:
 
 
 class FuncInst:
-    """4.2.6 ``funcinst ::= {type deftype, module moduleinst, code func}``.
+    """4.2.7 ``funcinst ::= {type deftype, module moduleinst, code func}``.
 
     ``type`` is the function type as its module wrote it (type indices are the
     module's); ``deftype`` its canonical defined type (`pyic.wasm.runtime.types`),
@@ -116,7 +116,7 @@ class FuncInst:
 
 
 class HostFunc(FuncInst):
-    """4.2.6 ``funcinst ::= {type functype, hostcode hostfunc}``.
+    """4.2.7 ``funcinst ::= {type functype, hostcode hostfunc}``.
 
     ``fn(ctx, *args)`` gets a `pyic.wasm.embed.Caller` and the arguments as
     values; it returns ``None`` (no results), one value, or a tuple/list of
@@ -132,7 +132,7 @@ class HostFunc(FuncInst):
 
 
 class GlobalInst:
-    """4.2.9 ``globalinst ::= {type globaltype, value val}``."""
+    """4.2.10 ``globalinst ::= {type globaltype, value val}``."""
 
     __slots__ = ("addr", "type", "value")
 
@@ -143,7 +143,7 @@ class GlobalInst:
 
 
 class ElemInst:
-    """4.2.10 ``eleminst ::= {type reftype, elem vec(ref)}`` (emptied by ``elem.drop``)."""
+    """4.2.12 ``eleminst ::= {type reftype, elem vec(ref)}`` (emptied by ``elem.drop``)."""
 
     __slots__ = ("addr", "type", "elem")
 
@@ -154,7 +154,7 @@ class ElemInst:
 
 
 class DataInst:
-    """4.2.11 ``datainst ::= {data vec(byte)}`` (emptied by ``data.drop``)."""
+    """4.2.13 ``datainst ::= {data vec(byte)}`` (emptied by ``data.drop``)."""
 
     __slots__ = ("addr", "data")
 
@@ -164,7 +164,7 @@ class DataInst:
 
 
 class TagInst:
-    """4.2 "Tag Instances": ``taginst ::= {type tagtype}``: ``type`` the closed function type of the
+    """4.2.11 "Tag Instances": ``taginst ::= {type tagtype}``: ``type`` the closed function type of the
     payload, ``deftype`` its defined type (tags match by type equality)."""
 
     __slots__ = ("addr", "type", "deftype")
@@ -176,7 +176,7 @@ class TagInst:
 
 
 class ExternVal:
-    """4.2.12 ``externval ::= func a | table a | mem a | global a``; ``kind`` as
+    """4.2.5 ``externval ::= func a | table a | mem a | global a``; ``kind`` as
     in the syntax (``"func" "table" "memory" "global" "tag"``)."""
 
     __slots__ = ("kind", "addr")
@@ -196,7 +196,7 @@ class ExternVal:
 
 
 class ModuleInst:
-    """4.2.5 ``moduleinst``: the module's types and the addresses of everything it
+    """4.2.6 ``moduleinst``: the module's types and the addresses of everything it
     can reach (imports first), its exports by name.
 
     The lists hold the instance objects themselves (``funcs[i]`` is a

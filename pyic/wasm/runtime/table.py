@@ -1,4 +1,4 @@
-"""Table instances (spec 4.2.7), lazy in their size.
+"""Table instances (spec 4.2.8), lazy in their size.
 
 ``elem`` holds the entries ``[0, len(elem))``; entries beyond it are in the
 dict ``far`` when they have been set, else equal ``tail`` (the value the
@@ -19,7 +19,7 @@ EAGER = 1 << 16
 
 
 class TableInst:
-    """4.2.7 ``tableinst ::= {type tabletype, elem vec(ref)}``."""
+    """4.2.8 ``tableinst ::= {type tabletype, elem vec(ref)}``."""
 
     __slots__ = ("addr", "type", "size", "max", "addrtype", "elem", "far", "tail")
 
@@ -63,7 +63,7 @@ class TableInst:
             elem.extend([tail] * (want - start))
 
     def grow(self, n: int, init) -> int:
-        """4.5.3.9 growtable: the old size, or -1."""
+        """4.7.1.9 growtable: the old size, or -1."""
         old = self.size
         new = old + n
         limit = self.max if self.max is not None else \

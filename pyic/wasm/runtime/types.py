@@ -1,16 +1,16 @@
-"""Defined types at run time (spec 4.4 "Types": instantiation into closed types; 2.3
-"Recursive types") and the matching rules execution needs (3 "Matching").
+"""Defined types at run time (spec 4.4.1 "Instantiation" into closed types; 2.3.10
+"Recursive Types") and the matching rules execution needs (3.3 "Matching").
 
 Validation compares type indices of *one* module.  At run time types meet
 across modules (imports, ``call_indirect``, casts of values made elsewhere),
 so every type index of a module instance is resolved to a *defined type*: a
 `DefType` object, canonical for its rec group.  Canonicalisation (the
-iso-recursive type equivalence of 3.3 "Defined types", cf. the test file
+iso-recursive type equivalence of 3.3.10 "Defined Types", cf. the test file
 type-canon.wast) works on each rec group in order: its structure, with
 indices into the group made relative and indices before it replaced by
 their (already canonical) `DefType`, is the group's key; equal keys give the
 very same `DefType` objects.  So type equivalence is ``is``, and subtyping
-of defined types walks the declared supertype chain (3.3 "Defined types":
+of defined types walks the declared supertype chain (3.3.10 "Defined Types":
 ``deftype1 <= deftype2`` iff they are equal or a supertype of ``deftype1``
 matches ``deftype2``).
 
@@ -30,7 +30,7 @@ from ..valid.types import ABS_SUPERS
 
 
 class DefType:
-    """2.3.9 ``deftype ::= rectype . i``: subtype ``index`` of a canonical rec group.
+    """3.1.2 ``deftype ::= rectype . i``: subtype ``index`` of a canonical rec group.
 
     ``comptype`` is closed (heap types are `DefType` objects); ``super`` is
     the declared supertype (Wasm 3.0 allows at most one) or ``None``;
@@ -144,7 +144,7 @@ class _Rec:
         self.subtypes = subtypes
 
 
-# ------------------------------------------------------------------ closing a module's types (3.2)
+# ---------------------------------------------------------- closing a module's types (3.1.1, 4.4.1)
 
 def close_valtype(t, deftypes: tuple):
     """The closed form of value type ``t`` of a module with defined types ``deftypes``."""
@@ -166,7 +166,8 @@ def close_globaltype(gt: GlobalType, deftypes: tuple) -> GlobalType:
 # ------------------------------------------------------------------ matching on closed types (3.3)
 
 def match_deftype(d1: DefType, d2: DefType) -> bool:
-    """3.3 "Defined types": ``d1`` is ``d2`` or one of its declared supertypes (transitively) is."""
+    """3.3.10 "Defined Types": ``d1`` is ``d2`` or one of its declared supertypes (transitively)
+    is."""
     while d1 is not None:
         if d1 is d2:
             return True
@@ -175,7 +176,7 @@ def match_deftype(d1: DefType, d2: DefType) -> bool:
 
 
 def match_heaptype(h1, h2) -> bool:
-    """3.3 "Heap types" on closed heap types (abstract names or `DefType`)."""
+    """3.3.3 "Heap Types" on closed heap types (abstract names or `DefType`)."""
     if h1 is h2 or h1 == h2:
         return True
     if type(h1) is DefType:

@@ -49,7 +49,7 @@ class ScriptEngine(Protocol):
         (``print*`` functions, ``global_i32`` 666 ..., ``table``, ``memory``)."""
 
     def instantiate(self, module: Module, registry: Mapping[str, object]) -> object:
-        """Instantiate a validated ``module`` (4.5.4); imports are resolved by module
+        """Instantiate a validated ``module`` (4.7.2); imports are resolved by module
         name in ``registry`` (registered name -> instance), then by export name."""
 
     def invoke(self, instance: object, name: str, args: tuple) -> tuple:

@@ -5,7 +5,7 @@ bit patterns, so matching is exact integer comparison, as in the reference
 interpreter's ``assert_result``:
 
 * a number matches a number of the same type with the same bits;
-* ``nan:canonical`` matches exactly the two canonical NaNs (either sign, 4.3.3);
+* ``nan:canonical`` matches exactly the two canonical NaNs (either sign, 2.2.3 "Floating-Point");
 * ``nan:arithmetic`` matches every NaN whose payload's top bit is set;
 * a ``v128`` pattern is compared lane by lane in the pattern's shape, whatever
   shape the engine used for the value;
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from .commands import Either, NanPattern, Num, RefValue, Vec
 
-# Lane shapes of v128 (2.4.3): lane type, lane width in bits, number of lanes.
+# Lane shapes of v128 (2.4.9 "Vector Instructions": ``shape``): lane type, lane width in bits,
+# number of lanes.
 SHAPES = {
     "i8x16": ("i8", 8, 16), "i16x8": ("i16", 16, 8), "i32x4": ("i32", 32, 4),
     "i64x2": ("i64", 64, 2), "f32x4": ("f32", 32, 4), "f64x2": ("f64", 64, 2),
@@ -24,7 +25,7 @@ SHAPES = {
 
 WIDTH = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
 
-# The sign-less canonical NaN bits, and the mask that an arithmetic NaN fills (4.3.3).
+# The sign-less canonical NaN bits, and the mask that an arithmetic NaN fills (2.2.3).
 CANONICAL_NAN = {"f32": 0x7FC0_0000, "f64": 0x7FF8_0000_0000_0000}
 
 
