@@ -10,6 +10,7 @@ arrived over HTTP).
 
 from __future__ import annotations
 
+from ..ic.certification import Deferred
 from ..ic.state import Request, S
 from . import certificate, hash_tree
 from .keys import derive
@@ -44,30 +45,6 @@ def certify_paths(state: S, paths, request_id_of=content_request_id,
         tree = full_tree(state, request_id_of)
     pruned = hash_tree.prune(tree, [[b"time"]] + [list(p) for p in paths])
     return certificate.certify(pruned, derive(state.seed).root_secret)
-
-
-class Deferred:
-    """A blob made when first read (its length or a slice of it): signing costs
-    tens of milliseconds, and most queries never read their certificate.  The
-    System API only takes ``len`` and slices of ``Env.certificate``."""
-
-    __slots__ = ("_make", "_value")
-
-    def __init__(self, make) -> None:
-        self._make = make
-        self._value: bytes | None = None
-
-    def __bytes__(self) -> bytes:
-        if self._value is None:
-            self._value = self._make()
-            self._make = None
-        return self._value
-
-    def __len__(self) -> int:
-        return len(bytes(self))
-
-    def __getitem__(self, index):
-        return bytes(self)[index]
 
 
 def data_certificate(state: S, canister_id: bytes) -> Deferred:

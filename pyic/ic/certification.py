@@ -55,9 +55,35 @@ def subnet_id(seed: bytes) -> bytes:
 
 def data_certificate(state, canister_id: bytes):
     """A certificate covering ``/canister/<id>/certified_data`` and ``/time`` of
-    ``state``, signed with its root key; made when the canister first reads it."""
-    from ..http.certifier import data_certificate as certify
-    return certify(state, canister_id)
+    ``state``, signed with its root key; made when the canister first reads it (most
+    queries never do, and then the HTTPS layer and its BLS library are not even loaded)."""
+    def make() -> bytes:
+        from ..http.certifier import data_certificate as certify
+        return bytes(certify(state, canister_id))
+    return Deferred(make)
+
+
+class Deferred:
+    """A blob made when first read (its length or a slice of it); the System API only
+    takes ``len`` and slices of ``Env.certificate``."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._value: bytes | None = None
+
+    def __bytes__(self) -> bytes:
+        if self._value is None:
+            self._value = self._make()
+            self._make = None
+        return self._value
+
+    def __len__(self) -> int:
+        return len(bytes(self))
+
+    def __getitem__(self, index):
+        return bytes(self)[index]
 
 
 class RootKey:

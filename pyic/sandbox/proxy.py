@@ -53,7 +53,7 @@ class _Request:
 
 def _sendable(arg):
     """``arg`` as it can cross: an `Env` whose certificate or root key is made on first
-    read (``Deferred``, pyic.http.certifier; ``RootKey``, pyic.ic.certification) carries
+    read (``Deferred``, ``RootKey``: pyic.ic.certification) carries
     the blob itself, made now, since the sandbox cannot call back to make it."""
     if isinstance(arg, Env):
         if arg.certificate is not None and type(arg.certificate) is not bytes:

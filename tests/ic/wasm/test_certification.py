@@ -93,7 +93,13 @@ def test_the_default_seeds_written_out_root_key_is_the_derived_one():
     certification.root_key.cache_clear()
     assert certification.DEFAULT_ROOT_KEY == derive(certification.DEFAULT_SEED).root_key
     assert certification.root_key(b"another seed") == derive(b"another seed").root_key
-    code = ("import sys\nfrom pyic.testing import PocketIC\nPocketIC().create_canister()\n"
+    # a query whose canister never reads its data certificate does not sign one either
+    code = ("import sys\nfrom pyic.testing import PocketIC\n"
+            "from pyic.wasm.binary import encode_module\nfrom pyic.wasm.text import parse_module\n"
+            "pic = PocketIC()\nc = pic.create_canister()\npic.add_cycles(c, 10**13)\n"
+            "pic.install_code(c, encode_module(parse_module('(module (import \"ic0\" "
+            "\"msg_reply\" (func $r)) (func (export \"canister_query q\") (call $r)))')), b'')\n"
+            "assert pic.query_call(c, 'q', b'') == b''\n"
             "print('py_ecc' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
