@@ -4,7 +4,7 @@ reader.py        5.2 values: bounds-checked LEB128 integers, floats, names, vect
 types.py         5.3 types
 instructions.py  5.4 instructions and expressions
 decode.py        5.5 sections and modules
-names.py         appendix 7.4.1, the name section
+names.py         appendix A.7.1, the name section
 encode.py        the other way round
 
 ``decode_module(data, version=2)`` reads the Wasm 2.0 binary format (the

@@ -203,7 +203,7 @@ def data(r: Reader, ed: ExprDecoder) -> Data:
     raise r.error("malformed data segment kind", max(start, r.pos - 1))
 
 
-# ---------------------------------------------------------------- 5.5.16 modules
+# ---------------------------------------------------------------- 5.5.17 modules
 
 class _Sections:
     """What the sections of one module hold, as they are read."""
@@ -227,7 +227,7 @@ class _Sections:
 
 
 def section(r: Reader, ed: ExprDecoder, sid: int, s: _Sections) -> None:
-    """The contents of non-custom section ``sid`` (5.5.4 - 5.5.15)."""
+    """The contents of non-custom section ``sid`` (5.5.4 - 5.5.16)."""
     if sid == 1:
         s.types = [T.rectype(r) for _ in range(len32(r))]
     elif sid == 2:
@@ -267,7 +267,7 @@ def custom(r: Reader, size: int, after: int) -> Custom:
 
 
 def decode_module(data: bytes, version: int = 3) -> Module:
-    """5.5.16 ``module``: the magic, the version, then the sections in order.
+    """5.5.17 ``module``: the magic, the version, then the sections in order.
 
     ``version`` 3 (the default) reads the Wasm 3.0 binary format, 2 the Wasm
     2.0 one (same syntax tree; docs/binary.md lists the differences)."""

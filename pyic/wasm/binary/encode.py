@@ -302,7 +302,7 @@ class _Uses:
 
 
 def expr(body: tuple, uses: _Uses | None = None, marks: dict | None = None) -> bytes:
-    """5.4.9 ``expr``: the instructions and the final ``end`` (0x0B).  With ``marks``
+    """5.4.10 ``expr``: the instructions and the final ``end`` (0x0B).  With ``marks``
     (instruction number in `walk` order -> None), each is set to the offset in the
     bytes where that instruction starts (for branch hints)."""
     out = bytearray()
@@ -482,7 +482,7 @@ def data(d) -> bytes:
 
 
 def names_section(n: Names) -> bytes:
-    """Appendix 7.4.1: the contents of a name section."""
+    """Appendix A.7.1: the contents of a name section."""
     subs: list = []
     if n.module is not None:
         subs.append((0, name(n.module)))
@@ -500,7 +500,7 @@ def custom(c: Custom) -> bytes:
 
 
 def encode_module(module: Module) -> bytes:
-    """5.5.16 the binary format of ``module``."""
+    """5.5.17 the binary format of ``module``."""
     m = module
     uses = _Uses()
     sections: dict = {}

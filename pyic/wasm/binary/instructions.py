@@ -90,7 +90,7 @@ class OpcodeTables:
         names[VARIANTS["select"]] = "select"
         for p in self.prefixed:
             kind[p] = PREFIX
-        # The prefixed opcodes with a second encoding, for their nullable form (5.4.3).
+        # The prefixed opcodes with a second encoding, for their nullable form (5.4.7).
         ops = ops_for(features)
         for name, code in VARIANTS.items():
             if isinstance(code, tuple) and code[0] in self.prefixed and name in ops:
@@ -167,7 +167,7 @@ def _legacy_try(bt, state: list, cur: list, delegate) -> Instr:
 
 
 # Instructions whose immediates refer to a data segment: they need the data
-# count section (5.5.13), as the reference interpreter checks while decoding.
+# count section (5.5.15), as the reference interpreter checks while decoding.
 DATA_OPS = frozenset(("memory.init", "data.drop", "array.new_data", "array.init_data"))
 
 CATCH_KINDS = ("catch", "catch_ref", "catch_all", "catch_all_ref")
@@ -188,7 +188,7 @@ class ExprDecoder:
         self.uses_data = False
 
     def memarg(self) -> MemArg:
-        """5.4.7 ``memarg``: flags (alignment exponent, bit 6: a memory index
+        """5.4.5 ``memarg``: flags (alignment exponent, bit 6: a memory index
         follows), then the offset."""
         r = self.r
         if r.version < 3:
@@ -246,7 +246,7 @@ class ExprDecoder:
                 expect(r, 0x00, "zero byte expected")
                 imm.append(0)
             elif kind == "laneidx":
-                imm.append(byte(r))  # 5.4.8: a lane index is a byte
+                imm.append(byte(r))  # 5.4.9: a lane index is a byte
             elif kind == "v128":
                 imm.append(v128(r))
             elif kind == "shuffle":
@@ -273,7 +273,7 @@ class ExprDecoder:
         return Instr(name, (label, RefType(bool(flags & 1), *ht1), RefType(bool(flags & 2), *ht2)))
 
     def expr(self) -> tuple:
-        """5.4.9 ``expr ::= instr* 0x0B``: the instructions of a body or a
+        """5.4.10 ``expr ::= instr* 0x0B``: the instructions of a body or a
         constant expression, consuming the final ``end``."""
         r = self.r
         data = r.data

@@ -1,4 +1,4 @@
-"""The name section (spec appendix 7.4.1, "Name Section").
+"""The name section (spec appendix A.7.1, "Name Section").
 
 A custom section named ``name`` holding subsections, each ``id:byte size:u32``
 and its contents, in increasing id order, each at most once.  Decoded here:
@@ -6,7 +6,7 @@ the module name (0), function names (1) and local names (2); the others
 (labels, types, fields, ... of later proposals) are kept as raw bytes.
 
 The name section is debugging information only: one that does not decode is
-not an error of the module (7.4: "...an implementation may ignore it"), so
+not an error of the module (A.7: custom sections "may be ignored by an implementation"), so
 `decode_names` returns ``None`` and the section stays a plain custom section.
 """
 
@@ -20,7 +20,7 @@ MODULE_NAME, FUNC_NAMES, LOCAL_NAMES = 0, 1, 2
 
 
 def _idx_map(r: Reader, value) -> tuple:
-    """``vec(idx value)`` with the indices strictly increasing (7.4.1)."""
+    """``vec(idx value)`` with the indices strictly increasing (A.7.1.2 "Name Maps")."""
     out = []
     last = -1
     for _ in range(len32(r)):

@@ -212,7 +212,7 @@ def v128(r: Reader) -> int:
     return int.from_bytes(get_bytes(r, 16), "little")
 
 
-# ---------------------------------------------------------------- 5.1.3 Vectors, 5.2.4 Names
+# ---------------------------------------------------------------- 5.1.3 Lists, 5.2.4 Names
 
 def len32(r: Reader) -> int:
     """A vector or string length: a u32 that cannot exceed the bytes left.

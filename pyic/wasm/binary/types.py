@@ -60,7 +60,7 @@ def typeuse(r: Reader) -> int:
 
 
 def _typeidx_s33(r: Reader) -> int | None:
-    """A type index written as a non-negative s33 (5.3.3 ``heaptype``, 5.4.1
+    """A type index written as a non-negative s33 (5.3.3 ``heaptype``, 5.4.2
     ``blocktype``); else None, with the reader left where it was."""
     start = r.pos
     try:
@@ -293,13 +293,13 @@ def globaltype(r: Reader) -> GlobalType:
 
 
 def tagtype(r: Reader) -> TagType:
-    """5.3.13 ``tagtype ::= 0x00 typeidx`` (the attribute byte is reserved)."""
+    """5.3.10 ``tagtype ::= 0x00 typeidx`` (the attribute byte is reserved)."""
     expect(r, 0x00, "zero byte expected")
     return TagType(typeuse(r))
 
 
 def blocktype(r: Reader):
-    """5.4.1 ``blocktype``: a type index (non-negative s33), ``0x40`` (empty) or a value type."""
+    """5.4.2 ``blocktype``: a type index (non-negative s33), ``0x40`` (empty) or a value type."""
     x = _typeidx_s33(r)
     if x is not None:
         return x
