@@ -71,3 +71,15 @@ def test_wasmi_conventions_link_wasmitest():
 def test_unknown_conventions_are_refused():
     with pytest.raises(ValueError):
         run_text(NAMED, "t.wast", conventions="wabt")
+
+
+def test_wasmtime_conventions_check_traps_as_its_runner_does():
+    # crates/wast/src/wast.rs: assert_exhaustion and assert_trap both accept any trap,
+    # assert_unlinkable any failed instantiation
+    script = """
+(module (func $f (export "loop") call $f))
+(assert_trap (invoke "loop") "call stack exhausted")
+(assert_unlinkable (module (memory 1) (data (i32.const 65536) "x")) "out of bounds")
+"""
+    assert outcome(script, conventions="wasmtime") == (3, 0, 0)
+    assert outcome(script) == (1, 2, 0)
