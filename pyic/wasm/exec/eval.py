@@ -239,7 +239,7 @@ def invoke(store, f, args: list, meter) -> list:
 
 def eval_const(expr: tuple, mi) -> object:
     """4.6.12 "Expressions": the value of the constant expression ``expr`` (constant instructions
-    only, 3.4.13 "Constant Expressions") in the context of the module instance ``mi`` being
+    only, 3.4.13.1 "Constant Expressions") in the context of the module instance ``mi`` being
     instantiated (its globals and functions so far).  Each instruction reduces by its rule; constant
     expressions are not counted (docs/semantics.md)."""
     S: list = []

@@ -84,7 +84,7 @@ def _deep_equal(a: object, b: object) -> bool:
 
 @frozen
 class MemArg:
-    """2.4.7 ``memarg ::= {align u32, offset u64}`` plus the memory index of multi-memory.
+    """2.4.5 ``memarg ::= {align u32, offset u64}`` plus the memory index of multi-memory.
 
     ``align`` is the exponent: the alignment is ``2**align`` bytes.
     """
@@ -96,7 +96,7 @@ class MemArg:
 
 @frozen
 class Catch:
-    """2.4.8 a ``try_table`` catch clause.
+    """2.4.2 a ``try_table`` catch clause.
 
     ``kind`` is ``"catch"``, ``"catch_ref"``, ``"catch_all"`` or ``"catch_all_ref"``;
     ``tagidx`` is ``None`` for the ``catch_all`` kinds.
@@ -111,7 +111,7 @@ BlockType = Union[None, ValType, int]
 
 Expr = tuple  # tuple[Instr, ...]
 
-# Structured instructions (2.4.8) and the index of their first body in ``imm``.
+# Structured instructions (2.4.2) and the index of their first body in ``imm``.
 STRUCTURED = ("block", "loop", "if", "try_table")
 
 

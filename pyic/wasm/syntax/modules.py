@@ -142,7 +142,7 @@ class Custom:
 
 @frozen
 class Names:
-    """The name section (appendix 7.4.1): debug names, decoded.
+    """The name section (appendix A.7.1): debug names, decoded.
 
     ``module`` the module name or ``None``; ``funcs`` a tuple of (funcidx, name);
     ``locals`` a tuple of (funcidx, ((localidx, name), ...)); other subsections are

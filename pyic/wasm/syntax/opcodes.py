@@ -2,7 +2,7 @@
 
 One table serves the binary decoder and encoder, the text parser and the
 printer, so the four can never disagree on an instruction's shape.  It follows
-the spec's index of instructions (appendix 7.7, "Index of Instructions").
+the spec's index of instructions (the appendix's "Index of Instructions").
 
 ``OPCODES`` maps each op name of Wasm 3.0 to an `OpInfo`; ``PROPOSAL_OPCODES``
 those of the proposals beyond it (docs/proposals.md), which decoder and parser

@@ -1,14 +1,14 @@
 """Annotations the text format interprets: custom sections and names.
 
 The annotations proposal (WebAssembly/annotations, ``proposals/annotations/
-Overview.md``; the spec's text format 6.2.6 "Annotations") lets a text module
+Overview.md``; the spec's text format 6.2.5 "Annotations") lets a text module
 carry what only custom sections hold in binary:
 
 * ``(@custom "name" place? datastring)`` at module level is a custom section
-  (appendix 7.4, "Custom Sections"); ``place`` is ``(before S)`` or ``(after S)``
+  (appendix A.7.3, "Custom Annotations"); ``place`` is ``(before S)`` or ``(after S)``
   for a section kind ``S`` (or ``first``/``last``), by default ``(after last)``;
 * ``(@name "string")`` right after a module's, function's or tag's keyword and
-  optional ``$id`` gives that entity's debug name (name section, 7.4.1),
+  optional ``$id`` gives that entity's debug name (appendix A.7.2, "Name Annotations"),
   which may be any string, not only an identifier.
 
 The lexer remembers where each of these stood (`lexer.Annotation`); this

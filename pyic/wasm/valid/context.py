@@ -1,4 +1,4 @@
-"""The validation context C (spec 3.1.1, "Contexts").
+"""The validation context C (spec 3.1.6, "Contexts").
 
 C records the types of everything an instruction can refer to by index.
 Every lookup checks its index and raises the test suite's "unknown ..."
@@ -40,7 +40,7 @@ class Context:
         # custom-descriptors: the functions imported inexactly (ref.func gives no exact type)
         self.inexact_funcs: set = set()
 
-    # 3.1.1: the lookups C.funcs[x] etc.
+    # 3.1.6: the lookups C.funcs[x] etc.
     def func(self, x: object):
         return lookup("function", self.func_types, x)
 

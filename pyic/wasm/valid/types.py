@@ -3,8 +3,8 @@
 Types are the syntax's: value types are strings or `RefType`; a concrete heap
 type is a type index (int) into the module's type index space.  Two type
 indices denote the same type when their rec groups are structurally equal
-(iso-recursive equivalence, 3.3 "Type equivalence"): `TypeSpace` gives every
-type index a *canonical id* so that this check is one comparison.
+(iso-recursive equivalence, 3.1.3 "Rolling and Unrolling", 3.3.10 "Defined Types"):
+`TypeSpace` gives every type index a *canonical id* so that this check is one comparison.
 
 ``BOT`` is the bottom value type of the validation algorithm (appendix
 "Validation Algorithm"): the type of an operand popped from a polymorphic
