@@ -29,9 +29,9 @@ with the test suite's messages ("integer divide by zero", "integer overflow",
 "invalid conversion to integer").  Nothing else raises on well-typed operands.
 
 NaNs: every NaN an arithmetic operation produces is the positive canonical NaN
-(the deterministic profile of 4.3.3, which also satisfies the non-deterministic
-rules and matches the IC's canonicalising engines); relaxed SIMD follows the
-deterministic profile (choice 0).  See docs/numerics.md.
+(4.3.3.2 "NaN Propagation" in the deterministic profile, appendix A.2.2.2, which also
+satisfies the non-deterministic rules and matches the IC's canonicalising engines); relaxed
+SIMD follows the deterministic profile (choice 0).  See docs/numerics.md.
 """
 
 from __future__ import annotations

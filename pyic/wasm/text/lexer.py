@@ -37,7 +37,7 @@ KIND_NAMES = ("(", ")", "string", "identifier", "nat", "int", "float", "keyword"
               "reserved", "end of input")
 
 _IDCHAR = r"0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~"
-# 6.2.3 string characters: not '"', not '\', no control characters, no surrogates.
+# 6.3.3 string characters: not '"', not '\', no control characters, no surrogates.
 _STRCHAR = r"[^\"\\\x00-\x1f\x7f\ud800-\udfff]"
 _ESCAPE = r"\\(?:[nrt\\'\"]|[0-9a-fA-F]{2}|u\{[0-9a-fA-F](?:_?[0-9a-fA-F])*\})"
 _STRING = rf"\"(?:{_STRCHAR}|{_ESCAPE})*\""

@@ -1,4 +1,4 @@
-"""Numeric literals of the text format (spec 6.3.1, "Integers" and "Floating-Point").
+"""Numeric literals of the text format (spec 6.3.1 "Integers" and 6.3.2 "Floating-Point").
 
 Every function here takes the text of one NAT, INT or FLOAT token and returns a
 bit pattern (an unsigned int), or raises `LiteralError` when the literal does
@@ -92,7 +92,7 @@ _INF = {32: 0x7F80_0000, 64: 0x7FF0_0000_0000_0000}
 def _round_rational(num: int, den: int, n: int) -> int:
     """The bit pattern (sign clear) of the positive rational num/den rounded to
     nearest, ties to even, in the n-bit binary format (4.3.3 ieee_N); raises
-    `LiteralError` when the result would be infinite (6.3.1: such literals are malformed)."""
+    `LiteralError` when the result would be infinite (6.3.2: such literals are malformed)."""
     bits = round_magnitude(num, den, n)
     if bits >= _INF[n]:
         raise LiteralError("overflow")
@@ -106,7 +106,7 @@ _BIN_LIMIT = 1200
 
 
 def _float_magnitude(text: str, n: int) -> int:
-    """Bits of an unsigned float literal ``fNmag`` (6.3.1)."""
+    """Bits of an unsigned float literal ``fNmag`` (6.3.2)."""
     p, ebits = _FORMATS[n]
     exp_all = ((1 << ebits) - 1) << (p - 1)
     if text == "inf":
@@ -201,7 +201,7 @@ def _parse_exponent(exp: str) -> int:
 
 
 def parse_fN(text: str, n: int) -> int:
-    """6.3.1 ``fN``: the bit pattern of a float literal (any NAT, INT or FLOAT token)."""
+    """6.3.2 ``fN``: the bit pattern of a float literal (any NAT, INT or FLOAT token)."""
     negative = text[0] == "-"
     body = text[1:] if text[0] in "+-" else text
     bits = _float_magnitude(body, n)
