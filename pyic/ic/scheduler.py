@@ -92,7 +92,7 @@ def step(state: S, cfg: SubnetConfig = DEFAULT) -> S | None:
         r = _step_message(state, index, cfg)
         if r is not None:
             return r
-    for ctxt_id in sorted(state.call_contexts):
+    for ctxt_id in state.call_contexts:         # in id order (a `CallContexts`)
         r = (contexts.call_expiry_context(state, ctxt_id)
              or contexts.call_context_starvation(state, ctxt_id)
              or contexts.call_context_removal(state, ctxt_id))

@@ -223,10 +223,10 @@ class CallContexts(Mapping):
             return False
 
     def __iter__(self):
-        keys: list = []
-        for c in sorted(self._chunks):
-            keys += sorted(self._chunks[c])
-        return iter(keys)
+        # Lazily, chunk by chunk: the scheduler stops at the first context a rule applies to.
+        chunks = self._chunks
+        for c in sorted(chunks):
+            yield from sorted(chunks[c])
 
     def __len__(self) -> int:
         return self._len
