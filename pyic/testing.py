@@ -180,20 +180,22 @@ class PocketIC:
     """An IC instance for tests (pocket-ic's ``PocketIC``), run in process."""
 
     def __init__(self, subnet_config=None, *, time: int | None = None, seed: bytes = b"pyic",
-                 ic: IC | None = None, sandbox: str | None = None) -> None:
+                 ic: IC | None = None, sandbox: str | None = None,
+                 tier: str | None = None) -> None:
         # ``subnet_config``: pocket-ic's `SubnetConfig` (subnets as PocketIC lays them
         # out), or pyic's fees and limits (`pyic.ic.costs.SubnetConfig`) for its one subnet.
         # ``sandbox``: "process" runs pyic's one subnet's canisters in their own processes
-        # (`IC`'s ``sandbox``; docs/sandbox.md).
+        # (`IC`'s ``sandbox``; docs/sandbox.md).  ``tier``: the Wasm execution tier of every
+        # subnet's canisters ("fast", the default, or "reference"; `pyic.wasm.tiers`).
         self.state_dir = None
         if ic is None and hasattr(subnet_config, "_json"):
             if hasattr(subnet_config, "validate"):
                 subnet_config.validate()
             self.instance, self.state_dir = build_instance(subnet_config._json(), time=time,
-                                                           seed=seed)
+                                                           seed=seed, tier=tier)
         else:
             if ic is None:
-                kw = {"seed": seed, "sandbox": sandbox}
+                kw = {"seed": seed, "sandbox": sandbox, "tier": tier}
                 if time is not None:
                     kw["time"] = time
                 if isinstance(subnet_config, CostConfig):
@@ -201,6 +203,8 @@ class PocketIC:
                 elif subnet_config is not None:
                     raise ICError(f"not a subnet config: {subnet_config!r}")
                 ic = IC(**kw)
+            elif tier is not None:
+                raise ICError("PocketIC(ic=...) runs the given IC's tier: pass tier to IC")
             self.instance = Instance([Subnet(PYIC_SUBNET, ic, 0)], seed=seed)
         self.sender = ANONYMOUS_ID
         # pocket-ic's ``server``: here the server's own code, in process.

@@ -166,8 +166,6 @@ def drive_canisters(canisters: str, build: str, tier: str | None, fib_path: str,
     """The kit's fib, then every step of the compute canister's script (``build``), in this
     process; CPU seconds of fib's ``run`` (best of 3) and of each heavy step."""
     stress = _stress_module()
-    if tier is not None:
-        stress.select_tier(tier)
     from pyic.candid import Principal
     from pyic.testing import PocketIC
     out = _time_fib(tier, fib_path, fib_arg)
@@ -182,7 +180,7 @@ def drive_canisters(canisters: str, build: str, tier: str | None, fib_path: str,
               "rb") as f:
         wasm = f.read()
     stores = stress.store_ids()
-    pic = PocketIC()
+    pic = PocketIC(tier=tier)
     controller = c["controllers"][0]
     cid = pic.create_canister(settings={"controllers": c["controllers"]},
                               cycles=int(c["initial_cycles"]), sender=controller,
@@ -243,13 +241,11 @@ def drive_stress(runs: str, tier: str | None, fib_path: str, fib_arg: int) -> di
     """The kit's fib, then each stress canister of ``runs`` ("alloc=100000,calls=3000"), each
     on a fresh `PocketIC`, in this process (`tools.canisters.stress.run`)."""
     stress = _stress_module()
-    if tier is not None:
-        stress.select_tier(tier)
     out = _time_fib(tier, fib_path, fib_arg)
     out["steps"] = []
     for item in runs.split(","):
         name, n = item.split("=")
-        r = stress.run(stress.BY_NAME[name], int(n))
+        r = stress.run(stress.BY_NAME[name], int(n), tier=tier)
         if r["tier"] != out["tier"]:
             raise BenchError(f"{name} ran on the {r['tier']} tier, not {out['tier']}")
         out["steps"].append({"name": name, "n": int(n), "checksum": r["checksum"],

@@ -37,6 +37,7 @@ from .canister_manage import (
 )
 from .canister_output import plain_json
 from .canister_session import TIME_MODES, Session, answering
+from ..wasm.tiers import TIERS
 from .common import is_binary, read_bytes
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -55,14 +56,17 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 @click.option("--sandbox", type=click.Choice(["none", "process"]), default=None,
               help="process: run each canister in its own OS process (docs/sandbox.md); "
                    "default: $PYIC_SANDBOX, else none.")
+@click.option("--tier", type=click.Choice(TIERS), default=None,
+              help="The Wasm execution tier of the canisters (same replies, counts and "
+                   "state; default: fast).")
 @click.pass_context
 def canister(ctx: click.Context, state_dir: str, sender: str | None, time_mode: str,
-             sandbox: str | None) -> None:
+             sandbox: str | None, tier: str | None) -> None:
     """Run canisters on a local IC kept in --state DIR."""
     if sandbox is not None:
         # The IC and the modules a store's canisters parse into read the mode from here.
         os.environ["PYIC_SANDBOX"] = sandbox
-    ctx.obj = Session(state_dir, sender, time_mode)
+    ctx.obj = Session(state_dir, sender, time_mode, tier)
 
 
 pass_session = click.make_pass_decorator(Session)

@@ -47,8 +47,10 @@ class Interrupted(CommandFailed):
 class Session:
     """The state directory, the sender, and how time moves between commands."""
 
-    def __init__(self, state_dir: str, sender: str | None, time_mode: str) -> None:
+    def __init__(self, state_dir: str, sender: str | None, time_mode: str,
+                 tier: str | None = None) -> None:
         self.dir = state_dir
+        self.tier = tier        # the canisters' Wasm tier for this command (not stored)
         self.path = os.path.join(state_dir, STORE_FILE)
         self.sender_text = sender
         self.time_mode = time_mode
@@ -99,6 +101,7 @@ class Session:
         while True:
             try:
                 return stack.enter_context(Store.transaction(self.path, create=True,
+                                                             tier=self.tier,
                                                              timeout=LOCK_SLICE))
             except ICError as e:
                 if not e.message.endswith(BUSY) or time.monotonic() >= deadline:
@@ -114,9 +117,10 @@ class Session:
         try:
             if os.path.exists(self.path):
                 with Store.open(self.path) as store:
+                    store.tier = self.tier
                     ic = store.load_ic()
             else:
-                ic = IC()
+                ic = IC(tier=self.tier)
             self._follow_clock(ic)
             if limit is not None:
                 _apply_limit(ic, limit, canister)

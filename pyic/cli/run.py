@@ -19,6 +19,8 @@ import struct
 
 import click
 
+from ..wasm.tiers import TIERS
+
 from ..errors import PyicError, ScriptError
 from .common import load_module, reporting, validate
 
@@ -31,7 +33,7 @@ from .common import load_module, reporting, validate
 @click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
               help="Stop with an error after N instructions.")
 @click.option("--canonical-nan", is_flag=True, help="Produce only canonical NaNs (IC semantics).")
-@click.option("--tier", type=click.Choice(["fast", "reference"]), default=None,
+@click.option("--tier", type=click.Choice(TIERS), default=None,
               help="Execution tier (identical results and counts; default: fast).")
 @click.argument("args", nargs=-1)
 def run(file: str, name: str | None, count: bool, limit: int | None, canonical_nan: bool,

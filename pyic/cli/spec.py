@@ -14,6 +14,8 @@ import sys
 
 import click
 
+from ..wasm.tiers import TIERS
+
 from ..wasm.features import FEATURES
 from ..wasm.script.report import FileReport
 from ..wasm.script.runner import CONVENTIONS, MESSAGE_MODES, find_scripts, run_files
@@ -35,7 +37,7 @@ from ..wasm.script.runner import CONVENTIONS, MESSAGE_MODES, find_scripts, run_f
                    "wasm-2.0 folder, else 3.")
 @click.option("--max-failures", type=click.IntRange(min=0), default=50, show_default=True,
               help="Failures listed in the table output (0: all). --json lists all.")
-@click.option("--tier", type=click.Choice(["fast", "reference"]), default=None,
+@click.option("--tier", type=click.Choice(TIERS), default=None,
               help="Execution tier (default: fast).")
 @click.option("--feature", "features", multiple=True, metavar="NAME",
               type=click.Choice(sorted(FEATURES)),

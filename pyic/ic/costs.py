@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from attrs import field, frozen, validators
 
+from ..wasm.tiers import DEFAULT as DEFAULT_TIER, TIERS
+
 SECONDS_PER_DAY = 24 * 60 * 60
 GIB = 1 << 30
 
@@ -59,6 +61,10 @@ class SubnetConfig:
     # Unused: a round advances time by `scheduler.tick`'s ``time_step`` (1 ns).  Kept so
     # that state stores, which keep every field of the configuration, still load.
     round_time_nanos: int = 1_000_000_000
+    # How this process executes canisters' Wasm (`pyic.wasm.tiers`: "fast" or "reference";
+    # same replies, counts and states): a choice of the run, not state, so never stored.
+    wasm_tier: str = field(default=DEFAULT_TIER, validator=validators.in_(TIERS),
+                           metadata={"state": False})
 
     def scale(self, fee: int) -> int:
         """A fee for this subnet: the replica's ``scale_cost``, the one helper every

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+import attrs
+
 from ..errors import ICError
 from . import certification, scheduler
 from .canister import RejectResponse, Reply
@@ -28,9 +30,13 @@ class IC:
     """One IC subnet, run deterministically."""
 
     def __init__(self, cfg: SubnetConfig = DEFAULT, time: int = DEFAULT_START_TIME,
-                 seed: bytes = b"pyic", sandbox: str | None = None, certifier=None) -> None:
+                 seed: bytes = b"pyic", sandbox: str | None = None, certifier=None,
+                 tier: str | None = None) -> None:
         # ``sandbox``: "process" runs each canister in its own OS process, "none" in this
         # one; ``None``: as ``PYIC_SANDBOX`` says, else "none" (`pyic.sandbox`).
+        # ``tier``: the Wasm execution tier of its canisters (`SubnetConfig.wasm_tier`).
+        if tier is not None:
+            cfg = attrs.evolve(cfg, wasm_tier=tier)
         if sandbox is not None or os.environ.get("PYIC_SANDBOX"):
             from ..sandbox import configure as with_sandbox
             cfg = with_sandbox(cfg, sandbox)
@@ -129,10 +135,12 @@ class IC:
         write_new(self, path)
 
     @classmethod
-    def load(cls, path: str) -> "IC":
-        """The IC saved at ``path``; `ICError` (one line) if it is not a pyic state store."""
+    def load(cls, path: str, tier: str | None = None) -> "IC":
+        """The IC saved at ``path``, its canisters run on ``tier``; `ICError` (one line)
+        if it is not a pyic state store."""
         from .store import Store
         with Store.open(path) as store:
+            store.tier = tier
             return store.load_ic()
 
 

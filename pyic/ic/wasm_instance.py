@@ -209,8 +209,9 @@ class Executor:
 
     def instantiate(self) -> Instance:
         cap = getattr(self.cfg, "host_memory_cap", None) or HOST_MEMORY_CAP
+        tier = getattr(self.cfg, "wasm_tier", None)
         store = embed.Store(Config(canonical_nan=True, cost=cost_model(self.wasm64),
-                                   host_memory_cap=cap, dense_limit=DENSE_BYTES))
+                                   host_memory_cap=cap, dense_limit=DENSE_BYTES, tier=tier))
         binding = Binding()
         imports = [embed.func_alloc(store, ft, host_function(entry, binding))
                    for entry, ft in self.import_entries]

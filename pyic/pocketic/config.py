@@ -127,7 +127,7 @@ def _state_path(name: str, spec) -> str | None:
 
 
 def build_instance(config: dict, *, costs=None, time: int | None = None,
-                   seed: bytes = b"pyic") -> tuple[Instance, str | None]:
+                   seed: bytes = b"pyic", tier: str | None = None) -> tuple[Instance, str | None]:
     """The instance a config asks for, and the directory to save it to (or None);
     fresh subnets start at ``time``, by default `GENESIS`."""
     time = GENESIS if time is None else time
@@ -142,15 +142,16 @@ def build_instance(config: dict, *, costs=None, time: int | None = None,
         if specs:
             raise InstanceError("Subnets cannot be configured together with a non-empty "
                                 "state directory.")
-        subnets = load_subnets(state_dir)
+        subnets = load_subnets(state_dir, tier)
         check_disjoint(subnets, gen)
-        return Instance(subnets, gen, seed), state_dir
+        return Instance(subnets, gen, seed, tier=tier), state_dir
     if not specs:
         raise InstanceError("At least one subnet must be configured.")
     if state_dir is not None:
         os.makedirs(state_dir, exist_ok=True)
     # Subnets with a state first, so fresh ranges avoid theirs (as the server does).
-    loaded: list[Subnet] = [load_subnet(path, kind) for kind, path in specs if path is not None]
+    loaded: list[Subnet] = [load_subnet(path, kind, tier) for kind, path in specs
+                            if path is not None]
     check_disjoint(loaded, gen)
     subnets = list(loaded)
     next_index = max((s.call_id_base >> CALL_ID_BITS for s in loaded), default=-1) + 1
@@ -160,11 +161,12 @@ def build_instance(config: dict, *, costs=None, time: int | None = None,
                 layout = layout_new(kind, gen)
             except ValueError as e:   # a named kind asked twice (one restored)
                 raise InstanceError(str(e)) from None
-            subnets.append(subnet_ic(layout, next_index, costs=costs, time=time, seed=seed))
+            subnets.append(subnet_ic(layout, next_index, costs=costs, time=time, seed=seed,
+                                     tier=tier))
             next_index += 1
     # The NNS subnet first (it is the root of trust).
     subnets.sort(key=lambda s: s.kind != SubnetKind.NNS)
-    return Instance(subnets, gen, seed), state_dir
+    return Instance(subnets, gen, seed, tier=tier), state_dir
 
 
 __all__ = ["FIELDS", "GENESIS", "SubnetConfig", "SubnetKind", "build_instance"]

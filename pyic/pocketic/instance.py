@@ -98,12 +98,12 @@ def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
 
 
 def subnet_ic(layout: SubnetLayout, index: int, *, costs: Costs | None = None,
-              time: int | None = None, seed: bytes = b"pyic") -> Subnet:
+              time: int | None = None, seed: bytes = b"pyic", tier: str | None = None) -> Subnet:
     """A new subnet: an empty IC whose fresh canister ids come from the layout's
     allocation range and whose call ids from the subnet's own base."""
     cfg = costs if costs is not None else subnet_costs(layout.kind)
     kw = {} if time is None else {"time": time}
-    ic = IC(cfg, seed=seed, **kw)
+    ic = IC(cfg, seed=seed, tier=tier, **kw)
     base = index << CALL_ID_BITS
     ic.state = evolve(ic.state, next_canister_index=layout.allocation.start, next_call_id=base)
     return Subnet(layout, ic, base)
@@ -113,12 +113,13 @@ class Instance:
     """The subnets of one instance and every operation of the protocol on them."""
 
     def __init__(self, subnets: list[Subnet], range_gen: RangeGen | None = None,
-                 seed: bytes = b"pyic") -> None:
+                 seed: bytes = b"pyic", tier: str | None = None) -> None:
         if not subnets:
             raise InstanceError("At least one subnet must be configured.")
         self.subnets = subnets
         self.range_gen = range_gen if range_gen is not None else RangeGen()
         self.seed = seed
+        self.tier = tier       # the Wasm tier of subnets added later (`SubnetConfig.wasm_tier`)
         self.ingress: dict[bytes, Ingress] = {}
         self.in_flight: dict[int, int] = {}   # call context id -> its calls on other subnets
         self._recount_in_flight()
@@ -160,7 +161,8 @@ class Instance:
         if index is None:
             raise InstanceError(f"The specified id {_text(canister_id)} is not a canister id.")
         layout = layout_for_canister(index, self.range_gen)
-        subnet = subnet_ic(layout, self._next_subnet_index(), time=self.time, seed=self.seed)
+        subnet = subnet_ic(layout, self._next_subnet_index(), time=self.time, seed=self.seed,
+                           tier=self.tier)
         self.subnets.append(subnet)
         return subnet
 

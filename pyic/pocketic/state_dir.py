@@ -66,7 +66,8 @@ def save_subnet(subnet: Subnet, folder: str) -> None:
         json.dump(subnet_config_json(subnet), f, indent=1)
 
 
-def load_subnet(folder: str, expected_kind: SubnetKind | None = None) -> Subnet:
+def load_subnet(folder: str, expected_kind: SubnetKind | None = None,
+                tier: str | None = None) -> Subnet:
     """The subnet saved in ``folder``; `InstanceError` if there is none."""
     try:
         with open(os.path.join(folder, SUBNET_FILE), encoding="utf-8") as f:
@@ -81,7 +82,7 @@ def load_subnet(folder: str, expected_kind: SubnetKind | None = None) -> Subnet:
         raise InstanceError(f"The subnet state at {folder} is of kind {kind.value}, "
                             f"not {expected_kind.value}.")
     try:
-        ic = IC.load(os.path.join(folder, STATE_FILE))
+        ic = IC.load(os.path.join(folder, STATE_FILE), tier=tier)
     except Exception as e:   # noqa: BLE001 -- any unreadable store is the same user error
         raise InstanceError(f"The state of subnet at {folder} could not be loaded: {e}") from None
     ic.state = evolve(ic.state,
@@ -108,7 +109,7 @@ def save_instance(instance: Instance, state_dir: str) -> None:
     os.replace(tmp, os.path.join(state_dir, TOPOLOGY_FILE))
 
 
-def load_subnets(state_dir: str) -> list[Subnet]:
+def load_subnets(state_dir: str, tier: str | None = None) -> list[Subnet]:
     """The subnets saved in ``state_dir`` (its ``topology.json`` lists them)."""
     try:
         with open(os.path.join(state_dir, TOPOLOGY_FILE), encoding="utf-8") as f:
@@ -116,7 +117,7 @@ def load_subnets(state_dir: str) -> list[Subnet]:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InstanceError(f"The state directory {state_dir} has no readable "
                             f"{TOPOLOGY_FILE}: {e}") from None
-    return [load_subnet(os.path.join(state_dir, folder)) for folder in folders]
+    return [load_subnet(os.path.join(state_dir, folder), tier=tier) for folder in folders]
 
 
 def check_disjoint(subnets: list[Subnet], gen: RangeGen) -> None:

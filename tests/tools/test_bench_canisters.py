@@ -22,20 +22,16 @@ BENCH = pathlib.Path(os.environ["PYIC_SHARED"], "bench").resolve()   # root conf
 M64 = (1 << 64) - 1
 
 
-def run_on(tier: str, s, n: int, monkeypatch) -> dict:
+def run_on(tier: str, s, n: int) -> dict:
     """``run(n)`` on a fresh PocketIC whose canisters run on ``tier``."""
-    from pyic.wasm.runtime import store
-    monkeypatch.setattr(store, "DEFAULT_TIER", store.DEFAULT_TIER)   # restored afterwards
-    monkeypatch.setenv("PYIC_TIER", tier)
-    stress.select_tier(tier)
-    return stress.run(s, n)
+    return stress.run(s, n, tier=tier)
 
 
 @pytest.mark.parametrize("name", list(stress.BY_NAME))
-def test_stress_canister_same_reply_and_count_on_both_tiers(name, monkeypatch):
+def test_stress_canister_same_reply_and_count_on_both_tiers(name):
     s = stress.BY_NAME[name]
-    fast = run_on("fast", s, s.small, monkeypatch)
-    reference = run_on("reference", s, s.small, monkeypatch)
+    fast = run_on("fast", s, s.small)
+    reference = run_on("reference", s, s.small)
     assert (fast["tier"], reference["tier"]) == ("fast", "reference")
     assert fast["reply"] == reference["reply"] and len(fast["reply"]) == 8
     assert fast["checksum"] == stress.MODELS[name](s.small)
@@ -43,10 +39,10 @@ def test_stress_canister_same_reply_and_count_on_both_tiers(name, monkeypatch):
     assert fast["rounds"] >= 1
 
 
-def test_calls_checksum_in_closed_form(monkeypatch):
+def test_calls_checksum_in_closed_form():
     """calls.wat's reply is a sum over the calls; here it is written out by hand for n = 3:
     add(i) = 3 i^2 + 7, xor i: 7 ^ 0, 10 ^ 1, 19 ^ 2."""
-    r = run_on("fast", stress.BY_NAME["calls"], 3, monkeypatch)
+    r = run_on("fast", stress.BY_NAME["calls"], 3)
     assert r["checksum"] == 7 + 11 + 17 == stress.model_calls(3)
 
 

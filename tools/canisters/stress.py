@@ -64,15 +64,6 @@ def wasm_of(stress: Stress) -> bytes:
         return encode_module(parse_module(f.read(), source=stress.wat))
 
 
-def select_tier(tier: str) -> None:
-    """Run canisters on ``tier``.  The IC builds each canister's store with a `Config` that
-    names no tier, so this sets the default such a `Config` takes (and ``PYIC_TIER``, which
-    older pyic read instead); `tiers_since` says which tier the canisters really ran on."""
-    os.environ["PYIC_TIER"] = tier
-    from pyic.wasm.runtime import store
-    store.DEFAULT_TIER = tier
-
-
 def _module(pic, cid):
     from pyic.testing import to_principal_bytes
     c = pic.ic.state.canisters.get(to_principal_bytes(cid))
@@ -103,7 +94,7 @@ def tiers_since(before: set) -> set:
     return {s.config.tier for s in _stores() if id(s) not in before}
 
 
-def run(stress: Stress, n: int, max_rounds: int = 100_000) -> dict:
+def run(stress: Stress, n: int, max_rounds: int = 100_000, tier: str | None = None) -> dict:
     """Install ``stress`` on a fresh `PocketIC` (the call benchmark: twice, the caller
     given the callee's id), submit ``run(n)`` and tick until it is answered.  Returns the
     reply, the instructions the call executed (on every canister involved), its CPU seconds
@@ -112,7 +103,7 @@ def run(stress: Stress, n: int, max_rounds: int = 100_000) -> dict:
     from pyic.testing import PocketIC, to_principal_bytes
     wasm = wasm_of(stress)
     stores = store_ids()
-    pic = PocketIC()
+    pic = PocketIC(tier=tier)
     cids = [pic.create_canister(cycles=CYCLES)]
     if stress.name == "calls":
         callee = cids[0]

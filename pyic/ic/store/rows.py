@@ -153,7 +153,9 @@ def system_of(row: tuple) -> dict:
 
 # ------------------------------------------------------------------ the subnet configuration
 
-CONFIG_FIELDS = tuple(f.name for f in attrs.fields(SubnetConfig))
+# The fields that are state (`SubnetConfig.wasm_tier` is how a run executes, not state).
+CONFIG_FIELDS = tuple(f.name for f in attrs.fields(SubnetConfig)
+                      if f.metadata.get("state", True))
 # Every field is a count or a fee (NAT) but the cost schedule's name.
 _CONFIG_KIND = {name: TEXT if name == "cost_schedule" else NAT for name in CONFIG_FIELDS}
 

@@ -32,7 +32,7 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Iterator
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from ...errors import ICError
 from ..costs import SubnetConfig
@@ -72,6 +72,9 @@ class Store:
         self._stored: _Stored | None = None
         # Rows written per table since the store was opened (for tests and reports).
         self.written: Counter = Counter()
+        # The Wasm tier the loaded IC runs its canisters on (`SubnetConfig.wasm_tier`): a
+        # choice of the command, not state (None: the default).
+        self.tier: str | None = None
 
     # ---------------------------------------------------------------- opening
 
@@ -151,10 +154,11 @@ class Store:
     @classmethod
     @contextmanager
     def transaction(cls, path: str, *, create: bool = False,
-                    timeout: float = DEFAULT_TIMEOUT) -> Iterator[IC]:
-        """One command: the IC as stored; what it became is saved and committed
-        when the block ends normally, nothing when it raises."""
+                    timeout: float = DEFAULT_TIMEOUT, tier: str | None = None) -> Iterator[IC]:
+        """One command: the IC as stored (its canisters run on ``tier``); what it became
+        is saved and committed when the block ends normally, nothing when it raises."""
         store = cls.open(path, create=create, timeout=timeout)
+        store.tier = tier
         try:
             store.begin(write=True)
             try:
@@ -177,7 +181,7 @@ class Store:
             stored = self._read(with_modules=True)
         self._stored = stored
         if stored.cfg is None:
-            return IC()
+            return IC(tier=self.tier)
         ic = IC(stored.cfg)
         ic._nonce = stored.nonce
         ic.state = stored.state
@@ -199,6 +203,8 @@ class Store:
             raise CorruptStore("more than one system row")
         values = rows.system_of(system[0])
         cfg = rows.config_of(conn.execute("SELECT name, value FROM subnet_config"))
+        if self.tier is not None:
+            cfg = evolve(cfg, wasm_tier=self.tier)
         modules = _Modules(conn, cfg if with_modules else None)
         states = memories.read_states(conn, "1", ())
         canisters = self._read_canisters(modules, states)
