@@ -27,7 +27,7 @@ def select(ins, S, L, pc):
     return pc
 
 
-# ------------------------------------------------------------------ variables (imm: index or instance)
+# --------------------------------------------------------------- variables (imm: index or instance)
 
 
 def local_get(ins, S, L, pc):

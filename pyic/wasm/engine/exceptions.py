@@ -78,7 +78,8 @@ def find_handler(handlers: tuple, at: int, exn: ExnInst):
 
 
 def handler_values(clause, exn: ExnInst) -> list:
-    """What a catch clause pushes: the payload (``catch`` only), then the exnref (``_ref`` kinds)."""
+    """What a catch clause pushes: the payload (``catch`` only), then the exnref
+    (``_ref`` kinds)."""
     vals = list(exn.fields) if clause[0] is not None else []
     if clause[1]:
         vals.append(exn)

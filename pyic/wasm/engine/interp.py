@@ -82,7 +82,8 @@ def run(store, f, args: list, meter: Meter, callee=None) -> list:
                     if pc >= 0:
                         continue
                     if pc == RETURN:
-                        # 4.6.5 "Returning from a function" / falling off the end: keep the results, drop the frame's operands
+                        # 4.6.5 "Returning from a function" / falling off the end: keep the
+                        # results, drop the frame's operands
                         if len(S) != base + nres:
                             res = S[len(S) - nres:] if nres else []
                             del S[base:]
@@ -180,8 +181,9 @@ def run(store, f, args: list, meter: Meter, callee=None) -> list:
                     cur = g
                     pc = 0
             except UncaughtException as e:
-                # 4.6.4 "Exception Handling": unwind to the innermost try_table that catches it, frame by
-                # frame (``pc`` is the raising instruction, a caller's return address - 1 its call)
+                # 4.6.4 "Exception Handling": unwind to the innermost try_table that catches it,
+                # frame by frame (``pc`` is the raising instruction, a caller's return address - 1
+                # its call)
                 exn = exn_of(e)
                 at = pc
                 while True:

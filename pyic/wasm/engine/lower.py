@@ -46,7 +46,7 @@ from .proposals import LOWER as PROPOSAL_OPS
 
 
 class Label:
-    """A branch target whose index becomes known when its block is closed (or at once, for loops)."""
+    """A branch target whose index becomes known when its block is closed (at once for loops)."""
 
     __slots__ = ("pc",)
 
@@ -56,7 +56,8 @@ class Label:
 
 class Compiled:
     """A lowered function: ``code``, the default values of its declared locals, and its
-    exception handlers ``(start, end, clauses)``, innermost first (`pyic.wasm.engine.exceptions`)."""
+    exception handlers ``(start, end, clauses)``, innermost first
+    (`pyic.wasm.engine.exceptions`)."""
 
     __slots__ = ("code", "zeros", "handlers")
 
@@ -92,7 +93,8 @@ class _Ctrl:
         self.legacy = None          # a legacy try: its `legacy.TryState`
 
     def arity(self) -> int:
-        # 3.4.2 ``block``, ``loop``: a loop's label takes its parameters, any other label its results
+        # 3.4.2 ``block``, ``loop``: a loop's label takes its parameters,
+        # any other label its results
         return self.nparams if self.kind == "loop" else self.nresults
 
 
@@ -348,8 +350,9 @@ def lower(f, store) -> Compiled:
                 ins[j] = (x[0].pc, x[1], x[2])
         code[k] = tuple(ins)
     zeros = [default_value(t) for t in f.code.locals] + [None] * hidden[0]
-    handlers_ = tuple((start, end, tuple((tag, ref, lbl.pc, height) for tag, ref, lbl, height in cl))
-                      for start, end, cl in handlers)
+    handlers_ = tuple(
+        (start, end, tuple((tag, ref, lbl.pc, height) for tag, ref, lbl, height in cl))
+        for start, end, cl in handlers)
     return Compiled(code, zeros, handlers_)
 
 

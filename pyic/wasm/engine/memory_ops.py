@@ -160,7 +160,7 @@ def make_store_lane(nbits: int):
     return store_lane
 
 
-# ------------------------------------------------------------------ size, grow, bulk (imm: meminst ...)
+# -------------------------------------------------------------- size, grow, bulk (imm: meminst ...)
 
 def memory_size(ins, S, L, pc):
     S.append(ins[2].size // PAGE_SIZE)

@@ -13,7 +13,8 @@ from ..numerics import NUMERIC
 
 
 def lookup(op: str):
-    """The numerics function implementing ``op``; `Trap` if pyic has none (never for valid 2.0 code)."""
+    """The numerics function implementing ``op``; `Trap` if pyic has none
+    (never for valid 2.0 code)."""
     entry = NUMERIC.get(op)
     if entry is None:
         raise Trap(f"unsupported instruction {op}")

@@ -2,9 +2,10 @@
 
 ``LOWER[op](imm, cost, module_instance, store) -> (pops, pushes, instruction)``:
 the stack effect and the lowered instruction ``[handler, cost, immediates...]``
-of each (or ``None`` to lower a 3.0 op, e.g. ``memory.size``, as 3.0 does); the handlers live in one module per proposal.  The fast tier does
-not know these handlers, so functions using them run on the reference
-interpreter (docs/fast-tier.md, "fallback"), with the same counts.
+of each (or ``None`` to lower a 3.0 op, e.g. ``memory.size``, as 3.0 does); the
+handlers live in one module per proposal.  The fast tier does not know these
+handlers, so functions using them run on the reference interpreter
+(docs/fast-tier.md, "fallback"), with the same counts.
 """
 
 from __future__ import annotations

@@ -83,7 +83,9 @@ def extern_type_matches(store: Store, ev: ExternVal, kind: str, desc, deftypes: 
         t2 = close_valtype(desc.valtype, deftypes)
         if g.type.mut != desc.mut:
             return False
-        return _equal_valtypes(g.type.valtype, t2) if desc.mut else match_valtype(g.type.valtype, t2)
+        if desc.mut:
+            return _equal_valtypes(g.type.valtype, t2)
+        return match_valtype(g.type.valtype, t2)
     if kind == "tag":
         # tags: equal types
         return store.tags[ev.addr].deftype is deftypes[desc.typeidx]

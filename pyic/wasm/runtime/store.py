@@ -64,7 +64,8 @@ class Config:
 
 
 class Store:
-    """4.2.3 ``store ::= {tags, globals, mems, tables, funcs, datas, elems, structs, arrays, exns}``.
+    """4.2.3 ``store ::= {tags, globals, mems, tables, funcs, datas, elems, structs, arrays,
+    exns}``.
 
     Structure, array and exception instances are not listed: they are Python
     objects referenced directly (see `pyic.wasm.runtime.gc`)."""
@@ -164,8 +165,8 @@ class DataInst:
 
 
 class TagInst:
-    """4.2.11 "Tag Instances": ``taginst ::= {type tagtype}``: ``type`` the closed function type of the
-    payload, ``deftype`` its defined type (tags match by type equality)."""
+    """4.2.11 "Tag Instances": ``taginst ::= {type tagtype}``: ``type`` the closed function type
+    of the payload, ``deftype`` its defined type (tags match by type equality)."""
 
     __slots__ = ("addr", "type", "deftype")
 
