@@ -66,14 +66,16 @@ def _opcode_programs():
         "on_heartbeat": U.on_heartbeat(b), "accept_message": U.accept_message,
         "on_inspect": U.on_inspect_message(b), "trap_if_eq": U.trap_if_eq(b, b, b),
         "cleanup": U.call_on_cleanup(b), "stable_fill": U.stable_fill(int_(0), int_(0), int_(0)),
-        "stable64_size": ignore(U.stable64_size), "stable64_grow": ignore(U.stable64_grow(int64(0))),
+        "stable64_size": ignore(U.stable64_size),
+        "stable64_grow": ignore(U.stable64_grow(int64(0))),
         "stable64_read": ignore(U.stable64_read(int64(0), int64(0))),
         "stable64_write": U.stable64_write(int64(0), b), "i64tob": ignore(i64tob(int64(0))),
         "available128": ignore(U.get_available_cycles128), "balance128": ignore(U.get_balance128),
         "refund128": ignore(U.get_refund128),
         "accept128": ignore(U.accept_cycles128(int64(0), int64(0))),
         "add128": U.call_cycles_add128(int64(0), int64(0)),
-        "arg_size": ignore(U.msg_arg_data_size), "arg_copy": ignore(U.msg_arg_data_copy(int_(0), int_(0))),
+        "arg_size": ignore(U.msg_arg_data_size),
+        "arg_copy": ignore(U.msg_arg_data_copy(int_(0), int_(0))),
         "caller_size": ignore(U.msg_caller_size),
         "caller_copy": ignore(U.msg_caller_copy(int_(0), int_(0))),
         "rej_size": ignore(U.msg_reject_msg_size),
@@ -88,7 +90,8 @@ def _opcode_programs():
         "version": ignore(U.canister_version), "trap_if_neq": U.trap_if_neq(b, b, b),
         "mint": ignore(U.mint_cycles(int64(0))), "one_way": U.one_way_call_new(b, b),
         "is_controller": ignore(U.is_controller(b)),
-        "burn": ignore(U.cycles_burn128(int64(0), int64(0))), "blob_length": ignore(U.blob_length(b)),
+        "burn": ignore(U.cycles_burn128(int64(0), int64(0))),
+        "blob_length": ignore(U.blob_length(b)),
         "equal_bytes": ignore(U.push_equal_bytes(int_(0), int_(0))),
         "replicated": ignore(U.in_replicated_execution),
         "best_effort": U.call_with_best_effort_response(int_(0)),
@@ -341,7 +344,7 @@ def test_global_timer_program(pic, uc):
     assert pic.universal_query(uc, reply_data(get_global)) == b"fired"
 
 
-# ------------------------------------------------------------------ formats, against pyic's own codecs
+# --------------------------------------------------------------- formats, against pyic's own codecs
 
 
 def test_parse_principal_matches_the_textual_form():

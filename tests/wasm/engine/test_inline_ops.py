@@ -65,7 +65,8 @@ def _module(t):
                          f'(f64.{op} (local.get 0) (local.get 1)))')
         funcs.append(
             '(func (export "fused") (param f64 f64) (result f64) '
-            '(f64.sub (f64.mul (local.get 0) (local.get 1)) (f64.add (local.get 1) (f64.const -0.0))))'
+            '(f64.sub (f64.mul (local.get 0) (local.get 1)) '
+            '(f64.add (local.get 1) (f64.const -0.0))))'
         )
         funcs.append('(func (export "viaLocal") (param f64 f64) (result i32) (local f64) '
                      '(local.set 2 (f64.add (local.get 0) (local.get 1))) '

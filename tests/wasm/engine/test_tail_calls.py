@@ -22,7 +22,8 @@ SRC = """(module
   ;; sum n..1 by a self tail call
   (func $tc (export "tc") (param i32 i32) (result i32)
     (if (result i32) (local.get 0)
-      (then (return_call $tc (i32.sub (local.get 0) (i32.const 1)) (i32.add (local.get 1) (local.get 0))))
+      (then (return_call $tc (i32.sub (local.get 0) (i32.const 1))
+                             (i32.add (local.get 1) (local.get 0))))
       (else (local.get 1))))
   ;; swapped parameters, a declared local that must start at zero on each entry, values
   ;; left on the operand stack below the arguments, a store per round

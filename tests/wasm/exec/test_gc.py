@@ -1,4 +1,4 @@
-"""GC execution: structures, arrays, i31, casts, extern conversions, defined types across modules."""
+"""GC execution: structures, arrays, i31, casts, extern conversions, cross-module defined types."""
 
 import pytest
 
@@ -75,14 +75,22 @@ ARRAYS = """
   (data $d "\\01\\02\\03\\84\\00\\00\\80\\3f")
   (elem $e func $f $f $f)
   (func $f)
-  (func (export "new") (param i32 i32) (result (ref $a8)) (array.new $a8 (local.get 0) (local.get 1)))
-  (func (export "fixed") (result (ref $a8)) (array.new_fixed $a8 3 (i32.const 1) (i32.const 2) (i32.const 0x1FF)))
-  (func (export "data8") (param i32 i32) (result (ref $a8)) (array.new_data $a8 $d (local.get 0) (local.get 1)))
-  (func (export "dataf") (result f32) (array.get $af (array.new_data $af $d (i32.const 4) (i32.const 1)) (i32.const 0)))
-  (func (export "elem") (param i32 i32) (result i32) (array.len (array.new_elem $ar $e (local.get 0) (local.get 1))))
-  (func (export "get_s") (param (ref null $a8) i32) (result i32) (array.get_s $a8 (local.get 0) (local.get 1)))
-  (func (export "get_u") (param (ref null $a8) i32) (result i32) (array.get_u $a8 (local.get 0) (local.get 1)))
-  (func (export "set") (param (ref null $a8) i32 i32) (array.set $a8 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "new") (param i32 i32) (result (ref $a8))
+    (array.new $a8 (local.get 0) (local.get 1)))
+  (func (export "fixed") (result (ref $a8))
+    (array.new_fixed $a8 3 (i32.const 1) (i32.const 2) (i32.const 0x1FF)))
+  (func (export "data8") (param i32 i32) (result (ref $a8))
+    (array.new_data $a8 $d (local.get 0) (local.get 1)))
+  (func (export "dataf") (result f32)
+    (array.get $af (array.new_data $af $d (i32.const 4) (i32.const 1)) (i32.const 0)))
+  (func (export "elem") (param i32 i32) (result i32)
+    (array.len (array.new_elem $ar $e (local.get 0) (local.get 1))))
+  (func (export "get_s") (param (ref null $a8) i32) (result i32)
+    (array.get_s $a8 (local.get 0) (local.get 1)))
+  (func (export "get_u") (param (ref null $a8) i32) (result i32)
+    (array.get_u $a8 (local.get 0) (local.get 1)))
+  (func (export "set") (param (ref null $a8) i32 i32)
+    (array.set $a8 (local.get 0) (local.get 1) (local.get 2)))
   (func (export "len") (param (ref null $a8)) (result i32) (array.len (local.get 0)))
   (func (export "fill") (param (ref null $a8) i32 i32 i32)
     (array.fill $a8 (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
@@ -266,7 +274,8 @@ CONVERT = """
   (func (export "internalize") (param externref) (result anyref) (any.convert_extern (local.get 0)))
   (func (export "externalize") (param anyref) (result externref) (extern.convert_any (local.get 0)))
   (func (export "g") (result i32) (struct.get $s 0 (global.get $g)))
-  (func (export "x") (result i32) (i31.get_u (ref.cast i31ref (any.convert_extern (global.get $x)))))
+  (func (export "x") (result i32)
+    (i31.get_u (ref.cast i31ref (any.convert_extern (global.get $x)))))
 )
 """
 
@@ -305,7 +314,8 @@ def test_import_matching_by_canonical_type_and_subtyping():
     imports = {"m": a.exports}
     # an equivalent rec group in another module: the same defined types
     inst(
-        """(module (rec (type $a (sub (func (result i32)))) (type $b (struct (field (ref null $a)))))
+        """(module (rec (type $a (sub (func (result i32))))
+                   (type $b (struct (field (ref null $a)))))
               (import "m" "f" (func (type $a))) (import "m" "fa" (func (type $a))))""",
         imports,
         store,
@@ -317,7 +327,8 @@ def test_import_matching_by_canonical_type_and_subtyping():
     # a supertype cannot stand in for its subtype
     with pytest.raises(LinkError, match="incompatible import type"):
         inst(
-            """(module (rec (type $a (sub (func (result i32)))) (type $b (struct (field (ref null $a)))))
+            """(module (rec (type $a (sub (func (result i32))))
+                       (type $b (struct (field (ref null $a)))))
                   (type $c (sub $a (func (result i32)))) (import "m" "fa" (func (type $c))))""",
             imports,
             store,

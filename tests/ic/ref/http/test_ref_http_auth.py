@@ -204,9 +204,11 @@ DELEGATION_CASES = {
     "one delegation, two targets":
         (True, call_req_dt, lambda c: with_ed25519([[c, DOESNT_EXIST]]), ()),
     "one delegation, many targets":
-        (True, call_req_dt, lambda c: with_ed25519([[c] + [word_to_id(i) for i in range(999)]]), ()),
+        (True, call_req_dt,
+         lambda c: with_ed25519([[c] + [word_to_id(i) for i in range(999)]]), ()),
     "one delegation, too many targets":
-        (False, call_req_dt, lambda c: with_ed25519([[c] + [word_to_id(i) for i in range(1000)]]), ()),
+        (False, call_req_dt,
+         lambda c: with_ed25519([[c] + [word_to_id(i) for i in range(1000)]]), ()),
     "two delegations, two targets, webauthn ECDSA":
         (True, call_req_dt,
          lambda c: with_webauthn("ECDSA", [[c, DOESNT_EXIST], [c, DOESNT_EXIST]]),

@@ -310,7 +310,8 @@ def test_metadata_names(ic, ecid, name):
     pytest.param("", marks=ref_test(RC + "WebAssembly module validation/empty custom section name"),
                  id="empty"),
     pytest.param("name with spaces",
-                 marks=ref_test(RC + "WebAssembly module validation/custom section name with spaces"),
+                 marks=ref_test(
+                     RC + "WebAssembly module validation/custom section name with spaces"),
                  id="spaces"),
 ])
 def test_module_validation_metadata(ic, ecid, name):
