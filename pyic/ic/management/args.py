@@ -80,7 +80,8 @@ type canister_install_mode = variant {
 type snapshot = record { id : snapshot_id; taken_at_timestamp : nat64; total_size : nat64 };
 type canister_log_record = record { idx : nat64; timestamp_nanos : nat64; content : blob };
 service ic : {
-  create_canister : (record { settings : opt canister_settings; sender_canister_version : opt nat64 })
+  create_canister : (record { settings : opt canister_settings;
+                              sender_canister_version : opt nat64 })
     -> (record { canister_id : canister_id });
   update_settings : (record { canister_id : canister_id; settings : canister_settings;
                               sender_canister_version : opt nat64 }) -> ();
@@ -88,12 +89,15 @@ service ic : {
   clear_chunk_store : (record { canister_id : canister_id }) -> ();
   stored_chunks : (record { canister_id : canister_id }) -> (vec chunk_hash);
   install_code : (record { mode : canister_install_mode; canister_id : canister_id;
-                           wasm_module : blob; arg : blob; sender_canister_version : opt nat64 }) -> ();
+                           wasm_module : blob; arg : blob;
+                           sender_canister_version : opt nat64 }) -> ();
   install_chunked_code : (record { mode : canister_install_mode; target_canister : canister_id;
-                                   store_canister : opt canister_id; chunk_hashes_list : vec chunk_hash;
+                                   store_canister : opt canister_id;
+                                   chunk_hashes_list : vec chunk_hash;
                                    wasm_module_hash : blob; arg : blob;
                                    sender_canister_version : opt nat64 }) -> ();
-  uninstall_code : (record { canister_id : canister_id; sender_canister_version : opt nat64 }) -> ();
+  uninstall_code : (record { canister_id : canister_id;
+                             sender_canister_version : opt nat64 }) -> ();
   start_canister : (record { canister_id : canister_id }) -> ();
   stop_canister : (record { canister_id : canister_id }) -> ();
   canister_status : (record { canister_id : canister_id }) -> (record {
@@ -119,21 +123,26 @@ service ic : {
   canister_info : (record { canister_id : canister_id; num_requested_changes : opt nat64 })
     -> (record { total_num_changes : nat64; recent_changes : vec change; module_hash : opt blob;
                  controllers : vec principal });
-  canister_metadata : (record { canister_id : canister_id; name : text }) -> (record { value : blob });
+  canister_metadata : (record { canister_id : canister_id; name : text })
+    -> (record { value : blob });
   delete_canister : (record { canister_id : canister_id }) -> ();
   deposit_cycles : (record { canister_id : canister_id }) -> ();
   raw_rand : () -> (blob);
-  provisional_create_canister_with_cycles : (record { amount : opt nat; settings : opt canister_settings;
+  provisional_create_canister_with_cycles : (record {
+      amount : opt nat; settings : opt canister_settings;
       specified_id : opt canister_id; sender_canister_version : opt nat64 })
     -> (record { canister_id : canister_id });
   provisional_top_up_canister : (record { canister_id : canister_id; amount : nat }) -> ();
-  take_canister_snapshot : (record { canister_id : canister_id; replace_snapshot : opt snapshot_id;
-                                     uninstall_code : opt bool; sender_canister_version : opt nat64 })
+  take_canister_snapshot : (record { canister_id : canister_id;
+                                     replace_snapshot : opt snapshot_id;
+                                     uninstall_code : opt bool;
+                                     sender_canister_version : opt nat64 })
     -> (snapshot);
   load_canister_snapshot : (record { canister_id : canister_id; snapshot_id : snapshot_id;
                                      sender_canister_version : opt nat64 }) -> ();
   list_canister_snapshots : (record { canister_id : canister_id }) -> (vec snapshot);
-  delete_canister_snapshot : (record { canister_id : canister_id; snapshot_id : snapshot_id }) -> ();
+  delete_canister_snapshot : (record { canister_id : canister_id; snapshot_id : snapshot_id })
+    -> ();
   fetch_canister_logs : (record { canister_id : canister_id }) -> (record {
     canister_log_records : vec canister_log_record }) query;
 }
