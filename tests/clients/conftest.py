@@ -17,7 +17,8 @@ from pyic.http.process import ReplicaProcess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 UNIVERSAL_WAT = ROOT / "pyic" / "universal" / "universal_canister.wat"
-CORPUS = pathlib.Path(os.environ.get("PYIC_CANISTERS", ROOT.parent / "shared" / "canisters"))
+CORPUS = pathlib.Path(os.environ.get("PYIC_CANISTERS")
+                      or pathlib.Path(os.environ["PYIC_SHARED"]) / "canisters")
 
 
 def pyic(*args: str) -> str:

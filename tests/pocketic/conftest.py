@@ -16,8 +16,10 @@ import tempfile
 import pytest
 from pic_server import start_server, stop
 
-CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "shared", "canisters")
+# $PYIC_CANISTERS, else the corpus in the shared material (the root conftest.py sets
+# $PYIC_SHARED when it is not given).
+CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(os.environ["PYIC_SHARED"],
+                                                             "canisters")
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,10 @@ from pyic.testing import PocketIC, SubnetConfig
 from pyic.wasm.binary import encode_module
 from pyic.wasm.text import parse_module
 
-CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "shared", "canisters")
+# $PYIC_CANISTERS, else the corpus in the shared material (the root conftest.py sets
+# $PYIC_SHARED when it is not given).
+CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(os.environ["PYIC_SHARED"],
+                                                             "canisters")
 
 # Keeps its init argument and answers it to the query "arg".
 ARG_KEEPER = encode_module(parse_module("""

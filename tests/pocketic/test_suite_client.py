@@ -13,8 +13,10 @@ import os
 import ic
 import pytest
 
-CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "shared", "canisters")
+# $PYIC_CANISTERS, else the corpus in the shared material (the root conftest.py sets
+# $PYIC_SHARED when it is not given).
+CANISTERS = os.environ.get("PYIC_CANISTERS") or os.path.join(os.environ["PYIC_SHARED"],
+                                                             "canisters")
 EMPTY_WASM = b"\x00asm\x01\x00\x00\x00"
 
 

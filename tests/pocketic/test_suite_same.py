@@ -23,7 +23,7 @@ def test_the_client_suite_passes_in_process_with_its_import_swapped(tmp_path):
     swapped.write_text(source.replace(CLIENT, IN_PROCESS), encoding="utf-8")
     env = dict(os.environ, PYIC_CANISTERS=os.path.abspath(
         os.environ.get("PYIC_CANISTERS")
-        or os.path.join(HERE, "..", "..", "..", "shared", "canisters")))
+        or os.path.join(os.environ["PYIC_SHARED"], "canisters")))
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         "--rootdir", str(tmp_path), str(swapped)],
                        capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
