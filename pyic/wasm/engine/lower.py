@@ -29,6 +29,7 @@ from ...errors import Trap
 from ..numerics.canonical import canonicalising
 from ..runtime.types import close_valtype
 from ..runtime.values import FuncRef, default_value, null
+from ..numerics import NUMERIC
 from ..syntax.facts import stack_effect
 from ..syntax.opcodes import MEMORY_OPS
 from . import basic_ops as B
@@ -104,6 +105,8 @@ def lower(f, store) -> Compiled:
     types = mi.types
     cfg = store.config
     costs = cfg.cost or DEFAULT
+    # `CostModel.cost` without a method call per instruction (lowering is run-once work)
+    cost_of, default_cost = costs.instr.get, costs.default
     canon = cfg.canonical_nan
     funcs = store.funcs
 
@@ -166,7 +169,15 @@ def lower(f, store) -> Compiled:
 
         op = instr.op
         imm = instr.imm
-        cost = costs.cost(op)
+        cost = cost_of(op, default_cost)
+        if op in _PLAIN:
+            # the most frequent instructions first: straight-line, fixed effect, no proposal
+            # lowering and no per-element charge (their full path below gives the same)
+            pops, pushes = stack_effect(op)
+            h += pushes - pops
+            emit(_numeric(op, imm, cost, canon) if op in _PLAIN_NUMERIC
+                 else _simple(op, imm, cost, mi, store, canon))
+            continue
         cur = ctrls[-1]
 
         # ---------------------------------------------------------- structured control
@@ -387,6 +398,13 @@ _BULK_HANDLERS = {
     "table.init": T.table_init, "elem.drop": T.elem_drop}
 
 
+# The instructions `lower` takes the short way (`_simple`, `_numeric`): neither control nor
+# GC, no proposal's own lowering, no per-element charge.
+_PLAIN_NUMERIC = frozenset(NUMERIC) - frozenset(PROPOSAL_OPS) - METERED_OPS - G.GC_OPS
+_PLAIN = _PLAIN_NUMERIC | (frozenset(("local.get", "local.set", "local.tee", "global.get",
+                                      "global.set", "drop")) - frozenset(PROPOSAL_OPS))
+
+
 def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
     """The lowered form of a straight-line instruction."""
     if op == "local.get":
@@ -421,7 +439,11 @@ def _simple(op: str, imm: tuple, cost: int, mi, store, canon: bool) -> list:
         return _memory(op, imm, cost, mi)
     if op in _BULK_HANDLERS:
         return [_BULK_HANDLERS[op], cost, *bulk_immediates(op, imm, mi)]
-    # numeric and vector instructions
+    return _numeric(op, imm, cost, canon)
+
+
+def _numeric(op: str, imm: tuple, cost: int, canon: bool) -> list:
+    """The lowered form of a numeric or vector instruction."""
     fn = N.lookup(op)
     if canon:
         fn = canonicalising(op, fn)
