@@ -1,7 +1,6 @@
 """tools/bench.py on the small sizes, pyic only: the report's shape and the checksum/count check."""
 
 import json
-import os
 import pathlib
 import shutil
 import subprocess
@@ -9,17 +8,11 @@ import sys
 
 import pytest
 
+from tests.tools.kit import BENCH
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "bench.py"
-BENCH = pathlib.Path(os.environ["PYIC_SHARED"], "bench").resolve()   # root conftest.py
-
-
-@pytest.fixture(autouse=True)
-def bench_kit():
-    """Without the bench kit the tests fail (they never skip), saying where it was sought."""
-    if not (BENCH / "manifest.json").exists():
-        pytest.fail(f"the bench kit is missing: {BENCH}/manifest.json (set PYIC_SHARED)",
-                    pytrace=False)
+pytestmark = pytest.mark.usefixtures("bench_kit")
 
 
 def run_tool(*args, bench=BENCH):

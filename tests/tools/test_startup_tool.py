@@ -10,17 +10,11 @@ import sys
 
 import pytest
 
+from tests.tools.kit import BENCH
 from tools import startup
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-BENCH = pathlib.Path(os.environ["PYIC_SHARED"], "bench").resolve()   # root conftest.py
-
-
-@pytest.fixture(autouse=True)
-def bench_kit():
-    if not (BENCH / "manifest.json").exists():
-        pytest.fail(f"the bench kit is missing: {BENCH}/manifest.json (set PYIC_SHARED)",
-                    pytrace=False)
+pytestmark = pytest.mark.usefixtures("bench_kit")
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess:
