@@ -840,6 +840,20 @@ def machine_info() -> dict:
             "platform": platform.platform(), "loadavg": os.getloadavg()[0]}
 
 
+def finish(args, report: dict, failures: list, to_stdout: bool) -> int:
+    """Write the JSON report where ``--json`` says, list the failures; the exit status."""
+    if args.json:
+        text = json.dumps(report, indent=1)
+        if to_stdout:
+            print(text)
+        else:
+            with open(args.json, "w") as f:
+                f.write(text + "\n")
+    for f_ in failures:
+        print(f"FAILED: {f_}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.driver:
@@ -889,16 +903,7 @@ def main(argv=None) -> int:
         if args.markdown:
             print(file=out)
             print_canisters(rows, out, markdown=True)
-        if args.json:
-            text = json.dumps(report, indent=1)
-            if to_stdout:
-                print(text)
-            else:
-                with open(args.json, "w") as f:
-                    f.write(text + "\n")
-        for f_ in failures:
-            print(f"FAILED: {f_}", file=sys.stderr)
-        return 1 if failures else 0
+        return finish(args, report, failures, to_stdout)
     rows, failures = bench_modules(args, engines, modules, progress)
     report["modules"] = rows
     report["geomean"] = geomeans(engines, rows)
@@ -922,16 +927,7 @@ def main(argv=None) -> int:
     if args.markdown:
         print(file=out)
         print_markdown(report, out)
-    if args.json:
-        text = json.dumps(report, indent=1)
-        if to_stdout:
-            print(text)
-        else:
-            with open(args.json, "w") as f:
-                f.write(text + "\n")
-    for f_ in failures:
-        print(f"FAILED: {f_}", file=sys.stderr)
-    return 1 if failures else 0
+    return finish(args, report, failures, to_stdout)
 
 
 if __name__ == "__main__":
