@@ -36,7 +36,6 @@ baseline interpreter.
 
 from __future__ import annotations
 
-import logging
 import struct
 import sys
 from collections import Counter
@@ -50,7 +49,6 @@ from .cfg import interpreted
 from .codegen import FRAME, generate
 from .lower import lowered
 
-log = logging.getLogger(__name__)
 
 NLBIG = 1024        # functions with more locals (params included) run interpreted
 HOST_CAP = 400      # fast frames stacked on the host stack per run, at most
@@ -447,8 +445,10 @@ def _failed(f, e: Exception):
     if STRICT:
         raise TranslationError(f"function {f.addr}: {kind}: {e}") from e
     FAILURES[kind] += 1
-    log.warning("fast tier: function %d not translated (%s: %s); it runs interpreted",
-                f.addr, kind, e)
+    import logging  # only here: the module is on every run's start-up path
+
+    logging.getLogger(__name__).warning(
+        "fast tier: function %d not translated (%s: %s); it runs interpreted", f.addr, kind, e)
     return _interp_adapter(f)
 
 

@@ -15,13 +15,16 @@ significant bits directly.
 
 from __future__ import annotations
 
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from pyic.errors import Trap
 
 from .floats import (F32_CANON, F32_INF, F32_NEG_INF, F64_CANON, _pack_d, _pack_f, _pack_I, _pack_Q,
                      _unpack_d, _unpack_f, _unpack_I, _unpack_Q)
 from .ints import H32, H64, M32, M64
+
+if TYPE_CHECKING:  # annotations only: importing fractions costs every process ~2 ms
+    from fractions import Fraction
 
 # ------------------------------------------------------------------ rounding (4.3.3)
 
