@@ -109,16 +109,29 @@ class IC:
             return r.reject
         return self.await_request(request)
 
-    def query_call(self, sender: bytes, canister_id: bytes, method: str, arg: bytes):
-        """A query call: the `Reply` or `RejectResponse`; only ``query_stats`` change."""
+    def query_call(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
+                   sender_info: tuple | None = None):
+        """A query call: the `Reply` or `RejectResponse`; only ``query_stats`` change.
+        ``sender_info``: the query's checked ``(info, signer, sig)`` (`pyic.http.auth`)."""
         if canister_id == IC_PRINCIPAL:
             from .management import query as management_query
             return management_query(self.state, sender, method, arg, self.cfg)
         from .management import management_canister_query
         response, self.state = queries.query_call(self.state, sender, canister_id, method, arg,
                                                   self.cfg, management_canister_query,
-                                                  certify=self.certifier)
+                                                  certify=self.certifier,
+                                                  sender_info=sender_info)
         return response
+
+    def set_subnet_admins(self, admins, subnet_id: bytes | None = None) -> None:
+        """``S.subnet_admins[subnet_id] = admins`` (principals as bytes; default: this
+        IC's subnet).  The spec lets subnet admins change at any time ("Time
+        progressing, ... and subnet admins updates"; on the IC the Subnet Rental
+        Canister sets them); pyic changes them only when asked, here."""
+        sid = certification.subnet_id(self.state.seed) if subnet_id is None else subnet_id
+        new = dict(self.state.subnet_admins)
+        new[sid] = frozenset(bytes(p) for p in admins)
+        self.state = attrs.evolve(self.state, subnet_admins=new)
 
     def request_status(self, request: Request):
         entry = self.state.requests.get(request)

@@ -74,7 +74,9 @@ ANONYMOUS_ID = b"\x04"        # ``2vxsx-fae``
 
 @frozen
 class Request:
-    """``Request``: an ingress update call as submitted."""
+    """``Request``: an ingress update call as submitted.  ``sender_info`` is the
+    content's ``sender_info`` as the tuple ``(info, signer, sig)``, or None; the
+    HTTPS layer has checked its canister signature ("Envelope Authentication")."""
 
     nonce: bytes
     ingress_expiry: int
@@ -82,7 +84,7 @@ class Request:
     canister_id: bytes
     method_name: str
     arg: bytes
-    sender_info: object = None
+    sender_info: tuple | None = None
 
 
 @frozen

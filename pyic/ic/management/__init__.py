@@ -17,7 +17,7 @@ from ...errors import CandidError
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, RejectResponse, Reply
 from ..costs import DEFAULT, SubnetConfig
 from ..principal_text import principal_text
-from ..rules.common import at_queue_head, without
+from ..rules.common import SUBNET_ADMIN_METHODS, at_queue_head, subnet_admins, without
 from ..state import IC_PRINCIPAL, CallMessage, FromCanister, FromUser, ResponseMessage, S, evolve
 from .args import decode_args, field, principal_bytes
 
@@ -97,6 +97,11 @@ def _check_access(state: S, access: str, caller: bytes, args, method_name: str) 
     c = state.canisters[cid]
     if access == "controllers_or_self" and caller == cid:
         return
+    # ``M.caller ∈ S.controllers[A] ∪ S.subnet_admins[S.canister_subnet[A]]`` (start, stop,
+    # uninstall, delete); subnet admins may also always read a canister's status.
+    if (access == "status" or method_name in SUBNET_ADMIN_METHODS) \
+            and caller in subnet_admins(state, c.canister_subnet.subnet_id):
+        return
     if access == "status":
         vis = c.canister_status_visibility
         if caller == cid or vis == "public" or caller in c.controllers:
@@ -144,9 +149,9 @@ def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig) -> Outcome:
         raise MgmtReject(CANISTER_REJECT, f"management canister has no method '{name}'",
                          "IC0407")
     f, access = entry
+    # (``create_canister`` by ingress: subnet admins only, which submission checks)
     if isinstance(cm.origin, FromUser) and name in ("canister_info", "canister_metadata",
-                                                    "deposit_cycles", "raw_rand",
-                                                    "create_canister"):
+                                                    "deposit_cycles", "raw_rand"):
         raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' cannot be "
                          "called by ingress messages", "IC0406")
     try:

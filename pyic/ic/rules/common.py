@@ -152,3 +152,27 @@ def fresh_call_id(state: S) -> tuple[int, S]:
     """A ``Ctxt_id ∉ dom(S.call_contexts)``: the next of a counter, so runs are deterministic."""
     from ..state import evolve
     return state.next_call_id, evolve(state, next_call_id=state.next_call_id + 1)
+
+
+# Management methods "API Request submission" and the management rules grant to
+# ``S.controllers[A] ∪ S.subnet_admins[S.canister_subnet[A]]``.
+SUBNET_ADMIN_METHODS = frozenset({"start_canister", "stop_canister", "uninstall_code",
+                                  "delete_canister", "canister_metrics"})
+
+
+def subnet_admins(state: S, subnet_id: bytes) -> frozenset:
+    """``S.subnet_admins[subnet_id]`` (no entry: nobody)."""
+    return state.subnet_admins.get(subnet_id, frozenset())
+
+
+def caller_info(sender_info: tuple | None) -> tuple[bytes, bytes]:
+    """``(Caller_info_data, Caller_info_signer)`` of a request or query whose
+    ``sender_info`` is ``(info, signer, sig)`` or None, as "API Request submission",
+    "Initiating canister calls", "Callback invocation" and "Query call" define
+    them: its ``info`` and the signing canister, else empty.  The spec also asks
+    that the sender be the self-authenticating id of a canister-signature key whose
+    canister is ``signer``; the HTTPS layer (`pyic.http.auth`) checked that before
+    the request or query reached the IC."""
+    if sender_info is None:
+        return b"", b""
+    return sender_info[0], sender_info[1]

@@ -16,7 +16,7 @@ from ..state import (
     replace_in, with_call_context, with_canister, evolve,
 )
 from ..principal_text import principal_text
-from .common import is_expired, trap_reject, without
+from .common import caller_info, is_expired, trap_reject, without
 
 
 def callback_invocation(state: S, index: int,
@@ -38,8 +38,10 @@ def callback_invocation(state: S, index: int,
         state = evolve(state, messages=without(state.messages, index))
         refund = rm.refunded_cycles + cfg.max_cycles_per_response
         return with_canister(state, ctxt.canister, balance=saturating_add(c.balance, refund)), None
+    info_data = info_signer = b""
     if isinstance(ctxt.origin, FromUser):
         caller = ctxt.origin.request.sender
+        info_data, info_signer = caller_info(ctxt.origin.request.sender_info)
     elif isinstance(ctxt.origin, FromCanister):
         caller = state.call_contexts[ctxt.origin.calling_context].canister \
             if ctxt.origin.calling_context in state.call_contexts else IC_PRINCIPAL
@@ -47,7 +49,7 @@ def callback_invocation(state: S, index: int,
         caller = IC_PRINCIPAL
     fm = FuncMessage(call_context=origin.calling_context, caller=caller, receiver=ctxt.canister,
                      entry_point=CallbackEntry(origin.callback, rm.response, rm.refunded_cycles),
-                     queue=UNORDERED)
+                     queue=UNORDERED, caller_info_data=info_data, caller_info_signer=info_signer)
     state = evolve(state, messages=state.messages[:index] + (fm,) + state.messages[index + 1:])
     state = with_canister(state, ctxt.canister,
                           balance=saturating_add(c.balance, rm.refunded_cycles))

@@ -3,21 +3,28 @@ spec, "Abstract behavior").  "Request rejection" is not applied: pyic never
 rejects a request it has received (the spec allows, never requires it).
 
 A `Request` reaches these rules already authenticated: ``verify_envelope`` is
-the HTTP layer's (`pyic.http.auth`, used by ``pyic replica``); in process the
-given sender is taken as authenticated.  The effective canister id of a call
-to the management canister is the ``canister_id`` in its argument.
+the HTTP layer's (`pyic.http.auth`, used by ``pyic replica``), which also checks
+the request's ``sender_info``; in process the given sender is taken as
+authenticated.  The effective canister id of a call to the management canister
+is the ``canister_id`` in its argument.  Subnet admins (``S.subnet_admins``,
+set with `pyic.ic.machine.IC.set_subnet_admins`) may create canisters by
+ingress and start, stop, uninstall, delete and read the status of any canister
+of their subnet.
 """
 
 from __future__ import annotations
 
 from ..canister import CallerInfo, Trapped
+from ..certification import subnet_id as own_subnet_id
 from ..costs import DEFAULT, SubnetConfig
 from ..state import (
     IC_PRINCIPAL, RUNNING, UNORDERED, CallMessage, Done, FromUser, Processing, Received,
     Rejected, Replied, Request, S, replace_in, evolve,
 )
 from ..principal_text import principal_text
-from .common import env_of, liquid_balance, trap_reject
+from .common import (
+    SUBNET_ADMIN_METHODS, caller_info, env_of, liquid_balance, subnet_admins, trap_reject,
+)
 
 # "API Request submission": management methods a controller may call by ingress.
 INGRESS_CONTROLLER_METHODS = frozenset({
@@ -29,6 +36,8 @@ INGRESS_CONTROLLER_METHODS = frozenset({
     "start_canister", "stop_canister", "uninstall_code", "delete_canister", "canister_metrics",
 })
 INGRESS_OPEN_METHODS = frozenset({"provisional_create_canister_with_cycles"})
+# The methods "Submitted request to /api/<VERSION>/subnet/<ESID>/call" allows.
+CREATE_METHODS = frozenset({"create_canister", "provisional_create_canister_with_cycles"})
 
 
 class RequestRefused(Exception):
@@ -42,37 +51,52 @@ class RequestRefused(Exception):
         self.error_code = error_code
 
 
-def submit_request(state: S, request: Request, effective_canister_id: bytes,
-                   cfg: SubnetConfig = DEFAULT) -> S:
-    """"API Request submission": the request enters the state as ``Received``,
-    or `RequestRefused` says why it does not."""
-    from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, SYS_TRANSIENT
+def _check_request(state: S, request: Request) -> None:
+    """The conditions both submission rules share: ``|E.content.nonce| <= 32``,
+    ``E.content ∉ dom(S.requests)``, ``S.system_time <= E.content.ingress_expiry``."""
+    from ..canister import CANISTER_ERROR, SYS_TRANSIENT
     if len(request.nonce) > 32:
         raise RequestRefused(CANISTER_ERROR, "nonce longer than 32 bytes", "IC0408")
     if request in state.requests:
         raise RequestRefused(CANISTER_ERROR, "duplicate request", "IC0205")
     if state.system_time > request.ingress_expiry:
         raise RequestRefused(SYS_TRANSIENT, "request expired", "IC0202")
+
+
+def submit_request(state: S, request: Request, effective_canister_id: bytes,
+                   cfg: SubnetConfig = DEFAULT) -> S:
+    """"API Request submission" to ``/api/<VERSION>/canister/<ECID>/call``: the
+    request enters the state as ``Received``, or `RequestRefused` says why it does not."""
+    from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, SYS_TRANSIENT
+    _check_request(state, request)
     target = request.canister_id
     if target == IC_PRINCIPAL:
         c = state.canisters.get(effective_canister_id)
         name = request.method_name
+        sender = request.sender
         if name in INGRESS_OPEN_METHODS:
             pass
+        elif name == "create_canister":
+            # ``E.content.sender ∈ S.subnet_admins[S.canister_subnet[ECID]]``
+            if sender not in subnet_admins(state, _subnet_of(state, effective_canister_id)):
+                raise RequestRefused(CANISTER_REJECT, "Management canister method "
+                                     "'create_canister' can be called by ingress messages "
+                                     "of subnet admins only", "IC0406")
         elif name == "canister_status":
             if c is None:
                 raise RequestRefused(DESTINATION_INVALID, _not_found(effective_canister_id),
                                      "IC0301")
-            if not _may_read_status(c, request.sender):
-                raise RequestRefused(CANISTER_ERROR, _only_controllers(c, request.sender),
-                                     "IC0512")
+            if not _may_read_status(state, c, sender):
+                raise RequestRefused(CANISTER_ERROR, _only_controllers(c, sender), "IC0512")
         elif name in INGRESS_CONTROLLER_METHODS:
             if c is None:
                 raise RequestRefused(DESTINATION_INVALID, _not_found(effective_canister_id),
                                      "IC0301")
-            if request.sender not in c.controllers:
-                raise RequestRefused(CANISTER_ERROR, _only_controllers(c, request.sender),
-                                     "IC0512")
+            allowed = c.controllers
+            if name in SUBNET_ADMIN_METHODS:
+                allowed = allowed | subnet_admins(state, c.canister_subnet.subnet_id)
+            if sender not in allowed:
+                raise RequestRefused(CANISTER_ERROR, _only_controllers(c, sender), "IC0512")
         else:
             raise RequestRefused(CANISTER_REJECT,
                                  f"Management canister method '{name}' cannot be called by "
@@ -102,8 +126,9 @@ def submit_request(state: S, request: Request, effective_canister_id: bytes,
                                  f"Canister {principal_text(target)} has no update method "
                                  f"'{request.method_name}'", "IC0536")
         if module.has_inspect_message():
+            caller = CallerInfo(request.sender, *caller_info(request.sender_info))
             r = module.inspect_message(c.can_state.wasm_state, request.method_name, request.arg,
-                                       CallerInfo(request.sender), env_of(state, c))
+                                       caller, env_of(state, c))
             if isinstance(r, Trapped):
                 # A trap is CANISTER_ERROR ("Reject codes"), reported as any
                 # trap is (IC0503 for ic0.trap, IC0502 otherwise), as the replica does.
@@ -117,7 +142,35 @@ def submit_request(state: S, request: Request, effective_canister_id: bytes,
                                              (Received(), effective_canister_id)))
 
 
-def _may_read_status(c, sender: bytes) -> bool:
+def submit_subnet_request(state: S, request: Request, effective_subnet_id: bytes) -> S:
+    """"API Request submission", "Submitted request to
+    /api/<VERSION>/subnet/<ESID>/call": a canister creation by a subnet admin of
+    ``ESID`` enters the state as ``Received``; anything else is `RequestRefused`."""
+    from ..canister import CANISTER_REJECT
+    _check_request(state, request)
+    if request.canister_id != IC_PRINCIPAL or request.method_name not in CREATE_METHODS:
+        raise RequestRefused(CANISTER_REJECT, "Only create_canister and "
+                             "provisional_create_canister_with_cycles of the management "
+                             "canister may be called at a subnet's call endpoint", "IC0406")
+    if request.sender not in subnet_admins(state, effective_subnet_id):
+        raise RequestRefused(CANISTER_REJECT, f"{principal_text(request.sender)} is not a subnet "
+                             f"admin of subnet {principal_text(effective_subnet_id)}: only "
+                             "subnet admins may create canisters at its call endpoint", "IC0406")
+    return evolve(state, requests=replace_in(state.requests, request,
+                                             (Received(), effective_subnet_id)))
+
+
+def _subnet_of(state: S, canister_id: bytes) -> bytes:
+    """``S.canister_subnet[canister_id]``; an id no canister has yet lies in this
+    IC's one subnet's range (the HTTPS layer routes only those here)."""
+    c = state.canisters.get(canister_id)
+    return c.canister_subnet.subnet_id if c is not None else own_subnet_id(state.seed)
+
+
+def _may_read_status(state: S, c, sender: bytes) -> bool:
+    """The ``canister_status`` condition: a subnet admin, or as the status visibility says."""
+    if sender in subnet_admins(state, c.canister_subnet.subnet_id):
+        return True
     vis = c.canister_status_visibility
     if vis == "public":
         return True
@@ -152,9 +205,10 @@ def initiate_canister_call(state: S, request: Request) -> S | None:
         return None
     if state.system_time > request.ingress_expiry:
         return None
+    data, signer = caller_info(request.sender_info)
     cm = CallMessage(origin=FromUser(request), caller=request.sender, callee=request.canister_id,
                      method_name=request.method_name, arg=request.arg, transferred_cycles=0,
-                     queue=UNORDERED)
+                     queue=UNORDERED, caller_info_data=data, caller_info_signer=signer)
     return evolve(state, messages=state.messages + (cm,),
                   requests=replace_in(state.requests, request, (Processing(), entry[1])))
 

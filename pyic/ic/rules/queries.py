@@ -18,7 +18,7 @@ from ..canister import (
 from ..costs import DEFAULT, SubnetConfig
 from ..state import IC_PRINCIPAL, RUNNING, S, with_canister, evolve
 from ..principal_text import principal_text
-from .common import env_of, liquid_balance, trap_reject
+from .common import caller_info, env_of, liquid_balance, trap_reject
 
 # Management methods a composite query may call ("management_canister_query").
 MANAGEMENT_QUERY_METHODS = frozenset({"canister_status", "canister_metrics",
@@ -126,14 +126,18 @@ def _trapped(canister_id: bytes, r) -> RejectResponse:
 
 
 def query_call(state: S, sender: bytes, canister_id: bytes, method_name: str, arg: bytes,
-               cfg: SubnetConfig = DEFAULT, management_query=None, certify=None):
+               cfg: SubnetConfig = DEFAULT, management_query=None, certify=None,
+               sender_info: tuple | None = None):
     """A query call: the response, and the state after (with ``query_stats``).
     ``certify(S, canister_id)`` gives the certificate the called canister sees
-    ("Certified data": a certificate of ``/canister/<id>/certified_data``)."""
+    ("Certified data": a certificate of ``/canister/<id>/certified_data``).
+    ``sender_info``: the query's checked ``(info, signer, sig)``, which the
+    canister reads as ``Caller_info_data`` and ``Caller_info_signer``."""
     budget = cfg.max_instructions_per_composite_query_call
     certificate = certify(state, canister_id) \
         if certify is not None and canister_id in state.canisters else None
-    response, left = composite_query_helper(state, budget, 0, canister_id, CallerInfo(sender),
+    caller = CallerInfo(sender, *caller_info(sender_info))
+    response, left = composite_query_helper(state, budget, 0, canister_id, caller,
                                             canister_id, method_name, arg, cfg, management_query,
                                             root_certificate=certificate)
     if isinstance(response, RejectResponse) and response.error_code is None:
