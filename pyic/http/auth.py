@@ -6,8 +6,12 @@ accepted when its ``content`` has the shape its ``request_type`` requires, its
 sender is the anonymous principal with no signature fields, or the
 self-authenticating id of ``sender_pubkey`` with ``sender_sig`` verifying
 ``"\\x0Aic-request" · request_id`` under the last key of the delegation chain,
-and its ``ingress_expiry`` lies in the window the replica accepts.  Failures
-are `HTTPError` 400 with the replica's wording where agents look at it (the
+and its ``ingress_expiry`` lies in the window the replica accepts.  A call or
+query may carry ``sender_info = {info, signer, sig}`` ("Envelope
+Authentication"): only when ``sender_pubkey`` is a canister-signature key,
+``signer`` is that key's canister and ``sig`` is a canister signature of
+``"\x0Eic-sender-info" · info`` under ``sender_pubkey``.  Failures are
+`HTTPError` 400 with the replica's wording where agents look at it (the
 ``Invalid request expiry: `` prefix makes agent-js resynchronise its clock).
 """
 
@@ -24,6 +28,8 @@ from .request_id import hash_of_map, request_id
 
 DOMAIN_REQUEST = b"\x0Aic-request"
 DOMAIN_DELEGATION = b"\x1Aic-request-auth-delegation"
+DOMAIN_SENDER_INFO = b"\x0Eic-sender-info"
+SENDER_INFO_FIELDS = ("info", "signer", "sig")
 
 # The replica's window: expiry at most 5 minutes ahead, plus 60 s for clock drift.
 MAX_INGRESS_TTL = 5 * 60 * 10**9
@@ -56,6 +62,7 @@ class Authenticated:
     sender: bytes
     targets: frozenset | None      # canisters the delegations allow (None: all)
     queries_only: bool             # a delegation carried permissions = "queries"
+    sender_info: tuple | None = None   # the checked (info, signer, sig), if any
 
 
 # ---------------------------------------------------------------- content shapes
@@ -90,7 +97,7 @@ def check_content(content, request_type: str) -> None:
         if len(nonce) > MAX_NONCE:
             raise bad(f"Field 'nonce' is {len(nonce)} bytes long, at most {MAX_NONCE} allowed")
     if "sender_info" in content:
-        raise bad("sender_info (canister-signed sender information) is not supported by pyic")
+        check_sender_info_shape(content["sender_info"], request_type)
     if len(content["sender"]) > 29:
         raise bad("Field 'sender' is not a principal (more than 29 bytes)")
     if request_type == "read_state":
@@ -104,6 +111,23 @@ def check_content(content, request_type: str) -> None:
                 raise bad(f"A path has {len(p)} labels, at most {MAX_PATH_LENGTH} allowed")
     elif len(content["canister_id"]) > 29:
         raise bad("Field 'canister_id' is not a principal (more than 29 bytes)")
+
+
+def check_sender_info_shape(value, request_type: str) -> None:
+    """"Request: Call", "Request: Query call": ``sender_info`` is a map of three
+    blobs, ``info``, ``signer`` (a principal) and ``sig``; "Request: Read state"
+    has no such field."""
+    if request_type == "read_state":
+        raise bad("A read_state request has no field 'sender_info' (only calls and queries "
+                  "carry it)")
+    if not isinstance(value, dict) or set(value) != set(SENDER_INFO_FIELDS):
+        raise bad("Invalid sender_info: it must be a map with exactly the fields 'info', "
+                  "'signer' and 'sig'")
+    for name in SENDER_INFO_FIELDS:
+        if not isinstance(value[name], bytes):
+            raise bad(f"Invalid sender_info: field '{name}' must be a blob")
+    if len(value["signer"]) > 29:
+        raise bad("Invalid sender_info: 'signer' is not a principal (more than 29 bytes)")
 
 
 # ---------------------------------------------------------------- the envelope
@@ -135,6 +159,9 @@ def authenticate(envelope, request_type: str, now: int,
         if pubkey is not None or sig is not None or delegations is not None:
             raise bad("Anonymous requests must not carry sender_pubkey, sender_sig or "
                       "sender_delegation")
+        if "sender_info" in content:
+            raise bad("Invalid sender_info: an anonymous request cannot carry sender_info "
+                      "(it needs a canister-signature sender_pubkey)")
         return Authenticated(content, rid, sender, None, False)
     if pubkey is None or sig is None:
         raise bad("Missing signature, but user is not the anonymous user: "
@@ -146,7 +173,29 @@ def authenticate(envelope, request_type: str, now: int,
     if not _verifies(key, sig, DOMAIN_REQUEST + rid, root_key, "Invalid signature"):
         raise bad(f"Invalid signature: the signature does not verify for request id "
                   f"0x{rid.hex()} under the {'delegated ' if delegations else ''}public key")
-    return Authenticated(content, rid, sender, targets, queries_only)
+    info = content.get("sender_info")
+    if info is not None:
+        check_sender_info(info, pubkey, root_key)
+        info = tuple(info[name] for name in SENDER_INFO_FIELDS)
+    return Authenticated(content, rid, sender, targets, queries_only, info)
+
+
+def check_sender_info(info: dict, pubkey: bytes, root_key: bytes | None) -> None:
+    """``verify_envelope``'s condition on ``C.sender_info``: ``sender_pubkey`` (not
+    a delegated key) is ``canister_signature_pk Signing_canister_id _``, ``signer``
+    is ``Signing_canister_id`` and ``sig`` verifies ``"\x0Eic-sender-info" · info``
+    under it.  Checked last: verifying a canister signature costs a BLS pairing."""
+    key = canister_signatures.parse_key(pubkey)
+    if key is None:
+        raise bad("Invalid sender_info: only a sender whose sender_pubkey is a canister "
+                  "signature public key may carry sender_info")
+    if info["signer"] != key.canister_id:
+        raise bad(f"Invalid sender_info: signer {Principal(info['signer']).to_text()} is not "
+                  f"the canister {Principal(key.canister_id).to_text()} of the sender_pubkey")
+    if not _verifies(pubkey, info["sig"], DOMAIN_SENDER_INFO + info["info"], root_key,
+                     "Invalid sender_info"):
+        raise bad("Invalid sender_info: its signature does not verify as a canister signature "
+                  "of the info under the sender_pubkey")
 
 
 def _verifies(key: bytes, sig: bytes, payload: bytes, root_key: bytes | None,

@@ -20,6 +20,7 @@ from ..ic import scheduler
 from ..ic.machine import IC
 from ..ic.rules import ingress
 from ..ic.state import Processing, Received, Request, S
+from .auth import SENDER_INFO_FIELDS
 from .certifier import Deferred, certify_paths, content_of, full_tree
 from .keys import Keys, derive
 from .request_id import request_id as hash_content
@@ -223,7 +224,12 @@ class Replica:
 
     def request_id(self, request: Request) -> bytes:
         rid = self._request_ids.get(request)
-        return rid if rid is not None else hash_content(content_of(request))
+        if rid is not None:
+            return rid
+        content = content_of(request)
+        if request.sender_info is not None:     # part of the content, so of the id
+            content["sender_info"] = dict(zip(SENDER_INFO_FIELDS, request.sender_info))
+        return hash_content(content)
 
     def find_request(self, rid: bytes) -> tuple[Request, tuple] | None:
         """The request known by ``rid`` and its ``(status, effective id)``."""
@@ -237,20 +243,27 @@ class Replica:
                     return r, entry
         return None
 
-    def submit(self, request: Request, rid: bytes, effective_canister_id: bytes) -> None:
+    def submit(self, request: Request, rid: bytes, effective_canister_id: bytes,
+               subnet: bool = False) -> None:
         """"API Request submission" (then "Initiating canister calls"); raises
-        `ingress.RequestRefused`.  Submitting a request the IC already has is
-        harmless: nothing happens.  Another content map that is the same
-        `Request` (an empty nonce where the first had none, a field `Request`
-        does not keep) has another request id, whose status pyic could never
-        certify: the IC refuses it as a duplicate rather than accept it silently."""
+        `ingress.RequestRefused`.  ``subnet``: sent to
+        ``/api/v4/subnet/<effective_canister_id>/call``, so the id is a subnet's.
+        Submitting a request the IC already has is harmless: nothing happens.
+        Another content map that is the same `Request` (an empty nonce where the
+        first had none, a field `Request` does not keep) has another request id,
+        whose status pyic could never certify: the IC refuses it as a duplicate
+        rather than accept it silently."""
         with self.lock:
             self._follow_store()
             self.sync_time()
             if request in self.ic.state.requests and self.request_id(request) == rid:
                 return
-            state = ingress.submit_request(self.ic.state, request, effective_canister_id,
-                                           self.ic.cfg)
+            if subnet:
+                state = ingress.submit_subnet_request(self.ic.state, request,
+                                                      effective_canister_id)
+            else:
+                state = ingress.submit_request(self.ic.state, request, effective_canister_id,
+                                               self.ic.cfg)
             self._request_ids[request] = rid
             self._requests_by_id[rid] = request
             self.ic.state = ingress.initiate_canister_call(state, request) or state
@@ -270,11 +283,12 @@ class Replica:
                     return False
                 self.round()
 
-    def query(self, sender: bytes, canister_id: bytes, method: str, arg: bytes):
+    def query(self, sender: bytes, canister_id: bytes, method: str, arg: bytes,
+              sender_info: tuple | None = None):
         with self.lock:
             self._follow_store()
             self.sync_time()
-            return self.ic.query_call(sender, canister_id, method, arg)
+            return self.ic.query_call(sender, canister_id, method, arg, sender_info)
 
     def snapshot(self) -> S:
         with self.lock:

@@ -29,7 +29,9 @@ from ..candid.principal import Principal
 from ..errors import CandidError
 from ..ic.canister import CANISTER_REJECT, Reply
 from ..ic.management.args import effective_canister_id
-from ..ic.rules.ingress import INGRESS_CONTROLLER_METHODS, INGRESS_OPEN_METHODS, RequestRefused
+from ..ic.rules.ingress import (
+    CREATE_METHODS, INGRESS_CONTROLLER_METHODS, INGRESS_OPEN_METHODS, RequestRefused,
+)
 from ..ic.state import IC_PRINCIPAL, Request
 from . import cbor
 from .auth import Authenticated, HTTPError, authenticate, bad
@@ -39,7 +41,6 @@ from .state_tree import in_ranges
 
 MAX_BODY = 5 * 1024 * 1024          # the replica's limit on a request body (bytes)
 DOMAIN_RESPONSE = b"\x0Bic-response"
-CREATE_METHODS = ("create_canister", "provisional_create_canister_with_cycles")
 # Management methods a user's update call may name ("API Request submission"):
 # any other is refused at submission whatever its argument.
 INGRESS_METHODS = INGRESS_CONTROLLER_METHODS | INGRESS_OPEN_METHODS | {"canister_status"}
@@ -145,12 +146,13 @@ class Endpoints:
         ecid = target
         request = Request(nonce=c.get("nonce", b""), ingress_expiry=c["ingress_expiry"],
                           sender=auth.sender, canister_id=c["canister_id"],
-                          method_name=c["method_name"], arg=c["arg"])
+                          method_name=c["method_name"], arg=c["arg"],
+                          sender_info=auth.sender_info)
         try:
             if kind == "canister":
                 check_effective_canister_id(target, c["canister_id"], c["method_name"],
                                             c["arg"], update=True)
-            self.replica.submit(request, auth.request_id, ecid)
+            self.replica.submit(request, auth.request_id, ecid, subnet=kind == "subnet")
         except RequestRefused as r:
             body = {"reject_code": r.code, "reject_message": r.message, "error_code": r.error_code}
             if version != "v2":
@@ -180,7 +182,7 @@ class Endpoints:
                 check_effective_canister_id(target, c["canister_id"], c["method_name"],
                                             c["arg"], update=False)
             response = self.replica.query(auth.sender, c["canister_id"], c["method_name"],
-                                          c["arg"])
+                                          c["arg"], auth.sender_info)
         except RequestRefused as r:
             response = r
         if isinstance(response, Reply):

@@ -78,4 +78,6 @@ def test_content_shapes():
     rs["paths"] = [["text"]]
     refused({"content": rs}, "read_state", match="array of blobs")
     refused([1, 2], match="CBOR map")
-    refused({"content": call(ANONYMOUS, sender_info={"info": b""})}, match="sender_info")
+    # a sender_info map with fields missing (tests/http/test_sender_info.py has the rest)
+    refused({"content": call(ANONYMOUS, sender_info={"info": b""})},
+            match="exactly the fields 'info', 'signer' and 'sig'")

@@ -217,6 +217,9 @@ def test_a_subnet_call_is_polled_at_its_effective_subnet_id(w):
     # request_status may be read "if ... the effective subnet id of the original
     # request ... matches <effective_subnet_id> (for requests to
     # /api/v2|v3/subnet/<effective_subnet_id>/read_state)"
+    # (only subnet admins may call there: tests/http/test_subnet_admins.py)
+    with w.replica.lock:
+        w.replica.ic.set_subnet_admins([ED.principal])
     c = mgmt("provisional_create_canister_with_cycles", amount=None, settings=None)
     status, body = w.post(at("subnet", w.subnet, "call", "v4"), envelope(c, ED))
     assert status == 200 and body["status"] == "replied", body

@@ -401,11 +401,13 @@ def test_canister_creation_over_http_and_its_controllers(setup):
     controllers = cbor.decode(lookup_path([b"canister", new, b"controllers"],
                                           certificate_of(body).tree).value)
     assert controllers == [ED.principal]
-    # the subnet form of the endpoint takes creations only
+    # the subnet form of the endpoint takes creations only, by subnet admins only
+    # (ED is none here; tests/http/test_subnet_admins.py has admins)
     subnet = Principal.self_authenticating(root_key).to_text()
     c2 = dict(c, nonce=b"2")
     status, body = http.post(f"/api/v4/subnet/{subnet}/call", envelope(c2, ED))
-    assert status == 200 and body["status"] == "replied"
+    assert status == 200 and body["status"] == "non_replicated_rejection", body
+    assert "not a subnet admin" in body["reject_message"]
     other = update(uc, U.reply_data(U.bytes_(b"x")), ED)
     assert http.post(f"/api/v4/subnet/{subnet}/call", envelope(other, ED))[0] == 400
     # a management call whose argument names another canister: wrong effective id
