@@ -116,8 +116,27 @@ class Instructions:
             # the handler's own call of `MemInst.fill` / `copy_within`, without the list; a
             # memory only grows its dense bytes and widens its write window in these, so the
             # length and window kept in locals stay safe (smaller) without a reload
-            d, x, n = (self.val(e) for e in self.popn(3))
             k = self.mem(ins[2])
+            if self.cache_mem:
+                # the method's own fast case written out on the locals (a smaller window
+                # or length only sends more cases to the method, which checks them again;
+                # after it, the locals are reloaded as after a store's slow path)
+                d, x, n = (self.atom(e, ind)[0] for e in self.popn(3))
+                D, lo, hi = f"D{k}", f"WL{k}", f"WH{k}"
+                if ins[0] is M.memory_fill:
+                    self.line(f"if {n} and {lo} <= {d} and {d} + {n} <= {hi}: "
+                              f"{D}[{d}:{d} + {n}] = bytes(({x} & 0xFF,)) * {n}", ind)
+                    self.trapping(f"M{k}.fill({d}, {x} & 0xFF, {n}); {self.mem_vars(k)}",
+                                  ind + 1, refund)
+                else:
+                    self.line(f"if {n} and {lo} <= {d} and {d} + {n} <= {hi} "
+                              f"and {x} + {n} <= E{k}: {D}[{d}:{d} + {n}] = {D}[{x}:{x} + {n}]",
+                              ind)
+                    self.trapping(f"M{k}.copy_within({d}, {x}, {n}); {self.mem_vars(k)}",
+                                  ind + 1, refund)
+                self.lines.insert(len(self.lines) - 1, "    " * ind + "else:")
+                return
+            d, x, n = (self.val(e) for e in self.popn(3))
             if ins[0] is M.memory_fill:
                 self.trapping(f"M{k}.fill({d}, ({x}) & 0xFF, {n})", ind, refund)
             else:
