@@ -265,7 +265,7 @@ class PocketIC:
     def get_root_key(self) -> bytes | None:
         """The NNS subnet's public key (DER), or None without an NNS subnet."""
         nns = [s for s in self.instance.subnets if s.kind == SubnetKind.NNS]
-        return self.instance.root_key(nns[0].subnet_id) if nns else None
+        return self.instance.public_key(nns[0].subnet_id) if nns else None
 
     def get_time(self) -> dict:
         return {"nanos_since_epoch": self.instance.time}

@@ -23,6 +23,12 @@ Values are encoded as certification.md "Encoding of certificates" says: nats
 as LEB128, text as UTF-8, blobs as they are.  The two timestamps are read from
 the canister history, so they are absent once the history no longer holds the
 change.  Not in the tree: ``/subnet/<id>/metrics`` and ``/api_boundary_nodes``.
+
+The ``/subnet`` and ``/canister_ranges`` parts describe the IC's topology: a lone
+IC is one subnet holding every canister id (``CANISTER_RANGES``); a subnet of a
+multi-subnet instance (`pyic.pocketic`) lists every subnet of the instance, as a
+replica's tree lists the subnets of its network (a `SubnetInfo` each), which is
+what lets the root subnet certify a delegation (certification.md "Delegation").
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ import leb128
 
 from ..candid.principal import Principal
 from ..ic.state import Done, Processing, Received, Rejected, Replied, S
+from attrs import frozen
+
 from . import cbor
 from .keys import Keys
 
@@ -41,6 +49,24 @@ from .keys import Keys
 CANISTER_RANGES = ((Principal.from_canister_id(0).bytes,
                     Principal.from_canister_id((1 << 64) - 1).bytes),)
 SUBNET_TYPE = "application"
+
+
+@frozen
+class SubnetInfo:
+    """What the state tree says of one subnet (index.md "Subnet information",
+    "Canister ranges"); ``ranges``: closed intervals of canister ids, in order."""
+
+    subnet_id: bytes
+    public_key: bytes                        # DER BLS key
+    type: str                                # application | system | verified_application
+    ranges: tuple[tuple[bytes, bytes], ...]
+    nodes: tuple[tuple[bytes, bytes], ...]   # (node id, DER Ed25519 key)
+
+
+def lone_subnet(keys: Keys) -> SubnetInfo:
+    """The one subnet of a lone IC: every canister id, one node."""
+    return SubnetInfo(keys.subnet_id, keys.root_key, SUBNET_TYPE, CANISTER_RANGES,
+                      ((keys.node_id, keys.node_key_der),))
 
 
 def nat(n: int) -> bytes:
@@ -110,26 +136,30 @@ def history_timestamps(c) -> tuple[int | None, int | None]:
     return created, installed
 
 
-def subnet_subtree(keys: Keys) -> dict:
-    ranges = cbor.encode([list(r) for r in CANISTER_RANGES])
-    return {b"public_key": keys.root_key,
-            b"type": SUBNET_TYPE.encode(),
-            b"canister_ranges": ranges,
-            b"node": {keys.node_id: {b"public_key": keys.node_key_der}}}
+def subnet_subtree(info: SubnetInfo) -> dict:
+    return {b"public_key": info.public_key,
+            b"type": info.type.encode(),
+            b"canister_ranges": cbor.encode([list(r) for r in info.ranges]),
+            b"node": {node_id: {b"public_key": key} for node_id, key in info.nodes}}
 
 
-def state_tree(state: S, keys: Keys, request_id: Callable) -> dict:
+def state_tree(state: S, keys: Keys, request_id: Callable,
+               subnets: tuple[SubnetInfo, ...] | None = None) -> dict:
     """The labeled state tree of ``state`` (see the module doc).
 
     ``request_id(request)`` gives the id a `Request` is known by (the hash of the
-    ``content`` map it arrived in)."""
+    ``content`` map it arrived in); ``subnets``: the IC's subnets (default: the
+    lone subnet of ``keys``)."""
+    if subnets is None:
+        subnets = (lone_subnet(keys),)
     requests = {request_id(r): request_status_subtree(entry[0])
                 for r, entry in state.requests.items()}
     canisters = {cid: canister_subtree(c) for cid, c in state.canisters.items()}
-    shards = {lo: cbor.encode([[lo, hi]]) for lo, hi in CANISTER_RANGES}
     tree = {b"time": nat(state.system_time),
-            b"subnet": {keys.subnet_id: subnet_subtree(keys)},
-            b"canister_ranges": {keys.subnet_id: shards}}
+            b"subnet": {s.subnet_id: subnet_subtree(s) for s in subnets},
+            # one shard per range: each starts at its range's first id
+            b"canister_ranges": {s.subnet_id: {lo: cbor.encode([[lo, hi]]) for lo, hi in s.ranges}
+                                 for s in subnets}}
     if requests:
         tree[b"request_status"] = requests
     if canisters:

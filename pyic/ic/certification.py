@@ -5,19 +5,22 @@ certificates name, and data certificates.
   PublicKey``): the DER-encoded BLS12-381 key every certificate of this IC verifies
   with; ``ic0.root_key_copy`` copies it to canisters (canister-interface.md,
   "Certified data").
-- The subnet id: the self-authenticating id of the root key's DER, which the
-  certificates name (``/subnet/<id>``, ``/canister_ranges/<id>``) and which every
+- The subnet id: the self-authenticating id of the subnet's own public key, which
+  the certificates name (``/subnet/<id>``, ``/canister_ranges/<id>``) and which every
   canister created here has as its ``canister_subnet`` (``ic0.subnet_self_copy``).
 - The data certificate a non-replicated query sees (``ic0.data_certificate_copy``).
 
 pyic derives all three from ``S.seed`` with the keys of its HTTPS layer
 (`pyic.http.keys`: BLS12-381 on ``py_ecc``, slow to import; the default seed's key is
-written out below).  That layer is
-imported here, in one place, when a value is first needed, so that a process that
-never creates a canister, reads a certificate or the root key never loads it; the
-rules stay functions of ``S`` and the subnet configuration.  A builder that
-certifies differently (`pyic.http.replica`) gives the IC its own certifier
-(``IC.certifier``).
+written out below).  A lone IC is its own root subnet: its key is the root key.  A
+subnet of a multi-subnet instance (`pyic.pocketic`) whose certificates the root
+subnet vouches for (certification.md "Delegation") has a *delegated* seed
+(`delegated_seed`): its own seed, which its key and id come from, and the root
+subnet's, which the root key comes from -- so the rules stay functions of ``S``.
+The HTTPS layer is imported here, in one place, when a value is first needed, so
+that a process that never creates a canister, reads a certificate or the root key
+never loads it.  A builder that certifies differently (`pyic.http.replica`, the
+subnets of `pyic.pocketic.instance`) gives the IC its own certifier (``IC.certifier``).
 """
 
 from __future__ import annotations
@@ -37,20 +40,61 @@ DEFAULT_ROOT_KEY = bytes.fromhex(
     "9d17ed0c")
 
 
-@functools.lru_cache(maxsize=8)
-def root_key(seed: bytes) -> bytes:
-    """The DER root key of the IC whose ``S.seed`` is ``seed``."""
-    if seed == DEFAULT_SEED:
+# A delegated seed: this prefix, the root seed's length (one byte), the root seed, the
+# subnet's own seed.  No plain seed pyic makes starts with it.
+DELEGATED = b"pyic delegated subnet\x00"
+
+
+def delegated_seed(root_seed: bytes, own_seed: bytes) -> bytes:
+    """The seed of a subnet keyed by ``own_seed`` whose certificates the root subnet
+    keyed by ``root_seed`` delegates to (both plain seeds, not delegated ones)."""
+    if len(root_seed) > 255 or is_delegated(root_seed) or is_delegated(own_seed):
+        raise ValueError("a delegated seed is made of two plain seeds of at most 255 bytes")
+    return DELEGATED + bytes([len(root_seed)]) + root_seed + own_seed
+
+
+def is_delegated(seed: bytes) -> bool:
+    return seed.startswith(DELEGATED) and len(seed) > len(DELEGATED)
+
+
+def own_seed(seed: bytes) -> bytes:
+    """The seed the subnet's own keys come from."""
+    if not is_delegated(seed):
+        return seed
+    n = seed[len(DELEGATED)]
+    return seed[len(DELEGATED) + 1 + n:]
+
+
+def root_seed(seed: bytes) -> bytes:
+    """The seed of the root subnet, whose key is the root key."""
+    if not is_delegated(seed):
+        return seed
+    n = seed[len(DELEGATED)]
+    return seed[len(DELEGATED) + 1:len(DELEGATED) + 1 + n]
+
+
+@functools.lru_cache(maxsize=256)
+def subnet_key(seed: bytes) -> bytes:
+    """The DER public key of the subnet whose ``S.seed`` is ``seed``: what its
+    certificates are signed with (and ``/subnet/<id>/public_key``)."""
+    own = own_seed(seed)
+    if own == DEFAULT_SEED:
         return DEFAULT_ROOT_KEY
     from ..http.keys import derive
-    return derive(seed).root_key
+    return derive(own).root_key
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=256)
+def root_key(seed: bytes) -> bytes:
+    """The DER root key of the IC whose subnet has ``S.seed`` ``seed``."""
+    return subnet_key(root_seed(seed))
+
+
+@functools.lru_cache(maxsize=256)
 def subnet_id(seed: bytes) -> bytes:
-    """The id of the subnet of the IC whose ``S.seed`` is ``seed``, as its certificates
-    name it: the self-authenticating id of its root key."""
-    return Principal.self_authenticating(root_key(seed)).bytes
+    """The id of the subnet whose ``S.seed`` is ``seed``, as its certificates name it:
+    the self-authenticating id of its own public key."""
+    return Principal.self_authenticating(subnet_key(seed)).bytes
 
 
 def data_certificate(state, canister_id: bytes):
@@ -119,4 +163,5 @@ class RootKey:
         return f"RootKey(seed={self.seed!r})"
 
 
-__all__ = ["root_key", "subnet_id", "data_certificate", "RootKey"]
+__all__ = ["DELEGATED", "RootKey", "data_certificate", "delegated_seed", "is_delegated",
+           "own_seed", "root_key", "root_seed", "subnet_id", "subnet_key"]

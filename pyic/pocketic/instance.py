@@ -20,6 +20,13 @@ passed (its subnet cannot read the caller's clock: such calls expire at once),
 and a callback of a context opened by a call from another subnet sees
 ``aaaaa-aa`` as the caller's caller.
 
+**One root of trust**: each subnet has its own key and id, derived from its
+``S.seed`` (`pyic.ic.certification`): the root subnet (the NNS, else the first)
+has a plain seed, the others a seed delegated to it, so ``ic0.root_key_copy``
+gives the root key everywhere, ``ic0.subnet_self_copy`` the subnet's own id (the
+one the topology reports), and each subnet's certifier (`SubnetCertifier`) signs
+with the subnet's key and attaches the root subnet's delegation.
+
 Fees scale with the subnet's size (`SUBNET_SIZE`).  System subnets (NNS, II,
 Bitcoin, system) charge no creation, ingress, XNet, storage or allocation fees, as
 on the replica, but still charge execution: pyic measures instruction budgets in
@@ -72,7 +79,8 @@ class Subnet:
 
     @property
     def subnet_id(self) -> bytes:
-        return self.layout.subnet_id
+        """The self-authenticating id of the subnet's own key (`pyic.ic.certification`)."""
+        return certification.subnet_id(self.ic.state.seed)
 
     @property
     def kind(self) -> SubnetKind:
@@ -97,13 +105,20 @@ def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
                   cost_schedule="free" if kind in SYSTEM_KINDS else base.cost_schedule)
 
 
+def subnet_seed(seed: bytes, layout: SubnetLayout) -> bytes:
+    """The plain seed of a new subnet of an instance made with ``seed``: its keys,
+    its id and its randomness (``raw_rand``) come from it."""
+    return hashlib.sha256(b"pyic subnet seed" + layout.seed + seed).digest()
+
+
 def subnet_ic(layout: SubnetLayout, index: int, *, costs: Costs | None = None,
               time: int | None = None, seed: bytes = b"pyic", tier: str | None = None) -> Subnet:
     """A new subnet: an empty IC whose fresh canister ids come from the layout's
-    allocation range and whose call ids from the subnet's own base."""
+    allocation range and whose call ids from the subnet's own base; its seed is made
+    from ``seed``, the instance's (`subnet_seed`; delegated when the instance adopts it)."""
     cfg = costs if costs is not None else subnet_costs(layout.kind)
     kw = {} if time is None else {"time": time}
-    ic = IC(cfg, seed=seed, tier=tier, **kw)
+    ic = IC(cfg, seed=subnet_seed(seed, layout), tier=tier, **kw)
     base = index << CALL_ID_BITS
     ic.state = evolve(ic.state, next_canister_index=layout.allocation.start, next_call_id=base)
     return Subnet(layout, ic, base)
@@ -122,10 +137,46 @@ class Instance:
         self.tier = tier       # the Wasm tier of subnets added later (`SubnetConfig.wasm_tier`)
         self.ingress: dict[bytes, Ingress] = {}
         self.in_flight: dict[int, int] = {}   # call context id -> its calls on other subnets
+        # The root of trust: the NNS subnet, else the first (as the server's registry).
+        self.root = next((s for s in subnets if s.kind == SubnetKind.NNS), subnets[0])
+        for s in subnets:
+            self._adopt(s)
+        ids = [s.subnet_id for s in subnets]
+        if len(set(ids)) != len(ids):
+            raise InstanceError("Invalid subnet states: two subnets have the same subnet id.")
         self._recount_in_flight()
         self._sync_time(max(s.ic.time for s in subnets))
 
     # ---------------------------------------------------------------- topology
+
+    def _adopt(self, subnet: Subnet) -> None:
+        """Make ``subnet`` one of this instance's: its seed delegated to the root
+        subnet's (its own keys and id unchanged), and its certifier this instance's.
+        pyic's own single subnet (``catch_all``) keeps its IC's seed and certifier."""
+        if subnet.layout.catch_all:
+            return
+        own = certification.own_seed(subnet.ic.state.seed)
+        seed = own if subnet is self.root else certification.delegated_seed(
+            certification.own_seed(self.root.ic.state.seed), own)
+        if seed != subnet.ic.state.seed:
+            subnet.ic.state = evolve(subnet.ic.state, seed=seed)
+        subnet.ic.certifier = SubnetCertifier(self, subnet)
+
+    def subnet_infos(self) -> tuple:
+        """What the subnets' state trees say of the instance's topology (a
+        `pyic.http.state_tree.SubnetInfo` per subnet)."""
+        from ..http.certifier import subnet_keys
+        from ..http.state_tree import SubnetInfo
+        infos = []
+        for s in self.subnets:
+            keys = subnet_keys(s.ic.state.seed)
+            ranges = tuple((Principal.from_canister_id(r.start).bytes,
+                            Principal.from_canister_id(r.end).bytes)
+                           for r in sorted(s.layout.all_ranges))
+            infos.append(SubnetInfo(s.subnet_id, certification.subnet_key(s.ic.state.seed),
+                                    _STATE_TREE_TYPE.get(s.kind, "application"), ranges,
+                                    ((keys.node_id, keys.node_key_der),)))
+        return tuple(infos)
 
     def subnet_by_id(self, subnet_id: bytes) -> Subnet | None:
         return next((s for s in self.subnets if s.subnet_id == subnet_id), None)
@@ -164,6 +215,7 @@ class Instance:
         subnet = subnet_ic(layout, self._next_subnet_index(), time=self.time, seed=self.seed,
                            tier=self.tier)
         self.subnets.append(subnet)
+        self._adopt(subnet)
         return subnet
 
     def _next_subnet_index(self) -> int:
@@ -421,18 +473,44 @@ class Instance:
         subnet = self._call_subnet(canister_id, method, arg, effective)
         return subnet.ic.query_call(sender, canister_id, method, arg)
 
-    # ---------------------------------------------------------------- the NNS root key
+    # ---------------------------------------------------------------- keys
 
-    def root_key(self, subnet_id: bytes) -> bytes:
-        """The key the subnet's certificates verify with (DER, BLS12-381 G2): the
-        one its IC derives from its seed, signs data certificates with and gives its
-        canisters (``ic0.root_key_copy``)."""
+    def public_key(self, subnet_id: bytes) -> bytes:
+        """The subnet's public key (DER, BLS12-381 G2): the one its certificates are
+        signed with; the root subnet's is the instance's root key."""
         subnet = self.subnet_by_id(subnet_id)
         if subnet is None:
             raise InstanceError(f"SubnetNotFound({_text(subnet_id)})")
-        return certification.root_key(subnet.ic.state.seed)
+        return certification.subnet_key(subnet.ic.state.seed)
+
+    def root_key(self) -> bytes:
+        """The key every certificate of the instance verifies with (``ic0.root_key_copy``)."""
+        return certification.root_key(self.root.ic.state.seed)
 
 
+class SubnetCertifier:
+    """``IC.certifier`` of a subnet of an instance: the data certificate of a canister
+    (made when first read) comes from a state tree listing the instance's subnets,
+    signed with the subnet's key, with the root subnet's delegation unless the subnet
+    is the root (certification.md "Delegation")."""
+
+    def __init__(self, instance: Instance, subnet: Subnet) -> None:
+        self.instance = instance
+        self.subnet = subnet
+
+    def __call__(self, state, canister_id: bytes) -> certification.Deferred:
+        instance = self.instance
+        root = None if instance.root is self.subnet else instance.root.ic.state
+
+        def make() -> bytes:
+            from ..http.certifier import data_certificate
+            return data_certificate(state, canister_id, instance.subnet_infos(), root)
+        return certification.Deferred(make)
+
+
+# The ``/subnet/<id>/type`` of each kind (index.md "Subnet information").
+_STATE_TREE_TYPE = {kind: "system" for kind in SYSTEM_KINDS} | {
+    SubnetKind.VERIFIED_APPLICATION: "verified_application"}
 
 
 def _text(p: bytes) -> str:
@@ -480,5 +558,5 @@ def message_id(request) -> bytes:
     return h.digest()
 
 
-__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet", "message_id",
-           "subnet_costs", "subnet_ic"]
+__all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet",
+           "SubnetCertifier", "message_id", "subnet_costs", "subnet_ic", "subnet_seed"]

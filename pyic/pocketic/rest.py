@@ -169,7 +169,7 @@ def set_stable_memory(instance: Instance, body, blobs) -> None:
 
 
 def pub_key(instance: Instance, body) -> list:
-    return list(instance.root_key(_b64(_obj(body), "subnet_id")))
+    return list(instance.public_key(_b64(_obj(body), "subnet_id")))
 
 
 def query(instance: Instance, body) -> dict:
@@ -219,7 +219,7 @@ INSTANCE_ROUTES = {
     ("POST", "read/query"): query,
     ("POST", "read/ingress_status"): ingress_status,
     ("POST", "update/set_time"): set_time,
-    # pyic certifies no state, so certified time is the time
+    # pyic certifies the current state, so the certified time is the time
     ("POST", "update/set_certified_time"): set_time,
     ("POST", "update/tick"): tick,
     ("POST", "update/add_cycles"): add_cycles,

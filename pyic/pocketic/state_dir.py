@@ -5,7 +5,8 @@
                             "default_effective_canister_id": ..., "time": ...}
       <subnet folder>/     one per subnet, named by the hex of its 32-byte seed
         subnet.json        its kind, id, canister ranges and call-id base
-        state.db           its IC, saved with `IC.save` (the durable store, `pyic.ic.store`)
+        state.db           its IC, saved with `IC.save` (the durable store, `pyic.ic.store`);
+                           its ``S.seed`` gives the subnet's keys and id, so they come back
 
 A subnet folder stands alone, so one subnet can be brought into a new instance
 (``SubnetConfig.add_subnet_with_state(kind, state_dir/<folder>)``).  The state
@@ -87,7 +88,14 @@ def load_subnet(folder: str, expected_kind: SubnetKind | None = None,
         raise InstanceError(f"The state of subnet at {folder} could not be loaded: {e}") from None
     ic.state = evolve(ic.state,
                       next_canister_index=ic.state.next_canister_index + layout.allocation.start)
-    return Subnet(layout, ic, base)
+    subnet = Subnet(layout, ic, base)
+    # The id comes from the stored seed: a state whose seed names another subnet (saved
+    # before subnets had keys of their own, or edited) would certify under a wrong id.
+    from ..candid import Principal
+    if meta.get("subnet_id") != Principal(subnet.subnet_id).to_text():
+        raise InstanceError(f"The subnet state at {folder} is of subnet {meta.get('subnet_id')}, "
+                            f"but its seed gives {Principal(subnet.subnet_id).to_text()}.")
+    return subnet
 
 
 def save_instance(instance: Instance, state_dir: str) -> None:

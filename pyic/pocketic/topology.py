@@ -160,16 +160,12 @@ class SubnetLayout:
 
     @property
     def seed(self) -> bytes:
-        """32 bytes naming the subnet, from its ranges (also its state folder's name)."""
+        """32 bytes naming the subnet, from its ranges (its state folder's name; its IC's
+        seed, which its keys and id come from, is made from it: `instance.subnet_seed`)."""
         h = hashlib.sha256(b"pyic-pocketic-subnet")
         for r in self.all_ranges:
             h.update(r.start.to_bytes(8, "big") + r.end.to_bytes(8, "big"))
         return h.digest()
-
-    @property
-    def subnet_id(self) -> bytes:
-        """A self-authenticating principal (hash of the seed + 0x02), like a real subnet id."""
-        return hashlib.sha224(self.seed).digest() + b"\x02"
 
     def node_ids(self) -> list[bytes]:
         return [hashlib.sha224(self.seed + i.to_bytes(2, "big")).digest() + b"\x02"
