@@ -18,18 +18,22 @@ from ..ic import certification
 from ..ic.certification import Deferred
 from ..ic.state import Request, S
 from . import certificate, hash_tree
+from .auth import SENDER_INFO_FIELDS
 from .keys import Keys, derive
 from .request_id import request_id
 from .state_tree import SubnetInfo, state_tree
 
 
 def content_of(request: Request) -> dict:
-    """The ``content`` map a `Request` stands for (its nonce omitted when empty)."""
+    """The ``content`` map a `Request` stands for (its nonce omitted when empty,
+    its ``sender_info`` a map when it has one)."""
     content = {"request_type": "call", "sender": request.sender,
                "canister_id": request.canister_id, "method_name": request.method_name,
                "arg": request.arg, "ingress_expiry": request.ingress_expiry}
     if request.nonce:
         content["nonce"] = request.nonce
+    if request.sender_info is not None:
+        content["sender_info"] = dict(zip(SENDER_INFO_FIELDS, request.sender_info))
     return content
 
 

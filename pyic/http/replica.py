@@ -20,7 +20,6 @@ from ..ic import scheduler
 from ..ic.machine import IC
 from ..ic.rules import ingress
 from ..ic.state import Processing, Received, Request, S
-from .auth import SENDER_INFO_FIELDS
 from .certifier import Deferred, certify_paths, content_of, full_tree
 from .keys import Keys, derive
 from .request_id import request_id as hash_content
@@ -224,12 +223,7 @@ class Replica:
 
     def request_id(self, request: Request) -> bytes:
         rid = self._request_ids.get(request)
-        if rid is not None:
-            return rid
-        content = content_of(request)
-        if request.sender_info is not None:     # part of the content, so of the id
-            content["sender_info"] = dict(zip(SENDER_INFO_FIELDS, request.sender_info))
-        return hash_content(content)
+        return rid if rid is not None else hash_content(content_of(request))
 
     def find_request(self, rid: bytes) -> tuple[Request, tuple] | None:
         """The request known by ``rid`` and its ``(status, effective id)``."""
