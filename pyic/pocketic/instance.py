@@ -35,6 +35,7 @@ cycles (``pyic/ic/rules/queries.py``), so execution fees cannot be zero.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from attrs import define, evolve
@@ -86,6 +87,11 @@ class Subnet:
     def kind(self) -> SubnetKind:
         return self.layout.kind
 
+    @property
+    def nodes(self) -> tuple[tuple[bytes, bytes], ...]:
+        """``(node id, DER Ed25519 key)`` of each of the subnet's nodes (`subnet_nodes`)."""
+        return subnet_nodes(certification.own_seed(self.ic.state.seed), SUBNET_SIZE[self.kind])
+
     def owns_calls_of(self, ctxt_id: int) -> bool:
         return ctxt_id >> CALL_ID_BITS == self.call_id_base >> CALL_ID_BITS
 
@@ -103,6 +109,20 @@ def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
     on a system subnet the free cost schedule (no fee at all; the same limits)."""
     return evolve(base, subnet_size=SUBNET_SIZE[kind],
                   cost_schedule="free" if kind in SYSTEM_KINDS else base.cost_schedule)
+
+
+@functools.lru_cache(maxsize=256)
+def subnet_nodes(seed: bytes, size: int) -> tuple[tuple[bytes, bytes], ...]:
+    """The ``size`` nodes of the subnet with plain seed ``seed``: an Ed25519 key each,
+    from the seed and the node's index, and its self-authenticating id (what the
+    topology's ``node_ids`` and ``/subnet/<id>/node/<node_id>/public_key`` name)."""
+    from ..http import signatures
+    nodes = []
+    for i in range(size):
+        key = signatures.public_key_der(
+            signatures.signing_key("Ed25519", b"pyic node key" + seed + i.to_bytes(2, "big")))
+        nodes.append((Principal.self_authenticating(key).bytes, key))
+    return tuple(nodes)
 
 
 def subnet_seed(seed: bytes, layout: SubnetLayout) -> bytes:
@@ -165,17 +185,15 @@ class Instance:
     def subnet_infos(self) -> tuple:
         """What the subnets' state trees say of the instance's topology (a
         `pyic.http.state_tree.SubnetInfo` per subnet)."""
-        from ..http.certifier import subnet_keys
         from ..http.state_tree import SubnetInfo
         infos = []
         for s in self.subnets:
-            keys = subnet_keys(s.ic.state.seed)
             ranges = tuple((Principal.from_canister_id(r.start).bytes,
                             Principal.from_canister_id(r.end).bytes)
                            for r in sorted(s.layout.all_ranges))
             infos.append(SubnetInfo(s.subnet_id, certification.subnet_key(s.ic.state.seed),
                                     _STATE_TREE_TYPE.get(s.kind, "application"), ranges,
-                                    ((keys.node_id, keys.node_key_der),)))
+                                    s.nodes))
         return tuple(infos)
 
     def subnet_by_id(self, subnet_id: bytes) -> Subnet | None:
@@ -559,4 +577,5 @@ def message_id(request) -> bytes:
 
 
 __all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet",
-           "SubnetCertifier", "message_id", "subnet_costs", "subnet_ic", "subnet_seed"]
+           "SubnetCertifier", "message_id", "subnet_costs", "subnet_ic", "subnet_nodes",
+           "subnet_seed"]

@@ -104,8 +104,8 @@ def topology_json(instance: Instance) -> dict:
         configs[Principal(s.subnet_id).to_text()] = {
             "subnet_kind": s.kind.value,
             "subnet_seed": list(s.layout.seed),
-            "size": len(s.layout.node_ids()),
-            "node_ids": [{"node_id": _enc(n)} for n in s.layout.node_ids()],
+            "size": len(s.nodes),
+            "node_ids": [{"node_id": _enc(node_id)} for node_id, _ in s.nodes],
             "canister_ranges": [r.to_json() for r in s.layout.all_ranges],
             "instruction_config": "Production",
         }

@@ -167,10 +167,6 @@ class SubnetLayout:
             h.update(r.start.to_bytes(8, "big") + r.end.to_bytes(8, "big"))
         return h.digest()
 
-    def node_ids(self) -> list[bytes]:
-        return [hashlib.sha224(self.seed + i.to_bytes(2, "big")).digest() + b"\x02"
-                for i in range(SUBNET_SIZE[self.kind])]
-
 
 def layout_new(kind: SubnetKind, gen: RangeGen) -> SubnetLayout:
     """A fresh subnet of ``kind``: its mainnet ranges plus an allocation range, or one

@@ -7,6 +7,7 @@ are the same on every run and after a state directory is reopened."""
 
 from __future__ import annotations
 
+import base64
 import json
 import pathlib
 import shutil
@@ -18,8 +19,10 @@ import pytest
 from pyic.candid import Principal
 from pyic.http import cbor, certificate
 from pyic.http.certifier import full_tree
-from pyic.http.hash_tree import Found, lookup_path
+from pyic.http.hash_tree import Found, flatten_forks, lookup_path, lookup_subtree
+from pyic.ic.certification import DEFAULT_ROOT_KEY
 from pyic.pocketic.config import SubnetConfig, SubnetKind
+from pyic.pocketic.rest import topology_json
 from pyic.testing import PocketIC
 from pyic.wasm.binary import encode_module
 from pyic.wasm.text import parse_module
@@ -100,6 +103,13 @@ def test_topology_ids_are_the_ids_canisters_and_certificates_name(three):
                          subnets=pic.instance.subnet_infos())
         assert lookup_path([b"subnet", subnet.bytes, b"public_key"], tree) == Found(own_key)
         assert certificate.in_scope(tree, subnet.bytes, cid.bytes)
+        # the topology's nodes are the nodes the tree lists, with their keys
+        config = topology_json(pic.instance)["subnet_configs"][subnet.to_text()]
+        node_ids = [base64.b64decode(n["node_id"]) for n in config["node_ids"]]
+        listed = flatten_forks(lookup_subtree([b"subnet", subnet.bytes, b"node"], tree))
+        assert sorted(node_ids) == [n.label for n in listed] and len(node_ids) == config["size"]
+        key = lookup_path([b"subnet", subnet.bytes, b"node", node_ids[0], b"public_key"], tree)
+        assert Principal.self_authenticating(key.value).bytes == node_ids[0]
         cert = certificate_of(pic, cid)
         assert lookup_path([b"canister", cid.bytes, b"certified_data"], cert.tree) \
             == Found(b"vouched")
@@ -116,6 +126,22 @@ def test_topology_ids_are_the_ids_canisters_and_certificates_name(three):
             assert certificate.in_scope(inner.tree, subnet.bytes, cid.bytes)
             assert not certificate.in_scope(inner.tree, subnet.bytes, NNS_CANISTER)
         assert certificate.verify_cert(cert, root_key, cid.bytes)
+
+
+def test_pyics_single_subnet_is_its_own_root():
+    """``PocketIC()`` (pyic's one subnet) keeps the default seed's key as its root key,
+    and the topology names the subnet its canisters see; no delegation."""
+    pic = PocketIC()
+    (subnet,) = pic.topology()
+    cid = pic.create_canister()
+    pic.add_cycles(cid, 10**13)
+    pic.install_code(cid, IDENTITY_WASM, b"")
+    assert pic.get_subnet(cid) == subnet
+    assert pic.update_call(cid, "subnet", b"") == subnet.bytes
+    assert pic.update_call(cid, "root_key", b"") == DEFAULT_ROOT_KEY == pic.instance.root_key()
+    cert = certificate_of(pic, cid)
+    assert cert.delegation is None
+    assert certificate.verify_cert(cert, DEFAULT_ROOT_KEY, cid.bytes)
 
 
 def test_a_tampered_or_misused_delegation_fails(three):
