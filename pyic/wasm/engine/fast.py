@@ -45,7 +45,7 @@ from ..runtime.meter import call_host
 from ..runtime.values import NullRef
 from . import control as C
 from . import interp
-from .cfg import interpreted
+from .cfg import interpreted, self_tail_call
 from .codegen import FRAME, generate
 from .lower import lowered
 
@@ -56,9 +56,10 @@ HOST_MARGIN = 120   # Python frames for adapters, stubs and host calls beyond th
 NEST_FRAMES = 60    # host frames a host function takes before it re-enters the tier
 CODE_CACHE_MAX = 8192
 CAP = (1 << 30) - 1  # the most budget generated code carries at once
-# Tiering: a loop-free function of at least DEFER_MIN lowered instructions is interpreted on
-# its first HOT_CALLS - 1 calls (its callees on the fast tier) and compiled on the next one.
-DEFER_MIN = 1000
+# Tiering: a loop-free function of at least DEFER_MIN lowered instructions (so: every one) is
+# interpreted on its first HOT_CALLS - 1 calls (its callees on the fast tier) and compiled on
+# the next one; tests raise DEFER_MIN to compile everything on its first call.
+DEFER_MIN = 1
 HOT_CALLS = 4
 
 _CODE_CACHE: dict = {}      # source text -> code object
@@ -282,7 +283,7 @@ def _interp_adapter(f):
 
 
 class _Tier:
-    """Tiering: a big loop-free function runs on the baseline interpreter (its callees
+    """Tiering: a loop-free function runs on the baseline interpreter (its callees
     compiled) until its `HOT_CALLS`-th call, which compiles it.  Run-once code so never pays
     for compiling, and the counts are the same on either side of the switch (each call runs
     wholly on one tier; both count alike)."""
@@ -311,12 +312,14 @@ class _Tier:
         return interp_call(self.f, b, r, args, callees_fast=True)
 
 
-def _loop_free(code: list) -> bool:
-    """Whether no branch of the lowered ``code`` goes backwards (so a call runs each
-    instruction at most once)."""
+def _loop_free(code: list, f) -> bool:
+    """Whether no branch of the lowered ``code`` goes backwards and no tail call re-enters
+    ``f`` (so a call runs each instruction at most once)."""
     fwd = (C.jump, C.if_, C.br, C.br_drop, C.br_if, C.br_if_drop)
     for pc, ins in enumerate(code):
         h = ins[0]
+        if self_tail_call(ins, f):
+            return False
         if h in fwd:
             if ins[2] <= pc:
                 return False
@@ -327,11 +330,12 @@ def _loop_free(code: list) -> bool:
 
 
 def _first(store, f):
-    """The callable of ``f`` on its first call: a `_Tier` for a big loop-free function,
-    else the compiled function (or its interpreter adapter)."""
+    """The callable of ``f`` on its first call: a `_Tier` for a loop-free function (one
+    call of it takes at most its length in steps, so interpreting it is never slow), else
+    the compiled function (or its interpreter adapter)."""
     lc = lowered(f, store)
     if len(lc.code) >= DEFER_MIN and f.nparams + len(lc.zeros) <= NLBIG \
-            and not getattr(lc, "handlers", ()) and _loop_free(lc.code):
+            and not getattr(lc, "handlers", ()) and _loop_free(lc.code, f):
         return _Tier(store, f)
     return _compile(store, f)
 

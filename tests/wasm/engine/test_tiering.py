@@ -1,5 +1,6 @@
-"""Tiering on the fast tier: a big loop-free function is interpreted on its first calls (its
-callees run compiled) and compiled once hot; results, counts, limit stops and exhaustion are
+"""Tiering on the fast tier: a loop-free function is interpreted on its first calls (its
+callees run compiled) and compiled once hot, a function with a loop (or a tail call of
+itself) compiled on its first call; results, counts, limit stops and exhaustion are
 the reference's on either side of the switch."""
 
 import pytest
@@ -55,8 +56,37 @@ def test_same_results_and_counts_across_the_switch(name, arg):
 
 @pytest.fixture
 def defer_everything(monkeypatch):
-    """Every loop-free function defers (tiering in recursion, calls and call_indirect)."""
+    """Every loop-free function defers (tiering in recursion, calls and call_indirect): the
+    default, pinned here so that these tests keep crossing the switch whatever it becomes."""
     monkeypatch.setattr(fast, "DEFER_MIN", 1)
+
+
+SMALL = embed.load_module("""(module
+  (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func $count (export "count") (param $n i32) (param $acc i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n)) (then (local.get $acc))
+      (else (return_call $count (i32.sub (local.get $n) (i32.const 1))
+                                (call $add (local.get $acc) (i32.const 2))))))
+  (func (export "add") (param i32 i32) (result i32) (call $add (local.get 0) (local.get 1))))""")
+
+
+def test_a_small_loop_free_function_is_compiled_once_hot():
+    store = embed.Store(embed.Config(tier="fast"))
+    inst = embed.module_instantiate(store, SMALL)
+    add = inst.funcs[0]
+    for k in range(1, fast.HOT_CALLS + 1):
+        assert embed.invoke_export(store, inst, "add", [k, 1])[0] == [k + 1]
+        assert fast.is_generated(store._fast_tier[add]) == (k == fast.HOT_CALLS)
+
+
+def test_a_function_that_tail_calls_itself_is_compiled_on_its_first_call():
+    # loop-free by its branches, but the tail call of itself is its loop: interpreting its
+    # first call would run the whole loop on the interpreter
+    store = embed.Store(embed.Config(tier="fast"))
+    inst = embed.module_instantiate(store, SMALL)
+    assert embed.invoke_export(store, inst, "count", [50_000, 0])[0] == [100_000]
+    assert fast.is_generated(store._fast_tier[inst.funcs[1]])
+    assert same_on_both(SMALL, "count", [300, 0])[0] == ("ok", (600,))
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 5, 50, 400, 401, 1000])
