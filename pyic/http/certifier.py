@@ -69,9 +69,11 @@ def certify_paths(state: S, paths, request_id_of=content_request_id,
 def delegation(root: S, subnet_id: bytes, subnets: tuple[SubnetInfo, ...]) -> \
         certificate.Delegation:
     """The root subnet's word for subnet ``subnet_id`` (certification.md "Delegation"): a
-    certificate of ``root``'s tree revealing the subnet's public key and canister ranges."""
+    certificate of ``root``'s tree revealing the subnet's public key, canister ranges and
+    type (index.md "Canister signatures" requires the type in a delegation)."""
     tree = full_tree(root, subnets=subnets)
     cert = certify_paths(root, [[b"subnet", subnet_id, b"public_key"],
+                                [b"subnet", subnet_id, b"type"],
                                 [b"subnet", subnet_id, b"canister_ranges"],
                                 [b"canister_ranges", subnet_id]], tree=tree)
     return certificate.Delegation(subnet_id, cert)
