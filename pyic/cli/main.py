@@ -1,70 +1,50 @@
-"""The ``pyic`` command: a click group whose subcommands live one concern per module.
+"""The ``pyic`` command's entry point, which imports no click of its own.
 
-Each subcommand module is imported lazily, so a broken or slow import in one
-cannot break the others, and ``pyic --help`` stays fast.
+A plain ``pyic run FILE ...`` (`pyic.cli.run.fast` says which) runs without click:
+importing it is a sizeable part of a short process's start-up (issue 13,
+tools/startup.py).  Every other command line, and everything click adds to ``run``
+(help, usage errors), goes to the click group `pyic.cli.group.cli`, also reachable
+here as ``cli``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import os
 import sys
-
-import click
-
-# command name -> (module, attribute, one-line help)
-COMMANDS = {
-    "spec": ("pyic.cli.spec", "spec", "Run WebAssembly spec test scripts (.wast)."),
-    "run": ("pyic.cli.run", "run", "Run a Wasm module's export."),
-    "validate": ("pyic.cli.wasmtools", "validate", "Decode/parse and validate a module."),
-    "inspect": ("pyic.cli.wasmtools", "inspect",
-                "Show a module's sections, types, imports, exports."),
-    "wat2wasm": ("pyic.cli.wasmtools", "wat2wasm",
-                 "Translate the text format to the binary format."),
-    "wasm2wat": ("pyic.cli.wasmtools", "wasm2wat",
-                 "Translate the binary format to the text format."),
-    "candid": ("pyic.cli.candid", "candid", "Encode, decode and test Candid."),
-    "canister": ("pyic.cli.canister", "canister", "Run canisters."),
-    "replica": ("pyic.cli.replica", "replica", "Serve the IC's HTTPS interface for agents."),
-}
-
-
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, (mod, _, _) in COMMANDS.items() if _available(mod))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        entry = COMMANDS.get(name)
-        if entry is None or not _available(entry[0]):
-            return None
-        module = importlib.import_module(entry[0])
-        return getattr(module, entry[1])
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-def _available(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-@click.group(cls=LazyGroup)
-@click.version_option(package_name="pyic")
-def cli() -> None:
-    """pyic: a pure-Python WebAssembly engine and Internet Computer canister environment."""
 
 
 def main() -> None:
-    # Deep but bounded recursion in click/argument handling is not expected; the
-    # engine itself never recurses per Wasm call or per nesting level.
     try:
-        cli(standalone_mode=True)
+        argv = sys.argv[1:]
+        status = None
+        if argv[:1] == ["run"] and not _click_reads_more():
+            from .run import fast
+
+            status = fast(argv[1:])
+        if status is None:
+            from .group import cli
+
+            cli(standalone_mode=True)
+        sys.exit(status)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
-        click.echo("interrupted", err=True)
+        print("interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def _click_reads_more() -> bool:
+    """Whether click's main would do more than read the command line: complete it for
+    a shell (``_PROG_COMPLETE`` set), or expand its wildcards (Windows)."""
+    return os.name == "nt" or any(
+        k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+
+
+def __getattr__(name: str) -> object:
+    # ``from pyic.cli.main import cli``, as before the group had its own module
+    if name == "cli":
+        from .group import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,60 +11,160 @@ Imports from ``spectest`` are provided (as for the spec test suite).
 the start function, if any); ``--limit N`` stops after N instructions with an
 error.  Bad input, a failed link, a trap or an exhausted limit: one line on
 stderr, exit status 1.
+
+The command has two front ends and one implementation, `run_file`, which needs no
+click: the click command (`pyic.cli.run_command`: options, help, usage errors) and
+`fast`, which reads a plain command line itself, so that a process running a module
+does not spend its start-up importing click (issue 13).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
-
-import click
-
-from ..wasm.tiers import TIERS
+import sys
 
 from ..errors import PyicError, ScriptError
-from .common import load_module, reporting, validate
+from ..wasm.tiers import TIERS
+from .files import load_module, report_line, validate
 
 
-@click.command("run", context_settings={"ignore_unknown_options": True})
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--invoke", "name", metavar="NAME", default=None,
-              help="The exported function to call (default: _start).")
-@click.option("--count", is_flag=True, help="Print the instruction count on stderr.")
-@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Stop with an error after N instructions.")
-@click.option("--canonical-nan", is_flag=True, help="Produce only canonical NaNs (IC semantics).")
-@click.option("--tier", type=click.Choice(TIERS), default=None,
-              help="Execution tier (identical results and counts; default: fast).")
-@click.argument("args", nargs=-1)
-def run(file: str, name: str | None, count: bool, limit: int | None, canonical_nan: bool,
-        tier: str | None, args: tuple) -> None:
-    """Run a Wasm module's export (.wasm or .wat) and print its results."""
+def run_file(file: str, *, name: str | None = None, count: bool = False,
+             limit: int | None = None, canonical_nan: bool = False, tier: str | None = None,
+             args: tuple = ()) -> None:
+    """Load, validate and instantiate the module in ``file``, call its export ``name``
+    (default ``_start``) with ``args``, and print the results (and, with ``count``, the
+    instruction counts).  A failure is raised for the front end to report."""
     from ..wasm import embed
 
-    with reporting(file):
-        module = load_module(file).module
-        validate(module)
-        store, inst = instantiate(module, canonical_nan=canonical_nan, tier=tier, limit=limit)
-        if count and module.start is not None:
-            click.echo(f"start instructions: {inst.start_count}", err=True)
-        export = name if name is not None else "_start"
-        ev = inst.exports.get(export)
-        if ev is None or ev.kind != "func":
-            raise ScriptError(f"no exported function \"{export}\"")
-        ft = embed.func_type(store, ev)
-        if len(args) != len(ft.params):
-            raise ScriptError(f"\"{export}\" takes {len(ft.params)} arguments, {len(args)} given")
-        values = [parse_arg(a, t) for a, t in zip(args, ft.params)]
+    module = load_module(file).module
+    validate(module)
+    store, inst = instantiate(module, canonical_nan=canonical_nan, tier=tier, limit=limit)
+    if count and module.start is not None:
+        echo(f"start instructions: {inst.start_count}", err=True)
+    export = name if name is not None else "_start"
+    ev = inst.exports.get(export)
+    if ev is None or ev.kind != "func":
+        raise ScriptError(f"no exported function \"{export}\"")
+    ft = embed.func_type(store, ev)
+    if len(args) != len(ft.params):
+        raise ScriptError(f"\"{export}\" takes {len(ft.params)} arguments, {len(args)} given")
+    values = [parse_arg(a, t) for a, t in zip(args, ft.params)]
+    try:
+        results, n = embed.invoke(store, ev, values, limit=limit)
+    except PyicError as e:
+        if count and hasattr(e, "count"):
+            echo(f"instructions: {e.count}", err=True)
+        raise
+    for v, t in zip(results, ft.results):
+        echo(format_value(v, t))
+    if count:
+        echo(f"instructions: {n}", err=True)
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """Print a line as ``click.echo`` does, flushed at once (so that stdout and stderr
+    keep their order when they are one stream).  Text click would alter (ANSI escapes,
+    stripped when the stream is not a terminal) or might encode differently (not
+    ASCII) is printed by click itself."""
+    if not text.isascii() or "\x1b" in text:
+        import click
+
+        click.echo(text, err=err)
+        return
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+# ------------------------------------------------------------------ the fast front end
+
+# The options of `pyic.cli.run_command.run`, as `fast` reads them: option -> keyword of
+# `run_file` (a test checks that the click command declares exactly these).
+FLAGS = {"--count": "count", "--canonical-nan": "canonical_nan"}
+VALUED = {"--invoke": "name", "--limit": "limit", "--tier": "tier"}
+
+
+def parse_plain(argv: list) -> tuple | None:
+    """``(file, keywords of run_file)`` for a command line (after ``run``) that click
+    would read the same way without a word of its own, else None.
+
+    The grammar is the click command's: options anywhere, ``--opt VALUE`` or
+    ``--opt=VALUE``, the first other word the file and the rest its arguments, a word
+    starting with one dash an argument (``-5``; click's command ignores unknown options
+    and has no short ones).  Left to click: ``--help``, ``--``, an unknown or repeated
+    option, a missing value, a ``--limit`` that is not a plain count, an unknown tier,
+    no file, a file click's ``Path`` refuses (a directory, unreadable)."""
+    keywords: dict = {}
+    words = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        i += 1
+        if not word.startswith("--"):
+            words.append(word)
+            continue
+        option, eq, value = word.partition("=")
+        if option in VALUED and VALUED[option] not in keywords:
+            if not eq:
+                if i == len(argv):
+                    return None
+                value = argv[i]
+                i += 1
+            keywords[VALUED[option]] = value
+        elif option in FLAGS and FLAGS[option] not in keywords and not eq:
+            keywords[FLAGS[option]] = True
+        else:
+            return None
+    if "limit" in keywords:
+        limit = keywords["limit"]
+        if not (limit.isascii() and limit.isdigit()):  # click's IntRange(min=0) takes more
+            return None
+        keywords["limit"] = int(limit)
+    if "tier" in keywords and keywords["tier"] not in TIERS:
+        return None
+    if not words or not _plain_file(words[0]):
+        return None
+    keywords["args"] = tuple(words[1:])
+    return words[0], keywords
+
+
+def _plain_file(path: str) -> bool:
+    """Whether click's ``Path(dir_okay=False, allow_dash=True)`` takes ``path`` as it is:
+    ``-``, a path that does not exist (reading it fails later, as under click), or a
+    readable file."""
+    if path == "-":
+        return True
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True
+    return not stat.S_ISDIR(st.st_mode) and os.access(path, os.R_OK)
+
+
+def fast(argv: list) -> int | None:
+    """Run ``pyic run ARGV`` without click: the exit status, or None (nothing done)
+    when `parse_plain` leaves the command line to click.  Failures are reported as
+    the click command reports them, interrupts as click's main does."""
+    plain = parse_plain(argv)
+    if plain is None:
+        return None
+    file, keywords = plain
+    try:
         try:
-            results, n = embed.invoke(store, ev, values, limit=limit)
-        except PyicError as e:
-            if count and hasattr(e, "count"):
-                click.echo(f"instructions: {e.count}", err=True)
-            raise
-        for v, t in zip(results, ft.results):
-            click.echo(format_value(v, t))
-        if count:
-            click.echo(f"instructions: {n}", err=True)
+            run_file(file, **keywords)
+        except Exception as e:  # noqa: BLE001 - one line, as `pyic.cli.common.reporting`
+            line = report_line(file, e)
+            if line is None:
+                raise
+            echo(line, err=True)
+            return 1
+    except (EOFError, KeyboardInterrupt):
+        echo("", err=True)
+        echo("Aborted!", err=True)
+        return 1
+    return 0
 
 
 def instantiate(module, *, canonical_nan: bool = False, tier: str | None = None,

@@ -7,7 +7,8 @@ import pathlib
 import pytest
 from click.testing import CliRunner
 
-from pyic.cli.run import format_value, parse_arg, run
+from pyic.cli.run import format_value, parse_arg
+from pyic.cli.run_command import run
 
 # The shared test material (suites, bench kit, canisters): $PYIC_SHARED, set by the
 # repository's conftest.py to ../shared beside the checkout unless given.

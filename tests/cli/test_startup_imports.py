@@ -64,6 +64,21 @@ def test_run_imports_no_heavy_module(fib):
     assert heavy(modules) == []
 
 
+def test_a_plain_run_imports_no_click(fib):
+    # the process of issue 13's whole-process comparison: click is start-up it does not need
+    out, modules = pyic_modules("run", fib, "--invoke", "run", "27")
+    assert out == "196418 : i32\n"
+    assert sorted(m for m in modules if m == "click" or m.startswith("click.")) == []
+    assert "pyic.cli.group" not in modules and "pyic.cli.run_command" not in modules
+
+
+def test_run_help_goes_through_click(fib):
+    # what the fast path leaves to click still reaches it (the other half of the test above)
+    out, modules = pyic_modules("run", "--help")
+    assert "Usage:" in out and "--invoke NAME" in out
+    assert "click" in modules and "pyic.cli.run_command" in modules
+
+
 def test_spectest_is_made_for_a_module_importing_it(tmp_path):
     wat = tmp_path / "m.wat"
     wat.write_text('(module (import "spectest" "global_i32" (global i32))\n'
@@ -76,4 +91,5 @@ def test_spectest_is_made_for_a_module_importing_it(tmp_path):
 def test_help_imports_no_subcommand():
     out, modules = pyic_modules("--help")
     assert "run" in out and "canister" in out
-    assert sorted(m for m in modules if m.startswith("pyic.cli.") and m != "pyic.cli.main") == []
+    cli = sorted(m for m in modules if m.startswith("pyic.cli."))
+    assert cli == ["pyic.cli.group", "pyic.cli.main"]

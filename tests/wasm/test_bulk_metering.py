@@ -127,7 +127,7 @@ def test_the_cli_stops_a_4_gib_fill_fast_and_small(tmp_path):
     # the command in this process (its own peak: VmHWM; CPU time of the command alone)
     script = """if 1:
         import sys, time
-        from pyic.cli.run import run
+        from pyic.cli.run_command import run
         t0 = time.process_time()
         try:
             run.main(sys.argv[1:], standalone_mode=False)

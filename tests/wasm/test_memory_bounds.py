@@ -145,7 +145,7 @@ def test_the_host_footprint_is_near_the_bytes_written(tmp_path):
     path = tmp_path / "w.wat"
     path.write_text(WRITE_MIB)
     # VmHWM: this process's own peak (ru_maxrss would include the forking parent's)
-    script = ("import sys; from pyic.cli.run import run; "
+    script = ("import sys; from pyic.cli.run_command import run; "
               "run.main([sys.argv[1], '--invoke', 'f', '256'], standalone_mode=False); "
               "print([int(x.split()[1]) for x in open('/proc/self/status') "
               "if x.startswith('VmHWM')][0] // 1024)")
