@@ -37,7 +37,7 @@ from .pocketic import icpy, rest
 from .pocketic.config import SubnetConfig, build_instance
 from .pocketic.errors import CallRejected, InstanceError
 from .pocketic.instance import Instance, Subnet, message_id
-from .pocketic.server import InProcessServer
+from .pocketic.app import InProcessServer
 from .pocketic.topology import PYIC_SUBNET, SubnetKind
 from .universal import Prog, universal_canister_wasm
 

@@ -17,7 +17,7 @@ import attrs
 
 from ..errors import ICError
 from ..ic.costs import SubnetConfig
-from .process import CONTROLLER, Limits
+from .limits import Limits
 
 MODES = ("none", "process")
 ENV_VAR = "PYIC_SANDBOX"
@@ -66,6 +66,7 @@ def for_subnet(raw: bytes, parsed, cfg):
 
 def stop_all() -> None:
     """End every live sandbox process of this process."""
+    from .process import CONTROLLER
     CONTROLLER.stop_all()
 
 
