@@ -130,7 +130,11 @@ RUN_DRIVER = r"""
 import time
 t0 = time.process_time()
 import json, sys
-from pyic.cli import main as _main, run as _run, common
+from pyic.cli import main as _main, run as _run
+try:   # since 1bd8899 the run path's file helpers import no click
+    from pyic.cli import files as common
+except ImportError:
+    from pyic.cli import common
 from pyic.wasm import embed   # what the run command imports before reading the file
 OLD = not hasattr(_run, "instantiate")
 if OLD:   # a pyic from before run.instantiate: its run command imported spectest first
