@@ -15,6 +15,7 @@ from attrs import frozen
 
 from ...errors import CandidError
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, DESTINATION_INVALID, RejectResponse, Reply
+from ..certification import subnet_id as own_subnet_id
 from ..costs import DEFAULT, SubnetConfig
 from ..principal_text import principal_text
 from ..rules.common import SUBNET_ADMIN_METHODS, at_queue_head, subnet_admins, without
@@ -43,7 +44,8 @@ class MgmtReject(Exception):
 
 
 # Who may call a method: "controllers" of the canister named in the argument,
-# "controllers_or_self" (chunk store), "status" (status visibility), "any".
+# "controllers_or_self" (chunk store), "status" (status visibility), "logs" (log
+# visibility), "subnet_admins" (of this IC's subnet), "any".
 METHODS: dict = {}
 
 # Methods of the spec that pyic does not implement (listed in docs/ic-rules.md).
@@ -53,8 +55,12 @@ UNSUPPORTED = frozenset({
     "bitcoin_get_utxos", "bitcoin_send_transaction", "bitcoin_get_current_fee_percentiles",
     "bitcoin_get_block_headers", "node_metrics_history", "subnet_info", "canister_metrics",
     "read_canister_snapshot_metadata", "read_canister_snapshot_data",
-    "upload_canister_snapshot_metadata", "upload_canister_snapshot_data", "list_canisters",
+    "upload_canister_snapshot_metadata", "upload_canister_snapshot_data",
 })
+
+# Methods only non-replicated (query) calls may call (management-canister.md
+# "IC method list_canisters": "it cannot be called via replicated calls").
+QUERY_ONLY = frozenset({"list_canisters"})
 
 
 def method(name: str, access: str):
@@ -91,6 +97,15 @@ def target(state: S, args, name: str = "canister_id") -> bytes:
 
 def _check_access(state: S, access: str, caller: bytes, args, method_name: str) -> None:
     if access == "any":
+        return
+    if access == "subnet_admins":
+        # ``Caller ∈ S.subnet_admins[S.canister_subnet[ECID]]`` (a user) or
+        # ``[S.canister_subnet[Caller]]`` (a composite query): this IC's one subnet either way.
+        sid = own_subnet_id(state.seed)
+        if caller not in subnet_admins(state, sid):
+            raise MgmtReject(CANISTER_REJECT, f"{principal_text(caller)} is not a subnet admin "
+                             f"of subnet {principal_text(sid)}: only subnet admins may call "
+                             f"{method_name}", "IC0406")
         return
     name = "target_canister" if method_name == "install_chunked_code" else "canister_id"
     cid = target(state, args, name)
@@ -129,7 +144,7 @@ def execute_call(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:
     _load_methods()
     rest = evolve(state, messages=without(state.messages, index))
     try:
-        outcome = _dispatch(rest, cm, cfg)
+        outcome = _dispatch(rest, cm, cfg, replicated=True)
     except MgmtReject as r:
         outcome = Outcome(rest, RejectResponse(r.code, r.message, r.error_code),
                           cm.transferred_cycles)
@@ -139,11 +154,14 @@ def execute_call(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | None:
     return evolve(outcome.state, messages=outcome.state.messages + (response,))
 
 
-def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig) -> Outcome:
+def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig, replicated: bool) -> Outcome:
     name = cm.method_name
     if name in UNSUPPORTED:
         raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' is not "
                          "supported by pyic", "IC0407")
+    if replicated and name in QUERY_ONLY:
+        raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' can only be "
+                         "called by non-replicated (query) calls", "IC0406")
     entry = METHODS.get(name)
     if entry is None:
         raise MgmtReject(CANISTER_REJECT, f"management canister has no method '{name}'",
@@ -165,15 +183,15 @@ def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig) -> Outcome:
 
 def query(state: S, sender: bytes, method_name: str, arg: bytes, cfg: SubnetConfig = DEFAULT):
     """A query call to the management canister (``canister_status``,
-    ``fetch_canister_logs``): the response; the state does not change."""
+    ``fetch_canister_logs``, ``list_canisters``): the response; the state does not change."""
     _load_methods()
-    if method_name not in ("canister_status", "fetch_canister_logs"):
+    if method_name not in ("canister_status", "fetch_canister_logs", "list_canisters"):
         return RejectResponse(CANISTER_REJECT, f"management canister method '{method_name}' "
                               "cannot be called as a query", "IC0406")
     cm = CallMessage(origin=FromCanister(-1, None), caller=sender, callee=IC_PRINCIPAL,
                      method_name=method_name, arg=arg, transferred_cycles=0, queue="unordered")
     try:
-        return _dispatch(state, cm, cfg).response
+        return _dispatch(state, cm, cfg, replicated=False).response
     except MgmtReject as r:
         return RejectResponse(r.code, r.message, r.error_code)
 

@@ -79,6 +79,7 @@ type canister_install_mode = variant {
 };
 type snapshot = record { id : snapshot_id; taken_at_timestamp : nat64; total_size : nat64 };
 type canister_log_record = record { idx : nat64; timestamp_nanos : nat64; content : blob };
+type canister_id_range = record { start : canister_id; end : canister_id };
 service ic : {
   create_canister : (record { settings : opt canister_settings;
                               sender_canister_version : opt nat64 })
@@ -145,6 +146,7 @@ service ic : {
     -> ();
   fetch_canister_logs : (record { canister_id : canister_id }) -> (record {
     canister_log_records : vec canister_log_record }) query;
+  list_canisters : () -> (record { canisters : vec canister_id_range }) query;
 }
 """
 

@@ -1,7 +1,7 @@
 """Management methods on canisters as a whole (interface spec, "Abstract behavior"):
 "Canister creation", "Canister creation with cycles", "Top up canister",
 "Changing settings", "Canister status", "Canister information", "Canister
-metadata", "Depositing cycles", "Random numbers", "Canister logs".
+metadata", "Depositing cycles", "Random numbers", "Canister logs", "List canisters".
 """
 
 from __future__ import annotations
@@ -404,4 +404,31 @@ def fetch_canister_logs(state: S, cm, args, cfg) -> Outcome:
                    cm.transferred_cycles)
 
 
-__all__ = ["FromCanister", "FromSystemTask", "apply_settings", "record_change", "status_record"]
+@method("list_canisters", "subnet_admins")
+def list_canisters(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: List canisters" (a query; subnet admins only, which
+    `_check_access` checks): every canister of the subnet -- of this IC, pyic's one
+    subnet -- as ranges of consecutive canister ids, in order.  Deleted canisters have
+    left ``S.canisters``, so they are not listed."""
+    result = Record.of(canisters=tuple(
+        Record.of(start=Principal(lo), end=Principal(hi))
+        for lo, hi in consecutive_ranges(state.canisters)))
+    return Outcome(state, Reply(encode_result("list_canisters", result)), cm.transferred_cycles)
+
+
+def consecutive_ranges(canister_ids) -> list[tuple[bytes, bytes]]:
+    """``canister_ids`` in order (by bytes, which is by number for the ids
+    ``Principal.from_canister_id`` makes), each run of consecutive numbers one
+    ``(first, last)`` range; an id of another form is a range of its own."""
+    ranges: list[list] = []          # [first, last, number of last]
+    for cid in sorted(canister_ids):
+        n = Principal(cid).canister_counter()
+        if ranges and n is not None and ranges[-1][2] is not None and n == ranges[-1][2] + 1:
+            ranges[-1][1:] = [cid, n]
+        else:
+            ranges.append([cid, cid, n])
+    return [(first, last) for first, last, _ in ranges]
+
+
+__all__ = ["FromCanister", "FromSystemTask", "apply_settings", "consecutive_ranges",
+           "record_change", "status_record"]
