@@ -29,15 +29,15 @@ cost model read one statement of each fact instead of restating it.
 
 from __future__ import annotations
 
-from attrs import frozen
 
+from .node import node
 from .opcodes import ALL_OPCODES
 from .types import F32, F64, I32, I64, NUMTYPES, V128, RefType
 
 VARIES = None   # an effect that depends on the immediates
 
 
-@frozen
+@node
 class Facts:
     op: str
     effect: tuple | None

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from typing import Union
 
-from attrs import frozen
 
+from .node import node
 from .types import ValType
 
 
-@frozen(eq=False)
+@node(eq=False)
 class Instr:
     """One instruction: ``op`` and its immediates.
 
@@ -82,7 +82,7 @@ def _deep_equal(a: object, b: object) -> bool:
     return True
 
 
-@frozen
+@node
 class MemArg:
     """2.4.5 ``memarg ::= {align u32, offset u64}`` plus the memory index of multi-memory.
 
@@ -94,7 +94,7 @@ class MemArg:
     memidx: int = 0
 
 
-@frozen
+@node
 class Catch:
     """2.4.2 a ``try_table`` catch clause.
 
@@ -115,7 +115,7 @@ Expr = tuple  # tuple[Instr, ...]
 STRUCTURED = ("block", "loop", "if", "try_table")
 
 
-@frozen
+@node
 class LegacyCatch:
     """A handler of the legacy ``try`` (legacy exception handling, docs/proposals.md):
     ``catch x instr*`` (``tagidx`` x) or ``catch_all instr*`` (``tagidx`` None)."""

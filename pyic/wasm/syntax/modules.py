@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from typing import Union
 
-from attrs import field, frozen
+from attrs import field
 
+from .node import node
 from .types import FuncType, GlobalType, MemType, RecType, RefType, TableType, TagType
 
 
-@frozen
+@node
 class Func:
     """2.5.7 ``func ::= {type typeidx, locals local*, body expr}``.
 
@@ -32,7 +33,7 @@ class Func:
     body: tuple = ()
 
 
-@frozen
+@node
 class Table:
     """2.5.6 ``table ::= {type tabletype, init expr}``; ``init`` is ``None``
     when the table is initialised with null (the 2.0 form)."""
@@ -41,14 +42,14 @@ class Table:
     init: tuple | None = None
 
 
-@frozen
+@node
 class Mem:
     """2.5.5 ``mem ::= {type memtype}``."""
 
     type: MemType
 
 
-@frozen
+@node
 class Global:
     """2.5.4 ``global ::= {type globaltype, init expr}``."""
 
@@ -56,14 +57,14 @@ class Global:
     init: tuple
 
 
-@frozen
+@node
 class Tag:
     """2.5.3 ``tag ::= {type tagtype}``."""
 
     type: TagType
 
 
-@frozen
+@node
 class Active:
     """The active mode of an element or data segment: copied into table or
     memory ``index`` at the address ``offset`` (a constant expression) on
@@ -78,7 +79,7 @@ DECLARATIVE = "declare"
 SegmentMode = Union[Active, str]
 
 
-@frozen
+@node
 class Elem:
     """2.5.9 ``elem ::= {type reftype, init expr*, mode elemmode}``."""
 
@@ -87,7 +88,7 @@ class Elem:
     mode: SegmentMode
 
 
-@frozen
+@node
 class Data:
     """2.5.8 ``data ::= {init byte*, mode datamode}`` (never declarative)."""
 
@@ -95,14 +96,14 @@ class Data:
     mode: SegmentMode
 
 
-@frozen
+@node
 class Start:
     """2.5.10 ``start ::= {func funcidx}``."""
 
     func: int
 
 
-@frozen
+@node
 class Import:
     """2.5.11 ``import ::= {module name, name name, desc externtype}``.
 
@@ -117,7 +118,7 @@ class Import:
     desc: object
 
 
-@frozen
+@node
 class Export:
     """2.5.12 ``export ::= {name name, desc externidx}``: ``kind`` as for imports,
     ``index`` into that kind's index space."""
@@ -127,7 +128,7 @@ class Export:
     index: int
 
 
-@frozen
+@node
 class Custom:
     """A custom section (5.5.3), kept as raw bytes.
 
@@ -140,7 +141,7 @@ class Custom:
     after: int = 0
 
 
-@frozen
+@node
 class Names:
     """The name section (appendix A.7.1): debug names, decoded.
 
@@ -155,7 +156,7 @@ class Names:
     other: tuple = ()
 
 
-@frozen
+@node
 class BranchHint:
     """A branch hint (branch hinting proposal, WebAssembly/branch-hinting): function
     ``func``'s instruction number ``index`` (counting every instruction of its body,
@@ -170,7 +171,7 @@ class BranchHint:
     index: int = -1
 
 
-@frozen
+@node
 class Module:
     """2.5 ``module``: the fields in the spec's order."""
 

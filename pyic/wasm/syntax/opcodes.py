@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import functools
 
-from attrs import frozen
+from .node import node
 
 
-@frozen
+@node
 class OpInfo:
     name: str
     code: object

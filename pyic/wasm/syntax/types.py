@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from attrs import frozen
+from .node import node
 
 # 2.3.1 Number types, 2.3.2 Vector types
 I32 = "i32"
@@ -29,7 +29,7 @@ ABSHEAPTYPES = (
 HeapType = Union[str, int]
 
 
-@frozen
+@node
 class Exact:
     """custom-descriptors: the exact heap type ``(exact x)`` where a bare heap type
     stands (``ref.null``'s immediate); in a `RefType` it is ``exact=True``."""
@@ -37,7 +37,7 @@ class Exact:
     typeidx: int
 
 
-@frozen
+@node
 class RefType:
     """2.3.5 ``reftype ::= ref null? heaptype``; ``exact`` (custom-descriptors'
     exact heap type ``(exact x)``, docs/proposals.md) only with a type index."""
@@ -73,7 +73,7 @@ I16 = "i16"
 StorageType = Union[str, RefType]
 
 
-@frozen
+@node
 class FuncType:
     """2.3.9 ``functype ::= resulttype -> resulttype``."""
 
@@ -81,7 +81,7 @@ class FuncType:
     results: ResultType = ()
 
 
-@frozen
+@node
 class FieldType:
     """2.3.9 ``fieldtype ::= mut? storagetype``."""
 
@@ -89,14 +89,14 @@ class FieldType:
     storagetype: StorageType
 
 
-@frozen
+@node
 class StructType:
     """2.3.9 ``comptype ::= struct fieldtype*``."""
 
     fields: tuple = ()
 
 
-@frozen
+@node
 class ArrayType:
     """2.3.9 ``comptype ::= array fieldtype``."""
 
@@ -106,7 +106,7 @@ class ArrayType:
 CompType = Union[FuncType, StructType, ArrayType]
 
 
-@frozen
+@node
 class SubType:
     """2.3.10 ``subtype ::= sub final? typeidx* comptype``.
 
@@ -122,7 +122,7 @@ class SubType:
     descriptor: int | None = None
 
 
-@frozen
+@node
 class RecType:
     """2.3.10 ``rectype ::= rec subtype*``.  The type section is a list of these;
     the module's type index space is their subtypes, flattened in order."""
@@ -139,7 +139,7 @@ def plain_functype(ft: FuncType) -> RecType:
 AddrType = str  # "i32" or "i64"
 
 
-@frozen
+@node
 class Limits:
     """2.3.12 ``limits ::= {min u64, max u64?}``, with its address type (i32 or i64)
     and the threads proposal's ``shared`` flag (memories only)."""
@@ -150,14 +150,14 @@ class Limits:
     shared: bool = False
 
 
-@frozen
+@node
 class TagType:
     """2.3.13 ``tagtype ::= typeuse`` (the function type of its exception payload)."""
 
     typeidx: int
 
 
-@frozen
+@node
 class GlobalType:
     """2.3.14 ``globaltype ::= mut? valtype``."""
 
@@ -165,7 +165,7 @@ class GlobalType:
     valtype: ValType
 
 
-@frozen
+@node
 class MemType:
     """2.3.15 ``memtype ::= addrtype limits`` (the address type lives in `Limits`),
     and the custom-page-sizes proposal's page size in bytes (1 or 65536)."""
@@ -174,7 +174,7 @@ class MemType:
     page_size: int = 65536
 
 
-@frozen
+@node
 class TableType:
     """2.3.16 ``tabletype ::= addrtype limits reftype``."""
 
