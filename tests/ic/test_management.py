@@ -492,6 +492,25 @@ def test_logs_not_an_update(pic, uc):
     assert r.reject_code in (4, 5)
 
 
+@spec("IC Management Canister: Canister logs (query call)")
+def test_logs_not_by_a_replicated_call_of_a_canister(pic, uc):
+    """management-canister.md "IC method fetch_canister_logs": "it cannot be called via
+    replicated calls"; a composite query of the same canister may."""
+    pic.update_canister_settings(uc, {"log_visibility": "public"})
+    pic.universal_update(uc, debug_print(bytes_(b"seen")) >> reply)
+    argument = arg("fetch_canister_logs", canister_id=Principal(uc))
+    out, rejected = via_canister(pic, uc, "fetch_canister_logs", argument)
+    assert out is None and rejected[0] == 4
+    assert "can only be called by non-replicated (query) calls" in rejected[1]
+    out = pic.universal_composite_query(uc, update_call(
+        b"", "fetch_canister_logs", arg=argument,
+        on_reply=reply_data_append(bytes_(b"OK")) >> reply_data(arg_data),
+        on_reject=reply_data_append(bytes_(b"NO")) >> reply_data(reject_msg)))
+    assert out.startswith(b"OK")
+    assert [r["content"] for r in result("fetch_canister_logs", out[2:])["canister_log_records"]] \
+        == [b"seen"]
+
+
 @spec("Trimming canister logs")
 def test_logs_trimmed_to_limit(pic, uc):
     for i in range(60):

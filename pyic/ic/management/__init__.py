@@ -58,9 +58,9 @@ UNSUPPORTED = frozenset({
     "upload_canister_snapshot_metadata", "upload_canister_snapshot_data",
 })
 
-# Methods only non-replicated (query) calls may call (management-canister.md
-# "IC method list_canisters": "it cannot be called via replicated calls").
-QUERY_ONLY = frozenset({"list_canisters"})
+# Methods only non-replicated (query) calls may call (management-canister.md "IC method
+# list_canisters", "IC method fetch_canister_logs": "it cannot be called via replicated calls").
+QUERY_ONLY = frozenset({"list_canisters", "fetch_canister_logs"})
 
 
 def method(name: str, access: str):
