@@ -147,6 +147,18 @@ service ic : {
   fetch_canister_logs : (record { canister_id : canister_id }) -> (record {
     canister_log_records : vec canister_log_record }) query;
   list_canisters : () -> (record { canisters : vec canister_id_range }) query;
+  canister_metrics : (record { canister_id : canister_id }) -> (record {
+    cycles_consumed : record {
+      memory : nat; compute_allocation : nat; ingress_induction : nat; instructions : nat;
+      request_and_response_transmission : nat; uninstall : nat; canister_creation : nat;
+      http_outcalls : nat; burned_cycles : nat;
+    } }) query;
+  subnet_info : (record { subnet_id : principal })
+    -> (record { replica_version : text; registry_version : nat64 });
+  node_metrics_history : (record { subnet_id : principal; start_at_timestamp_nanos : nat64 })
+    -> (vec record { timestamp_nanos : nat64; node_metrics : vec record {
+          node_id : principal; num_blocks_proposed_total : nat64;
+          num_block_failures_total : nat64 } });
 }
 """
 
