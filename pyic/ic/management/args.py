@@ -78,6 +78,11 @@ type canister_install_mode = variant {
   };
 };
 type snapshot = record { id : snapshot_id; taken_at_timestamp : nat64; total_size : nat64 };
+type snapshot_global = variant {
+  i32 : int32; i64 : int64; f32 : float32; f64 : float64; v128 : nat
+};
+type snapshot_global_timer = opt variant { inactive; active : nat64 };
+type snapshot_hook_status = opt variant { condition_not_satisfied; ready; executed };
 type canister_log_record = record { idx : nat64; timestamp_nanos : nat64; content : blob };
 type canister_id_range = record { start : canister_id; end : canister_id };
 service ic : {
@@ -144,6 +149,37 @@ service ic : {
   list_canister_snapshots : (record { canister_id : canister_id }) -> (vec snapshot);
   delete_canister_snapshot : (record { canister_id : canister_id; snapshot_id : snapshot_id })
     -> ();
+  read_canister_snapshot_metadata : (record { canister_id : canister_id;
+                                              snapshot_id : snapshot_id })
+    -> (record {
+      source : variant { taken_from_canister : reserved; metadata_upload : reserved };
+      taken_at_timestamp : nat64; wasm_module_size : nat64; globals : vec snapshot_global;
+      wasm_memory_size : nat64; stable_memory_size : nat64;
+      wasm_chunk_store : vec record { hash : blob }; canister_version : nat64;
+      certified_data : blob; global_timer : snapshot_global_timer;
+      on_low_wasm_memory_hook_status : snapshot_hook_status;
+    });
+  read_canister_snapshot_data : (record { canister_id : canister_id; snapshot_id : snapshot_id;
+    kind : variant {
+      wasm_module : record { offset : nat64; size : nat64 };
+      wasm_memory : record { offset : nat64; size : nat64 };
+      stable_memory : record { offset : nat64; size : nat64 };
+      wasm_chunk : record { hash : blob };
+    } }) -> (record { chunk : blob });
+  upload_canister_snapshot_metadata : (record { canister_id : canister_id;
+      replace_snapshot : opt snapshot_id; wasm_module_size : nat64;
+      globals : vec snapshot_global; wasm_memory_size : nat64; stable_memory_size : nat64;
+      certified_data : blob; global_timer : snapshot_global_timer;
+      on_low_wasm_memory_hook_status : snapshot_hook_status })
+    -> (record { snapshot_id : snapshot_id });
+  upload_canister_snapshot_data : (record { canister_id : canister_id; snapshot_id : snapshot_id;
+    kind : variant {
+      wasm_module : record { offset : nat64 };
+      wasm_memory : record { offset : nat64 };
+      stable_memory : record { offset : nat64 };
+      wasm_chunk;
+    };
+    chunk : blob }) -> ();
   fetch_canister_logs : (record { canister_id : canister_id }) -> (record {
     canister_log_records : vec canister_log_record }) query;
   list_canisters : () -> (record { canisters : vec canister_id_range }) query;
