@@ -85,6 +85,19 @@ type snapshot_global_timer = opt variant { inactive; active : nat64 };
 type snapshot_hook_status = opt variant { condition_not_satisfied; ready; executed };
 type canister_log_record = record { idx : nat64; timestamp_nanos : nat64; content : blob };
 type canister_id_range = record { start : canister_id; end : canister_id };
+type ecdsa_curve = variant { secp256k1 };
+type schnorr_algorithm = variant { bip340secp256k1; ed25519 };
+type schnorr_aux = variant { bip341 : record { merkle_root_hash : blob } };
+type ecdsa_public_key_args = record {
+  canister_id : opt canister_id;
+  derivation_path : vec blob;
+  key_id : record { curve : ecdsa_curve; name : text };
+};
+type schnorr_public_key_args = record {
+  canister_id : opt canister_id;
+  derivation_path : vec blob;
+  key_id : record { algorithm : schnorr_algorithm; name : text };
+};
 service ic : {
   create_canister : (record { settings : opt canister_settings;
                               sender_canister_version : opt nat64 })
@@ -195,6 +208,15 @@ service ic : {
     -> (vec record { timestamp_nanos : nat64; node_metrics : vec record {
           node_id : principal; num_blocks_proposed_total : nat64;
           num_block_failures_total : nat64 } });
+  ecdsa_public_key : (ecdsa_public_key_args) -> (record { public_key : blob; chain_code : blob });
+  sign_with_ecdsa : (record { message_hash : blob; derivation_path : vec blob;
+                              key_id : record { curve : ecdsa_curve; name : text } })
+    -> (record { signature : blob });
+  schnorr_public_key : (schnorr_public_key_args)
+    -> (record { public_key : blob; chain_code : blob });
+  sign_with_schnorr : (record { message : blob; derivation_path : vec blob;
+                                key_id : record { algorithm : schnorr_algorithm; name : text };
+                                aux : opt schnorr_aux }) -> (record { signature : blob });
 }
 """
 
