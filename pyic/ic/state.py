@@ -451,6 +451,9 @@ class Snapshot:
     global_timer: int | None
     on_low_wasm_memory_hook_status: str | None
     size: int = 0
+    # ``Snapshot.source``: "taken_from_canister" | "metadata_upload" (a snapshot
+    # ``upload_canister_snapshot_metadata`` made, filled by ``..._data``).
+    source: str = "taken_from_canister"
 
 
 @frozen

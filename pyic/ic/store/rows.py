@@ -89,7 +89,7 @@ def can_state_of(row: tuple, raw: bytes, wasm_state, module) -> CanState:
 SNAPSHOT = (
     ("taken_at_timestamp", INT), ("canister_version", INT), ("certified_data", BLOB),
     ("global_timer", NAT + OPTIONAL), ("on_low_wasm_memory_hook_status", TEXT + OPTIONAL),
-    ("size", INT),
+    ("size", INT), ("source", TEXT),
 )
 SNAPSHOT_ELSEWHERE = ("snapshot_id", "raw_module", "wasm_state", "chunk_store")
 SNAPSHOT_COLUMNS = ("module_hash",) + tuple(name for name, _ in SNAPSHOT)
@@ -103,6 +103,8 @@ def snapshot_row(s: Snapshot) -> tuple:
 def snapshot_of(sid: bytes, row: tuple, raw: bytes, wasm_state, chunk_store: dict) -> Snapshot:
     fields = {name: from_sql(kind, value, f"snapshot {sid.hex()}: {name}")
               for (name, kind), value in zip(SNAPSHOT, row[1:])}
+    if fields["source"] not in ("taken_from_canister", "metadata_upload"):
+        raise CorruptStore(f"snapshot {sid.hex()}: unknown source {fields['source']!r}")
     return Snapshot(snapshot_id=sid, raw_module=raw, wasm_state=wasm_state,
                     chunk_store=chunk_store, **fields)
 

@@ -1,4 +1,4 @@
-"""The state store's schema, version 1 (docs/state-format.md describes every column).
+"""The state store's schema, version 2 (docs/state-format.md describes every column).
 
 A store is an SQLite database whose header carries `APPLICATION_ID` and whose
 ``meta`` table names the format and its version.  Opening a store checks, in
@@ -6,7 +6,7 @@ order: SQLite can read it, the application id, the format name, the version,
 and that the database holds exactly the tables below with exactly this SQL (no
 views, no triggers, no other tables).  Anything else is refused with one line.
 A store written by another schema version is refused, naming both versions:
-version 1 is the first, so there is nothing to migrate from yet.
+version 2 added ``snapshots.source``; no migration from version 1 is written yet.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ...errors import ICError
 from .codec import CorruptStore
 
 FORMAT = "pyic-state"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x70796963          # "pyic" in the SQLite header (offset 68)
 
 TABLES = {
@@ -134,6 +134,7 @@ TABLES = {
     global_timer TEXT,
     on_low_wasm_memory_hook_status TEXT,
     size INTEGER NOT NULL,
+    source TEXT NOT NULL,
     PRIMARY KEY (canister, id)
 ) WITHOUT ROWID""",
     "call_contexts": """CREATE TABLE call_contexts (
