@@ -53,7 +53,7 @@ UNSUPPORTED = frozenset({
     "http_request", "ecdsa_public_key", "sign_with_ecdsa", "schnorr_public_key",
     "sign_with_schnorr", "vetkd_public_key", "vetkd_derive_key", "bitcoin_get_balance",
     "bitcoin_get_utxos", "bitcoin_send_transaction", "bitcoin_get_current_fee_percentiles",
-    "bitcoin_get_block_headers", "node_metrics_history", "subnet_info", "canister_metrics",
+    "bitcoin_get_block_headers",
     "read_canister_snapshot_metadata", "read_canister_snapshot_data",
     "upload_canister_snapshot_metadata", "upload_canister_snapshot_data",
 })
@@ -182,10 +182,11 @@ def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig, replicated: bool) ->
 
 
 def query(state: S, sender: bytes, method_name: str, arg: bytes, cfg: SubnetConfig = DEFAULT):
-    """A query call to the management canister (``canister_status``,
+    """A query call to the management canister (``canister_status``, ``canister_metrics``,
     ``fetch_canister_logs``, ``list_canisters``): the response; the state does not change."""
     _load_methods()
-    if method_name not in ("canister_status", "fetch_canister_logs", "list_canisters"):
+    if method_name not in ("canister_status", "canister_metrics", "fetch_canister_logs",
+                           "list_canisters"):
         return RejectResponse(CANISTER_REJECT, f"management canister method '{method_name}' "
                               "cannot be called as a query", "IC0406")
     cm = CallMessage(origin=FromCanister(-1, None), caller=sender, callee=IC_PRINCIPAL,
@@ -215,7 +216,7 @@ _loaded = False
 def _load_methods() -> None:
     global _loaded
     if not _loaded:
-        from . import canisters, code, lifecycle, snapshots  # noqa: F401 (they register)
+        from . import canisters, code, info, lifecycle, snapshots  # noqa: F401 (they register)
         _loaded = True
 
 
