@@ -357,8 +357,7 @@ def test_metadata_missing_section(pic, uc, uc2):
     assert rejected is not None and rejected[0] == 5
 
 
-@pytest.mark.parametrize("method", ["http_request", "sign_with_ecdsa", "vetkd_derive_key",
-                                    "sign_with_schnorr", "bitcoin_get_balance"])
+@pytest.mark.parametrize("method", ["http_request", "vetkd_derive_key", "bitcoin_get_balance"])
 @spec("management-canister.md: methods pyic does not implement")
 def test_unsupported_methods_say_so(pic, uc, method):
     _, rejected = via_canister(pic, uc, method, encode(()))

@@ -50,8 +50,7 @@ METHODS: dict = {}
 
 # Methods of the spec that pyic does not implement (listed in docs/ic-rules.md).
 UNSUPPORTED = frozenset({
-    "http_request", "ecdsa_public_key", "sign_with_ecdsa", "schnorr_public_key",
-    "sign_with_schnorr", "vetkd_public_key", "vetkd_derive_key", "bitcoin_get_balance",
+    "http_request", "vetkd_public_key", "vetkd_derive_key", "bitcoin_get_balance",
     "bitcoin_get_utxos", "bitcoin_send_transaction", "bitcoin_get_current_fee_percentiles",
     "bitcoin_get_block_headers",
     "read_canister_snapshot_metadata", "read_canister_snapshot_data",
@@ -216,7 +215,8 @@ _loaded = False
 def _load_methods() -> None:
     global _loaded
     if not _loaded:
-        from . import canisters, code, info, lifecycle, snapshots  # noqa: F401 (they register)
+        # (each registers its methods)
+        from . import canisters, code, info, lifecycle, snapshots, threshold  # noqa: F401
         _loaded = True
 
 
