@@ -53,8 +53,6 @@ UNSUPPORTED = frozenset({
     "http_request", "vetkd_public_key", "vetkd_derive_key", "bitcoin_get_balance",
     "bitcoin_get_utxos", "bitcoin_send_transaction", "bitcoin_get_current_fee_percentiles",
     "bitcoin_get_block_headers",
-    "read_canister_snapshot_metadata", "read_canister_snapshot_data",
-    "upload_canister_snapshot_metadata", "upload_canister_snapshot_data",
 })
 
 # Methods only non-replicated (query) calls may call (management-canister.md "IC method
@@ -216,7 +214,9 @@ def _load_methods() -> None:
     global _loaded
     if not _loaded:
         # (each registers its methods)
-        from . import canisters, code, info, lifecycle, snapshots, threshold  # noqa: F401
+        from . import (  # noqa: F401 (they register)
+            canisters, code, info, lifecycle, snapshot_data, snapshots, threshold,
+        )
         _loaded = True
 
 

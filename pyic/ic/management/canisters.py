@@ -334,11 +334,12 @@ def _change_value(ch: Change) -> Record:
         d = Variant.of("code_deployment", Record.of(mode=Variant.of(ch.details[1], None),
                                                     module_hash=ch.details[2]))
     elif kind == "load_snapshot":
-        _, from_id, snapshot_id, version, taken_at = ch.details
+        _, from_id, snapshot_id, version, taken_at = ch.details[:5]
+        source = ch.details[5] if len(ch.details) > 5 else "taken_from_canister"
         d = Variant.of("load_snapshot", Record.of(
             from_canister_id=Opt(Principal(from_id)), snapshot_id=snapshot_id,
             canister_version=version, taken_at_timestamp=taken_at,
-            source=Variant.of("taken_from_canister", None)))
+            source=Variant.of(source, None)))
     else:
         d = Variant.of("controllers_change", Record.of(
             controllers=tuple(Principal(p) for p in ch.details[1])))

@@ -1,11 +1,12 @@
 """Canister snapshots (interface spec, "Abstract behavior"): "Take canister
 snapshot", "Load canister snapshot", "List canister snapshots", "Delete canister
-snapshot".  Reading and uploading snapshot data are not implemented.
+snapshot".  Reading and uploading snapshot data: `pyic.ic.management.snapshot_data`.
 """
 
 from __future__ import annotations
 
 from ...candid import Record
+from ...errors import ICError
 from ..canister import CANISTER_ERROR, Reply
 from ..principal_text import principal_text
 from ..rules.common import wasm_state_size
@@ -82,18 +83,31 @@ def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
     if snap is None:
         raise _not_found(cid, snapshot_id)
     from .code import parse_for_subnet
-    parsed = parse_for_subnet(snap.raw_module, cfg)
-    new = evolve(c, can_state=CanState(snap.wasm_state, parsed.module, snap.raw_module,
+    from .snapshot_data import UPLOADED, check_uploaded
+    try:
+        parsed = parse_for_subnet(snap.raw_module, cfg)
+    except ICError as e:
+        raise MgmtReject(CANISTER_ERROR, f"The snapshot's module is not a valid canister "
+                         f"module: {e}", "IC0505") from None
+    wasm_state = snap.wasm_state
+    timer, hook = c.global_timer, c.on_low_wasm_memory_hook_status
+    if snap.source == UPLOADED:
+        # The globals' types, the memory's size and the hook condition are checked
+        # against the module only now; timer and hook status replace the canister's
+        # only if the upload gave them.
+        wasm_state = check_uploaded(snap, parsed.module, c)
+        timer = timer if snap.global_timer is None else snap.global_timer
+        hook = hook if snap.on_low_wasm_memory_hook_status is None \
+            else snap.on_low_wasm_memory_hook_status
+    new = evolve(c, can_state=CanState(wasm_state, parsed.module, snap.raw_module,
                                        parsed.public_custom_sections,
                                        parsed.private_custom_sections),
                  chunk_store=dict(snap.chunk_store), certified_data=snap.certified_data,
-                 global_timer=snap.global_timer or 0,
-                 on_low_wasm_memory_hook_status=snap.on_low_wasm_memory_hook_status
-                 or "condition_not_satisfied")
+                 global_timer=timer, on_low_wasm_memory_hook_status=hook)
     new = evolve(new, canister_version=c.canister_version + 1)
     new = record_change(new, c.time, change_origin(cm, state),
                         ("load_snapshot", cid, snapshot_id, snap.canister_version,
-                         snap.taken_at_timestamp), cfg)
+                         snap.taken_at_timestamp, snap.source), cfg)
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     return Outcome(state, Reply(encode_result("load_canister_snapshot")), cm.transferred_cycles)
 

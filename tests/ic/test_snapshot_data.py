@@ -1,0 +1,224 @@
+"""Canister snapshots downloaded and uploaded: read_canister_snapshot_metadata,
+read_canister_snapshot_data, upload_canister_snapshot_metadata,
+upload_canister_snapshot_data, and a round trip through load_canister_snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ic_helpers import global_of, reject_of, spec
+
+from pyic.candid import Opt, Principal, Record, Variant
+from pyic.universal import (
+    bytes_, ignore, int64, reply, set_certified_data, set_global, stable64_grow, stable64_write,
+    universal_canister_wasm,
+)
+
+from principals import OTHER
+
+MIB = 1 << 20
+
+
+def call(pic, method: str, cid, sender=None, **fields):
+    return pic._management(method, Record.of(canister_id=Principal(bytes(cid)), **fields),
+                           sender=sender)
+
+
+def metadata(pic, cid, sid, sender=None) -> dict:
+    return call(pic, "read_canister_snapshot_metadata", cid, sender, snapshot_id=sid)
+
+
+def read(pic, cid, sid, kind: str, sender=None, **where) -> bytes:
+    return call(pic, "read_canister_snapshot_data", cid, sender, snapshot_id=sid,
+                kind=Variant.of(kind, Record.of(**where)))["chunk"]
+
+
+def upload_metadata(pic, cid, md: dict, replace=None, **changes) -> bytes:
+    fields = dict(wasm_module_size=md["wasm_module_size"], globals=tuple(
+        Variant.of(*next(iter(g.items()))) for g in md["globals"]),
+        wasm_memory_size=md["wasm_memory_size"], stable_memory_size=md["stable_memory_size"],
+        certified_data=md["certified_data"], global_timer=None,
+        on_low_wasm_memory_hook_status=None)
+    fields.update(changes)
+    return call(pic, "upload_canister_snapshot_metadata", cid,
+                replace_snapshot=Opt(replace) if replace is not None else None,
+                **fields)["snapshot_id"]
+
+
+def upload(pic, cid, sid, kind: str, chunk: bytes, **where) -> None:
+    call(pic, "upload_canister_snapshot_data", cid, snapshot_id=sid,
+         kind=Variant.of(kind, Record.of(**where) if where else None), chunk=chunk)
+
+
+def setup(pic, uc):
+    pic.universal_update(uc, set_global(bytes_(b"v1")) >> ignore(stable64_grow(int64(1)))
+                         >> stable64_write(int64(0), bytes_(b"s1"))
+                         >> set_certified_data(bytes_(b"c1")) >> reply)
+
+
+def download(pic, cid, sid) -> dict:
+    """Everything of a snapshot, read in slices of at most 1 MiB."""
+    md = metadata(pic, cid, sid)
+    out = {"metadata": md}
+    for kind, size in (("wasm_module", md["wasm_module_size"]),
+                       ("wasm_memory", md["wasm_memory_size"]),
+                       ("stable_memory", md["stable_memory_size"])):
+        out[kind] = b"".join(read(pic, cid, sid, kind, offset=o, size=min(MIB, size - o))
+                             for o in range(0, size, MIB))
+    out["chunks"] = [read(pic, cid, sid, "wasm_chunk", hash=h["hash"])
+                     for h in md["wasm_chunk_store"]]
+    return out
+
+
+def upload_all(pic, cid, data: dict) -> bytes:
+    sid = upload_metadata(pic, cid, data["metadata"])
+    for kind in ("wasm_module", "wasm_memory", "stable_memory"):
+        blob = data[kind]
+        for o in range(0, len(blob), MIB):
+            upload(pic, cid, sid, kind, blob[o:o + MIB], offset=o)
+    for chunk in data["chunks"]:
+        upload(pic, cid, sid, "wasm_chunk", chunk)
+    return sid
+
+
+@spec("IC Management Canister: Read snapshot metadata")
+def test_metadata_of_a_taken_snapshot(pic, uc):
+    setup(pic, uc)
+    pic.upload_chunk(uc, b"chunk")
+    snap = pic.take_canister_snapshot(uc)
+    md = metadata(pic, uc, snap["id"])
+    assert md["source"] == "taken_from_canister"
+    assert md["taken_at_timestamp"] == snap["taken_at_timestamp"]
+    assert md["wasm_module_size"] == len(universal_canister_wasm())
+    assert md["stable_memory_size"] == 65536
+    assert md["wasm_memory_size"] > 0 and md["wasm_memory_size"] % 65536 == 0
+    assert md["wasm_chunk_store"] == [{"hash": hashlib.sha256(b"chunk").digest()}]
+    assert md["certified_data"] == b"c1"
+    assert md["canister_version"] == pic.canister_status(uc)["version"]
+    assert md["global_timer"] == "inactive"
+    assert md["on_low_wasm_memory_hook_status"] == "condition_not_satisfied"
+    assert all(set(g) <= {"i32", "i64", "f32", "f64", "v128"} for g in md["globals"])
+
+
+@spec("IC Management Canister: Read snapshot data")
+def test_data_slices_are_the_snapshots_bytes(pic, uc):
+    setup(pic, uc)
+    snap = pic.take_canister_snapshot(uc)
+    wasm = universal_canister_wasm()
+    assert read(pic, uc, snap["id"], "wasm_module", offset=0, size=8) == wasm[:8]
+    assert read(pic, uc, snap["id"], "wasm_module", offset=len(wasm) - 3, size=3) == wasm[-3:]
+    assert read(pic, uc, snap["id"], "stable_memory", offset=0, size=4) == b"s1\0\0"
+    # the snapshot does not follow the canister
+    pic.universal_update(uc, stable64_write(int64(0), bytes_(b"s2")) >> reply)
+    assert read(pic, uc, snap["id"], "stable_memory", offset=0, size=2) == b"s1"
+
+
+@spec("IC Management Canister: Read snapshot data")
+def test_out_of_bounds_and_unknown_reads_are_rejected(pic, uc):
+    snap = pic.take_canister_snapshot(uc)
+    size = metadata(pic, uc, snap["id"])["wasm_module_size"]
+    r = reject_of(read, pic, uc, snap["id"], "wasm_module", offset=size - 1, size=2)
+    assert r.reject_code == 5 and r.error_code == "IC0408"
+    r = reject_of(read, pic, uc, snap["id"], "wasm_chunk", hash=bytes(32))
+    assert r.reject_code == 5
+    r = reject_of(read, pic, uc, snap["id"], "wasm_module", offset=0, size=2_000_001)
+    assert r.reject_code == 5
+    r = reject_of(metadata, pic, uc, b"no such snapshot")
+    assert r.reject_code == 3 and r.error_code == "IC0305"
+
+
+@spec("IC Management Canister: Read snapshot metadata")
+def test_reading_follows_snapshot_visibility(pic, uc):
+    snap = pic.take_canister_snapshot(uc)
+    r = reject_of(metadata, pic, uc, snap["id"], sender=OTHER)
+    assert r.error_code == "IC0512"
+    r = reject_of(read, pic, uc, snap["id"], "wasm_module", sender=OTHER, offset=0, size=1)
+    assert r.error_code == "IC0512"
+
+
+@spec("IC Management Canister: Upload canister snapshot metadata")
+def test_uploaded_metadata_makes_a_snapshot_of_zeros(pic, uc):
+    sid = upload_metadata(pic, uc, {"wasm_module_size": 10, "globals": [{"i32": -1}],
+                                    "wasm_memory_size": 65536, "stable_memory_size": 0,
+                                    "certified_data": b"cd"},
+                          global_timer=Opt(Variant.of("active", 7)))
+    assert sid in [s["id"] for s in pic.list_canister_snapshots(uc)]
+    md = metadata(pic, uc, sid)
+    assert md["source"] == "metadata_upload"
+    assert md["globals"] == [{"i32": -1}] and md["certified_data"] == b"cd"
+    assert md["global_timer"] == {"active": 7} and md["on_low_wasm_memory_hook_status"] is None
+    assert read(pic, uc, sid, "wasm_module", offset=0, size=10) == bytes(10)
+    assert read(pic, uc, sid, "wasm_memory", offset=65530, size=6) == bytes(6)
+
+
+@spec("IC Management Canister: Upload canister snapshot metadata")
+def test_upload_metadata_checks(pic, uc):
+    md = {"wasm_module_size": 1, "globals": [], "wasm_memory_size": 100,
+          "stable_memory_size": 0, "certified_data": b""}
+    assert reject_of(upload_metadata, pic, uc, md).error_code == "IC0408"
+    md["wasm_memory_size"] = 0
+    r = reject_of(upload_metadata, pic, uc, md, replace=b"nope")
+    assert r.error_code == "IC0305"
+    r = reject_of(call, pic, "upload_canister_snapshot_metadata", uc, OTHER,
+                  replace_snapshot=None, wasm_module_size=1, globals=(), wasm_memory_size=0,
+                  stable_memory_size=0, certified_data=b"", global_timer=None,
+                  on_low_wasm_memory_hook_status=None)
+    assert r.error_code == "IC0512"
+    for _ in range(10):
+        upload_metadata(pic, uc, md)
+    r = reject_of(upload_metadata, pic, uc, md)
+    assert r.error_code == "IC0408" and "maximum number of snapshots" in r.message
+    first = pic.list_canister_snapshots(uc)[0]["id"]
+    new = upload_metadata(pic, uc, md, replace=first)
+    ids = [s["id"] for s in pic.list_canister_snapshots(uc)]
+    assert first not in ids and new in ids and len(ids) == 10
+
+
+@spec("IC Management Canister: Upload canister snapshot data")
+def test_upload_data_writes_at_offsets(pic, uc):
+    sid = upload_metadata(pic, uc, {"wasm_module_size": 6, "globals": [],
+                                    "wasm_memory_size": 2 * 65536,
+                                    "stable_memory_size": 65536, "certified_data": b""})
+    upload(pic, uc, sid, "wasm_module", b"abc", offset=2)
+    upload(pic, uc, sid, "wasm_memory", b"xyz", offset=65535)   # across a page boundary
+    upload(pic, uc, sid, "stable_memory", b"st", offset=0)
+    upload(pic, uc, sid, "wasm_chunk", b"piece")
+    assert read(pic, uc, sid, "wasm_module", offset=0, size=6) == b"\0\0abc\0"
+    assert read(pic, uc, sid, "wasm_memory", offset=65534, size=5) == b"\0xyz\0"
+    assert read(pic, uc, sid, "stable_memory", offset=0, size=3) == b"st\0"
+    assert read(pic, uc, sid, "wasm_chunk", hash=hashlib.sha256(b"piece").digest()) == b"piece"
+    r = reject_of(upload, pic, uc, sid, "stable_memory", b"ab", offset=65535)
+    assert r.reject_code == 5 and r.error_code == "IC0408"
+
+
+@spec("IC Management Canister: Upload canister snapshot data")
+def test_upload_data_only_to_uploaded_snapshots(pic, uc):
+    snap = pic.take_canister_snapshot(uc)
+    r = reject_of(upload, pic, uc, snap["id"], "wasm_module", b"x", offset=0)
+    assert r.reject_code == 5 and "taken from the canister" in r.message
+    sid = upload_metadata(pic, uc, {"wasm_module_size": 1, "globals": [],
+                                    "wasm_memory_size": 0, "stable_memory_size": 0,
+                                    "certified_data": b""})
+    r = reject_of(call, pic, "upload_canister_snapshot_data", uc, OTHER, snapshot_id=sid,
+                  kind=Variant.of("wasm_chunk", None), chunk=b"x")
+    assert r.error_code == "IC0512"
+
+
+@spec("IC Management Canister: Load canister snapshot")
+def test_round_trip_to_another_canister(pic, uc, uc2):
+    setup(pic, uc)
+    pic.upload_chunk(uc, b"chunk")
+    data = download(pic, uc, pic.take_canister_snapshot(uc)["id"])
+    sid = upload_all(pic, uc2, data)
+    assert download(pic, uc2, sid)["wasm_memory"] == data["wasm_memory"]
+    pic.load_canister_snapshot(uc2, sid)
+    assert global_of(pic, uc2) == b"v1"
+    assert pic.get_stable_memory(uc2)[:2] == b"s1"
+    assert pic.ic.state.canisters[uc2].certified_data == b"c1"
+    assert pic.ic.state.canisters[uc2].chunk_store == {hashlib.sha256(b"chunk").digest():
+                                                      b"chunk"}
+    change = pic.canister_info(uc2, 1)["recent_changes"][0]["details"]["load_snapshot"]
+    assert change["snapshot_id"] == sid and change["source"] == "metadata_upload"
+    # the loaded canister keeps working from the uploaded state
+    pic.universal_update(uc2, set_global(bytes_(b"v2")) >> reply)
+    assert global_of(pic, uc2) == b"v2" and global_of(pic, uc) == b"v1"
