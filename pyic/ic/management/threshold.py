@@ -40,7 +40,7 @@ def _key(args, method_name: str, signing: bool) -> tuple[str, str]:
     if field(key_id, "curve") is not None:
         scheme, text = "ecdsa", f"ecdsa:Secp256k1:{name}"
     else:
-        scheme = field(key_id, "algorithm").label
+        scheme = field(key_id, "algorithm").name
         text = "schnorr:" + ("Ed25519" if scheme == "ed25519" else "Bip340Secp256k1") \
             + f":{name}"
     if text not in ALL_KEYS:
