@@ -8,10 +8,12 @@ import hashlib
 
 from ic_helpers import global_of, reject_of, spec
 
-from pyic.candid import Opt, Principal, Record, Variant
+from pyic.candid import Opt, Principal, Record, Variant, decode, encode
+from pyic.ic.management.args import interface, method_types
+from pyic.testing import PocketIC, to_python
 from pyic.universal import (
     bytes_, ignore, int64, reply, set_certified_data, set_global, stable64_grow, stable64_write,
-    universal_canister_wasm,
+    universal_canister_wasm, update_call,
 )
 
 from principals import OTHER
@@ -222,3 +224,46 @@ def test_round_trip_to_another_canister(pic, uc, uc2):
     # the loaded canister keeps working from the uploaded state
     pic.universal_update(uc2, set_global(bytes_(b"v2")) >> reply)
     assert global_of(pic, uc2) == b"v2" and global_of(pic, uc) == b"v1"
+
+
+def _canister_reads(pic, reader, cid, sid) -> dict:
+    """``read_canister_snapshot_metadata`` called by canister ``reader``."""
+    types, results = method_types("read_canister_snapshot_metadata")
+    arg = encode((Record.of(canister_id=Principal(bytes(cid)), snapshot_id=sid),), types,
+                 interface().env)
+    data = pic.universal_update(reader, update_call(b"", "read_canister_snapshot_metadata",
+                                                    arg=arg))
+    if data[:4] != bytes(4):
+        return data          # relay_reject: the reject code (4 bytes) and message
+    return to_python(decode(data[4:], results, interface().env)[0])
+
+
+@spec("IC Management Canister: Read snapshot metadata")
+def test_allowed_viewers_may_read(pic, uc, uc2):
+    snap = pic.take_canister_snapshot(uc)
+    refused = _canister_reads(pic, uc2, uc, snap["id"])
+    assert refused[:4] == (5).to_bytes(4, "little") and b"Only the controllers" in refused
+    pic.update_canister_settings(uc, {"snapshot_visibility": Variant.of(
+        "allowed_viewers", (Principal(uc2),))})
+    assert _canister_reads(pic, uc2, uc, snap["id"])["source"] == "taken_from_canister"
+    pic.update_canister_settings(uc, {"snapshot_visibility": Variant.of("public", None)})
+    assert _canister_reads(pic, uc2, uc, snap["id"])["certified_data"] == b""
+
+
+@spec("The system state")
+def test_an_uploaded_snapshot_persists(pic, uc, uc2, tmp_path):
+    setup(pic, uc)
+    data = download(pic, uc, pic.take_canister_snapshot(uc)["id"])
+    sid = upload_metadata(pic, uc2, data["metadata"])
+    upload(pic, uc2, sid, "wasm_memory", data["wasm_memory"], offset=0)
+    path = str(tmp_path / "ic.state")
+    pic.save(path)
+    other = PocketIC.load(path)
+    other.set_sender(pic.sender)
+    md = metadata(other, uc2, sid)
+    assert md["source"] == "metadata_upload" and md["globals"] == data["metadata"]["globals"]
+    assert download(other, uc2, sid)["wasm_memory"] == data["wasm_memory"]
+    upload(other, uc2, sid, "wasm_module", data["wasm_module"], offset=0)
+    upload(other, uc2, sid, "stable_memory", data["stable_memory"], offset=0)
+    other.load_canister_snapshot(uc2, sid)
+    assert global_of(other, uc2) == b"v1" and other.get_stable_memory(uc2)[:2] == b"s1"
