@@ -306,6 +306,11 @@ class Instance:
         if isinstance(m, CallMessage):
             target = m.callee
             if target == IC_PRINCIPAL:
+                from ..ic.management.info import named_subnet
+                subnet = named_subnet(m.method_name, m.arg)      # subnet_info, node metrics
+                if subnet is not None:
+                    there = self.subnet_by_id(subnet)
+                    return there if there is not None and there is not here else None
                 from ..ic.management.args import effective_canister_id
                 target = effective_canister_id(m.method_name, m.arg)
                 if not target:

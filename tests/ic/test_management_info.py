@@ -179,17 +179,25 @@ def test_node_metrics_from_the_start_timestamp_on(pic, uc):
 
 @spec(NODE_METRICS)
 def test_node_metrics_of_each_subnet_of_an_instance():
-    """On an NNS and an application subnet: each canister's subnet answers with its own
-    nodes (40 and 13, as the topology sizes them)."""
+    """On an NNS and an application subnet, a canister of either asks about both: the
+    call goes to the subnet it names, which answers with its own nodes (40 and 13, as
+    the topology sizes them)."""
     pic = PocketIC(SubnetConfig(nns=True, application=1))
-    for kind, size in ((SubnetKind.NNS, 40), (SubnetKind.APPLICATION, 13)):
-        sid = next(p for p, k in pic.topology().items() if k == kind)
-        subnet = pic.instance.subnet_by_id(sid.bytes)
-        caller = pic.install_universal_canister(settings=None, sender=USER) \
-            if kind == SubnetKind.APPLICATION else _universal_on(pic, sid)
-        samples = result("node_metrics_history", node_metrics(pic, caller.bytes, sid, 0))
-        ids = [m["node_id"].bytes for m in samples[0]["node_metrics"]]
-        assert ids == [node_id for node_id, _ in subnet.nodes] and len(ids) == size
+    subnets = {k: p for p, k in pic.topology().items()}
+    callers = [_universal_on(pic, subnets[kind])
+               for kind in (SubnetKind.NNS, SubnetKind.APPLICATION)]
+    for caller in callers:
+        for kind, size in ((SubnetKind.NNS, 40), (SubnetKind.APPLICATION, 13)):
+            sid = subnets[kind]
+            samples = result("node_metrics_history", node_metrics(pic, caller.bytes, sid, 0))
+            ids = [m["node_id"].bytes for m in samples[0]["node_metrics"]]
+            nodes = pic.instance.subnet_by_id(sid.bytes).nodes
+            assert ids == [node_id for node_id, _ in nodes] and len(ids) == size
+            out, rejected = via_canister(pic, caller.bytes, "subnet_info",
+                                         arg("subnet_info", subnet_id=sid))
+            assert result("subnet_info", out)["replica_version"] == REPLICA_VERSION
+        # a subnet the instance does not have
+        check_unknown_subnet(pic, caller.bytes, "subnet_info")
 
 
 def _universal_on(pic, subnet: Principal) -> Principal:

@@ -45,11 +45,29 @@ def _only_canisters(cm, name: str) -> None:
 
 def _own_subnet(state: S, args) -> bytes:
     """The ``subnet_id`` of the argument, which must be this IC's subnet: the one whose
-    state pyic answers from (a call naming another subnet has nowhere to go)."""
+    state pyic answers from (a multi-subnet instance routes the call to the subnet it
+    names, `named_subnet`; one naming no subnet of the instance stays and ends here)."""
     sid = principal_bytes(field(args, "subnet_id"))
     if sid != own_subnet_id(state.seed):
         raise MgmtReject(CANISTER_REJECT, f"Subnet {principal_text(sid)} not found", "IC0404")
     return sid
+
+
+# Methods whose argument names a subnet (``subnet_id``): the subnet that answers them.
+SUBNET_METHODS = frozenset({"subnet_info", "node_metrics_history"})
+
+
+def named_subnet(method_name: str, arg: bytes) -> bytes | None:
+    """The ``subnet_id`` a call to one of `SUBNET_METHODS` names (None for other methods
+    or an argument that does not decode): where a multi-subnet instance routes it."""
+    if method_name not in SUBNET_METHODS:
+        return None
+    from ...errors import CandidError
+    from .args import decode_args
+    try:
+        return principal_bytes(field(decode_args(method_name, arg), "subnet_id"))
+    except CandidError:
+        return None
 
 
 @method("canister_metrics", "controllers")
@@ -97,5 +115,6 @@ def node_metrics_history(state: S, cm, args, cfg) -> Outcome:
                    cm.transferred_cycles)
 
 
-__all__ = ["CYCLES_CONSUMED", "REGISTRY_VERSION", "REPLICA_VERSION", "canister_metrics",
-           "node_metrics_history", "subnet_info", "subnet_node_ids"]
+__all__ = ["CYCLES_CONSUMED", "REGISTRY_VERSION", "REPLICA_VERSION", "SUBNET_METHODS",
+           "canister_metrics", "named_subnet", "node_metrics_history", "subnet_info",
+           "subnet_node_ids"]
