@@ -5,10 +5,13 @@ upload_canister_snapshot_data, and a round trip through load_canister_snapshot."
 from __future__ import annotations
 
 import hashlib
+import os
 
+import pytest
 from ic_helpers import global_of, reject_of, spec
 
 from pyic.candid import Opt, Principal, Record, Variant, decode, encode
+from pyic.candid.types import NAT
 from pyic.ic.management.args import interface, method_types
 from pyic.testing import PocketIC, to_python
 from pyic.universal import (
@@ -267,3 +270,26 @@ def test_an_uploaded_snapshot_persists(pic, uc, uc2, tmp_path):
     upload(other, uc2, sid, "stable_memory", data["stable_memory"], offset=0)
     other.load_canister_snapshot(uc2, sid)
     assert global_of(other, uc2) == b"v1" and other.get_stable_memory(uc2)[:2] == b"s1"
+
+
+COUNTER = os.path.join(os.environ["PYIC_SHARED"], "canisters", "counter")
+
+
+@spec("IC Management Canister: Load canister snapshot")
+@pytest.mark.parametrize("build", ["counter.wasm", "counter.classic.wasm"])
+def test_round_trip_of_a_motoko_canister(pic, build):
+    """A Motoko counter (EOP, wasm64; classic, wasm32) downloaded and uploaded to an
+    empty canister answers as the original, its globals and memory restored."""
+    with open(os.path.join(COUNTER, build), "rb") as f:
+        wasm = f.read()
+    src = pic.create_canister().bytes
+    pic.install_code(src, wasm, b"")
+    nat = encode((5,), [NAT])
+    assert decode(pic.update_call(src, "add", nat)) == (5,)
+    data = download(pic, src, pic.take_canister_snapshot(src)["id"])
+    assert data["wasm_module"] == wasm and data["metadata"]["globals"]
+    dst = pic.create_canister().bytes
+    pic.load_canister_snapshot(dst, upload_all(pic, dst, data))
+    assert decode(pic.query_call(dst, "get", encode(()))) == (5,)
+    assert decode(pic.update_call(dst, "add", nat)) == (10,)
+    assert decode(pic.query_call(src, "get", encode(()))) == (5,)
