@@ -259,3 +259,43 @@ def test_subnet_info_of_an_unknown_subnet(pic, uc):
 @spec(NODE_METRICS)
 def test_node_metrics_of_an_unknown_subnet(pic, uc):
     check_unknown_subnet(pic, uc, "node_metrics_history")
+
+
+@spec(METRICS)
+def test_metrics_queried_over_http(pic, uc):
+    """``/api/v3/canister/<ECID>/query`` of a `pyic.http.server` (the anonymous principal,
+    which needs no signature, made a subnet admin, then not)."""
+    import threading
+    import time
+    import urllib.request
+
+    from pyic.http import cbor
+    from pyic.http.replica import Replica
+    from pyic.http.server import Endpoints, make_server
+    server = make_server(Endpoints(Replica(ic=pic.ic)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def query() -> dict:
+        content = {"request_type": "query", "sender": b"\x04", "canister_id": b"",
+                   "method_name": "canister_metrics",
+                   "arg": arg("canister_metrics", canister_id=Principal(uc)),
+                   "ingress_expiry": time.time_ns() + 120 * 10**9}
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_address[1]}/api/v3/canister/"
+            f"{Principal(uc).to_text()}/query", data=cbor.encode({"content": content}),
+            headers={"Content-Type": "application/cbor"})
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return cbor.decode(response.read())
+
+    try:
+        pic.ic.set_subnet_admins([b"\x04"])
+        body = query()
+        assert body["status"] == "replied", body
+        assert result("canister_metrics", body["reply"]["arg"]) == {"cycles_consumed": ZEROS}
+        pic.ic.set_subnet_admins([])
+        body = query()
+        assert body["status"] == "rejected" and body["reject_code"] == 5, body
+        assert body["error_code"] == "IC0512"
+    finally:
+        server.shutdown()
+        server.server_close()
