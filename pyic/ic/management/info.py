@@ -6,13 +6,16 @@ pyic answers with values that are functions of ``S`` and the subnet's configurat
 so a run is reproducible:
 
 - ``canister_metrics``: cycles consumed per use since creation.  ``S`` keeps no such
-  counters (neither does pyic's state beyond the spec's), so every counter is 0 --
-  which the spec's "monotonically increasing" allows.
+  counters and pyic adds none, so every counter is 0 -- which the spec's "monotonically
+  increasing" allows.
 - ``subnet_info``: `REPLICA_VERSION` (what ``/api/v2/status`` calls ``impl_version``)
   and `REGISTRY_VERSION` (pyic has no registry: its subnet's record never changes).
 - ``node_metrics_history``: one sample, taken at ``S.system_time``, of each of the
   subnet's ``subnet_size`` nodes (the node ids a PocketIC instance's topology names).
   pyic runs no consensus, so no node ever proposes a block or fails to: both totals are 0.
+
+Both subnet methods answer for the subnet their ``subnet_id`` names, and only it: a
+multi-subnet PocketIC instance routes them there (`named_subnet`).
 """
 
 from __future__ import annotations
