@@ -431,3 +431,56 @@ def test_schnorr_fee_and_unknown_key(pic, uc):
                                      key_id=schnorr_key("ed25519", "insecure_test_key_1")))
     assert rejected[0] == 4 and "Requested unknown threshold key: " \
         "schnorr:Ed25519:insecure_test_key_1, existing keys: [" in rejected[1]
+
+
+# A canister that answers what ``ic0.cost_sign_with_ecdsa`` / ``_schnorr`` (algorithm 1,
+# ed25519) report for the key name in its argument: the 16-byte amount, then the result.
+COST_WAT = """
+(module
+  (import "ic0" "msg_arg_data_size" (func $size (result i32)))
+  (import "ic0" "msg_arg_data_copy" (func $copy (param i32 i32 i32)))
+  (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+  (import "ic0" "msg_reply" (func $reply))
+  (import "ic0" "cost_sign_with_ecdsa" (func $cost_ecdsa (param i32 i32 i32 i32) (result i32)))
+  (import "ic0" "cost_sign_with_schnorr"
+    (func $cost_schnorr (param i32 i32 i32 i32) (result i32)))
+  (memory 1)
+  (func $answer (param $result i32)
+    (i32.store (i32.const 200) (local.get $result))
+    (call $append (i32.const 100) (i32.const 16))
+    (call $append (i32.const 200) (i32.const 4))
+    (call $reply))
+  (func (export "canister_query ecdsa")
+    (call $copy (i32.const 0) (i32.const 0) (call $size))
+    (call $answer (call $cost_ecdsa (i32.const 0) (call $size) (i32.const 0) (i32.const 100))))
+  (func (export "canister_query schnorr")
+    (call $copy (i32.const 0) (i32.const 0) (call $size))
+    (call $answer (call $cost_schnorr (i32.const 0) (call $size) (i32.const 1) (i32.const 100)))))
+"""
+
+
+def reported_cost(pic, method, key_name):
+    from pyic.wasm.binary import encode_module
+    from pyic.wasm.text import parse_module
+    cid = pic.create_canister()
+    pic.install_code(cid, encode_module(parse_module(COST_WAT)), b"")
+    out = pic.query_call(cid, method, key_name.encode())
+    assert int.from_bytes(out[16:], "little") == 0, "the key is known"
+    return int.from_bytes(out[:16], "little")
+
+
+@spec(ECDSA_SIGN)
+@pytest.mark.parametrize("key", ["dfx_test_key", "test_key_1", "key_1"])
+def test_charges_exactly_what_cost_sign_with_reports(pic, uc, key):
+    """Attaching exactly the amount ``ic0.cost_sign_with_ecdsa`` / ``_schnorr`` report
+    signs with nothing refunded; one cycle less is rejected."""
+    fee = reported_cost(pic, "ecdsa", key)
+    rec, rejected, refund = sign_with_ecdsa(pic, uc, bytes(32), key=key, cycles=fee)
+    assert rejected is None and refund == 0
+    rec, rejected, refund = sign_with_ecdsa(pic, uc, bytes(32), key=key, cycles=fee - 1)
+    assert rejected[0] == 4 and refund == fee - 1
+    fee = reported_cost(pic, "schnorr", key)
+    a = arg("sign_with_schnorr", message=b"m", derivation_path=[],
+            key_id=schnorr_key("ed25519", key), aux=None)
+    assert call(pic, uc, "sign_with_schnorr", a, fee)[1:] == (None, 0)
+    assert call(pic, uc, "sign_with_schnorr", a, fee - 1)[1][0] == 4
