@@ -97,6 +97,20 @@ def subnet_id(seed: bytes) -> bytes:
     return Principal.self_authenticating(subnet_key(seed)).bytes
 
 
+def subnet_nodes(seed: bytes, size: int) -> tuple[tuple[bytes, bytes], ...]:
+    """The ``size`` nodes of the subnet with plain seed ``seed``: an Ed25519 key each,
+    from the seed and the node's index, and its self-authenticating id (what a PocketIC
+    topology's ``node_ids``, ``/subnet/<id>/node/<node_id>/public_key`` and
+    ``node_metrics_history`` name)."""
+    from ..http import signatures
+    nodes = []
+    for i in range(size):
+        key = signatures.public_key_der(
+            signatures.signing_key("Ed25519", b"pyic node key" + seed + i.to_bytes(2, "big")))
+        nodes.append((Principal.self_authenticating(key).bytes, key))
+    return tuple(nodes)
+
+
 def data_certificate(state, canister_id: bytes):
     """A certificate covering ``/canister/<id>/certified_data`` and ``/time`` of
     ``state``, signed with its root key; made when the canister first reads it (most
@@ -164,4 +178,4 @@ class RootKey:
 
 
 __all__ = ["DELEGATED", "RootKey", "data_certificate", "delegated_seed", "is_delegated",
-           "own_seed", "root_key", "root_seed", "subnet_id", "subnet_key"]
+           "own_seed", "root_key", "root_seed", "subnet_id", "subnet_key", "subnet_nodes"]

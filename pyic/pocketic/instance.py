@@ -89,8 +89,10 @@ class Subnet:
 
     @property
     def nodes(self) -> tuple[tuple[bytes, bytes], ...]:
-        """``(node id, DER Ed25519 key)`` of each of the subnet's nodes (`subnet_nodes`)."""
-        return subnet_nodes(certification.own_seed(self.ic.state.seed), SUBNET_SIZE[self.kind])
+        """``(node id, DER Ed25519 key)`` of each of the subnet's nodes
+        (`pyic.ic.certification.subnet_nodes`)."""
+        return certification.subnet_nodes(certification.own_seed(self.ic.state.seed),
+                                          SUBNET_SIZE[self.kind])
 
     def owns_calls_of(self, ctxt_id: int) -> bool:
         return ctxt_id >> CALL_ID_BITS == self.call_id_base >> CALL_ID_BITS
@@ -112,19 +114,6 @@ def subnet_costs(kind: SubnetKind, base: Costs = DEFAULT) -> Costs:
 
 
 @functools.lru_cache(maxsize=256)
-def subnet_nodes(seed: bytes, size: int) -> tuple[tuple[bytes, bytes], ...]:
-    """The ``size`` nodes of the subnet with plain seed ``seed``: an Ed25519 key each,
-    from the seed and the node's index, and its self-authenticating id (what the
-    topology's ``node_ids`` and ``/subnet/<id>/node/<node_id>/public_key`` name)."""
-    from ..http import signatures
-    nodes = []
-    for i in range(size):
-        key = signatures.public_key_der(
-            signatures.signing_key("Ed25519", b"pyic node key" + seed + i.to_bytes(2, "big")))
-        nodes.append((Principal.self_authenticating(key).bytes, key))
-    return tuple(nodes)
-
-
 def subnet_seed(seed: bytes, layout: SubnetLayout) -> bytes:
     """The plain seed of a new subnet of an instance made with ``seed``: its keys,
     its id and its randomness (``raw_rand``) come from it."""
@@ -582,5 +571,5 @@ def message_id(request) -> bytes:
 
 
 __all__ = ["CALL_ID_BITS", "MAX_ROUNDS_PER_CALL", "Ingress", "Instance", "Subnet",
-           "SubnetCertifier", "message_id", "subnet_costs", "subnet_ic", "subnet_nodes",
+           "SubnetCertifier", "message_id", "subnet_costs", "subnet_ic",
            "subnet_seed"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ...candid import Principal, Record
 from ..canister import CANISTER_REJECT, Reply
-from ..certification import own_seed, subnet_id as own_subnet_id
+from ..certification import own_seed, subnet_id as own_subnet_id, subnet_nodes
 from ..principal_text import principal_text
 from ..state import FromUser, S
 from . import MgmtReject, Outcome, method, target
@@ -95,9 +95,8 @@ def subnet_info(state: S, cm, args, cfg) -> Outcome:
 
 def subnet_node_ids(state: S, cfg) -> tuple[bytes, ...]:
     """The ids of the subnet's ``cfg.subnet_size`` nodes, derived from its seed as a
-    PocketIC instance derives them (`pyic.pocketic.instance.subnet_nodes`), so the
+    PocketIC instance derives them (`pyic.ic.certification.subnet_nodes`), so the
     topology and these metrics name the same nodes."""
-    from ...pocketic.instance import subnet_nodes
     return tuple(node_id for node_id, _ in subnet_nodes(own_seed(state.seed), cfg.subnet_size))
 
 
