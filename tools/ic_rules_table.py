@@ -98,6 +98,7 @@ REF_SECTIONS = [
     ("regular canisters/self", "Abstract Canisters to System API"),
     ("regular canisters/stable memory", "Abstract Canisters to System API"),
     ("regular canisters/64 bit stable memory", "Abstract Canisters to System API"),
+    ("regular canisters/tECDSA", "management-canister.md: IC method sign_with_ecdsa"),
 ]
 PREFIX = "Interface Spec acceptance tests/"
 
