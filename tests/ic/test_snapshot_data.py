@@ -13,6 +13,7 @@ from ic_helpers import global_of, reject_of, spec
 from pyic.candid import Opt, Principal, Record, Variant, decode, encode
 from pyic.candid.types import NAT
 from pyic.ic.management.args import interface, method_types
+from pyic.ic.state import evolve, replace_in
 from pyic.testing import PocketIC, to_python
 from pyic.universal import (
     bytes_, ignore, int64, reply, set_certified_data, set_global, stable64_grow, stable64_write,
@@ -293,3 +294,51 @@ def test_round_trip_of_a_motoko_canister(pic, build):
     assert decode(pic.query_call(dst, "get", encode(()))) == (5,)
     assert decode(pic.update_call(dst, "add", nat)) == (10,)
     assert decode(pic.query_call(src, "get", encode(()))) == (5,)
+
+
+@spec("IC Management Canister: Load canister snapshot")
+def test_loading_an_upload_checks_it_against_its_module(pic, uc, uc2):
+    data = download(pic, uc, pic.take_canister_snapshot(uc)["id"])
+    md = data["metadata"]
+    # the module still all zeros: not a module
+    sid = upload_metadata(pic, uc2, md)
+    r = reject_of(pic.load_canister_snapshot, uc2, sid)
+    assert r.reject_code == 5 and r.error_code == "IC0505"
+    # one global too many, then one of another type
+    for globals_ in (md["globals"] + [{"i32": 0}],
+                     [{"i64": 0}] + md["globals"][1:]):
+        sid = upload_metadata(pic, uc2, md, replace=sid, globals=tuple(
+            Variant.of(*next(iter(g.items()))) for g in globals_))
+        upload(pic, uc2, sid, "wasm_module", data["wasm_module"], offset=0)
+        r = reject_of(pic.load_canister_snapshot, uc2, sid)
+        assert r.reject_code == 5 and "lobal" in r.message
+    # a Wasm memory below the module's minimum
+    sid = upload_metadata(pic, uc2, md, replace=sid, wasm_memory_size=0)
+    upload(pic, uc2, sid, "wasm_module", data["wasm_module"], offset=0)
+    r = reject_of(pic.load_canister_snapshot, uc2, sid)
+    assert r.reject_code == 5 and "limits" in r.message
+    # a hook said to be ready while the canister has no wasm_memory_limit
+    sid = upload_metadata(pic, uc2, md, replace=sid,
+                          on_low_wasm_memory_hook_status=Opt(Variant.of("ready", None)))
+    upload(pic, uc2, sid, "wasm_module", data["wasm_module"], offset=0)
+    r = reject_of(pic.load_canister_snapshot, uc2, sid)
+    assert r.reject_code == 5 and "hook" in r.message
+
+
+@spec("IC Management Canister: Load canister snapshot")
+def test_timer_and_hook_status_come_only_from_uploads_that_give_them(pic, uc, uc2):
+    taken = pic.take_canister_snapshot(uc)
+    pic.ic.state = evolve(pic.ic.state, canisters=replace_in(
+        pic.ic.state.canisters, uc, evolve(pic.ic.state.canisters[uc], global_timer=99)))
+    pic.load_canister_snapshot(uc, taken["id"])
+    assert pic.ic.state.canisters[uc].global_timer == 99     # a taken snapshot: kept
+    data = download(pic, uc, taken["id"])
+    for timer, expected in ((None, 0), (Variant.of("active", 7), 7),
+                            (Variant.of("inactive", None), 0)):
+        sid = upload_metadata(pic, uc2, data["metadata"],
+                              global_timer=Opt(timer) if timer is not None else None)
+        upload(pic, uc2, sid, "wasm_module", data["wasm_module"], offset=0)
+        upload(pic, uc2, sid, "wasm_memory", data["wasm_memory"], offset=0)
+        pic.load_canister_snapshot(uc2, sid)
+        assert pic.ic.state.canisters[uc2].global_timer == expected
+        pic.delete_canister_snapshot(uc2, sid)
