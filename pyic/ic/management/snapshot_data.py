@@ -142,14 +142,14 @@ def load_globals(snap: Snapshot, module) -> tuple:
     return tuple(v for _, v in given)
 
 
-def check_uploaded(snap: Snapshot, module, c) -> WasmState:
-    """"Load canister snapshot" of a ``MetadataUpload`` snapshot onto canister ``c``
-    with ``module`` (a `CanisterModule`): the globals match the module's, the Wasm
-    memory fits its limits, and the hook status agrees with the memory; the
-    ``WasmState`` the canister gets."""
-    syntax = getattr(getattr(module, "executor", None), "syntax", None)
-    if syntax is None:
-        return snap.wasm_state
+def check_uploaded(snap: Snapshot, c) -> WasmState:
+    """"Load canister snapshot" of a ``MetadataUpload`` snapshot (whose module
+    parsed) onto canister ``c``: the globals match the module's, the Wasm memory
+    fits its limits, and the hook status agrees with the memory; the ``WasmState``
+    the canister gets."""
+    # The module's syntax, read here rather than from the parsed canister module,
+    # which may be a sandbox process's stand-in.
+    syntax = decode_canister_module(snap.raw_module)[0]
     ws = snap.wasm_state
     size = _heap_size(ws.wasm_memory)
     if syntax.mems:

@@ -95,7 +95,7 @@ def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
         # The globals' types, the memory's size and the hook condition are checked
         # against the module only now; timer and hook status replace the canister's
         # only if the upload gave them.
-        wasm_state = check_uploaded(snap, parsed.module, c)
+        wasm_state = check_uploaded(snap, c)
         timer = timer if snap.global_timer is None else snap.global_timer
         hook = hook if snap.on_low_wasm_memory_hook_status is None \
             else snap.on_low_wasm_memory_hook_status
