@@ -5,8 +5,9 @@ A store is an SQLite database whose header carries `APPLICATION_ID` and whose
 order: SQLite can read it, the application id, the format name, the version,
 and that the database holds exactly the tables below with exactly this SQL (no
 views, no triggers, no other tables).  Anything else is refused with one line.
-A store written by another schema version is refused, naming both versions:
-version 2 added ``snapshots.source``; no migration from version 1 is written yet.
+A store of an older version is migrated when opened (`migrate`: one transaction, only
+after the file is checked to be exactly a store of that version); one of a newer version
+is refused, naming both versions.  Version 2 added ``snapshots.source``.
 """
 
 from __future__ import annotations
@@ -182,8 +183,7 @@ def check(conn: sqlite3.Connection, path: str) -> None:
     not_store = ICError(f"{path}: not a pyic state store")
     if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
         raise not_store
-    objects = {name: (kind, sql) for kind, name, sql in conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'")}
+    objects = _objects(conn)
     if "meta" not in objects:
         raise not_store
     meta = dict(conn.execute("SELECT key, value FROM meta"))
@@ -192,8 +192,8 @@ def check(conn: sqlite3.Connection, path: str) -> None:
     version = meta.get("schema_version")
     if version != str(SCHEMA_VERSION):
         raise ICError(f"{path}: a pyic state store of schema version {version}; this pyic "
-                      f"reads schema version {SCHEMA_VERSION} only (no migration from "
-                      f"version {version})")
+                      f"reads schema version {SCHEMA_VERSION} and migrates version 1 (no "
+                      f"migration from version {version})")
     expected = {name: ("table", sql) for name, sql in TABLES.items()}
     if objects != expected:
         extra = sorted(set(objects) - set(expected))
@@ -204,6 +204,53 @@ def check(conn: sqlite3.Connection, path: str) -> None:
                 else f"table {changed[0]!r} has other columns than schema version "
                      f"{SCHEMA_VERSION}'s")
         raise CorruptStore(what)
+
+
+# Version 1: version 2 without ``snapshots.source`` (every snapshot then was taken from
+# its canister).
+_V1_TABLES = dict(TABLES, snapshots=TABLES["snapshots"].replace("    source TEXT NOT NULL,\n", ""))
+_SNAPSHOT_COLUMNS_V1 = ("canister, id, position, taken_at_timestamp, module_hash, "
+                        "canister_version, certified_data, global_timer, "
+                        "on_low_wasm_memory_hook_status, size")
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> None:
+    """Bring a store of schema version 1 to this version, in one transaction, after
+    checking that it is exactly a version-1 store (anything else is left to `check`,
+    which refuses it unchanged)."""
+    if _version(conn) != "1":
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _version(conn) == "1":            # another process may have migrated it meanwhile
+            if _objects(conn) != {name: ("table", sql) for name, sql in _V1_TABLES.items()}:
+                raise CorruptStore("a schema version 1 store whose tables are not version 1's")
+            conn.execute("ALTER TABLE snapshots RENAME TO snapshots_v1")
+            conn.execute(TABLES["snapshots"])
+            conn.execute(f"INSERT INTO snapshots SELECT {_SNAPSHOT_COLUMNS_V1}, "
+                         "'taken_from_canister' FROM snapshots_v1")
+            conn.execute("DROP TABLE snapshots_v1")
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                         (str(SCHEMA_VERSION),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _version(conn: sqlite3.Connection) -> str | None:
+    """The schema version a pyic store names (None: not recognisably a pyic store)."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        return None
+    if "meta" not in _objects(conn):
+        return None
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    return meta.get("schema_version") if meta.get("format") == FORMAT else None
+
+
+def _objects(conn: sqlite3.Connection) -> dict:
+    return {name: (kind, sql) for kind, name, sql in conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'")}
 
 
 def generation(conn: sqlite3.Connection) -> str:
@@ -222,4 +269,4 @@ def new_generation(conn: sqlite3.Connection) -> str:
 
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "APPLICATION_ID", "TABLES", "create", "check",
-           "generation", "new_generation"]
+           "migrate", "generation", "new_generation"]

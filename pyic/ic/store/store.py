@@ -100,6 +100,7 @@ class Store:
                     if schema.is_empty(conn):
                         schema.create(conn)
                     conn.execute("COMMIT")
+                schema.migrate(conn, path)
                 schema.check(conn, path)
                 try:
                     conn.execute("PRAGMA journal_mode = WAL")    # already so, unless new
