@@ -315,7 +315,8 @@ def canister_status(state: S, cm, args, cfg) -> Outcome:
                    cm.transferred_cycles)
 
 
-def _change_value(ch: Change) -> Record:
+def _change_value(ch: Change, owner: bytes) -> Record:
+    """One ``change`` of canister ``owner``'s history, as ``canister_info`` returns it."""
     origin = ch.origin
     if origin[0] == "user":
         o = Variant.of("from_user", Record.of(user_id=Principal(origin[1])))
@@ -336,8 +337,11 @@ def _change_value(ch: Change) -> Record:
     elif kind == "load_snapshot":
         _, from_id, snapshot_id, version, taken_at = ch.details[:5]
         source = ch.details[5] if len(ch.details) > 5 else "taken_from_canister"
+        # ``From_canister_id = null`` for a canister's own snapshot (stores written
+        # before pyic recorded null hold the canister's own id there).
         d = Variant.of("load_snapshot", Record.of(
-            from_canister_id=Opt(Principal(from_id)), snapshot_id=snapshot_id,
+            from_canister_id=None if from_id in (None, owner) else Opt(Principal(from_id)),
+            snapshot_id=snapshot_id,
             canister_version=version, taken_at_timestamp=taken_at,
             source=Variant.of(source, None)))
     else:
@@ -350,11 +354,12 @@ def _change_value(ch: Change) -> Record:
 @method("canister_info", "any")
 def canister_info(state: S, cm, args, cfg) -> Outcome:
     """"IC Management Canister: Canister information" (canisters only)."""
-    c = state.canisters[target(state, args)]
+    cid = target(state, args)
+    c = state.canisters[cid]
     n = field(args, "num_requested_changes", 0)
     recent = c.canister_history.recent_changes[-n:] if n else ()
     result = Record.of(total_num_changes=c.canister_history.total_num_changes,
-                       recent_changes=tuple(_change_value(ch) for ch in recent),
+                       recent_changes=tuple(_change_value(ch, cid) for ch in recent),
                        module_hash=module_hash(c),
                        controllers=tuple(Principal(p) for p in sorted(c.controllers)))
     return Outcome(state, Reply(encode_result("canister_info", result)), cm.transferred_cycles)

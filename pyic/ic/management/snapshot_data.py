@@ -17,15 +17,15 @@ import struct
 from ...candid import Opt, Record, Variant
 from ..canister import CANISTER_ERROR, Reply, WasmState
 from ..principal_text import principal_text
-from ..state import CONTROLLERS, PUBLIC, S, Snapshot, evolve, replace_in
+from ..state import S, Snapshot, evolve, replace_in
 from ..system_api.images import PAGE, HeapImage, PagedBlob, pages_of, read_pages
 from ..system_api.stable import MAX_STABLE_PAGES
 from ..wasm_module import MAX_MODULE_BYTES, decode_canister_module
-from . import MgmtReject, Outcome, method, only_controllers, target
+from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field
 from .canisters import _variant_name
 from .code import MAX_CHUNKS_IN_STORE
-from .snapshots import _not_found
+from .snapshots import _not_found, check_snapshot_visibility
 
 # The largest slice one ``read_canister_snapshot_data`` returns: the replica's limit,
 # which keeps the Candid reply under the 2 MiB response limit.
@@ -41,18 +41,6 @@ def _invalid(message: str) -> MgmtReject:
 
 
 # ------------------------------------------------------------------ access and lookup
-
-
-def _check_visibility(state: S, cid: bytes, caller: bytes) -> None:
-    """``canister_snapshot_visibility``: Public, Controllers, or AllowedViewers
-    (those and the controllers) may read a canister's snapshots."""
-    c = state.canisters[cid]
-    vis = c.canister_snapshot_visibility
-    if vis == PUBLIC or caller in c.controllers:
-        return
-    if vis != CONTROLLERS and isinstance(vis, tuple) and caller in vis[1]:
-        return
-    raise only_controllers(cid, caller, c.controllers)
 
 
 def _snapshot(state: S, cid: bytes, snapshot_id: bytes) -> Snapshot:
@@ -179,7 +167,7 @@ def check_uploaded(snap: Snapshot, c) -> WasmState:
 def read_canister_snapshot_metadata(state: S, cm, args, cfg) -> Outcome:
     """"IC Management Canister: Read snapshot metadata"."""
     cid = target(state, args)
-    _check_visibility(state, cid, cm.caller)
+    check_snapshot_visibility(state, cid, cm.caller)
     snap = _snapshot(state, cid, field(args, "snapshot_id"))
     ws = snap.wasm_state
     timer = snap.global_timer
@@ -206,7 +194,7 @@ def read_canister_snapshot_data(state: S, cm, args, cfg) -> Outcome:
     """"IC Management Canister: Read snapshot data": a slice of the module, the
     Wasm or the stable memory (``offset + size`` within it), or a whole chunk."""
     cid = target(state, args)
-    _check_visibility(state, cid, cm.caller)
+    check_snapshot_visibility(state, cid, cm.caller)
     snap = _snapshot(state, cid, field(args, "snapshot_id"))
     kind = args["kind"]
     name = _variant_name(kind, ("wasm_module", "wasm_memory", "stable_memory", "wasm_chunk"))

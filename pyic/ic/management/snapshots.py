@@ -11,8 +11,8 @@ from ..canister import CANISTER_ERROR, Reply
 from ..principal_text import principal_text
 from ..rules.common import wasm_state_size
 from ..rules.cycles import uninstall_canister
-from ..state import CanState, S, Snapshot, delete_from, replace_in, evolve
-from . import MgmtReject, Outcome, method, target
+from ..state import CONTROLLERS, PUBLIC, CanState, S, Snapshot, delete_from, replace_in, evolve
+from . import MgmtReject, Outcome, method, only_controllers, target
 from .args import encode_result, field
 from .canisters import change_origin, record_change
 
@@ -20,6 +20,18 @@ from .canisters import change_origin, record_change
 def _snapshot_value(s: Snapshot) -> Record:
     return Record.of(id=s.snapshot_id, taken_at_timestamp=s.taken_at_timestamp,
                      total_size=s.size)
+
+
+def check_snapshot_visibility(state: S, cid: bytes, caller: bytes) -> None:
+    """``canister_snapshot_visibility``: Public, Controllers, or AllowedViewers
+    (those and the controllers) may list a canister's snapshots and read them."""
+    c = state.canisters[cid]
+    vis = c.canister_snapshot_visibility
+    if vis == PUBLIC or caller in c.controllers:
+        return
+    if vis != CONTROLLERS and isinstance(vis, tuple) and caller in vis[1]:
+        return
+    raise only_controllers(cid, caller, c.controllers)
 
 
 def _not_found(cid: bytes, snapshot_id: bytes) -> MgmtReject:
@@ -75,7 +87,8 @@ def take_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
 @method("load_canister_snapshot", "controllers")
 def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
     """"IC Management Canister: Load canister snapshot": the canister's module,
-    state, chunk store, certified data and timer become the snapshot's."""
+    state, chunk store, certified data and timer become the snapshot's.  pyic loads
+    only a canister's own snapshots (``Canister_id = A.canister_id``)."""
     cid = target(state, args)
     c = state.canisters[cid]
     snapshot_id = field(args, "snapshot_id")
@@ -103,19 +116,24 @@ def load_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
                                        parsed.public_custom_sections,
                                        parsed.private_custom_sections),
                  chunk_store=dict(snap.chunk_store), certified_data=snap.certified_data,
-                 global_timer=timer, on_low_wasm_memory_hook_status=hook)
+                 global_timer=timer, on_low_wasm_memory_hook_status=hook,
+                 last_install_timestamp=c.time)
     new = evolve(new, canister_version=c.canister_version + 1)
+    # ``From_canister_id = null``: the snapshot is the canister's own.
     new = record_change(new, c.time, change_origin(cm, state),
-                        ("load_snapshot", cid, snapshot_id, snap.canister_version,
+                        ("load_snapshot", None, snapshot_id, snap.canister_version,
                          snap.taken_at_timestamp, snap.source), cfg)
     state = evolve(state, canisters=replace_in(state.canisters, cid, new))
     return Outcome(state, Reply(encode_result("load_canister_snapshot")), cm.transferred_cycles)
 
 
-@method("list_canister_snapshots", "controllers")
+@method("list_canister_snapshots", "any")
 def list_canister_snapshots(state: S, cm, args, cfg) -> Outcome:
-    """"IC Management Canister: List canister snapshots"."""
-    c = state.canisters[target(state, args)]
+    """"IC Management Canister: List canister snapshots": whoever
+    ``canister_snapshot_visibility`` lets (by ingress, controllers only: submission)."""
+    cid = target(state, args)
+    check_snapshot_visibility(state, cid, cm.caller)
+    c = state.canisters[cid]
     values = tuple(_snapshot_value(s) for _, s in sorted(c.snapshots.items()))
     return Outcome(state, Reply(encode_result("list_canister_snapshots", values)),
                    cm.transferred_cycles)
