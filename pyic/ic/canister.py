@@ -98,6 +98,10 @@ class Env:
     canister_version: int = 0
     self_id: bytes = b""               # canister.self (abstract WasmState carries it)
     environment_variables: tuple = ()  # ((name, value), ...)
+    # ``ic0.performance_counter(1)``: the instructions executed before this execution
+    # in its call context (or ``composite_query_helper``).  The spec leaves the counter
+    # ``arbitrary()``; the rules count it (docs/wasm-canisters.md).
+    context_instructions: int = 0
 
 
 # ---------------------------------------------------------------- outgoing calls
@@ -146,6 +150,7 @@ class UpdateReturn:
     # not carry (a gap of v0.66.0): carried here, apart from cycles_used, so a burn is
     # neither capped by MAX_CYCLES_PER_MESSAGE nor lost.
     cycles_burned: int = 0
+    instructions_used: int = 0  # as in Trapped
 
 
 @frozen
@@ -183,6 +188,7 @@ class SystemTaskReturn:
     cycles_used: int = 0
     logs: tuple = ()
     cycles_burned: int = 0  # as in UpdateReturn
+    instructions_used: int = 0  # as in Trapped
 
 
 @frozen

@@ -155,6 +155,9 @@ class CallCtxt:
     needs_to_respond: bool
     deleted: bool
     available_cycles: int
+    # Wasm instructions executed in this context so far, by every execution (traps
+    # included): ``ic0.performance_counter(1)`` of the next one starts here.
+    instructions_executed: int = 0
 
 
 def _caller_waiting(ctxt: CallCtxt):

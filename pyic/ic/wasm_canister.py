@@ -123,7 +123,7 @@ class WasmCanister:
         return UpdateReturn(new_state, tuple(es.calls), es.new_certified_data,
                             es.new_global_timer, es.response, es.cycles_accepted,
                             self._cycles(count), tuple(es.logs),
-                            cycles_burned=es.cycles_burned)
+                            cycles_burned=es.cycles_burned, instructions_used=count)
 
     def _composite_return(self, es: ExecutionState, new_state: WasmState,
                           count: int) -> CompositeQueryReturn:
@@ -258,7 +258,7 @@ class WasmCanister:
         discard_pending_call(es)
         return SystemTaskReturn(new_state, tuple(es.calls), es.new_certified_data,
                                 es.new_global_timer, self._cycles(count), tuple(es.logs),
-                                cycles_burned=es.cycles_burned)
+                                cycles_burned=es.cycles_burned, instructions_used=count)
 
     def heartbeat(self, state, env):
         return self._task("canister_heartbeat", state, env)
@@ -319,10 +319,13 @@ class WasmCanister:
 
     def _cleanup(self, state, callback, failed: Failed, es, env, params, context, limit):
         """The spec's ``with Trap`` branch of a callback: ``on_cleanup`` (if any) runs on
-        the state before the callback, ``func<es'>(callbacks.on_cleanup.env)``."""
+        the state before the callback, ``func<es'>(callbacks.on_cleanup.env)``.  The
+        trapped callback's instructions were executed in the call context: the cleanup's
+        ``performance_counter(1)`` counts them."""
         if callback.on_cleanup is None:
             return self._trap(failed, 0, es.logs)
-        env2 = evolve(env, balance=env.balance - self._cycles(failed.count))
+        env2 = evolve(env, balance=env.balance - self._cycles(failed.count),
+                      context_instructions=env.context_instructions + failed.count)
         es2 = self._es(state, context, env2, **params)
         try:
             count, new_state = self._call(state, es2, self._closure(callback.on_cleanup),
@@ -335,7 +338,7 @@ class WasmCanister:
             return CompositeQueryReturn(new_state, (), None, used, logs,
                                         failed.count + count)
         return UpdateReturn(new_state, (), None, es2.new_global_timer, None, 0, used, logs,
-                            trap_message=failed.message)
+                            trap_message=failed.message, instructions_used=failed.count + count)
 
     def composite_callback(self, state, callback, caller, response, env):
         """``composite_callbacks``: ``on_reply`` in context CRy or ``on_reject`` in CRt;

@@ -5,6 +5,12 @@ The canister function runs on the current execution state; only if it
 returns *and* every condition of the rule holds is its result committed.
 Otherwise the message is dropped, every change is discarded, and the canister
 pays ``min(cycles_used, set-aside)``.
+
+Either way the instructions the execution ran are added to its call context
+(`CallCtxt.instructions_executed`): they were executed within the context, so the
+context's next execution counts them in ``ic0.performance_counter(1)``
+(canister-interface.md "Performance counter"), which it reads as
+``Env.context_instructions``.
 """
 
 from __future__ import annotations
@@ -63,7 +69,7 @@ def _query_as_update(r, wasm_state):
     if isinstance(r, QueryReturn):
         return UpdateReturn(new_state=wasm_state, response=r.response,
                             cycles_accepted=r.cycles_accepted, cycles_used=r.cycles_used,
-                            logs=r.logs)
+                            logs=r.logs, instructions_used=r.instructions_used)
     return r
 
 
@@ -73,7 +79,8 @@ def _system_task_as_update(r):
         return UpdateReturn(new_state=r.new_state, new_calls=r.new_calls,
                             new_certified_data=r.new_certified_data,
                             new_global_timer=r.new_global_timer, cycles_used=r.cycles_used,
-                            logs=r.logs, cycles_burned=r.cycles_burned)
+                            logs=r.logs, cycles_burned=r.cycles_burned,
+                            instructions_used=r.instructions_used)
     return r
 
 
@@ -106,10 +113,11 @@ def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | 
             and c.can_state.module.has_on_low_wasm_memory():
         return None  # the hook runs first
     ctxt = state.call_contexts[m.call_context]
-    env = env_of(state, c)
+    env = evolve(env_of(state, c), context_instructions=ctxt.instructions_executed)
     module = c.can_state.module
     reserved = cfg.max_cycles_per_response if is_response else cfg.max_cycles_per_message
     r, _, bumps_version, limit_applies = _invoke(module, m, ctxt, env, c.can_state.wasm_state)
+    ctxt = evolve(ctxt, instructions_executed=ctxt.instructions_executed + r.instructions_used)
 
     if isinstance(r, UpdateReturn):
         failure = _commit_conditions(state, c, r, ctxt, is_response, reserved, limit_applies, cfg)
@@ -117,9 +125,11 @@ def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | 
             return _commit(state, index, m, c, ctxt, r, reserved, bumps_version, cfg)
         r = Trapped(cycles_used=r.cycles_used, message=failure, logs=r.logs)
 
-    # The function trapped, or a condition failed: drop the message, discard every change.
+    # The function trapped, or a condition failed: drop the message, discard every change
+    # (but the context's count of instructions executed).
     used = min(r.cycles_used, reserved)
     state = evolve(state, messages=without(state.messages, index),
+                   call_contexts=replace_in(state.call_contexts, m.call_context, ctxt),
                    last_trap=replace_in(state.last_trap, m.call_context, r.message))
     trap_log = tuple(r.logs) + ((f"[TRAP]: {r.message}".encode(),) if r.message else ())
     return with_canister(state, m.receiver, balance=c.balance + reserved - used,

@@ -8,6 +8,11 @@ the helper's recursion is bounded too.
 The spec's helper threads a ``Cycles`` budget; pyic threads the instructions
 left instead (the replica's ``MAX_INSTRUCTIONS_PER_COMPOSITE_QUERY_CALL``), so
 the limits hold unchanged on a subnet whose cost schedule is free.
+
+Within one helper, ``ic0.performance_counter(1)`` runs across the method and its
+callbacks (canister-interface.md "Performance counter", non-replicated execution):
+each execution sees the instructions of the earlier ones as
+``Env.context_instructions``; downstream helpers count their own.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller:
                               "reply to the call", "IC0506"), left
     calls = list(r.new_calls)
     w = r.new_state
+    executed = r.instructions_used    # by this helper's executions, for performance_counter(1)
     env = evolve(env, certificate=None)  # no certificate in composite query callbacks
     while calls:
         if depth == cfg.max_call_depth_composite_query:
@@ -106,7 +112,8 @@ def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller:
         if left <= 0:
             return RejectResponse(CANISTER_ERROR, "Composite query call graph exceeded its "
                                   "instruction limit", "IC0526"), left
-        r2 = module.composite_callback(w, call.callback, caller, response, env)
+        r2 = module.composite_callback(w, call.callback, caller, response,
+                                       evolve(env, context_instructions=executed))
         if not isinstance(r2, (CompositeQueryReturn,)) and not hasattr(r2, "new_state"):
             return _trapped(canister_id, r2), left - r2.instructions_used
         if r2.instructions_used > per_message:
@@ -114,6 +121,7 @@ def composite_query_helper(state: S, left: int, depth: int, root: bytes, caller:
                                   "IC0522"), left - per_message
         w = r2.new_state
         left -= r2.instructions_used
+        executed += r2.instructions_used
         if r2.response is not None:
             return r2.response, left
         calls = list(r2.new_calls) + calls

@@ -112,7 +112,7 @@ def snapshot_of(sid: bytes, row: tuple, raw: bytes, wasm_state, chunk_store: dic
 # ------------------------------------------------------------------ call contexts
 
 CALL_CONTEXT = (("canister", BLOB), ("origin", VALUE), ("needs_to_respond", BOOL),
-                ("deleted", BOOL), ("available_cycles", NAT))
+                ("deleted", BOOL), ("available_cycles", NAT), ("instructions_executed", NAT))
 CALL_CONTEXT_COLUMNS = tuple(name for name, _ in CALL_CONTEXT)
 
 

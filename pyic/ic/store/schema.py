@@ -1,4 +1,4 @@
-"""The state store's schema, version 2 (docs/state-format.md describes every column).
+"""The state store's schema, version 3 (docs/state-format.md describes every column).
 
 A store is an SQLite database whose header carries `APPLICATION_ID` and whose
 ``meta`` table names the format and its version.  Opening a store checks, in
@@ -6,8 +6,9 @@ order: SQLite can read it, the application id, the format name, the version,
 and that the database holds exactly the tables below with exactly this SQL (no
 views, no triggers, no other tables).  Anything else is refused with one line.
 A store of an older version is migrated when opened (`migrate`: one transaction, only
-after the file is checked to be exactly a store of that version); one of a newer version
-is refused, naming both versions.  Version 2 added ``snapshots.source``.
+after the file is checked to be exactly a store of that version; one function per step
+from a version to the next); one of a newer version is refused, naming both versions.
+Version 2 added ``snapshots.source``, version 3 ``call_contexts.instructions_executed``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ...errors import ICError
 from .codec import CorruptStore
 
 FORMAT = "pyic-state"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x70796963          # "pyic" in the SQLite header (offset 68)
 
 TABLES = {
@@ -144,7 +145,8 @@ TABLES = {
     origin TEXT NOT NULL,
     needs_to_respond INTEGER NOT NULL,
     deleted INTEGER NOT NULL,
-    available_cycles TEXT NOT NULL
+    available_cycles TEXT NOT NULL,
+    instructions_executed TEXT NOT NULL
 )""",
     "last_traps": """CREATE TABLE last_traps (
     call_id INTEGER PRIMARY KEY NOT NULL,
@@ -192,8 +194,8 @@ def check(conn: sqlite3.Connection, path: str) -> None:
     version = meta.get("schema_version")
     if version != str(SCHEMA_VERSION):
         raise ICError(f"{path}: a pyic state store of schema version {version}; this pyic "
-                      f"reads schema version {SCHEMA_VERSION} and migrates version 1 (no "
-                      f"migration from version {version})")
+                      f"reads schema version {SCHEMA_VERSION} and migrates versions "
+                      f"{_MIGRATED} (no migration from version {version})")
     expected = {name: ("table", sql) for name, sql in TABLES.items()}
     if objects != expected:
         extra = sorted(set(objects) - set(expected))
@@ -206,30 +208,62 @@ def check(conn: sqlite3.Connection, path: str) -> None:
         raise CorruptStore(what)
 
 
+# Version 2: version 3 without ``call_contexts.instructions_executed``.
+_V2_TABLES = dict(TABLES, call_contexts=TABLES["call_contexts"].replace(
+    "available_cycles TEXT NOT NULL,\n    instructions_executed TEXT NOT NULL\n",
+    "available_cycles TEXT NOT NULL\n"))
 # Version 1: version 2 without ``snapshots.source`` (every snapshot then was taken from
 # its canister).
-_V1_TABLES = dict(TABLES, snapshots=TABLES["snapshots"].replace("    source TEXT NOT NULL,\n", ""))
+_V1_TABLES = dict(_V2_TABLES,
+                  snapshots=TABLES["snapshots"].replace("    source TEXT NOT NULL,\n", ""))
 _SNAPSHOT_COLUMNS_V1 = ("canister, id, position, taken_at_timestamp, module_hash, "
                         "canister_version, certified_data, global_timer, "
                         "on_low_wasm_memory_hook_status, size")
 
 
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Version 2 added ``snapshots.source``: every version-1 snapshot was taken from its
+    canister."""
+    conn.execute("ALTER TABLE snapshots RENAME TO snapshots_v1")
+    conn.execute(_V2_TABLES["snapshots"])
+    conn.execute(f"INSERT INTO snapshots SELECT {_SNAPSHOT_COLUMNS_V1}, "
+                 "'taken_from_canister' FROM snapshots_v1")
+    conn.execute("DROP TABLE snapshots_v1")
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3 added ``call_contexts.instructions_executed``: an open context of an
+    older store counts from 0 (its earlier executions were not counted).  The table is
+    rebuilt, not altered, so its SQL is exactly `TABLES`'s."""
+    conn.execute("ALTER TABLE call_contexts RENAME TO call_contexts_v2")
+    conn.execute(TABLES["call_contexts"])
+    conn.execute("INSERT INTO call_contexts SELECT id, canister, origin, needs_to_respond, "
+                 "deleted, available_cycles, '0' FROM call_contexts_v2")
+    conn.execute("DROP TABLE call_contexts_v2")
+
+
+# Each older version: its tables, and the function that brings it to the next version.
+_OLDER = {"1": (_V1_TABLES, _migrate_1_to_2), "2": (_V2_TABLES, _migrate_2_to_3)}
+_MIGRATED = " and ".join(_OLDER)
+
+
 def migrate(conn: sqlite3.Connection, path: str) -> None:
-    """Bring a store of schema version 1 to this version, in one transaction, after
-    checking that it is exactly a version-1 store (anything else is left to `check`,
-    which refuses it unchanged)."""
-    if _version(conn) != "1":
+    """Bring a store of an older schema version to this version, step by step in one
+    transaction, after checking that it is exactly a store of its version (anything
+    else is left to `check`, which refuses it unchanged)."""
+    if _version(conn) not in _OLDER:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if _version(conn) == "1":            # another process may have migrated it meanwhile
-            if _objects(conn) != {name: ("table", sql) for name, sql in _V1_TABLES.items()}:
-                raise CorruptStore("a schema version 1 store whose tables are not version 1's")
-            conn.execute("ALTER TABLE snapshots RENAME TO snapshots_v1")
-            conn.execute(TABLES["snapshots"])
-            conn.execute(f"INSERT INTO snapshots SELECT {_SNAPSHOT_COLUMNS_V1}, "
-                         "'taken_from_canister' FROM snapshots_v1")
-            conn.execute("DROP TABLE snapshots_v1")
+        version = _version(conn)         # another process may have migrated it meanwhile
+        if version in _OLDER:
+            tables = _OLDER[version][0]
+            if _objects(conn) != {name: ("table", sql) for name, sql in tables.items()}:
+                raise CorruptStore(f"a schema version {version} store whose tables are not "
+                                   f"version {version}'s")
+            while version in _OLDER:
+                _OLDER[version][1](conn)
+                version = str(int(version) + 1)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                          (str(SCHEMA_VERSION),))
         conn.execute("COMMIT")

@@ -316,7 +316,8 @@ class Store:
                 conn.execute("DELETE FROM call_contexts WHERE id = ?", (ctxt_id,))
             else:
                 conn.execute(f"INSERT OR REPLACE INTO call_contexts (id, "
-                             f"{', '.join(rows.CALL_CONTEXT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                             f"{', '.join(rows.CALL_CONTEXT_COLUMNS)}) "
+                             f"VALUES (?{', ?' * len(rows.CALL_CONTEXT_COLUMNS)})",
                              (to_sql(INT, ctxt_id, "call context id"),)
                              + rows.call_context_row(ctxt))
             written["call_contexts"] += 1

@@ -61,8 +61,9 @@ def performance_counter(es, counter_type):
     # Type 0: this execution so far, this call's fee included (limits-and-costs.md §6.4).
     if counter_type == 0:
         return es.meter.count
+    # Type 1: the call context's earlier executions (as the rules count them) and this one.
     if counter_type == 1:
-        return es.context_instructions + es.meter.count
+        return es.params.sysenv.context_instructions + es.meter.count
     raise Trap(f"ic0.performance_counter: unknown counter type {counter_type}")
 
 

@@ -88,7 +88,6 @@ class ExecutionState:
     logs: list = field(factory=list)
     meter: object = None                # the invocation's instruction meter
     cfg: SubnetConfig = DEFAULT
-    context_instructions: int = 0       # performance_counter(1): earlier executions (0: unknown)
 
 
 # ------------------------------------------------------------------ helper functions

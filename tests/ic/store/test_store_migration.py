@@ -6,32 +6,54 @@ from __future__ import annotations
 
 import sqlite3
 
+import attrs
 import pytest
 from store_helpers import EMPTY_ARGS, counter_value, counter_wasm
 
 from pyic.errors import ICError
+from pyic.ic import scheduler
 from pyic.ic.store import SCHEMA_VERSION, schema
 from pyic.testing import PocketIC
 
 spec = pytest.mark.spec
 
 
-def _as_version_1(path: str) -> None:
-    """Rewrite a version-2 store as version 1 wrote it: no ``snapshots.source``."""
-    v1 = schema.TABLES["snapshots"].replace("    source TEXT NOT NULL,\n", "")
+def _rewrite(path: str, *statements: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("BEGIN")
-        conn.execute("ALTER TABLE snapshots RENAME TO snapshots_v2")
-        conn.execute(v1)
-        conn.execute("INSERT INTO snapshots SELECT canister, id, position, taken_at_timestamp, "
-                     "module_hash, canister_version, certified_data, global_timer, "
-                     "on_low_wasm_memory_hook_status, size FROM snapshots_v2")
-        conn.execute("DROP TABLE snapshots_v2")
-        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        for sql in statements:
+            conn.execute(sql)
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+def _as_version_2(path: str) -> None:
+    """Rewrite a store of this version as version 2 wrote it: no
+    ``call_contexts.instructions_executed``."""
+    _rewrite(path,
+             "ALTER TABLE call_contexts RENAME TO call_contexts_v3",
+             schema._V2_TABLES["call_contexts"],
+             "INSERT INTO call_contexts SELECT id, canister, origin, needs_to_respond, deleted, "
+             "available_cycles FROM call_contexts_v3",
+             "DROP TABLE call_contexts_v3",
+             "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+def _as_version_1(path: str) -> None:
+    """Rewrite a store of this version as version 1 wrote it: version 2 without
+    ``snapshots.source``."""
+    _as_version_2(path)
+    v1 = schema.TABLES["snapshots"].replace("    source TEXT NOT NULL,\n", "")
+    _rewrite(path,
+             "ALTER TABLE snapshots RENAME TO snapshots_v2",
+             v1,
+             "INSERT INTO snapshots SELECT canister, id, position, taken_at_timestamp, "
+             "module_hash, canister_version, certified_data, global_timer, "
+             "on_low_wasm_memory_hook_status, size FROM snapshots_v2",
+             "DROP TABLE snapshots_v2",
+             "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 
 
 def _version(path: str) -> str:
@@ -89,3 +111,24 @@ def test_a_version_1_store_with_other_tables_is_refused_unchanged(v1_store):
     with open(path, "rb") as f:
         assert f.read() == before
     assert _version(path) == "1"
+
+
+@spec("The system state")
+def test_a_version_2_store_is_migrated_and_its_open_contexts_count_from_0(rich, tmp_path):
+    pic = rich[0]
+    path = str(tmp_path / "v2.db")
+    pic.save(path)
+    _as_version_2(path)
+    assert _version(path) == "2"
+    contexts = pic.ic.state.call_contexts
+    assert any(c.instructions_executed for c in contexts.values())
+    loaded = PocketIC.load(path)
+    assert _version(path) == str(SCHEMA_VERSION)
+    migrated = loaded.ic.state.call_contexts
+    assert list(migrated) == list(contexts)
+    for ctxt_id, ctxt in contexts.items():
+        assert migrated[ctxt_id] == attrs.evolve(ctxt, instructions_executed=0)
+    # The call in flight finishes.
+    (open_id,) = [i for i, c in migrated.items() if c.needs_to_respond]
+    loaded.ic.state = scheduler.run_until_idle(loaded.ic.state, loaded.ic.cfg)
+    assert open_id not in loaded.ic.state.call_contexts
