@@ -17,8 +17,9 @@ from ic_helpers import global_of, reject_of, spec
 from pyic.ic import scheduler
 from pyic.testing import PocketIC
 from pyic.universal import (
-    append_global, arg_data, cat, get_global, i64tob, instruction_counter_is_at_least, int64,
-    int_, noop, performance_counter, reply, reply_data, set_global, trap, update_call,
+    api_global_timer_set, append_global, arg_data, callback, cat, get_global, i64tob, ignore,
+    instruction_counter_is_at_least, int64, int_, noop, on_global_timer, performance_counter,
+    reply, reply_data, set_global, trap, update_call,
 )
 
 PC0 = i64tob(performance_counter(int_(0)))
@@ -108,6 +109,17 @@ def test_the_context_keeps_its_count_between_executions(pic, uc, uc2):
         pic.ic.state = scheduler.step(pic.ic.state, pic.ic.cfg) or pic.ic.state
     (ctxt,) = [c for c in pic.ic.state.call_contexts.values() if c.canister == uc]
     assert ctxt.instructions_executed == module.instructions_executed - start > 0
+
+
+@spec("Call context creation")
+def test_a_global_timer_context_counts_the_timer(pic, uc, uc2):
+    # A system task's context ("Call context creation: Global timer") counts it too.
+    handler = (instruction_counter_is_at_least(int64(BURN))
+               >> call(uc2, "update", set_global(BOTH)))
+    pic.universal_update(uc, on_global_timer(callback(handler))
+                         >> ignore(api_global_timer_set(int64(1))) >> reply)
+    pic.tick(3)
+    assert before(global_of(pic, uc)) >= BURN
 
 
 # ------------------------------------------------------------------ composite queries

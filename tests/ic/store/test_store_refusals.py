@@ -88,11 +88,24 @@ def test_truncated_store(saved, keep):
 
 
 @spec("The system state")
-@pytest.mark.parametrize("version", [0, SCHEMA_VERSION + 1])   # (1: test_store_migration.py)
+@pytest.mark.parametrize("version", [0, SCHEMA_VERSION + 1])   # (1, 2: test_store_migration.py)
 def test_other_schema_version_is_refused(saved, version):
     edit(saved, ("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)))
     text = refusal(saved)
     assert f"schema version {version}" in text and f"schema version {SCHEMA_VERSION}" in text
+
+
+@spec("The system state")
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_version_with_other_tables_is_refused_unchanged(saved, version):
+    """A store naming an older version whose tables are this version's: not migrated."""
+    edit(saved, ("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),)))
+    with open(saved, "rb") as f:
+        before = f.read()
+    text = refusal(saved)
+    assert f"a schema version {version} store whose tables are not version {version}'s" in text
+    with open(saved, "rb") as f:
+        assert f.read() == before
 
 
 @spec("The system state")
