@@ -50,9 +50,11 @@ def liquid_balance(c: Canister, cfg: SubnetConfig = DEFAULT) -> int:
     return _liquid(c.balance, c.reserved_balance, freezing_limit(c, cfg))
 
 
-def env_of(state: S, c: Canister, certificate: bytes | None = None) -> Env:
+def env_of(state: S, c: Canister, certificate: bytes | None = None,
+           context_instructions: int = 0) -> Env:
     """The ``Env`` record every rule builds the same way (and ``S.root_key``, which
-    ``ic0.root_key_copy`` reads beside it)."""
+    ``ic0.root_key_copy`` reads beside it); ``context_instructions``: what the call
+    context executed before (``ic0.performance_counter(1)``)."""
     cs = c.can_state
     return Env(
         time=c.time,
@@ -76,6 +78,7 @@ def env_of(state: S, c: Canister, certificate: bytes | None = None) -> Env:
         canister_version=c.canister_version,
         self_id=c.canister_id,
         environment_variables=tuple(c.environment_variables),
+        context_instructions=context_instructions,
     )
 
 

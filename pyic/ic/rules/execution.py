@@ -113,7 +113,7 @@ def message_execution(state: S, index: int, cfg: SubnetConfig = DEFAULT) -> S | 
             and c.can_state.module.has_on_low_wasm_memory():
         return None  # the hook runs first
     ctxt = state.call_contexts[m.call_context]
-    env = evolve(env_of(state, c), context_instructions=ctxt.instructions_executed)
+    env = env_of(state, c, context_instructions=ctxt.instructions_executed)
     module = c.can_state.module
     reserved = cfg.max_cycles_per_response if is_response else cfg.max_cycles_per_message
     r, _, bumps_version, limit_applies = _invoke(module, m, ctxt, env, c.can_state.wasm_state)
