@@ -29,13 +29,16 @@ LOOP = """(module (import "ic0" "msg_reply" (func $reply))
 WASM = encode_module(parse_module(LOOP))
 
 
-def _tiers_of_new_stores(before: set) -> set:
+def _tiers_of_new_stores(before: list) -> set:
+    old = {id(o) for o in before}
     return {o.config.tier for o in gc.get_objects()
-            if isinstance(o, Store) and id(o) not in before}
+            if isinstance(o, Store) and id(o) not in old}
 
 
 def _run(tier):
-    before = {id(o) for o in gc.get_objects() if isinstance(o, Store)}
+    # the stores themselves, not their ids: one freed meanwhile could hand its address
+    # (its id) to a new store, which would then pass for an old one
+    before = [o for o in gc.get_objects() if isinstance(o, Store)]
     pic = PocketIC(tier=tier)
     c = pic.create_canister()
     pic.add_cycles(c, 10**13)
