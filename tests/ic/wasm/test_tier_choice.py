@@ -79,7 +79,7 @@ def test_cli_canister_tier(tmp_path):
             assert made.exit_code == 0, made.output
             cid = made.output.split()[-1]
             assert r.invoke(cli, base + ["install", cid, str(wasm)]).exit_code == 0
-        before = {id(o) for o in gc.get_objects() if isinstance(o, Store)}
+        before = [o for o in gc.get_objects() if isinstance(o, Store)]
         res = r.invoke(cli, base + ["call", cid, "run", "--output", "raw"])
         assert res.exit_code == 0, res.output
         assert _tiers_of_new_stores(before) == {tier}     # the call ran on that tier
