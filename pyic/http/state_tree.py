@@ -10,8 +10,9 @@ from the IC's state ``S``:
     /canister/<canister_id>/certified_data         blob
                            /module_hash            blob (if not empty)
                            /controllers            CBOR #6.55799([* principal])
-                           /canister_creation_timestamp   nat (from the history)
-                           /last_install_timestamp        nat (from the history)
+                           /canister_creation_timestamp   nat (S.canister_creation_timestamp)
+                           /last_install_timestamp        nat (S.last_install_timestamp,
+                                                          if the canister is not empty)
                            /metadata/<name>        blob (custom sections icp:public / icp:private)
     /subnet/<subnet_id>/public_key                 blob (DER BLS key)
                        /type                       text
@@ -102,12 +103,12 @@ def canister_subtree(c) -> dict:
         b"certified_data": c.certified_data,
         b"controllers": cbor.encode(sorted(c.controllers)),
     }
-    created, installed = history_timestamps(c)
-    if created is not None:
-        sub[b"canister_creation_timestamp"] = nat(created)
+    # abstract-behavior.md "Read state": the state's own timestamps (the history keeps
+    # only the latest changes, so an old install or the creation may have left it)
+    sub[b"canister_creation_timestamp"] = nat(c.canister_creation_timestamp)
     cs = c.can_state
-    if cs is not None and installed is not None:
-        sub[b"last_install_timestamp"] = nat(installed)
+    if cs is not None and c.last_install_timestamp is not None:
+        sub[b"last_install_timestamp"] = nat(c.last_install_timestamp)
     if cs is not None:
         sub[b"module_hash"] = hashlib.sha256(cs.raw_module).digest()
         metadata = {name.encode(): bytes(v) for name, v in cs.public_custom_sections.items()}
@@ -116,24 +117,6 @@ def canister_subtree(c) -> dict:
         if metadata:
             sub[b"metadata"] = metadata
     return sub
-
-
-def history_timestamps(c) -> tuple[int | None, int | None]:
-    """When the canister was created, and when code was last deployed to it (an
-    install, reinstall, upgrade or snapshot load), as far as its history tells."""
-    h = c.canister_history
-    changes = h.recent_changes
-    created = None
-    if changes and h.total_num_changes == len(changes) and changes[0].details[0] == "creation":
-        created = changes[0].timestamp_nanos
-    installed = None
-    for change in reversed(changes):
-        if change.details[0] in ("code_deployment", "load_snapshot"):
-            installed = change.timestamp_nanos
-            break
-        if change.details[0] == "code_uninstall":
-            break
-    return created, installed
 
 
 def subnet_subtree(info: SubnetInfo) -> dict:
