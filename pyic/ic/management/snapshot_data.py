@@ -25,7 +25,7 @@ from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field
 from .canisters import _variant_name
 from .code import MAX_CHUNKS_IN_STORE
-from .snapshots import _not_found, check_snapshot_visibility
+from .snapshots import _not_found, check_snapshot_visibility, room_for_snapshot
 
 # The largest slice one ``read_canister_snapshot_data`` returns: the replica's limit,
 # which keeps the Candid reply under the 2 MiB response limit.
@@ -241,15 +241,7 @@ def upload_canister_snapshot_metadata(state: S, cm, args, cfg) -> Outcome:
     cid = target(state, args)
     c = state.canisters[cid]
     replace = field(args, "replace_snapshot")
-    snapshots = dict(c.snapshots)
-    if replace is not None:
-        if replace not in snapshots:
-            raise _not_found(cid, replace)
-        del snapshots[replace]
-    elif len(snapshots) >= cfg.max_snapshots_per_canister:
-        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} has reached the "
-                         f"maximum number of snapshots ({cfg.max_snapshots_per_canister})",
-                         "IC0408")
+    snapshots = room_for_snapshot(c, cid, replace, cfg)
     module_size = args["wasm_module_size"]
     heap_size, stable_size = args["wasm_memory_size"], args["stable_memory_size"]
     # Both memories are whole 64 KiB Wasm pages (memory.grow, ic0.stable64_grow).

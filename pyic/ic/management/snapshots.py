@@ -39,15 +39,9 @@ def _not_found(cid: bytes, snapshot_id: bytes) -> MgmtReject:
                       f"{principal_text(cid)}", "IC0305")
 
 
-@method("take_canister_snapshot", "controllers")
-def take_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
-    """"IC Management Canister: Take canister snapshot" (optionally uninstalling)."""
-    cid = target(state, args)
-    c = state.canisters[cid]
-    if c.can_state is None:
-        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} is empty: there is "
-                         "nothing to snapshot", "IC0537")
-    replace = field(args, "replace_snapshot")
+def room_for_snapshot(c, cid: bytes, replace: bytes | None, cfg) -> dict:
+    """The canister's snapshots with room for a new one: without ``replace`` (which must
+    exist), or, with none to replace, under the per-canister limit (else a reject)."""
     snapshots = dict(c.snapshots)
     if replace is not None:
         if replace not in snapshots:
@@ -57,6 +51,18 @@ def take_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
         raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} has reached the "
                          f"maximum number of snapshots ({cfg.max_snapshots_per_canister})",
                          "IC0408")
+    return snapshots
+
+
+@method("take_canister_snapshot", "controllers")
+def take_canister_snapshot(state: S, cm, args, cfg) -> Outcome:
+    """"IC Management Canister: Take canister snapshot" (optionally uninstalling)."""
+    cid = target(state, args)
+    c = state.canisters[cid]
+    if c.can_state is None:
+        raise MgmtReject(CANISTER_ERROR, f"Canister {principal_text(cid)} is empty: there is "
+                         "nothing to snapshot", "IC0537")
+    snapshots = room_for_snapshot(c, cid, field(args, "replace_snapshot"), cfg)
     # Snapshot ids: the canister id and a per-IC counter, so they are unique and stable.
     snapshot_id = cid + state.next_snapshot_index.to_bytes(8, "big")
     state = evolve(state, next_snapshot_index=state.next_snapshot_index + 1)
