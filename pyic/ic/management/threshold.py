@@ -14,7 +14,7 @@ from __future__ import annotations
 from ...candid import Record
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, Reply
 from ..state import FromUser
-from ..system_api.costs import ECDSA_KEYS, SIGNATURE_FEE
+from ..system_api.costs import signature_fee
 from ..threshold_keys import (
     ALL_KEYS, ThresholdKeyError, bip341_tweak_secret, derived_key, sign_bip340, sign_ecdsa,
     sign_ed25519,
@@ -24,12 +24,6 @@ from .args import encode_result, field, principal_bytes
 
 # The ``ic.did`` limit on a derivation path ("at most 255" byte strings).
 MAX_DERIVATION_PATH_LENGTH = 255
-
-
-def signature_fee(key_name: str) -> int:
-    """What ``ic0.cost_sign_with_ecdsa`` / ``_schnorr`` report for the key (the fee
-    scaled by the size of the subnet holding it: limits-and-costs.md)."""
-    return SIGNATURE_FEE * ECDSA_KEYS[key_name] // 13
 
 
 def _key(args, method_name: str, signing: bool) -> tuple[str, str]:

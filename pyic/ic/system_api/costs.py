@@ -36,14 +36,20 @@ def cost_http_request(es, request_size, max_res_bytes, dst):
     copy_cycles_to_canister(es, dst, fee, "cost_http_request")
 
 
+def signature_fee(key_name: str) -> int:
+    """The fee of a signature (or key derivation) with the threshold key ``key_name``: the
+    fee scaled by the size of the subnet holding it (limits-and-costs.md); what the
+    ``cost_*`` calls below report and what the management canister keeps."""
+    return SIGNATURE_FEE * ECDSA_KEYS[key_name] // 13
+
+
 def _threshold_cost(es, src, size, kind: int, kinds: set, dst, name: str) -> int:
-    key = copy_from_canister(es, src, size, name)
+    key = copy_from_canister(es, src, size, name).decode("utf-8", "replace")
     if kind not in kinds:
         return 1
-    nodes = ECDSA_KEYS.get(key.decode("utf-8", "replace"))
-    if nodes is None:
+    if key not in ECDSA_KEYS:
         return 2
-    copy_cycles_to_canister(es, dst, SIGNATURE_FEE * nodes // 13, name)
+    copy_cycles_to_canister(es, dst, signature_fee(key), name)
     return 0
 
 
