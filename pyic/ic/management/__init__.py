@@ -59,6 +59,15 @@ UNSUPPORTED = frozenset({
 # list_canisters", "IC method fetch_canister_logs": "it cannot be called via replicated calls").
 QUERY_ONLY = frozenset({"list_canisters", "fetch_canister_logs"})
 
+# Methods only canisters may call (management-canister.md: "cannot be called by ingress
+# messages" / "can only be called by canisters"); submission refuses them too, this covers
+# a user's `CallMessage` made by other means.
+CANISTERS_ONLY = frozenset({
+    "canister_info", "canister_metadata", "deposit_cycles", "raw_rand", "subnet_info",
+    "node_metrics_history", "ecdsa_public_key", "schnorr_public_key", "sign_with_ecdsa",
+    "sign_with_schnorr",
+})
+
 
 def method(name: str, access: str):
     def register(f):
@@ -165,8 +174,7 @@ def _dispatch(state: S, cm: CallMessage, cfg: SubnetConfig, replicated: bool) ->
                          "IC0407")
     f, access = entry
     # (``create_canister`` by ingress: subnet admins only, which submission checks)
-    if isinstance(cm.origin, FromUser) and name in ("canister_info", "canister_metadata",
-                                                    "deposit_cycles", "raw_rand"):
+    if isinstance(cm.origin, FromUser) and name in CANISTERS_ONLY:
         raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' cannot be "
                          "called by ingress messages", "IC0406")
     try:

@@ -24,7 +24,7 @@ from ...candid import Principal, Record
 from ..canister import CANISTER_REJECT, Reply
 from ..certification import own_seed, subnet_id as own_subnet_id, subnet_nodes
 from ..principal_text import principal_text
-from ..state import FromUser, S
+from ..state import S
 from . import MgmtReject, Outcome, method, target
 from .args import encode_result, field, principal_bytes
 
@@ -35,15 +35,6 @@ REGISTRY_VERSION = 1
 CYCLES_CONSUMED = ("memory", "compute_allocation", "ingress_induction", "instructions",
                    "request_and_response_transmission", "uninstall", "canister_creation",
                    "http_outcalls", "burned_cycles")
-
-
-def _only_canisters(cm, name: str) -> None:
-    """management-canister.md: ``subnet_info`` and ``node_metrics_history`` "can only
-    be called by canisters" (submission refuses them too; this covers a `CallMessage`
-    made from a user's call by other means)."""
-    if isinstance(cm.origin, FromUser):
-        raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' cannot be "
-                         "called by ingress messages", "IC0406")
 
 
 def _own_subnet(state: S, args) -> bytes:
@@ -87,7 +78,6 @@ def canister_metrics(state: S, cm, args, cfg) -> Outcome:
 @method("subnet_info", "any")
 def subnet_info(state: S, cm, args, cfg) -> Outcome:
     """"IC Management Canister: Subnet information"."""
-    _only_canisters(cm, "subnet_info")
     _own_subnet(state, args)
     result = Record.of(replica_version=REPLICA_VERSION, registry_version=REGISTRY_VERSION)
     return Outcome(state, Reply(encode_result("subnet_info", result)), cm.transferred_cycles)
@@ -105,7 +95,6 @@ def node_metrics_history(state: S, cm, args, cfg) -> Outcome:
     """"IC Management Canister: Node Metrics": the samples at or after
     ``start_at_timestamp_nanos``; pyic has one, at ``S.system_time``, listing every node
     (the first sample has no previous one to be unchanged from)."""
-    _only_canisters(cm, "node_metrics_history")
     _own_subnet(state, args)
     samples = ()
     if state.system_time >= field(args, "start_at_timestamp_nanos"):

@@ -3,7 +3,7 @@
 abstract behaviour has no rule for them). Keys and signatures: `pyic.ic.threshold_keys`.
 
 Canisters only: ingress to these methods is refused at submission ("API Request
-submission"), and a call that reaches here from a user is rejected all the same. The
+submission"), and one from a user is rejected by the dispatch (`CANISTERS_ONLY`). The
 signing methods are paid by the cycles attached to the call: the fee
 ``ic0.cost_sign_with_*`` reports is kept and the rest refunded; too few cycles, or any
 reject, refunds everything. Rejects carry the replica's messages.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from ...candid import Record
 from ..canister import CANISTER_ERROR, CANISTER_REJECT, Reply
-from ..state import FromUser
 from ..system_api.costs import signature_fee
 from ..threshold_keys import (
     ALL_KEYS, ThresholdKeyError, bip341_tweak_secret, derived_key, sign_bip340, sign_ecdsa,
@@ -55,14 +54,7 @@ def _path(args) -> list[bytes]:
     return path
 
 
-def _canisters_only(cm, name: str) -> None:
-    if isinstance(cm.origin, FromUser):
-        raise MgmtReject(CANISTER_REJECT, f"management canister method '{name}' cannot be "
-                         "called by ingress messages", "IC0406")
-
-
 def _public_key(state, cm, args, name: str) -> Outcome:
-    _canisters_only(cm, name)
     scheme, key_name = _key(args, name, signing=False)
     target = field(args, "canister_id")
     canister_id = principal_bytes(target) if target is not None else cm.caller
@@ -101,7 +93,6 @@ def sign_with_ecdsa(state, cm, args, cfg) -> Outcome:
     """An ECDSA signature ``r ‖ s`` of the 32-byte ``message_hash`` with the caller's key on
     ``derivation_path``."""
     name = "sign_with_ecdsa"
-    _canisters_only(cm, name)
     scheme, key_name = _key(args, name, signing=True)
     message_hash = bytes(field(args, "message_hash"))
     if len(message_hash) != 32:
@@ -118,7 +109,6 @@ def sign_with_schnorr(state, cm, args, cfg) -> Outcome:
     """A BIP340 (optionally BIP341-tweaked) or Ed25519 signature of ``message`` with the
     caller's key on ``derivation_path``."""
     name = "sign_with_schnorr"
-    _canisters_only(cm, name)
     scheme, key_name = _key(args, name, signing=True)
     message = bytes(field(args, "message"))
     aux = field(args, "aux")
