@@ -19,6 +19,7 @@ from ..certification import subnet_id as own_subnet_id
 from ..costs import DEFAULT, SubnetConfig
 from ..principal_text import principal_text
 from ..rules.common import SUBNET_ADMIN_METHODS, at_queue_head, subnet_admins, without
+from ..rules.queries import MANAGEMENT_QUERY_METHODS
 from ..state import IC_PRINCIPAL, CallMessage, FromCanister, FromUser, ResponseMessage, S, evolve
 from .args import decode_args, field, principal_bytes
 
@@ -190,8 +191,7 @@ def query(state: S, sender: bytes, method_name: str, arg: bytes, cfg: SubnetConf
     """A query call to the management canister (``canister_status``, ``canister_metrics``,
     ``fetch_canister_logs``, ``list_canisters``): the response; the state does not change."""
     _load_methods()
-    if method_name not in ("canister_status", "canister_metrics", "fetch_canister_logs",
-                           "list_canisters"):
+    if method_name not in MANAGEMENT_QUERY_METHODS:
         return RejectResponse(CANISTER_REJECT, f"management canister method '{method_name}' "
                               "cannot be called as a query", "IC0406")
     cm = CallMessage(origin=FromCanister(-1, None), caller=sender, callee=IC_PRINCIPAL,
