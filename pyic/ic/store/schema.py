@@ -182,15 +182,10 @@ def is_empty(conn: sqlite3.Connection) -> bool:
 
 def check(conn: sqlite3.Connection, path: str) -> None:
     """Refuse, with one line, anything but a store of this schema version."""
-    not_store = ICError(f"{path}: not a pyic state store")
-    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-        raise not_store
+    meta = _meta(conn)
+    if meta is None:
+        raise ICError(f"{path}: not a pyic state store")
     objects = _objects(conn)
-    if "meta" not in objects:
-        raise not_store
-    meta = dict(conn.execute("SELECT key, value FROM meta"))
-    if meta.get("format") != FORMAT:
-        raise not_store
     version = meta.get("schema_version")
     if version != str(SCHEMA_VERSION):
         raise ICError(f"{path}: a pyic state store of schema version {version}; this pyic "
@@ -272,14 +267,21 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
         raise
 
 
-def _version(conn: sqlite3.Connection) -> str | None:
-    """The schema version a pyic store names (None: not recognisably a pyic store)."""
+def _meta(conn: sqlite3.Connection) -> dict | None:
+    """The ``meta`` table of a pyic store (None: not recognisably one: another
+    application id, no ``meta`` table, or another format)."""
     if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
         return None
     if "meta" not in _objects(conn):
         return None
     meta = dict(conn.execute("SELECT key, value FROM meta"))
-    return meta.get("schema_version") if meta.get("format") == FORMAT else None
+    return meta if meta.get("format") == FORMAT else None
+
+
+def _version(conn: sqlite3.Connection) -> str | None:
+    """The schema version a pyic store names (None: not recognisably a pyic store)."""
+    meta = _meta(conn)
+    return meta.get("schema_version") if meta is not None else None
 
 
 def _objects(conn: sqlite3.Connection) -> dict:
